@@ -1,0 +1,74 @@
+"""The ASGI application: routes, middleware and lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from atlas import __version__
+from atlas.middleware import SecurityHeadersMiddleware
+from atlas.paths import OPERATIONS_DIR
+from atlas.runtime import Runtime
+from atlas.settings import Settings
+from console.operations import OperationRunner
+from console.views import routes as console_routes
+from resolvers.graphql_app import AtlasGraphQL
+from resolvers.schema import build_schema
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "console" / "static"
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """Liveness: the process is up and serving."""
+    return JSONResponse({"status": "ok", "version": __version__})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """Readiness: the database and Redis answer; otherwise 503 naming the failing parts."""
+    state = await request.app.state.runtime.readiness()
+    body = {"status": "ready" if state.ready else "unavailable", "failing": state.failing,
+            "checks": {"database": state.database, "redis": state.redis, "worker": state.worker}}
+    return JSONResponse(body, status_code=200 if state.ready else 503)
+
+
+async def root(request: Request) -> RedirectResponse:
+    return RedirectResponse(request.url_for("console_home"), status_code=307)
+
+
+def create_app(settings: Settings) -> Starlette:
+    """Build the web application for ``settings`` (servers must already be resolved)."""
+    schema = build_schema(production=settings.is_production)
+    graphql = AtlasGraphQL(schema, production=settings.is_production)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        app.state.runtime = await Runtime.open(settings)
+        try:
+            yield
+        finally:
+            await app.state.runtime.close()
+
+    app = Starlette(
+        routes=[
+            Route("/", root),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Mount("/console", routes=console_routes),
+            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        ],
+        middleware=[Middleware(SecurityHeadersMiddleware)],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.schema = schema
+    app.state.operations = OperationRunner(schema, OPERATIONS_DIR)
+    return app

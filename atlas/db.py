@@ -1,0 +1,111 @@
+"""The database: an async engine for the app role and tenant-bound transactions.
+
+Every unit of work goes through :meth:`Database.transaction`. With a ``tenant_id`` it binds the
+transaction to that tenant (``set_config('app.tenant_id', ..., true)``) so row-level security
+shows only that tenant's rows; the setting is transaction-local, so a pooled connection never
+carries it into the next transaction. Actions registered with :meth:`Transaction.after_commit`
+(jobs, pub/sub events) run only once the transaction has committed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from atlas.dbadmin import plain_dsn, with_user
+from atlas.settings import Settings
+
+log = logging.getLogger("atlas.db")
+AfterCommit = Callable[[], Awaitable[object]]
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Return ``url`` with the asyncpg driver named, as SQLAlchemy wants it."""
+    return plain_dsn(url).replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+def app_database_url(settings: Settings) -> str:
+    """The URL the application connects with: the app role, never the owner."""
+    if settings.database_app_url:
+        return settings.database_app_url
+    if not settings.database_url:
+        raise RuntimeError("no database configured: call provide_services() first")
+    return with_user(settings.database_url, settings.db_app_role, settings.db_app_password)
+
+
+@dataclass
+class Transaction:
+    """One open transaction: its session, its tenant and what to do once it commits."""
+
+    session: AsyncSession
+    tenant_id: uuid.UUID | None
+    _after_commit: list[AfterCommit] = field(default_factory=list)
+
+    async def enter_tenant(self, tenant_id: uuid.UUID) -> None:
+        """Bind the rest of this transaction to ``tenant_id`` (e.g. right after creating it)."""
+        await bind_tenant(self.session, tenant_id)
+        self.tenant_id = tenant_id
+
+    def after_commit(self, action: AfterCommit) -> None:
+        """Run ``action`` after a successful commit (never on rollback)."""
+        self._after_commit.append(action)
+
+
+class Database:
+    """The app-role engine and the transactions opened on it."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+        self.engine: AsyncEngine = create_async_engine(
+            sqlalchemy_url(url),
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_recycle=1800,
+            echo=echo,
+        )
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls(app_database_url(settings), pool_size=settings.db_pool_size)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self, *, tenant_id: uuid.UUID | None) -> AsyncIterator[Transaction]:
+        """Open a transaction, bound to ``tenant_id`` when given; commit on success, else roll back."""
+        async with self.sessions() as session:
+            tx = Transaction(session=session, tenant_id=tenant_id)
+            async with session.begin():
+                if tenant_id is not None:
+                    await bind_tenant(session, tenant_id)
+                yield tx
+            await _run_after_commit(tx)
+
+    async def ping(self) -> None:
+        """Raise unless the database answers."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def bind_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Bind the session's current transaction to ``tenant_id`` for row-level security."""
+    if not isinstance(tenant_id, uuid.UUID):
+        raise TypeError(f"tenant_id must be a UUID, got {type(tenant_id).__name__}")
+    await session.execute(
+        text("SELECT set_config('app.tenant_id', :tenant, true)"), {"tenant": str(tenant_id)}
+    )
+
+
+async def _run_after_commit(tx: Transaction) -> None:
+    for action in tx._after_commit:
+        try:
+            await action()
+        except Exception:  # the data is committed; a lost follow-up must not fail the request
+            log.exception("after-commit action failed")

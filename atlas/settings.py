@@ -1,0 +1,102 @@
+"""Configuration, read once from the environment.
+
+Every setting AtlasAI reads lives here; the README's configuration table mirrors this module.
+Secrets are never logged: ``Settings.__repr__`` hides them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+ENVIRONMENTS = ("development", "production")
+_SECRET_FIELDS = {"database_url", "database_app_url", "redis_url", "demo_password", "session_secret"}
+
+
+class SettingsError(ValueError):
+    """A setting has a value AtlasAI cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The process configuration. Build it with :func:`load_settings`."""
+
+    env: str = "development"
+    data_dir: Path = Path(".atlas")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str | None = None
+    database_app_url: str | None = None
+    db_app_role: str = "atlas_app"
+    db_app_password: str | None = None
+    db_pool_size: int = 10
+    redis_url: str | None = None
+    demo_password: str | None = None
+    session_secret: str | None = None
+    public_url: str | None = None
+    audit_retention_days: int = 365
+    log_level: str = "info"
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def uses_embedded_redis(self) -> bool:
+        return self.redis_url is None
+
+    def with_services(self, *, database_url: str, redis_url: str) -> Settings:
+        """Return a copy pointing at concrete servers (embedded ones once started)."""
+        return replace(self, database_url=database_url, redis_url=redis_url)
+
+    def __repr__(self) -> str:
+        shown = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in _SECRET_FIELDS and value:
+                value = "***"
+            shown.append(f"{f.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
+
+
+def _int(environ: dict[str, str], name: str, default: int, *, low: int = 0, high: int = 2**31) -> int:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read the settings from ``environ`` (default: the process environment) and validate them."""
+    env = dict(os.environ if environ is None else environ)
+    mode = env.get("ATLAS_ENV", "development").strip().lower()
+    if mode not in ENVIRONMENTS:
+        raise SettingsError(f"ATLAS_ENV must be one of {', '.join(ENVIRONMENTS)}, got {mode!r}")
+    return Settings(
+        env=mode,
+        data_dir=Path(env.get("ATLAS_DATA_DIR") or ".atlas"),
+        host=env.get("ATLAS_HOST") or "127.0.0.1",
+        port=_int(env, "ATLAS_PORT", 8000, low=1, high=65535),
+        database_url=env.get("DATABASE_URL") or None,
+        database_app_url=env.get("DATABASE_APP_URL") or None,
+        db_app_role=env.get("ATLAS_DB_APP_ROLE") or "atlas_app",
+        db_app_password=env.get("ATLAS_DB_APP_PASSWORD") or None,
+        db_pool_size=_int(env, "ATLAS_DB_POOL_SIZE", 10, low=1, high=500),
+        redis_url=env.get("REDIS_URL") or None,
+        demo_password=env.get("ATLAS_DEMO_PASSWORD") or None,
+        session_secret=env.get("ATLAS_SESSION_SECRET") or None,
+        public_url=env.get("ATLAS_PUBLIC_URL") or None,
+        audit_retention_days=_int(env, "ATLAS_AUDIT_RETENTION_DAYS", 365, low=1, high=36500),
+        log_level=(env.get("ATLAS_LOG_LEVEL") or "info").lower(),
+    )

@@ -1,0 +1,67 @@
+"""Named GraphQL operations from graphql/operations/, executed in-process for the console.
+
+Each screen runs exactly one named operation through ``schema.execute`` with the signed-in user's
+context, so the console has the API's permissions, tenancy and limits, and nothing more.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import strawberry
+from graphql import OperationDefinitionNode, OperationType, parse
+from strawberry.types import ExecutionResult
+
+
+class OperationError(LookupError):
+    """An operation is unknown, duplicated, or not allowed for the request method."""
+
+
+@dataclass(frozen=True)
+class NamedOperation:
+    """One operation of a document: its name, kind and the document text that holds it."""
+
+    name: str
+    kind: OperationType
+    document: str
+    path: Path
+
+
+def load_operations(directory: Path) -> dict[str, NamedOperation]:
+    """Read every ``*.graphql`` document below ``directory``, keyed by operation name."""
+    operations: dict[str, NamedOperation] = {}
+    for path in sorted(directory.rglob("*.graphql")):
+        text = path.read_text()
+        for definition in parse(text).definitions:
+            if not isinstance(definition, OperationDefinitionNode):
+                continue
+            if definition.name is None:
+                raise OperationError(f"{path}: every console operation needs a name")
+            name = definition.name.value
+            if name in operations:
+                raise OperationError(f"{path}: operation {name} is also defined in {operations[name].path}")
+            operations[name] = NamedOperation(name, definition.operation, text, path)
+    return operations
+
+
+class OperationRunner:
+    """Runs named operations against the schema with a given context."""
+
+    def __init__(self, schema: strawberry.Schema, directory: Path) -> None:
+        self.schema = schema
+        self.operations = load_operations(directory)
+
+    async def run(
+        self, name: str, *, context: Any, variables: dict[str, Any] | None = None, method: str = "GET"
+    ) -> ExecutionResult:
+        """Execute operation ``name``; mutations only for POST, as over HTTP."""
+        operation = self.operations.get(name)
+        if operation is None:
+            raise OperationError(f"unknown operation {name!r}")
+        if operation.kind is OperationType.MUTATION and method.upper() != "POST":
+            raise OperationError(f"mutation {name} needs a POST request")
+        return await self.schema.execute(
+            operation.document, variable_values=variables, context_value=context, operation_name=name
+        )

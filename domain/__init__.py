@@ -1,0 +1,1 @@
+"""Business rules and persistence, one subpackage per noun. No strawberry, no starlette."""

@@ -1,0 +1,79 @@
+"""Tenant use cases: provisioning (tenant, first admin, membership in one transaction)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from domain.audit import service as audit
+from domain.billing.plans import DEFAULT_PLAN, PLANS
+from domain.errors import Conflict, ValidationFailed
+from domain.tenants.models import Tenant
+from domain.tenants.queries import tenant_by_slug
+from domain.users.models import Membership
+from domain.users.passwords import check_policy
+from domain.users.service import create_user, normalize_email, user_by_email
+
+if TYPE_CHECKING:
+    from atlas.db import Transaction
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+RESERVED_SLUGS = frozenset({"admin", "api", "console", "graphql", "platform", "static", "www"})
+
+
+@dataclass(frozen=True)
+class ProvisionedTenant:
+    """What provisioning created."""
+
+    tenant_id: uuid.UUID
+    slug: str
+    admin_user_id: uuid.UUID
+    admin_is_new: bool
+
+
+def validate_slug(slug: str) -> str:
+    """Return the slug if it is usable in URLs and not reserved."""
+    if not SLUG_PATTERN.match(slug):
+        raise ValidationFailed(
+            "Slug must be 2-63 lower-case letters, digits or hyphens, starting with a letter or digit.",
+            field="slug",
+        )
+    if slug in RESERVED_SLUGS:
+        raise ValidationFailed(f"Slug {slug!r} is reserved.", field="slug")
+    return slug
+
+
+def _validate_name(name: str) -> str:
+    name = name.strip()
+    if not 1 <= len(name) <= 200:
+        raise ValidationFailed("Name must be 1-200 characters.", field="name")
+    return name
+
+
+async def provision_tenant(
+    tx: Transaction, *, name: str, slug: str, admin_email: str, admin_password: str | None,
+    plan: str = DEFAULT_PLAN, region: str = "local", actor: str = "system",
+) -> ProvisionedTenant:
+    """Create a tenant and make ``admin_email`` its owner (creating the user if new)."""
+    name, slug, email = _validate_name(name), validate_slug(slug), normalize_email(admin_email, field="adminEmail")
+    if plan not in PLANS:
+        raise ValidationFailed(f"Unknown plan {plan!r}; choose one of {', '.join(PLANS)}.", field="plan")
+    if await tenant_by_slug(tx, slug) is not None:
+        raise Conflict(f"A tenant with slug {slug!r} already exists.", field="slug")
+    user = await user_by_email(tx, email)
+    admin_is_new = user is None
+    if user is None:
+        if admin_password is None:
+            raise ValidationFailed("A password is required for a new admin user.", field="adminPassword")
+        check_policy(admin_password, field="adminPassword")
+        user = await create_user(tx, email=email, password=admin_password)
+    tenant = Tenant(name=name, slug=slug, plan=plan, region=region, placement={"model": "shared"})
+    tx.session.add(tenant)
+    await tx.session.flush()
+    await tx.enter_tenant(tenant.id)
+    tx.session.add(Membership(tenant_id=tenant.id, user_id=user.id, roles=["owner"]))
+    await audit.record(tx, actor=actor, action="tenant.provisioned", target_type="tenant",
+                       target_id=str(tenant.id), data={"slug": slug, "plan": plan, "admin": email})
+    return ProvisionedTenant(tenant.id, slug, user.id, admin_is_new=admin_is_new)

@@ -1,0 +1,47 @@
+"""Schema extensions that harden the API: size limits, error masking, introspection in dev only."""
+
+from __future__ import annotations
+
+import logging
+
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+from resolvers.errors import UNEXPECTED_ERROR_MESSAGE, is_unexpected
+
+MAX_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 3000
+
+log = logging.getLogger("atlas.graphql")
+
+
+class LogUnexpectedErrors(SchemaExtension):
+    """Log the traceback of errors that will be masked, once, on our own logger."""
+
+    def on_execute(self):
+        yield
+        result = self.execution_context.result
+        for error in getattr(result, "errors", None) or ():
+            if is_unexpected(error):
+                log.error("unexpected GraphQL error at %s", error.path, exc_info=error.original_error)
+
+
+def hardening_extensions(*, production: bool) -> list:
+    """The extensions every schema instance runs with."""
+    extensions = [
+        QueryDepthLimiter(max_depth=MAX_DEPTH),
+        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        LogUnexpectedErrors,
+        MaskErrors(should_mask_error=is_unexpected, error_message=UNEXPECTED_ERROR_MESSAGE),
+    ]
+    if production:
+        extensions.append(DisableIntrospection())
+    return extensions

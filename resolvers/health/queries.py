@@ -1,0 +1,18 @@
+"""Health query: public, so load balancers and the console can show it without signing in."""
+
+import strawberry
+
+from atlas import __version__
+from resolvers.health.types import Health
+
+
+async def resolve_health(info: strawberry.Info) -> Health:
+    """Check the database and Redis now."""
+    state = await info.context.runtime.readiness()
+    return Health(
+        status="ok" if state.ready else "degraded",
+        version=__version__,
+        database=state.database,
+        redis=state.redis,
+        worker=state.worker,
+    )

@@ -1,0 +1,21 @@
+"""Viewer query: the caller's identity, or null when unauthenticated."""
+
+import strawberry
+
+from resolvers.viewer.types import Viewer
+
+
+def resolve_viewer(info: strawberry.Info) -> Viewer | None:
+    """Describe the authenticated principal of this request."""
+    principal = info.context.principal
+    if principal is None:
+        return None
+    return Viewer(
+        subject=strawberry.ID(principal.subject),
+        kind=principal.kind,
+        tenant_id=strawberry.ID(str(principal.tenant_id)) if principal.tenant_id else None,
+        email=principal.email,
+        display_name=principal.display_name,
+        roles=list(principal.roles),
+        permissions=sorted(principal.permissions),
+    )

@@ -1,0 +1,77 @@
+"""Shared fixtures: real embedded PostgreSQL and Valkey (or DATABASE_URL / REDIS_URL), migrated once.
+
+Tests isolate by creating their own tenants (unique slugs), never by mocking or truncating.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from atlas.asgi import create_app
+from atlas.db import Database
+from atlas.migrate import run_migrations
+from atlas.runtime import Runtime
+from atlas.services import provide_services
+from atlas.settings import load_settings
+from domain.tenants.service import provision_tenant
+
+TEST_PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session")
+def live_settings(tmp_path_factory):
+    """Settings pointing at migrated, running servers for the whole test session."""
+    data_dir = tmp_path_factory.mktemp("atlas-data")
+    settings = replace(load_settings(), data_dir=data_dir, env="development", demo_password=None)
+    with provide_services(settings) as live:
+        run_migrations(live)
+        yield live
+
+
+@pytest.fixture(scope="session")
+async def runtime(live_settings):
+    rt = await Runtime.open(live_settings)
+    yield rt
+    await rt.close()
+
+
+@pytest.fixture(scope="session")
+async def db(runtime) -> Database:
+    return runtime.db
+
+
+@pytest.fixture(scope="session")
+async def app(live_settings):
+    application = create_app(live_settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app):
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://atlas.test") as http:
+        yield http
+
+
+def unique_slug(prefix: str = "t") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def make_tenant(db):
+    """Provision a fresh tenant with an owner; returns the ProvisionedTenant."""
+
+    async def make(*, plan: str = "enterprise", email: str | None = None, slug: str | None = None):
+        slug = slug or unique_slug()
+        async with db.transaction(tenant_id=None) as tx:
+            return await provision_tenant(
+                tx, name=f"Tenant {slug}", slug=slug, admin_email=email or f"owner@{slug}.example.com",
+                admin_password=TEST_PASSWORD, plan=plan,
+            )
+
+    return make

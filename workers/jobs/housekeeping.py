@@ -1,0 +1,31 @@
+"""Housekeeping jobs: keep tables within their retention."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from atlas.runtime import Runtime
+from domain.audit import service as audit
+from domain.tenants.queries import active_tenant_ids
+
+
+async def prune_audit_events(ctx: dict, tenant_id: str | None = None) -> int:
+    """Delete audit events older than the retention, for one tenant or all; return how many."""
+    runtime: Runtime = ctx["runtime"]
+    cutoff = datetime.now(UTC) - timedelta(days=runtime.settings.audit_retention_days)
+    if tenant_id is not None:
+        tenants = [uuid.UUID(tenant_id)]
+    else:
+        async with runtime.db.transaction(tenant_id=None) as tx:
+            tenants = await active_tenant_ids(tx)
+    pruned = 0
+    for tenant in tenants:
+        async with runtime.db.transaction(tenant_id=tenant) as tx:
+            pruned += await audit.prune(tx, older_than=cutoff)
+    return pruned
+
+
+async def prune_all_audit_events(ctx: dict) -> int:
+    """Cron entry point: prune every tenant."""
+    return await prune_audit_events(ctx)
