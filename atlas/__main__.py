@@ -2,4 +2,4 @@
 
 from atlas.cli import main
 
-main()
+main(prog_name="atlas")

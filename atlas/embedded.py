@@ -75,11 +75,18 @@ def data_dir_lock(data_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def read_addresses(data_dir: Path) -> ServiceAddresses | None:
-    """The addresses recorded by a live owner of ``data_dir``, or None."""
+def recorded_addresses(data_dir: Path) -> ServiceAddresses | None:
+    """The addresses recorded in ``data_dir`` (by this or another process), or None."""
     try:
-        recorded = ServiceAddresses(**json.loads((data_dir / SERVICES_FILE).read_text()))
+        return ServiceAddresses(**json.loads((data_dir / SERVICES_FILE).read_text()))
     except (OSError, ValueError, TypeError):
+        return None
+
+
+def read_addresses(data_dir: Path) -> ServiceAddresses | None:
+    """The addresses recorded by another, live owner of ``data_dir``, or None."""
+    recorded = recorded_addresses(data_dir)
+    if recorded is None:
         return None
     if recorded.owner_pid == os.getpid() or not psutil.pid_exists(recorded.owner_pid):
         return None

@@ -34,14 +34,14 @@ class LogUnexpectedErrors(SchemaExtension):
 
 
 def hardening_extensions(*, production: bool) -> list:
-    """The extensions every schema instance runs with."""
+    """The extensions every schema runs with (factories: a fresh instance per request)."""
     extensions = [
-        QueryDepthLimiter(max_depth=MAX_DEPTH),
-        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         LogUnexpectedErrors,
-        MaskErrors(should_mask_error=is_unexpected, error_message=UNEXPECTED_ERROR_MESSAGE),
+        lambda: MaskErrors(should_mask_error=is_unexpected, error_message=UNEXPECTED_ERROR_MESSAGE),
     ]
     if production:
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     return extensions

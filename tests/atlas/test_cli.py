@@ -1,0 +1,88 @@
+"""The `atlas` command: help everywhere, one clear line for expected failures, attaching to servers."""
+
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select
+
+from domain.users.models import User
+from domain.users.passwords import verify_password
+
+COMMANDS = ["up", "serve", "worker", "migrate", "seed-demo", "export-schema"]
+
+
+def atlas(*args, env=None, timeout=120):
+    return subprocess.run(
+        [sys.executable, "-m", "atlas", *args], capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command):
+    result = atlas(command, "--help")
+
+    assert result.returncode == 0
+    assert "Usage: atlas " + command in result.stdout
+
+
+def _assert_one_clear_line(result, expected):
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == expected
+
+
+def test_a_taken_port_is_reported_in_one_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = atlas("up", "--port", str(port), "--data-dir", str(tmp_path))
+
+    _assert_one_clear_line(
+        result, f"Error: port {port} on 127.0.0.1 is already in use: pass --port or set ATLAS_PORT"
+    )
+
+
+def test_an_unusable_data_dir_is_reported_in_one_line(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+
+    result = atlas("migrate", "--data-dir", str(blocker / "data"))
+
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"Error: data directory {blocker / 'data'} is not writable" in result.stderr
+
+
+def test_an_unreachable_database_is_reported_in_one_line(tmp_path):
+    result = atlas("migrate", env={
+        "DATABASE_URL": "postgresql://atlas_owner@127.0.0.1:1/atlas", "REDIS_URL": "redis://127.0.0.1:1/0",
+    })
+
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: cannot reach PostgreSQL at 127.0.0.1")
+
+
+def test_commands_attach_to_the_servers_of_a_running_data_dir(live_settings):
+    result = atlas("migrate", "--data-dir", str(live_settings.data_dir))
+
+    assert result.returncode == 0, result.stderr
+    assert "Attaching to the embedded servers" in result.stderr
+    assert "Starting embedded PostgreSQL" not in result.stderr
+
+
+async def test_seed_demo_creates_the_demo_admin_with_a_working_password(live_settings, db):
+    result = atlas("seed-demo", "--data-dir", str(live_settings.data_dir), env={"ATLAS_DEMO_PASSWORD": ""})
+    again = atlas("seed-demo", "--data-dir", str(live_settings.data_dir), env={"ATLAS_DEMO_PASSWORD": ""})
+
+    assert result.returncode == 0, result.stderr
+    password = result.stdout.split("password: ")[1].strip()
+    async with db.transaction(tenant_id=None) as tx:
+        admin = await tx.session.scalar(select(User).where(User.email == "admin@demo.local"))
+    assert verify_password(admin.password_hash, password)
+    assert f"password: {password}" in again.stdout
+    assert oct((live_settings.data_dir / "demo-credentials.txt").stat().st_mode & 0o777) == "0o600"

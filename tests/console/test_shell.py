@@ -1,0 +1,38 @@
+"""The console shell: full pages, htmx fragments, vendored htmx, a strict CSP."""
+
+
+async def test_console_home_renders_a_full_page_with_platform_status(client):
+    response = await client.get("/console/")
+
+    assert response.status_code == 200
+    assert response.text.startswith("<!doctype html>")
+    assert "Platform status" in response.text
+    assert '<script src="/static/vendor/htmx-2.0.11.min.js"' in response.text
+
+
+async def test_htmx_requests_get_only_the_fragment(client):
+    response = await client.get("/console/", headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<section id="status"')
+    assert "<html" not in response.text
+
+
+async def test_vendored_htmx_is_served_locally(client):
+    response = await client.get("/static/vendor/htmx-2.0.11.min.js")
+
+    assert response.status_code == 200
+    assert "htmx" in response.text[:2000]
+
+
+async def test_console_pages_forbid_scripts_from_elsewhere(client):
+    response = await client.get("/console/")
+
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+
+
+async def test_root_redirects_to_the_console(client):
+    response = await client.get("/")
+
+    assert response.status_code == 307
+    assert response.headers["location"].endswith("/console/")

@@ -1,0 +1,76 @@
+"""GraphQL hardening: size limits, masked errors, introspection and GraphiQL only in development."""
+
+import strawberry
+
+from resolvers.errors import PublicError
+from resolvers.extensions import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, hardening_extensions
+
+
+@strawberry.type
+class Node:
+    name: str = "n"
+
+    @strawberry.field
+    def child(self) -> "Node":
+        return Node()
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def node(self) -> Node:
+        return Node()
+
+    @strawberry.field
+    def broken(self) -> str:
+        raise RuntimeError("password=hunter2 leaked in a stack trace")
+
+    @strawberry.field
+    def refused(self) -> str:
+        raise PublicError("Incident not found", code="NOT_FOUND")
+
+
+TINY = strawberry.Schema(query=Query, extensions=hardening_extensions(production=False))
+
+
+async def test_queries_deeper_than_the_limit_are_refused():
+    query = "{ node " + "{ child " * MAX_DEPTH + "{ name }" + " }" * (MAX_DEPTH + 1)
+
+    result = await TINY.execute(query)
+
+    assert result.errors and "exceeds maximum operation depth" in result.errors[0].message
+
+
+async def test_too_many_aliases_are_refused():
+    aliases = " ".join(f"a{i}: node {{ name }}" for i in range(MAX_ALIASES + 1))
+
+    result = await TINY.execute("{ " + aliases + " }")
+
+    assert result.errors and "aliases found" in result.errors[0].message
+
+
+async def test_too_many_tokens_are_refused():
+    result = await TINY.execute("{ " + "node { name } " * 800 + " }")
+
+    assert result.errors and f"Document contains more than {MAX_TOKENS} tokens" in result.errors[0].message
+
+
+async def test_unexpected_errors_are_masked():
+    result = await TINY.execute("{ broken }")
+
+    assert [e.message for e in result.errors] == ["Unexpected error."]
+
+
+async def test_public_errors_keep_their_message_and_code():
+    result = await TINY.execute("{ refused }")
+
+    assert result.errors[0].message == "Incident not found"
+    assert result.errors[0].extensions == {"code": "NOT_FOUND"}
+
+
+async def test_production_schema_refuses_introspection():
+    production = strawberry.Schema(query=Query, extensions=hardening_extensions(production=True))
+
+    result = await production.execute("{ __schema { queryType { name } } }")
+
+    assert result.errors and "introspection" in result.errors[0].message.lower()
