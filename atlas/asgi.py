@@ -13,6 +13,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from atlas import __version__
+from atlas.auth import BearerAuthMiddleware
 from atlas.middleware import SecurityHeadersMiddleware
 from atlas.paths import OPERATIONS_DIR
 from atlas.runtime import Runtime
@@ -20,6 +21,7 @@ from atlas.settings import Settings
 from console.operations import OperationRunner
 from console.views import routes as console_routes
 from resolvers.graphql_app import AtlasGraphQL
+from resolvers.rest.auth import routes as auth_routes
 from resolvers.schema import build_schema
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "console" / "static"
@@ -62,10 +64,11 @@ def create_app(settings: Settings) -> Starlette:
             Route("/readyz", readyz),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            *auth_routes,
             Mount("/console", routes=console_routes),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
-        middleware=[Middleware(SecurityHeadersMiddleware)],
+        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(BearerAuthMiddleware)],
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from arq import create_pool
@@ -10,7 +11,14 @@ from arq.connections import ArqRedis, RedisSettings
 from atlas.db import Database
 from atlas.health import Readiness, check_readiness
 from atlas.jobs import QUEUE_NAME, JobQueue
+from atlas.keys import KeyRing
+from atlas.secrets import secrets_provider
 from atlas.settings import Settings
+from domain.auth.service import TokenService
+from domain.auth.throttle import LoginThrottle
+from domain.auth.tokens import TokenPolicy
+
+KEY_RETENTION_MARGIN = 300
 
 
 def redis_settings(url: str) -> RedisSettings:
@@ -21,21 +29,44 @@ def redis_settings(url: str) -> RedisSettings:
     return settings
 
 
+def token_policy(settings: Settings) -> TokenPolicy:
+    return TokenPolicy(issuer=settings.token_issuer, audience=settings.token_audience,
+                       access_ttl=settings.access_token_ttl, region=settings.region)
+
+
+def open_key_ring(settings: Settings) -> KeyRing:
+    """The signing keys from the configured secrets provider (created on first use)."""
+    ring = KeyRing(secrets_provider(settings),
+                   keep_retired_for=settings.access_token_ttl + KEY_RETENTION_MARGIN)
+    ring.ensure()
+    return ring
+
+
 @dataclass
 class Runtime:
-    """Settings, the database, Redis and the job queue of one process."""
+    """Settings, the database, Redis, the job queue and the token machinery of one process."""
 
     settings: Settings
     db: Database
     redis: ArqRedis
     jobs: JobQueue
+    keys: KeyRing
+    tokens: TokenService
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
-        """Connect to the database and Redis named by ``settings``."""
+        """Connect to the database and Redis named by ``settings`` and load the signing keys."""
         db = Database.from_settings(settings)
         redis = await create_pool(redis_settings(settings.redis_url), default_queue_name=QUEUE_NAME)
-        return cls(settings=settings, db=db, redis=redis, jobs=JobQueue(redis))
+        keys = await asyncio.to_thread(open_key_ring, settings)
+        throttle = LoginThrottle(redis, settings.login_max_failures, settings.login_lockout_seconds)
+        tokens = TokenService(db=db, keys=keys, policy=token_policy(settings), throttle=throttle,
+                              refresh_ttl=settings.refresh_token_ttl)
+        return cls(settings=settings, db=db, redis=redis, jobs=JobQueue(redis), keys=keys, tokens=tokens)
+
+    @property
+    def policy(self) -> TokenPolicy:
+        return self.tokens.policy
 
     async def readiness(self) -> Readiness:
         return await check_readiness(self.db, self.redis)

@@ -11,7 +11,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 ENVIRONMENTS = ("development", "production")
-_SECRET_FIELDS = {"database_url", "database_app_url", "redis_url", "demo_password", "session_secret"}
+SECRETS_PROVIDERS = ("local", "aws")
+_SECRET_FIELDS = {"database_url", "database_app_url", "redis_url", "demo_password", "db_app_password"}
 
 
 class SettingsError(ValueError):
@@ -33,10 +34,19 @@ class Settings:
     db_pool_size: int = 10
     redis_url: str | None = None
     demo_password: str | None = None
-    session_secret: str | None = None
     public_url: str | None = None
     audit_retention_days: int = 365
     log_level: str = "info"
+    region: str = "local"
+    token_issuer: str = "atlasai"
+    token_audience: str = "atlasai"
+    access_token_ttl: int = 900
+    refresh_token_ttl: int = 30 * 86400
+    session_ttl: int = 12 * 3600
+    secrets_provider: str = "local"
+    secrets_prefix: str = "atlasai/"
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 900
 
     @property
     def is_production(self) -> bool:
@@ -83,6 +93,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     mode = env.get("ATLAS_ENV", "development").strip().lower()
     if mode not in ENVIRONMENTS:
         raise SettingsError(f"ATLAS_ENV must be one of {', '.join(ENVIRONMENTS)}, got {mode!r}")
+    provider = (env.get("ATLAS_SECRETS_PROVIDER") or "local").lower()
+    if provider not in SECRETS_PROVIDERS:
+        raise SettingsError(f"ATLAS_SECRETS_PROVIDER must be one of {', '.join(SECRETS_PROVIDERS)}, got {provider!r}")
     return Settings(
         env=mode,
         data_dir=Path(env.get("ATLAS_DATA_DIR") or ".atlas"),
@@ -95,8 +108,17 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         db_pool_size=_int(env, "ATLAS_DB_POOL_SIZE", 10, low=1, high=500),
         redis_url=env.get("REDIS_URL") or None,
         demo_password=env.get("ATLAS_DEMO_PASSWORD") or None,
-        session_secret=env.get("ATLAS_SESSION_SECRET") or None,
         public_url=env.get("ATLAS_PUBLIC_URL") or None,
         audit_retention_days=_int(env, "ATLAS_AUDIT_RETENTION_DAYS", 365, low=1, high=36500),
         log_level=(env.get("ATLAS_LOG_LEVEL") or "info").lower(),
+        region=env.get("ATLAS_REGION") or "local",
+        token_issuer=env.get("ATLAS_TOKEN_ISSUER") or env.get("ATLAS_PUBLIC_URL") or "atlasai",
+        token_audience=env.get("ATLAS_TOKEN_AUDIENCE") or "atlasai",
+        access_token_ttl=_int(env, "ATLAS_ACCESS_TOKEN_TTL", 900, low=30, high=86400),
+        refresh_token_ttl=_int(env, "ATLAS_REFRESH_TOKEN_TTL", 30 * 86400, low=300, high=400 * 86400),
+        session_ttl=_int(env, "ATLAS_SESSION_TTL", 12 * 3600, low=300, high=30 * 86400),
+        secrets_provider=provider,
+        secrets_prefix=env.get("ATLAS_SECRETS_PREFIX") or "atlasai/",
+        login_max_failures=_int(env, "ATLAS_LOGIN_MAX_FAILURES", 5, low=1, high=1000),
+        login_lockout_seconds=_int(env, "ATLAS_LOGIN_LOCKOUT_SECONDS", 900, low=1, high=86400),
     )

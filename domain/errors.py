@@ -38,3 +38,19 @@ class Forbidden(DomainError):
     """The caller may not do this."""
 
     code = "FORBIDDEN"
+
+
+class Unauthenticated(DomainError):
+    """No valid credentials: missing, malformed, expired, revoked or forged."""
+
+    code = "UNAUTHENTICATED"
+
+
+class TooManyAttempts(DomainError):
+    """Throttled: too many failures; retry after ``retry_after`` seconds."""
+
+    code = "TOO_MANY_ATTEMPTS"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -32,3 +32,22 @@ def drop_tenant_rls_sql(table: str) -> list[str]:
         f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
     ]
+
+
+CURRENT_CREDENTIAL = "NULLIF(current_setting('app.credential_id', true), '')::uuid"
+
+
+def credential_rls_sql(table: str) -> list[str]:
+    """Like :func:`tenant_rls_sql`, but one row is also visible by id before a tenant is known.
+
+    For credentials presented without a tenant (API keys, refresh tokens, invitations): the
+    caller binds ``app.credential_id`` to the id in the presented credential, sees that one row,
+    verifies its secret hash and only then binds the row's tenant. Writes still need the tenant.
+    """
+    statements = tenant_rls_sql(table)
+    statements[-1] = (
+        f"CREATE POLICY {POLICY_NAME} ON {table} "
+        f"USING (tenant_id = {CURRENT_TENANT} OR id = {CURRENT_CREDENTIAL}) "
+        f"WITH CHECK (tenant_id = {CURRENT_TENANT})"
+    )
+    return statements

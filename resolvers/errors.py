@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar, Union
+
+import strawberry
 from graphql import GraphQLError
+
+from domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+
+T = TypeVar("T")
 
 UNEXPECTED_ERROR_MESSAGE = "Unexpected error."
 
@@ -26,8 +34,61 @@ class PublicError(Exception):
 
 
 def is_unexpected(error: GraphQLError) -> bool:
-    """True for errors to mask: those caused by an exception that is not a PublicError."""
+    """True for errors to mask: caused by an exception that is neither a PublicError nor a DomainError."""
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return False
-    return not isinstance(original, PublicError)
+    return not isinstance(original, (PublicError, DomainError))
+
+
+@strawberry.interface(description="A typed, expected failure of a mutation; nothing was changed.")
+class Error:
+    code: str = strawberry.field(description="Stable machine-readable code, e.g. `VALIDATION`.")
+    message: str = strawberry.field(description="What went wrong, for people.")
+    field: str | None = strawberry.field(description="The input field at fault, if any.")
+
+
+@strawberry.type(description="Input broke a rule.")
+class ValidationError(Error):
+    pass
+
+
+@strawberry.type(description="The object does not exist in this tenant.")
+class NotFoundError(Error):
+    pass
+
+
+@strawberry.type(description="The change clashes with the current state.")
+class ConflictError(Error):
+    pass
+
+
+@strawberry.type(description="The caller may not make this change.")
+class ForbiddenError(Error):
+    pass
+
+
+MUTATION_ERRORS = (ValidationError, NotFoundError, ConflictError, ForbiddenError)
+_ERROR_TYPES = {ValidationFailed: ValidationError, NotFound: NotFoundError, Conflict: ConflictError,
+                Forbidden: ForbiddenError}
+
+
+def error_payload(exc: DomainError) -> Error:
+    """The payload error type for a domain error (others become top-level GraphQL errors)."""
+    for kind, payload in _ERROR_TYPES.items():
+        if isinstance(exc, kind):
+            return payload(code=exc.code, message=exc.message, field=exc.field)
+    raise PublicError(exc.message, code=exc.code) from exc
+
+
+def payload_union(name: str, success: type) -> object:
+    """``<name> = <success> | ValidationError | NotFoundError | ConflictError | ForbiddenError``."""
+    return Annotated[Union[success, *MUTATION_ERRORS], strawberry.union(name)]  # noqa: UP007
+
+
+async def run_mutation(work: Callable[[], Awaitable[T]]) -> T | Error:
+    """Await ``work``; a domain error becomes its typed payload (the transaction rolled back)."""
+    try:
+        return await work()
+    except DomainError as exc:
+        return error_payload(exc)

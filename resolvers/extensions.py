@@ -13,6 +13,7 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
+from domain.errors import DomainError
 from resolvers.errors import UNEXPECTED_ERROR_MESSAGE, is_unexpected
 
 MAX_DEPTH = 12
@@ -22,14 +23,16 @@ MAX_TOKENS = 3000
 log = logging.getLogger("atlas.graphql")
 
 
-class LogUnexpectedErrors(SchemaExtension):
-    """Log the traceback of errors that will be masked, once, on our own logger."""
+class ReportErrors(SchemaExtension):
+    """Give domain errors their ``extensions.code``; log errors that will be masked, once."""
 
     def on_execute(self):
         yield
         result = self.execution_context.result
         for error in getattr(result, "errors", None) or ():
-            if is_unexpected(error):
+            if isinstance(error.original_error, DomainError):
+                error.extensions = {**(error.extensions or {}), "code": error.original_error.code}
+            elif is_unexpected(error):
                 log.error("unexpected GraphQL error at %s", error.path, exc_info=error.original_error)
 
 
@@ -39,7 +42,7 @@ def hardening_extensions(*, production: bool) -> list:
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        LogUnexpectedErrors,
+        ReportErrors,
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message=UNEXPECTED_ERROR_MESSAGE),
     ]
     if production:

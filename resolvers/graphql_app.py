@@ -1,14 +1,36 @@
-"""The GraphQL endpoint at /graphql: HTTP (POST, GET for queries) and graphql-transport-ws."""
+"""The GraphQL endpoint at /graphql: HTTP (POST, GET for queries) and graphql-transport-ws.
+
+Subscriptions authenticate in ``connection_init`` with ``{"authorization": "Bearer <jwt>",
+"x-tenant-id": "<tenant>"}``: anything else is refused before ``connection_ack`` (close 4403),
+and the socket is closed (4401) when the token expires.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import time
 from datetime import timedelta
 
 import strawberry
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from atlas.auth import TENANT_HEADER, authenticate
+from domain.errors import Forbidden, Unauthenticated
 from resolvers.context import Context
+
+log = logging.getLogger("atlas.graphql")
+TOKEN_EXPIRED_CLOSE = 4401
+
+
+def _param(params: dict, name: str) -> str | None:
+    for key, value in params.items():
+        if key.lower() == name and isinstance(value, str):
+            return value
+    return None
 
 
 class AtlasGraphQL(GraphQL):
@@ -30,3 +52,31 @@ class AtlasGraphQL(GraphQL):
             runtime=request.app.state.runtime,
             principal=getattr(request.state, "principal", None),
         )
+
+    async def on_ws_connect(self, context: Context):
+        """Authenticate the socket from the connection_init payload, or refuse it."""
+        params = context.connection_params or {}
+        scheme, _, token = (_param(params, "authorization") or "").partition(" ")
+        try:
+            if scheme.lower() != "bearer":
+                raise Unauthenticated("connection_init needs authorization: 'Bearer <access token>'.")
+            context.principal = await authenticate(context.runtime, token.strip(), _param(params, TENANT_HEADER))
+        except (Unauthenticated, Forbidden) as exc:
+            log.info("websocket refused: %s", exc.message)
+            raise ConnectionRejectionError({"code": exc.code, "message": exc.message}) from None
+        _close_when_expired(context)
+        return {"tenantId": str(context.principal.tenant_id)}
+
+
+def _close_when_expired(context: Context) -> None:
+    expires_at = context.principal.expires_at
+    if expires_at is None:
+        return
+    websocket = context.response
+
+    async def close() -> None:
+        with contextlib.suppress(Exception):
+            await websocket.close(code=TOKEN_EXPIRED_CLOSE, reason="Access token expired")
+
+    delay = max(0.0, float(expires_at) - time.time())
+    asyncio.get_running_loop().call_later(delay, lambda: asyncio.ensure_future(close()))

@@ -1,28 +1,90 @@
-"""The one GraphQL schema: control-plane and tenant-plane types side by side."""
+"""The one GraphQL schema: control-plane and tenant-plane types side by side.
+
+Every root field carries guards (see resolvers/guards.py); the cross-tenant matrix test fails
+for a root field without one.
+"""
 
 from __future__ import annotations
 
 import strawberry
 from strawberry.printer import print_schema
 
+from resolvers.access.mutations import DeleteRolePayload, SaveRolePayload, create_role, delete_role, update_role
+from resolvers.access.queries import resolve_permissions, resolve_roles
+from resolvers.access.types import Permission, Role
+from resolvers.apikeys.mutations import CreateApiKeyPayload, RevokeApiKeyPayload, create_api_key, revoke_api_key
+from resolvers.apikeys.queries import resolve_api_keys
+from resolvers.apikeys.types import ApiKey
 from resolvers.extensions import hardening_extensions
+from resolvers.guards import guard, platform_guard, public
 from resolvers.health.queries import resolve_health
 from resolvers.health.types import Health
+from resolvers.members import mutations as member_mutations
+from resolvers.members.queries import resolve_invitations, resolve_members
+from resolvers.members.types import Invitation, Member
+from resolvers.pagination import Connection
+from resolvers.tenants import mutations as tenant_mutations
+from resolvers.tenants.queries import resolve_tenant, resolve_tenants
+from resolvers.tenants.types import Tenant
 from resolvers.viewer.queries import resolve_viewer
 from resolvers.viewer.types import Viewer
 
 
 @strawberry.type
 class Query:
-    health: Health = strawberry.field(resolver=resolve_health, description="Service health (public).")
-    viewer: Viewer | None = strawberry.field(
-        resolver=resolve_viewer, description="The authenticated caller, or null."
-    )
+    health: Health = strawberry.field(resolver=resolve_health, extensions=public(),
+                                      description="Service health.")
+    viewer: Viewer | None = strawberry.field(resolver=resolve_viewer, extensions=public(),
+                                             description="The authenticated caller, or null.")
+    tenant: Tenant = strawberry.field(resolver=resolve_tenant, extensions=guard(),
+                                      description="The tenant the caller is signed in to.")
+    tenants: Connection[Tenant] = strawberry.field(resolver=resolve_tenants, extensions=platform_guard(),
+                                                   description="Every tenant (platform operators).")
+    members: Connection[Member] = strawberry.field(resolver=resolve_members, extensions=guard("member.read"))
+    invitations: Connection[Invitation] = strawberry.field(resolver=resolve_invitations,
+                                                           extensions=guard("member.manage"))
+    roles: list[Role] = strawberry.field(resolver=resolve_roles, extensions=guard("member.read"))
+    permissions: list[Permission] = strawberry.field(resolver=resolve_permissions, extensions=guard())
+    api_keys: Connection[ApiKey] = strawberry.field(resolver=resolve_api_keys,
+                                                    extensions=guard("apikey.manage", feature="api_keys"))
+
+
+@strawberry.type
+class Mutation:
+    create_tenant: tenant_mutations.CreateTenantPayload = strawberry.field(
+        resolver=tenant_mutations.create_tenant, extensions=platform_guard())
+    suspend_tenant: tenant_mutations.TenantChangePayload = strawberry.field(
+        resolver=tenant_mutations.suspend_tenant, extensions=platform_guard())
+    resume_tenant: tenant_mutations.TenantChangePayload = strawberry.field(
+        resolver=tenant_mutations.resume_tenant, extensions=platform_guard())
+    revoke_tenant_tokens: tenant_mutations.TenantChangePayload = strawberry.field(
+        resolver=tenant_mutations.revoke_tenant_tokens, extensions=guard("tenant.admin"))
+    invite_member: member_mutations.InviteMemberPayload = strawberry.field(
+        resolver=member_mutations.invite_member, extensions=guard("member.manage"))
+    revoke_invitation: member_mutations.RevokeInvitationPayload = strawberry.field(
+        resolver=member_mutations.revoke_invitation, extensions=guard("member.manage"))
+    accept_invitation: member_mutations.AcceptInvitationPayload = strawberry.field(
+        resolver=member_mutations.accept_invitation, extensions=public(),
+        description="Join a tenant; the invitation token is the credential.")
+    update_member_roles: member_mutations.UpdateMemberRolesPayload = strawberry.field(
+        resolver=member_mutations.update_member_roles, extensions=guard("member.manage"))
+    remove_member: member_mutations.RemoveMemberPayload = strawberry.field(
+        resolver=member_mutations.remove_member, extensions=guard("member.manage"))
+    create_role: SaveRolePayload = strawberry.field(
+        resolver=create_role, extensions=guard("role.manage", feature="custom_roles"))
+    update_role: SaveRolePayload = strawberry.field(
+        resolver=update_role, extensions=guard("role.manage", feature="custom_roles"))
+    delete_role: DeleteRolePayload = strawberry.field(
+        resolver=delete_role, extensions=guard("role.manage", feature="custom_roles"))
+    create_api_key: CreateApiKeyPayload = strawberry.field(
+        resolver=create_api_key, extensions=guard("apikey.manage", feature="api_keys"))
+    revoke_api_key: RevokeApiKeyPayload = strawberry.field(
+        resolver=revoke_api_key, extensions=guard("apikey.manage", feature="api_keys"))
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     """Build the schema with the hardening extensions for the given environment."""
-    return strawberry.Schema(query=Query, extensions=hardening_extensions(production=production))
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=hardening_extensions(production=production))
 
 
 def schema_sdl() -> str:

@@ -75,3 +75,47 @@ def make_tenant(db):
             )
 
     return make
+
+
+@pytest.fixture
+def add_member(db):
+    """Add a new user with ``roles`` to a tenant; returns their email (password TEST_PASSWORD)."""
+    from domain.users.models import Membership
+    from domain.users.service import create_user
+
+    async def add(tenant, roles: list[str], *, email: str | None = None) -> str:
+        email = email or f"{'-'.join(roles) or 'none'}-{uuid.uuid4().hex[:6]}@{tenant.slug}.example.com"
+        async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+            user = await create_user(tx, email=email, password=TEST_PASSWORD)
+            tx.session.add(Membership(tenant_id=tenant.tenant_id, user_id=user.id, roles=roles))
+        return email
+
+    return add
+
+
+@pytest.fixture
+def sign_in(runtime):
+    """Password grant for ``email`` in ``tenant``; returns the TokenGrant."""
+
+    async def login(tenant, email: str | None = None, password: str = TEST_PASSWORD):
+        return await runtime.tokens.password_grant(
+            username=email or f"owner@{tenant.slug}.example.com", password=password, tenant=tenant.slug,
+            address=f"test-{uuid.uuid4().hex[:6]}",
+        )
+
+    return login
+
+
+def auth_headers(grant_or_token, tenant_id=None) -> dict[str, str]:
+    """Bearer + x-tenant-id headers for a TokenGrant (or a raw token and tenant id)."""
+    token = getattr(grant_or_token, "access_token", grant_or_token)
+    tenant = tenant_id or grant_or_token.tenant_id
+    return {"Authorization": f"Bearer {token}", "x-tenant-id": str(tenant)}
+
+
+async def gql(client, query: str, variables: dict | None = None, headers: dict | None = None) -> dict:
+    """POST a GraphQL operation and return the JSON body (asserting HTTP 200)."""
+    response = await client.post("/graphql", json={"query": query, "variables": variables or {}},
+                                 headers=headers or {})
+    assert response.status_code == 200, response.text
+    return response.json()

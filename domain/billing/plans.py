@@ -50,3 +50,8 @@ DEFAULT_PLAN = "free"
 def plan_named(name: str) -> Plan | None:
     """The plan called ``name``, or None."""
     return PLANS.get(name)
+
+
+def entitlements_for(plan_name: str) -> dict[str, Any]:
+    """The ``ent`` claim for a plan (unknown plans fall back to the default)."""
+    return (PLANS.get(plan_name) or PLANS[DEFAULT_PLAN]).entitlements()

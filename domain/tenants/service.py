@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+
+from sqlalchemy import select
 
 from domain.audit import service as audit
 from domain.billing.plans import DEFAULT_PLAN, PLANS
-from domain.errors import Conflict, ValidationFailed
-from domain.tenants.models import Tenant
+from domain.errors import Conflict, NotFound, ValidationFailed
+from domain.tenants.models import TENANT_STATUSES, Tenant
 from domain.tenants.queries import tenant_by_slug
 from domain.users.models import Membership
 from domain.users.passwords import check_policy
@@ -77,3 +80,37 @@ async def provision_tenant(
     await audit.record(tx, actor=actor, action="tenant.provisioned", target_type="tenant",
                        target_id=str(tenant.id), data={"slug": slug, "plan": plan, "admin": email})
     return ProvisionedTenant(tenant.id, slug, user.id, admin_is_new=admin_is_new)
+
+
+async def _tenant_for_update(tx: Transaction, tenant_id: uuid.UUID) -> Tenant:
+    tenant = await tx.session.scalar(select(Tenant).where(Tenant.id == tenant_id).with_for_update())
+    if tenant is None:
+        raise NotFound("No such tenant.", field="id")
+    return tenant
+
+
+async def set_tenant_status(
+    tx: Transaction, *, tenant_id: uuid.UUID, status: str, reason: str = "", actor: str
+) -> Tenant:
+    """Suspend or resume a tenant. Suspension blocks its tokens and API calls on the next request."""
+    if status not in TENANT_STATUSES:
+        raise ValidationFailed(f"Status must be one of {', '.join(TENANT_STATUSES)}.", field="status")
+    tenant = await _tenant_for_update(tx, tenant_id)
+    if tenant.status == status:
+        raise Conflict(f"Tenant {tenant.slug!r} is already {status}.", field="id")
+    tenant.status = status
+    await tx.session.flush()
+    await tx.enter_tenant(tenant.id)
+    await audit.record(tx, actor=actor, action=f"tenant.{'suspended' if status == 'suspended' else 'resumed'}",
+                       target_type="tenant", target_id=str(tenant.id), data={"reason": reason[:500]})
+    return tenant
+
+
+async def revoke_tenant_tokens(tx: Transaction, *, actor: str) -> Tenant:
+    """Invalidate every access token of the transaction's tenant issued until now."""
+    tenant = await _tenant_for_update(tx, tx.tenant_id)
+    tenant.tokens_valid_after = datetime.now(UTC)
+    await tx.session.flush()
+    await audit.record(tx, actor=actor, action="tenant.tokens_revoked", target_type="tenant",
+                       target_id=str(tenant.id))
+    return tenant

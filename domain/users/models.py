@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ARRAY, Boolean, ForeignKey, Index, String, Text, func, text
+from sqlalchemy import ARRAY, Boolean, ForeignKey, Index, LargeBinary, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.base import Base, TenantScoped, Timestamped, new_id
@@ -35,6 +35,7 @@ class Membership(TenantScoped, Timestamped, Base):
     """
 
     __tablename__ = "memberships"
+    __table_args__ = (Index("ix_memberships_tenant", "tenant_id"),)
 
     user_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
@@ -43,3 +44,19 @@ class Membership(TenantScoped, Timestamped, Base):
         ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
     )
     roles: Mapped[list[str]] = mapped_column(ARRAY(String(64)))
+
+
+class Invitation(TenantScoped, Timestamped, Base):
+    """An invitation to join a tenant with some roles, accepted with a one-time secret."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (Index("ix_invitations_tenant_created", "tenant_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(320))
+    roles: Mapped[list[str]] = mapped_column(ARRAY(String(64)))
+    secret_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    invited_by: Mapped[str] = mapped_column(String(320))
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

@@ -10,12 +10,15 @@ def resolve_viewer(info: strawberry.Info) -> Viewer | None:
     principal = info.context.principal
     if principal is None:
         return None
+    info.context.bind_tenant(principal.tenant_id)
     return Viewer(
         subject=strawberry.ID(principal.subject),
         kind=principal.kind,
-        tenant_id=strawberry.ID(str(principal.tenant_id)) if principal.tenant_id else None,
+        tenant_id=strawberry.ID(str(principal.tenant_id)),
         email=principal.email,
         display_name=principal.display_name,
         roles=list(principal.roles),
         permissions=sorted(principal.permissions),
+        is_platform_admin=principal.is_platform_admin,
+        features=sorted(principal.features),
     )

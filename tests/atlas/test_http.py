@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 
 from atlas.asgi import create_app
 from atlas.db import Database
+from tests.conftest import auth_headers
 
 
 async def test_healthz_says_the_process_is_up(client):
@@ -112,14 +113,16 @@ async def test_legacy_graphql_ws_protocol_is_refused(app):
     assert closed.value.code == 4406
 
 
-async def test_graphql_transport_ws_handshake_is_acknowledged(app):
+async def test_graphql_transport_ws_handshake_is_acknowledged_with_a_token(app, make_tenant, sign_in):
+    tenant = await make_tenant()
+    grant = await sign_in(tenant)
     transport = ASGIWebSocketTransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://atlas.test") as http:
         async with aconnect_ws("/graphql", http, subprotocols=["graphql-transport-ws"]) as ws:
-            await ws.send_json({"type": "connection_init", "payload": {}})
+            await ws.send_json({"type": "connection_init", "payload": auth_headers(grant)})
             reply = await ws.receive_json()
 
-    assert reply["type"] == "connection_ack"
+    assert reply == {"type": "connection_ack", "payload": {"tenantId": str(tenant.tenant_id)}}
 
 
 async def test_every_response_carries_security_headers(client):

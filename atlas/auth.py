@@ -1,0 +1,71 @@
+"""Bearer-token authentication for the tenant plane (pure ASGI middleware).
+
+A request with ``Authorization: Bearer <jwt>`` must carry ``x-tenant-id`` equal to the token's
+``tid``. A bad, expired or revoked token is answered 401; a tenant mismatch, a suspended tenant or
+a lost membership 403, each with a clear message. Without an Authorization header the request goes
+on anonymously (public fields still work; guarded fields answer UNAUTHENTICATED).
+"""
+
+from __future__ import annotations
+
+from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from domain.auth.principals import Principal, principal_from_claims
+from domain.auth.tokens import verify_access_token
+from domain.errors import Forbidden, Unauthenticated
+
+TENANT_HEADER = "x-tenant-id"
+
+
+def bearer_token(connection: HTTPConnection) -> str | None:
+    """The token of an ``Authorization: Bearer`` header ("" if empty); None for no or another scheme."""
+    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+async def authenticate(runtime, token: str, tenant_header: str | None) -> Principal:
+    """Verify ``token`` and resolve its principal; the tenant header must match the token."""
+    if not token:
+        raise Unauthenticated("Authorization must be 'Bearer <access token>'.")
+    claims = verify_access_token(runtime.keys, runtime.policy, token)
+    if not tenant_header or tenant_header.strip().lower() != str(claims.get("tid", "")).lower():
+        raise Forbidden(f"The {TENANT_HEADER} header is required and must equal the token's tenant.",
+                        code="TENANT_MISMATCH")
+    return await principal_from_claims(runtime.db, claims)
+
+
+def auth_error_response(exc: Unauthenticated | Forbidden) -> JSONResponse:
+    """401 (with WWW-Authenticate) for bad credentials, 403 for everything refused."""
+    if isinstance(exc, Unauthenticated):
+        description = exc.message.replace('"', "'")
+        return JSONResponse(
+            {"error": "invalid_token", "code": exc.code, "message": exc.message}, status_code=401,
+            headers={"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{description}"'},
+        )
+    return JSONResponse({"error": "forbidden", "code": exc.code, "message": exc.message}, status_code=403)
+
+
+class BearerAuthMiddleware:
+    """Sets ``request.state.principal`` from a bearer token, or answers 401/403."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        connection = HTTPConnection(scope)
+        token = bearer_token(connection)
+        if token is not None:
+            try:
+                principal = await authenticate(
+                    connection.app.state.runtime, token, connection.headers.get(TENANT_HEADER)
+                )
+            except (Unauthenticated, Forbidden) as exc:
+                await auth_error_response(exc)(scope, receive, send)
+                return
+            scope.setdefault("state", {})["principal"] = principal
+        await self.app(scope, receive, send)

@@ -1,0 +1,140 @@
+"""Who is calling: built per request from a verified token (or console session) and the database.
+
+Roles and permissions come from the database on every request, so removing a member, revoking
+an API key, suspending a tenant or revoking its tokens takes effect at once; plan entitlements come
+from the token (``ent``), refreshed when a token is re-issued.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from domain.access.service import permissions_for_roles
+from domain.auth.models import ApiKey
+from domain.errors import Forbidden, Unauthenticated
+from domain.tenants.models import Tenant
+from domain.users.models import Membership, User
+
+if TYPE_CHECKING:
+    from atlas.db import Database, Transaction
+
+USER, API_KEY = "user", "api_key"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller in one tenant."""
+
+    kind: str
+    subject: str
+    tenant_id: uuid.UUID
+    roles: tuple[str, ...]
+    permissions: frozenset[str]
+    entitlements: dict[str, Any] = field(default_factory=dict)
+    user_id: uuid.UUID | None = None
+    api_key_id: uuid.UUID | None = None
+    email: str | None = None
+    display_name: str | None = None
+    is_platform_admin: bool = False
+    expires_at: float | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this caller."""
+        return self.email or self.subject
+
+    @property
+    def features(self) -> frozenset[str]:
+        return frozenset(self.entitlements.get("features", ()))
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+def _issued_at(claims: dict[str, Any]) -> datetime:
+    return datetime.fromtimestamp(float(claims["iat"]), UTC)
+
+
+async def _active_tenant(tx: Transaction, tenant_id: uuid.UUID) -> Tenant:
+    tenant = await tx.session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise Unauthenticated("The token's tenant does not exist.")
+    if tenant.status != "active":
+        raise Forbidden(f"Tenant {tenant.slug!r} is suspended.", code="TENANT_SUSPENDED")
+    return tenant
+
+
+async def principal_from_claims(db: Database, claims: dict[str, Any]) -> Principal:
+    """Resolve verified token claims into a principal, checking revocation and membership now."""
+    try:
+        tenant_id = uuid.UUID(claims["tid"])
+    except (ValueError, TypeError):
+        raise Unauthenticated("Token has an invalid tenant claim.") from None
+    async with db.transaction(tenant_id=tenant_id) as tx:
+        tenant = await _active_tenant(tx, tenant_id)
+        if tenant.tokens_valid_after and _issued_at(claims) < tenant.tokens_valid_after:
+            raise Unauthenticated("Token was revoked; sign in again.")
+        if claims.get("kind") == API_KEY:
+            return await _api_key_principal(tx, claims)
+        return await _user_principal(tx, claims)
+
+
+async def _user_principal(tx: Transaction, claims: dict[str, Any]) -> Principal:
+    try:
+        user_id = uuid.UUID(claims["sub"])
+    except (ValueError, TypeError):
+        raise Unauthenticated("Token has an invalid subject.") from None
+    return await user_principal(tx, user_id=user_id, entitlements=claims["ent"], expires_at=claims["exp"])
+
+
+async def user_principal(
+    tx: Transaction, *, user_id: uuid.UUID, entitlements: dict[str, Any], expires_at: float | None = None
+) -> Principal:
+    """The principal of ``user_id`` in the transaction's tenant (active user and member)."""
+    row = (await tx.session.execute(
+        select(User, Membership.roles)
+        .join(Membership, (Membership.user_id == User.id) & (Membership.tenant_id == tx.tenant_id))
+        .where(User.id == user_id)
+    )).one_or_none()
+    if row is None:
+        raise Forbidden("You are not a member of this tenant.")
+    user, roles = row
+    if not user.is_active:
+        raise Unauthenticated("This user is deactivated.")
+    return Principal(
+        kind=USER, subject=str(user.id), tenant_id=tx.tenant_id, roles=tuple(roles),
+        permissions=await permissions_for_roles(tx, roles), entitlements=entitlements,
+        user_id=user.id, email=user.email, display_name=user.display_name,
+        is_platform_admin=user.is_platform_admin, expires_at=expires_at,
+    )
+
+
+async def _api_key_principal(tx: Transaction, claims: dict[str, Any]) -> Principal:
+    try:
+        key_id = uuid.UUID(claims["sub"].removeprefix("apikey:"))
+    except (ValueError, TypeError, AttributeError):
+        raise Unauthenticated("Token has an invalid subject.") from None
+    key = await tx.session.get(ApiKey, key_id)
+    return await api_key_principal(tx, key, entitlements=claims["ent"], expires_at=claims["exp"])
+
+
+async def api_key_principal(
+    tx: Transaction, key: ApiKey | None, *, entitlements: dict[str, Any], expires_at: float | None = None
+) -> Principal:
+    """The principal of an API key, if it is live."""
+    if key is None or key.tenant_id != tx.tenant_id:
+        raise Unauthenticated("Unknown API key.")
+    if key.revoked_at is not None:
+        raise Unauthenticated("This API key was revoked.")
+    if key.expires_at is not None and key.expires_at <= datetime.now(UTC):
+        raise Unauthenticated("This API key expired.")
+    return Principal(
+        kind=API_KEY, subject=f"apikey:{key.id}", tenant_id=key.tenant_id, roles=tuple(key.roles),
+        permissions=await permissions_for_roles(tx, key.roles), entitlements=entitlements,
+        api_key_id=key.id, display_name=key.name, expires_at=expires_at,
+    )

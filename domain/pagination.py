@@ -1,0 +1,87 @@
+"""Keyset pagination: stable order, opaque cursors, no OFFSET."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import DateTime, Integer, Select, Uuid, tuple_
+from sqlalchemy.sql.elements import ColumnElement
+
+from domain.errors import ValidationFailed
+
+T = TypeVar("T")
+MAX_PAGE_SIZE = 1000
+DEFAULT_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of results, each with the cursor that resumes after it."""
+
+    items: list[T]
+    cursors: list[str]
+    has_next: bool
+
+
+def _encode(values: tuple) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, uuid.UUID) else v
+             for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, columns: list[ColumnElement]) -> tuple:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(raw, list) or len(raw) != len(columns):
+            raise ValueError
+        return tuple(_typed(value, column) for value, column in zip(raw, columns, strict=True))
+    except (ValueError, TypeError):
+        raise ValidationFailed("Invalid cursor.", field="after") from None
+
+
+def _typed(value: Any, column: ColumnElement) -> Any:
+    kind = column.type
+    if isinstance(kind, DateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(kind, Uuid):
+        return uuid.UUID(value)
+    if isinstance(kind, Integer):
+        return int(value)
+    return str(value)
+
+
+def check_page_size(first: int | None) -> int:
+    """The page size to use, refusing sizes outside 1..MAX_PAGE_SIZE."""
+    size = DEFAULT_PAGE_SIZE if first is None else first
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise ValidationFailed(f"first must be between 1 and {MAX_PAGE_SIZE}.", field="first")
+    return size
+
+
+async def paginate(
+    session, query: Select, *, order: list[ColumnElement], first: int | None, after: str | None,
+    descending: bool = False,
+) -> Page:
+    """Run ``query`` in ``order`` (one direction), resuming after cursor ``after``, ``first`` rows.
+
+    Items are the query's single entity, or a tuple when it selects several things.
+    """
+    size = check_page_size(first)
+    if after:
+        bound = _decode(after, order)
+        query = query.where(tuple_(*order) < bound if descending else tuple_(*order) > bound)
+    ordering = [column.desc() for column in order] if descending else list(order)
+    query = query.add_columns(*order).order_by(*ordering).limit(size + 1)
+    rows = list((await session.execute(query)).all())
+    width = len(order)
+    page = rows[:size]
+    return Page(
+        items=[row[0] if len(row) - width == 1 else tuple(row[:-width]) for row in page],
+        cursors=[_encode(tuple(row[-width:])) for row in page],
+        has_next=len(rows) > size,
+    )

@@ -1,0 +1,25 @@
+"""Member and invitation queries."""
+
+from __future__ import annotations
+
+import strawberry
+
+from domain.users import members
+from resolvers.members.types import Invitation, Member
+from resolvers.pagination import Connection, connection
+
+
+async def resolve_members(info: strawberry.Info, first: int | None = 50, after: str | None = None) -> Connection[Member]:
+    """The tenant's members, by email."""
+    async with info.context.transaction() as tx:
+        page = await members.list_members(tx, first=first, after=after)
+    return connection(page, Member.from_record)
+
+
+async def resolve_invitations(
+    info: strawberry.Info, first: int | None = 50, after: str | None = None
+) -> Connection[Invitation]:
+    """Open invitations, newest first."""
+    async with info.context.transaction() as tx:
+        page = await members.list_invitations(tx, first=first, after=after)
+    return connection(page, Invitation.from_model)

@@ -1,0 +1,61 @@
+"""GraphQL types for tenants and plans."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from domain.billing.plans import entitlements_for
+from domain.tenants.models import Tenant as TenantModel
+
+
+@strawberry.type(description="Features and limits of a plan, as carried in access tokens.")
+class Entitlements:
+    plan: str
+    features: list[str]
+    limits: strawberry.scalars.JSON
+    version: int
+
+
+@strawberry.type(description="A customer organisation.")
+class Tenant:
+    id: strawberry.ID
+    slug: str
+    name: str
+    status: str = strawberry.field(description="`active` or `suspended`.")
+    plan: str
+    region: str
+    created_at: datetime
+
+    @strawberry.field(description="What the tenant's plan includes.")
+    def entitlements(self) -> Entitlements:
+        return Entitlements(**entitlements_for(self.plan))
+
+    @classmethod
+    def from_model(cls, tenant: TenantModel) -> Tenant:
+        return cls(id=strawberry.ID(str(tenant.id)), slug=tenant.slug, name=tenant.name, status=tenant.status,
+                   plan=tenant.plan, region=tenant.region, created_at=tenant.created_at)
+
+
+@strawberry.type(description="A tenant and its first admin, just provisioned.")
+class TenantProvisioned:
+    tenant: Tenant
+    admin_user_id: strawberry.ID
+    admin_is_new: bool
+
+
+@strawberry.type
+class TenantChanged:
+    tenant: Tenant
+
+
+@strawberry.input(description="A new tenant and its first admin (platform operators only).")
+class CreateTenantInput:
+    name: str
+    slug: str
+    admin_email: str
+    admin_password: str | None = strawberry.field(
+        default=None, description="Required when the admin is a new user.")
+    plan: str = "free"
+    region: str = "local"
