@@ -2,93 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-import logging
-import socket
-import time
-from collections.abc import Callable
-from dataclasses import replace
-from pathlib import Path
-
 import click
-from rich.console import Console
 
-from atlas.dbadmin import DatabaseSetupError
-from atlas.embedded import DataDirError, StartupError
-from atlas.settings import Settings, SettingsError, load_settings
-from domain.errors import DomainError
-
-console = Console(stderr=True, highlight=False, soft_wrap=True)
-EXPECTED_ERRORS = (DataDirError, DatabaseSetupError, SettingsError, DomainError, StartupError, OSError)
-
-
-class Step:
-    """Prints one line per step of long work, with a spinner while it runs."""
-
-    def __init__(self) -> None:
-        self._status = None
-        self._started = 0.0
-        self._label = ""
-
-    def __call__(self, label: str) -> None:
-        self.done()
-        self._label, self._started = label, time.monotonic()
-        self._status = console.status(label + " ...")
-        self._status.start()
-
-    def done(self) -> None:
-        if self._status is not None:
-            self._status.stop()
-            console.print(f"[green]✓[/] {self._label} ({time.monotonic() - self._started:.1f} s)")
-            self._status = None
-
-
-def friendly_errors(command: Callable) -> Callable:
-    """Turn expected failures into one clear line and a non-zero exit, never a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except click.ClickException:
-            raise
-        except EXPECTED_ERRORS as exc:
-            message = getattr(exc, "message", None) or str(exc)
-            raise click.ClickException(message) from None
-
-    return wrapper
-
-
-def configure_logging(level: str) -> None:
-    """Plain timestamped log lines on stderr for long-running processes."""
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
-def settings_from(data_dir: str | None, **overrides) -> Settings:
-    """Settings from the environment, with command-line overrides applied."""
-    settings = load_settings()
-    if data_dir:
-        settings = replace(settings, data_dir=Path(data_dir))
-    return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
-
-
-def ensure_port_free(host: str, port: int) -> None:
-    """Fail with a clear message if ``host:port`` is taken."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            raise click.ClickException(
-                f"port {port} on {host} is already in use: pass --port or set ATLAS_PORT"
-            ) from None
-
-
-data_dir_option = click.option(
-    "--data-dir", type=click.Path(file_okay=False), default=None,
-    help="Data directory of the embedded servers [env ATLAS_DATA_DIR; default ./.atlas].",
-)
-
+from atlas.cli_admin import keys, tenant
+from atlas.clitools import Step, configure_logging, console, data_dir_option, ensure_port_free, friendly_errors, settings_from
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="atlasai", prog_name="atlas")
@@ -195,3 +112,7 @@ def export_schema(check: bool) -> None:
     SCHEMA_FILE.write_text(sdl)
     click.echo(f"wrote {SCHEMA_FILE}")
 
+
+
+main.add_command(tenant)
+main.add_command(keys)

@@ -57,8 +57,10 @@ async def ensure_demo_tenant(db: Database, *, password: str | None, data_dir: Pa
     async with db.transaction(tenant_id=None) as tx:
         if await tenant_by_slug(tx, DEMO_SLUG) is None:
             chosen = password or secrets.token_urlsafe(12)
-            await provision_tenant(tx, name=DEMO_NAME, slug=DEMO_SLUG, admin_email=DEMO_ADMIN,
-                                   admin_password=chosen, plan="enterprise", actor="atlas seed-demo")
+            made = await provision_tenant(tx, name=DEMO_NAME, slug=DEMO_SLUG, admin_email=DEMO_ADMIN,
+                                          admin_password=chosen, plan="enterprise", actor="atlas seed-demo")
+            # a local install's operator is its platform admin
+            (await tx.session.get(User, made.admin_user_id)).is_platform_admin = True
             if password is None:
                 _remember_password(data_dir, chosen)
             return DemoAccount(DEMO_SLUG, DEMO_ADMIN, chosen, created=True)

@@ -60,7 +60,8 @@ def _issued_at(claims: dict[str, Any]) -> datetime:
     return datetime.fromtimestamp(float(claims["iat"]), UTC)
 
 
-async def _active_tenant(tx: Transaction, tenant_id: uuid.UUID) -> Tenant:
+async def active_tenant(tx: Transaction, tenant_id: uuid.UUID) -> Tenant:
+    """The tenant, if it exists and is not suspended."""
     tenant = await tx.session.get(Tenant, tenant_id)
     if tenant is None:
         raise Unauthenticated("The token's tenant does not exist.")
@@ -76,7 +77,7 @@ async def principal_from_claims(db: Database, claims: dict[str, Any]) -> Princip
     except (ValueError, TypeError):
         raise Unauthenticated("Token has an invalid tenant claim.") from None
     async with db.transaction(tenant_id=tenant_id) as tx:
-        tenant = await _active_tenant(tx, tenant_id)
+        tenant = await active_tenant(tx, tenant_id)
         if tenant.tokens_valid_after and _issued_at(claims) < tenant.tokens_valid_after:
             raise Unauthenticated("Token was revoked; sign in again.")
         if claims.get("kind") == API_KEY:

@@ -69,21 +69,26 @@ class TokenService:
 
     async def password_grant(self, *, username: str, password: str, tenant: str, address: str) -> TokenGrant:
         """Sign a user in to a tenant with email and password."""
-        email = (username or "").strip().lower()
-        if not email or not password or not tenant:
+        if not username or not password or not tenant:
             raise GrantError("invalid_request", "username, password and tenant are required.")
-        await self.throttle.check(email=email, address=address)
         async with self.db.transaction(tenant_id=None) as tx:
-            user = await user_by_email(tx, email)
-            if not await asyncio.to_thread(verify_password, user.password_hash if user else None, password):
-                await self.throttle.failed(email=email, address=address)
-                raise GrantError("invalid_grant", "Invalid username or password.")
-            if not user.is_active:
-                raise GrantError("invalid_grant", "This user is deactivated.")
+            user = await self.check_password(tx, email=username, password=password, address=address)
             target = await self._tenant_for_user(tx, user, tenant)
-            await self.throttle.succeeded(email=email, address=address)
-            user.last_login_at = _now()
             return await self._user_grant(tx, user, target, family_id=uuid.uuid4())
+
+    async def check_password(self, tx: Transaction, *, email: str, password: str, address: str) -> User:
+        """The active user with this email and password (throttled per email and address)."""
+        email = (email or "").strip().lower()
+        await self.throttle.check(email=email, address=address)
+        user = await user_by_email(tx, email)
+        if not await asyncio.to_thread(verify_password, user.password_hash if user else None, password):
+            await self.throttle.failed(email=email, address=address)
+            raise GrantError("invalid_grant", "Invalid username or password.")
+        if not user.is_active:
+            raise GrantError("invalid_grant", "This user is deactivated.")
+        await self.throttle.succeeded(email=email, address=address)
+        user.last_login_at = _now()
+        return user
 
     async def _tenant_for_user(self, tx: Transaction, user: User, ref: str) -> Tenant:
         target = await tenant_by_ref(tx, ref)

@@ -1,0 +1,149 @@
+"""Admin commands: `atlas tenant ...` and `atlas keys ...`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import click
+
+from atlas.clitools import data_dir_option, friendly_errors, settings_from
+from atlas.db import Database
+from atlas.settings import Settings
+
+T = TypeVar("T")
+ACTOR = "atlas-cli"
+
+
+def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Resolve the servers, run ``work`` with a database, clean up."""
+    from atlas.services import provide_services
+
+    async def run(live: Settings) -> T:
+        db = Database.from_settings(live)
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    with provide_services(settings) as live:
+        return asyncio.run(run(live))
+
+
+@click.group()
+@data_dir_option
+@click.pass_context
+def tenant(ctx: click.Context, data_dir: str | None) -> None:
+    """Provision and manage tenants."""
+    ctx.obj = lambda: settings_from(data_dir)
+
+
+@tenant.command("create")
+@click.option("--name", required=True, help="Display name of the organisation.")
+@click.option("--slug", required=True, help="URL-safe id: 2-63 lower-case letters, digits, hyphens.")
+@click.option("--admin-email", required=True, help="The first admin (created if new).")
+@click.option("--admin-password", default=None, help="Password for a new admin user.")
+@click.option("--plan", default="free", show_default=True, help="free, pro or enterprise.")
+@click.option("--region", default="local", show_default=True, help="Home region of the tenant.")
+@click.option("--platform-admin", is_flag=True, help="Also make the admin a platform operator.")
+@click.pass_obj
+@friendly_errors
+def tenant_create(settings_for, name, slug, admin_email, admin_password, plan, region, platform_admin) -> None:
+    """Create a tenant and its first admin; print one JSON object."""
+    from domain.tenants.service import provision_tenant
+    from domain.users.models import User
+
+    async def work(db: Database):
+        async with db.transaction(tenant_id=None) as tx:
+            made = await provision_tenant(tx, name=name, slug=slug, admin_email=admin_email,
+                                          admin_password=admin_password, plan=plan, region=region, actor=ACTOR)
+            if platform_admin:
+                (await tx.session.get(User, made.admin_user_id)).is_platform_admin = True
+        return made
+
+    made = _with_database(settings_for(), work)
+    click.echo(json.dumps({"tenant_id": str(made.tenant_id), "slug": made.slug,
+                           "admin_user_id": str(made.admin_user_id), "admin_is_new": made.admin_is_new}))
+
+
+@tenant.command("list")
+@click.pass_obj
+@friendly_errors
+def tenant_list(settings_for) -> None:
+    """List tenants as JSON lines."""
+    from domain.tenants.queries import list_tenants
+
+    async def work(db: Database):
+        async with db.transaction(tenant_id=None) as tx:
+            return (await list_tenants(tx, first=1000)).items
+
+    for row in _with_database(settings_for(), work):
+        click.echo(json.dumps({"tenant_id": str(row.id), "slug": row.slug, "name": row.name,
+                               "status": row.status, "plan": row.plan}))
+
+
+def _set_status(settings: Settings, slug: str, status: str, reason: str) -> None:
+    from domain.errors import NotFound
+    from domain.tenants.queries import tenant_by_slug
+    from domain.tenants.service import set_tenant_status
+
+    async def work(db: Database):
+        async with db.transaction(tenant_id=None) as tx:
+            found = await tenant_by_slug(tx, slug)
+            if found is None:
+                raise NotFound(f"No tenant with slug {slug!r}.")
+            await set_tenant_status(tx, tenant_id=found.id, status=status, reason=reason, actor=ACTOR)
+
+    _with_database(settings, work)
+    click.echo(f"tenant {slug} is now {status}")
+
+
+@tenant.command("suspend")
+@click.argument("slug")
+@click.option("--reason", default="", help="Recorded in the audit log.")
+@click.pass_obj
+@friendly_errors
+def tenant_suspend(settings_for, slug: str, reason: str) -> None:
+    """Suspend a tenant: its tokens and API calls stop working at once."""
+    _set_status(settings_for(), slug, "suspended", reason)
+
+
+@tenant.command("resume")
+@click.argument("slug")
+@click.option("--reason", default="", help="Recorded in the audit log.")
+@click.pass_obj
+@friendly_errors
+def tenant_resume(settings_for, slug: str, reason: str) -> None:
+    """Lift a tenant's suspension."""
+    _set_status(settings_for(), slug, "active", reason)
+
+
+@click.group()
+@data_dir_option
+@click.pass_context
+def keys(ctx: click.Context, data_dir: str | None) -> None:
+    """Manage the JWT signing keys."""
+    ctx.obj = lambda: settings_from(data_dir)
+
+
+@keys.command("rotate")
+@click.pass_obj
+@friendly_errors
+def keys_rotate(settings_for) -> None:
+    """Start signing with a new key; tokens signed by the old one stay valid until they expire."""
+    from atlas.runtime import open_key_ring
+
+    fresh = open_key_ring(settings_for()).rotate()
+    click.echo(f"now signing with key {fresh.kid}")
+
+
+@keys.command("list")
+@click.pass_obj
+@friendly_errors
+def keys_list(settings_for) -> None:
+    """Print the public JWKS."""
+    from atlas.runtime import open_key_ring
+
+    click.echo(json.dumps(open_key_ring(settings_for()).jwks(), indent=2))
