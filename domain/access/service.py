@@ -135,11 +135,11 @@ async def delete_role(tx: Transaction, *, role_id: uuid.UUID, actor: str) -> Non
     role = await _custom_role(tx, role_id)
     holders = await tx.session.scalar(
         select(func.count()).select_from(Membership)
-        .where(Membership.tenant_id == tx.tenant_id, Membership.roles.any(role.name))
+        .where(Membership.tenant_id == tx.tenant_id, Membership.roles.contains([role.name]))
     )
     keys = await tx.session.scalar(
         select(func.count()).select_from(ApiKey)
-        .where(ApiKey.tenant_id == tx.tenant_id, ApiKey.roles.any(role.name), ApiKey.revoked_at.is_(None))
+        .where(ApiKey.tenant_id == tx.tenant_id, ApiKey.roles.contains([role.name]), ApiKey.revoked_at.is_(None))
     )
     if holders or keys:
         raise Conflict(

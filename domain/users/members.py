@@ -59,7 +59,7 @@ async def _check_owner_remains(tx: Transaction, membership: Membership, new_role
         return
     owners = await tx.session.scalar(
         select(func.count()).select_from(Membership)
-        .where(Membership.tenant_id == tx.tenant_id, Membership.roles.any(OWNER))
+        .where(Membership.tenant_id == tx.tenant_id, Membership.roles.contains([OWNER]))
     )
     if owners <= 1:
         raise Conflict("A tenant needs at least one owner.", field="roles")
