@@ -4,7 +4,8 @@ Every unit of work goes through :meth:`Database.transaction`. With a ``tenant_id
 transaction to that tenant (``set_config('app.tenant_id', ..., true)``) so row-level security
 shows only that tenant's rows; the setting is transaction-local, so a pooled connection never
 carries it into the next transaction. Actions registered with :meth:`Transaction.after_commit`
-(jobs, pub/sub events) run only once the transaction has committed.
+(jobs) and events emitted with :meth:`Transaction.emit` (pub/sub) run only once the transaction
+has committed.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -39,6 +41,12 @@ def app_database_url(settings: Settings) -> str:
     return with_user(settings.database_url, settings.db_app_role, settings.db_app_password)
 
 
+class EventSink(Protocol):
+    """Where events emitted by committed transactions go (Redis pub/sub in a running process)."""
+
+    async def publish(self, events: list[tuple[str, dict]]) -> None: ...
+
+
 @dataclass
 class Transaction:
     """One open transaction: its session, its tenant and what to do once it commits."""
@@ -46,6 +54,11 @@ class Transaction:
     session: AsyncSession
     tenant_id: uuid.UUID | None
     _after_commit: list[AfterCommit] = field(default_factory=list)
+    _events: list[tuple[str, dict]] = field(default_factory=list)
+
+    def emit(self, channel: str, payload: dict) -> None:
+        """Publish ``payload`` on ``channel`` once this transaction has committed (in emit order)."""
+        self._events.append((channel, payload))
 
     async def enter_tenant(self, tenant_id: uuid.UUID) -> None:
         """Bind the rest of this transaction to ``tenant_id`` (e.g. right after creating it)."""
@@ -69,6 +82,7 @@ class Database:
             echo=echo,
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self.event_sink: EventSink | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -83,6 +97,8 @@ class Database:
                 if tenant_id is not None:
                     await bind_tenant(session, tenant_id)
                 yield tx
+            if tx._events and self.event_sink is not None:
+                tx.after_commit(lambda: self.event_sink.publish(tx._events))
             await _run_after_commit(tx)
 
     async def ping(self) -> None:

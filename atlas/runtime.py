@@ -12,11 +12,13 @@ from atlas.db import Database
 from atlas.health import Readiness, check_readiness
 from atlas.jobs import QUEUE_NAME, JobQueue
 from atlas.keys import KeyRing
+from atlas.pubsub import PubSubHub, RedisEventSink
 from atlas.secrets import secrets_provider
 from atlas.settings import Settings
 from domain.auth.service import TokenService
 from domain.auth.throttle import LoginThrottle
 from domain.auth.tokens import TokenPolicy
+from domain.incidents.feed import IncidentFeed
 
 KEY_RETENTION_MARGIN = 300
 
@@ -52,6 +54,8 @@ class Runtime:
     jobs: JobQueue
     keys: KeyRing
     tokens: TokenService
+    hub: PubSubHub
+    incident_feed: IncidentFeed
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
@@ -62,7 +66,10 @@ class Runtime:
         throttle = LoginThrottle(redis, settings.login_max_failures, settings.login_lockout_seconds)
         tokens = TokenService(db=db, keys=keys, policy=token_policy(settings), throttle=throttle,
                               refresh_ttl=settings.refresh_token_ttl)
-        return cls(settings=settings, db=db, redis=redis, jobs=JobQueue(redis), keys=keys, tokens=tokens)
+        db.event_sink = RedisEventSink(redis)
+        hub = PubSubHub(redis)
+        return cls(settings=settings, db=db, redis=redis, jobs=JobQueue(redis), keys=keys, tokens=tokens,
+                   hub=hub, incident_feed=IncidentFeed(hub, db))
 
     @property
     def policy(self) -> TokenPolicy:
@@ -72,5 +79,7 @@ class Runtime:
         return await check_readiness(self.db, self.redis)
 
     async def close(self) -> None:
+        await self.incident_feed.close()
+        await self.hub.close()
         await self.redis.aclose()
         await self.db.dispose()

@@ -4,7 +4,19 @@ from domain.access.models import Role
 from domain.audit.models import AuditEvent
 from domain.auth.models import ApiKey, RefreshToken
 from domain.base import Base
+from domain.incidents.models import (
+    ActionItem,
+    Incident,
+    IncidentLink,
+    IncidentResponder,
+    IncidentStream,
+    Postmortem,
+    TimelineEntry,
+)
 from domain.tenants.models import Tenant
 from domain.users.models import Invitation, Membership, User
 
-__all__ = ["ApiKey", "AuditEvent", "Base", "Invitation", "Membership", "RefreshToken", "Role", "Tenant", "User"]
+__all__ = [
+    "ActionItem", "ApiKey", "AuditEvent", "Base", "Incident", "IncidentLink", "IncidentResponder", "IncidentStream",
+    "Invitation", "Membership", "Postmortem", "RefreshToken", "Role", "Tenant", "TimelineEntry", "User",
+]

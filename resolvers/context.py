@@ -28,6 +28,12 @@ class Context:
     tenant_id: uuid.UUID | None = None
     loaders: dict[str, Any] = field(default_factory=dict)
     connection_params: dict[str, Any] | None = None
+    active_subscriptions: int = 0
+
+    @property
+    def long_lived(self) -> bool:
+        """True for a websocket connection: loaders must not cache across its many events."""
+        return self.connection_params is not None
 
     def bind_tenant(self, tenant_id: uuid.UUID) -> None:
         """Called by the @tenantScoped guard: from now on transactions see only this tenant."""

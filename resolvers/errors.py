@@ -81,14 +81,22 @@ def error_payload(exc: DomainError) -> Error:
     raise PublicError(exc.message, code=exc.code) from exc
 
 
-def payload_union(name: str, success: type) -> object:
-    """``<name> = <success> | ValidationError | NotFoundError | ConflictError | ForbiddenError``."""
-    return Annotated[Union[success, *MUTATION_ERRORS], strawberry.union(name)]  # noqa: UP007
+def payload_union(name: str, success: type, *extra_errors: type) -> object:
+    """``<name> = <success> | <extra errors> | ValidationError | NotFoundError | ConflictError | ForbiddenError``."""
+    return Annotated[Union[success, *extra_errors, *MUTATION_ERRORS], strawberry.union(name)]  # noqa: UP007
 
 
-async def run_mutation(work: Callable[[], Awaitable[T]]) -> T | Error:
-    """Await ``work``; a domain error becomes its typed payload (the transaction rolled back)."""
+async def run_mutation(
+    work: Callable[[], Awaitable[T]], *, special: dict[type[DomainError], Callable[[DomainError], Error]] | None = None
+) -> T | Error:
+    """Await ``work``; a domain error becomes its typed payload (the transaction rolled back).
+
+    ``special`` maps domain error classes to richer payload errors (checked first).
+    """
     try:
         return await work()
     except DomainError as exc:
+        for kind, make in (special or {}).items():
+            if isinstance(exc, kind):
+                return make(exc)
         return error_payload(exc)

@@ -19,6 +19,10 @@ from resolvers.extensions import hardening_extensions
 from resolvers.guards import guard, platform_guard, public
 from resolvers.health.queries import resolve_health
 from resolvers.health.types import Health
+from resolvers.incidents import mutations as incident_mutations
+from resolvers.incidents.queries import resolve_incident, resolve_incidents
+from resolvers.incidents.subscriptions import incident_changed
+from resolvers.incidents.types import Incident, IncidentChange
 from resolvers.members import mutations as member_mutations
 from resolvers.members.queries import resolve_invitations, resolve_members
 from resolvers.members.types import Invitation, Member
@@ -28,6 +32,13 @@ from resolvers.tenants.queries import resolve_tenant, resolve_tenants
 from resolvers.tenants.types import Tenant
 from resolvers.viewer.queries import resolve_viewer
 from resolvers.viewer.types import Viewer
+
+def incident_read() -> list:
+    return guard("incident.read", feature="incidents")
+
+
+def incident_write() -> list:
+    return guard("incident.write", feature="incidents")
 
 
 @strawberry.type
@@ -47,6 +58,8 @@ class Query:
     permissions: list[Permission] = strawberry.field(resolver=resolve_permissions, extensions=guard())
     api_keys: Connection[ApiKey] = strawberry.field(resolver=resolve_api_keys,
                                                     extensions=guard("apikey.manage", feature="api_keys"))
+    incident: Incident | None = strawberry.field(resolver=resolve_incident, extensions=incident_read())
+    incidents: Connection[Incident] = strawberry.field(resolver=resolve_incidents, extensions=incident_read())
 
 
 @strawberry.type
@@ -80,11 +93,43 @@ class Mutation:
         resolver=create_api_key, extensions=guard("apikey.manage", feature="api_keys"))
     revoke_api_key: RevokeApiKeyPayload = strawberry.field(
         resolver=revoke_api_key, extensions=guard("apikey.manage", feature="api_keys"))
+    create_incident: incident_mutations.IncidentPayload = strawberry.field(
+        resolver=incident_mutations.create_incident, extensions=incident_write())
+    transition_incident: incident_mutations.IncidentPayload = strawberry.field(
+        resolver=incident_mutations.transition_incident, extensions=incident_write())
+    assign_incident: incident_mutations.IncidentPayload = strawberry.field(
+        resolver=incident_mutations.assign_incident, extensions=incident_write())
+    triage_incident: incident_mutations.IncidentPayload = strawberry.field(
+        resolver=incident_mutations.triage_incident, extensions=incident_write())
+    set_incident_responder: incident_mutations.IncidentPayload = strawberry.field(
+        resolver=incident_mutations.set_incident_responder, extensions=incident_write())
+    comment_on_incident: incident_mutations.IncidentPayload = strawberry.field(
+        resolver=incident_mutations.comment_on_incident, extensions=incident_write())
+    link_incidents: incident_mutations.LinkPayload = strawberry.field(
+        resolver=incident_mutations.link_incidents, extensions=incident_write())
+    unlink_incidents: incident_mutations.UnlinkPayload = strawberry.field(
+        resolver=incident_mutations.unlink_incidents, extensions=incident_write())
+    merge_incidents: incident_mutations.MergePayload = strawberry.field(
+        resolver=incident_mutations.merge_incidents, extensions=incident_write())
+    save_postmortem: incident_mutations.PostmortemPayload = strawberry.field(
+        resolver=incident_mutations.save_postmortem, extensions=incident_write())
+    add_action_item: incident_mutations.ActionItemPayload = strawberry.field(
+        resolver=incident_mutations.add_action_item, extensions=incident_write())
+    update_action_item: incident_mutations.ActionItemPayload = strawberry.field(
+        resolver=incident_mutations.update_action_item, extensions=incident_write())
+
+
+@strawberry.type
+class Subscription:
+    incident_changed: IncidentChange = strawberry.subscription(
+        resolver=incident_changed, extensions=incident_read(),
+        description="The tenant's incident changes from now on, in commit order.")
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     """Build the schema with the hardening extensions for the given environment."""
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=hardening_extensions(production=production))
+    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription,
+                             extensions=hardening_extensions(production=production))
 
 
 def schema_sdl() -> str:

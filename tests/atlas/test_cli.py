@@ -11,7 +11,8 @@ from sqlalchemy import select
 from domain.users.models import User
 from domain.users.passwords import verify_password
 
-COMMANDS = ["up", "serve", "worker", "migrate", "seed-demo", "export-schema"]
+COMMANDS = ["up", "serve", "worker", "migrate", "seed-demo", "export-schema", "tenant create", "tenant list",
+            "tenant suspend", "tenant resume", "keys rotate", "keys list"]
 
 
 def atlas(*args, env=None, timeout=120):
@@ -23,7 +24,7 @@ def atlas(*args, env=None, timeout=120):
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help(command):
-    result = atlas(command, "--help")
+    result = atlas(*command.split(), "--help")
 
     assert result.returncode == 0
     assert "Usage: atlas " + command in result.stdout
@@ -86,3 +87,26 @@ async def test_seed_demo_creates_the_demo_admin_with_a_working_password(live_set
     assert verify_password(admin.password_hash, password)
     assert f"password: {password}" in again.stdout
     assert oct((live_settings.data_dir / "demo-credentials.txt").stat().st_mode & 0o777) == "0o600"
+
+
+def test_tenant_create_prints_one_json_object_and_refuses_duplicates(live_settings):
+    import json
+    from tests.conftest import unique_slug
+
+    slug = unique_slug("cli")
+    args = ["tenant", "--data-dir", str(live_settings.data_dir), "create", "--name", "CLI Co", "--slug", slug,
+            "--admin-email", f"ops@{slug}.example.com", "--admin-password", "long-enough-password"]
+
+    created = atlas(*args)
+    duplicate = atlas(*args)
+
+    assert created.returncode == 0, created.stderr
+    body = json.loads(created.stdout)
+    assert body["slug"] == slug and body["admin_is_new"] is True and len(body["tenant_id"]) == 36
+    _assert_one_clear_line(duplicate, f"Error: A tenant with slug {slug!r} already exists.")
+
+
+def test_tenant_suspend_of_an_unknown_slug_is_one_line(live_settings):
+    result = atlas("tenant", "--data-dir", str(live_settings.data_dir), "suspend", "no-such-tenant")
+
+    _assert_one_clear_line(result, "Error: No tenant with slug 'no-such-tenant'.")

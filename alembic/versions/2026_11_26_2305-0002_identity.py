@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-26 23:30:00
+Create Date: 2026-11-26 23:05:00
 """
 
 from collections.abc import Sequence

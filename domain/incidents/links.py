@@ -1,0 +1,114 @@
+"""Links between incidents: parent/child chains, related incidents, and merging duplicates."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, text
+
+from domain.errors import Conflict, NotFound, ValidationFailed
+from domain.incidents import timeline
+from domain.incidents.lifecycle import is_active
+from domain.incidents.models import LINK_KINDS, Incident, IncidentLink
+from domain.incidents.service import utcnow, touch, locked_incident
+
+if TYPE_CHECKING:
+    from atlas.db import Transaction
+
+
+async def _locked_pair(tx: Transaction, first: uuid.UUID, second: uuid.UUID) -> tuple[Incident, Incident]:
+    """Lock two incidents in id order (no deadlocks between concurrent links)."""
+    if first == second:
+        raise ValidationFailed("An incident cannot be linked to itself.", field="toId")
+    locked = {i: await locked_incident(tx, i) for i in sorted((first, second))}
+    return locked[first], locked[second]
+
+
+async def _creates_cycle(tx: Transaction, parent_id: uuid.UUID, child_id: uuid.UUID) -> bool:
+    """True if ``child`` is already an ancestor of ``parent``."""
+    found = await tx.session.scalar(text(
+        "WITH RECURSIVE up(id, depth) AS ("
+        "  SELECT :parent::uuid, 0"
+        "  UNION ALL SELECT l.from_id, up.depth + 1 FROM incident_links l JOIN up ON l.to_id = up.id"
+        "  WHERE l.kind = 'parent' AND l.tenant_id = :tenant AND up.depth < 100"
+        ") SELECT 1 FROM up WHERE id = :child LIMIT 1"
+    ), {"parent": parent_id, "child": child_id, "tenant": tx.tenant_id})
+    return found is not None
+
+
+async def link_incidents(
+    tx: Transaction, *, from_id: uuid.UUID, to_id: uuid.UUID, kind: str, actor: str, reason: str = "",
+    source: str = "manual", confidence: float | None = None,
+) -> IncidentLink:
+    """Link two incidents: ``parent`` makes ``to`` a child of ``from``; ``related`` is symmetric."""
+    if kind not in LINK_KINDS:
+        raise ValidationFailed(f"kind must be one of {', '.join(LINK_KINDS)}.", field="kind")
+    if confidence is not None and not 0.0 <= confidence <= 1.0:
+        raise ValidationFailed("confidence must be between 0 and 1.", field="confidence")
+    source_incident, target = await _locked_pair(tx, from_id, to_id)
+    await _check_new_link(tx, kind, from_id, to_id)
+    link = IncidentLink(tenant_id=tx.tenant_id, kind=kind, from_id=from_id, to_id=to_id, reason=reason[:500],
+                        source=source[:100], confidence=confidence, created_by=actor)
+    tx.session.add(link)
+    await tx.session.flush()
+    data = {"link_id": str(link.id), "kind": kind, "from": str(from_id), "to": str(to_id), "reason": link.reason,
+            "source": link.source, "confidence": confidence}
+    for incident in (source_incident, target):
+        touch(incident)
+        await timeline.append(tx, incident, kind="linked", actor=actor, data=data)
+    return link
+
+
+async def _check_new_link(tx: Transaction, kind: str, from_id: uuid.UUID, to_id: uuid.UUID) -> None:
+    existing = await tx.session.scalar(select(IncidentLink.id).where(
+        IncidentLink.tenant_id == tx.tenant_id,
+        ((IncidentLink.from_id == from_id) & (IncidentLink.to_id == to_id))
+        | ((IncidentLink.from_id == to_id) & (IncidentLink.to_id == from_id))))
+    if existing is not None:
+        raise Conflict("These incidents are already linked.", field="toId")
+    if kind != "parent":
+        return
+    has_parent = await tx.session.scalar(select(IncidentLink.id).where(
+        IncidentLink.tenant_id == tx.tenant_id, IncidentLink.kind == "parent", IncidentLink.to_id == to_id))
+    if has_parent is not None:
+        raise Conflict("That incident already has a parent; unlink it first.", field="toId")
+    if await _creates_cycle(tx, from_id, to_id):
+        raise Conflict("Linking would make an incident its own ancestor.", field="toId")
+
+
+async def unlink_incidents(tx: Transaction, *, link_id: uuid.UUID, actor: str) -> IncidentLink:
+    """Remove a link (for instance a wrong correlation); both timelines record it."""
+    link = await tx.session.scalar(select(IncidentLink).where(
+        IncidentLink.tenant_id == tx.tenant_id, IncidentLink.id == link_id))
+    if link is None:
+        raise NotFound("No such link.", field="linkId")
+    first, second = await _locked_pair(tx, link.from_id, link.to_id)
+    await tx.session.delete(link)
+    data = {"link_id": str(link.id), "kind": link.kind, "from": str(link.from_id), "to": str(link.to_id)}
+    for incident in (first, second):
+        touch(incident)
+        await timeline.append(tx, incident, kind="unlinked", actor=actor, data=data)
+    return link
+
+
+async def merge_incidents(
+    tx: Transaction, *, duplicate_id: uuid.UUID, into_id: uuid.UUID, actor: str
+) -> tuple[Incident, Incident]:
+    """Merge a duplicate into another incident: the duplicate is resolved and keeps its timeline."""
+    duplicate, target = await _locked_pair(tx, duplicate_id, into_id)
+    if duplicate.merged_into_id is not None:
+        raise Conflict("That incident was already merged.", field="duplicateId")
+    if target.merged_into_id is not None:
+        raise Conflict("Cannot merge into an incident that was itself merged.", field="intoId")
+    if not is_active(duplicate.status):
+        raise Conflict("Only an active incident can be merged into another.", field="duplicateId")
+    duplicate.merged_into_id = target.id
+    duplicate.status, duplicate.resolved_at = "resolved", utcnow()
+    target.alert_count += duplicate.alert_count
+    target.services = list(dict.fromkeys([*target.services, *duplicate.services]))
+    for incident, kind, other in ((duplicate, "merged_into", target), (target, "merged_from", duplicate)):
+        touch(incident)
+        await timeline.append(tx, incident, kind=kind, actor=actor,
+                              data={"incident_id": str(other.id), "number": other.number})
+    return duplicate, target

@@ -1,0 +1,188 @@
+"""Read side of incidents: lookups, the filtered list, timelines, and loader batch functions."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, or_, select
+
+from domain.errors import NotFound, ValidationFailed
+from domain.incidents.models import (
+    PRIORITIES,
+    SEVERITIES,
+    STATUSES,
+    ActionItem,
+    Incident,
+    IncidentLink,
+    IncidentResponder,
+    Postmortem,
+    TimelineEntry,
+)
+from domain.pagination import Page, paginate
+from domain.users.models import User
+
+if TYPE_CHECKING:
+    from atlas.db import Transaction
+
+
+@dataclass
+class IncidentFilter:
+    """Conditions on the incident list; empty fields match everything."""
+
+    statuses: list[str] = field(default_factory=list)
+    severities: list[str] = field(default_factory=list)
+    priorities: list[str] = field(default_factory=list)
+    service: str | None = None
+    assignee_id: uuid.UUID | None = None
+    unassigned: bool = False
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    text: str | None = None
+
+    def check(self) -> IncidentFilter:
+        """Raise ValidationFailed for values that cannot match anything."""
+        for name, values, options in (("statuses", self.statuses, STATUSES),
+                                      ("severities", self.severities, SEVERITIES),
+                                      ("priorities", self.priorities, PRIORITIES)):
+            unknown = sorted(set(values) - set(options))
+            if unknown:
+                raise ValidationFailed(f"Unknown {name}: {', '.join(unknown)}.", field=name)
+        if self.text is not None and len(self.text) > 200:
+            raise ValidationFailed("Search text must be at most 200 characters.", field="text")
+        return self
+
+
+def _escaped(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+
+
+def _conditions(tenant_id: uuid.UUID, f: IncidentFilter) -> list:
+    conditions = [Incident.tenant_id == tenant_id]
+    if f.statuses:
+        conditions.append(Incident.status.in_(f.statuses))
+    if f.severities:
+        conditions.append(Incident.severity.in_(f.severities))
+    if f.priorities:
+        conditions.append(Incident.priority.in_(f.priorities))
+    if f.service:
+        conditions.append(Incident.services.contains([f.service]))
+    if f.assignee_id:
+        conditions.append(Incident.assignee_id == f.assignee_id)
+    if f.unassigned:
+        conditions.append(Incident.assignee_id.is_(None))
+    if f.created_after:
+        conditions.append(Incident.created_at >= f.created_after)
+    if f.created_before:
+        conditions.append(Incident.created_at < f.created_before)
+    if f.text and f.text.strip():
+        pattern = _escaped(f.text.strip())
+        conditions.append(or_(Incident.title.ilike(pattern), Incident.description.ilike(pattern)))
+    return conditions
+
+
+async def list_incidents(
+    tx: Transaction, *, filter: IncidentFilter | None = None, first: int | None = None, after: str | None = None
+) -> Page[Incident]:
+    """Incidents matching ``filter``, newest first (stable: created_at, then id)."""
+    conditions = _conditions(tx.tenant_id, (filter or IncidentFilter()).check())
+    return await paginate(tx.session, select(Incident).where(*conditions),
+                          order=[Incident.created_at, Incident.id], first=first, after=after, descending=True)
+
+
+async def count_incidents(tx: Transaction, *, filter: IncidentFilter | None = None) -> int:
+    """How many incidents match ``filter``."""
+    conditions = _conditions(tx.tenant_id, (filter or IncidentFilter()).check())
+    return await tx.session.scalar(select(func.count()).select_from(Incident).where(*conditions))
+
+
+async def get_incident(tx: Transaction, incident_id: uuid.UUID) -> Incident:
+    """The incident, or NotFound."""
+    incident = await tx.session.scalar(
+        select(Incident).where(Incident.tenant_id == tx.tenant_id, Incident.id == incident_id))
+    if incident is None:
+        raise NotFound("No such incident.", field="id")
+    return incident
+
+
+async def incident_timeline(
+    tx: Transaction, *, incident_id: uuid.UUID, first: int | None = None, after: str | None = None
+) -> Page[TimelineEntry]:
+    """An incident's timeline, oldest first."""
+    query = select(TimelineEntry).where(TimelineEntry.tenant_id == tx.tenant_id,
+                                        TimelineEntry.incident_id == incident_id)
+    return await paginate(tx.session, query, order=[TimelineEntry.stream_seq], first=first, after=after)
+
+
+async def entries_between(tx: Transaction, *, after_seq: int, up_to_seq: int) -> list[TimelineEntry]:
+    """A tenant's timeline entries with after_seq < stream_seq <= up_to_seq, in order (gap filling)."""
+    return list(await tx.session.scalars(select(TimelineEntry).where(
+        TimelineEntry.tenant_id == tx.tenant_id, TimelineEntry.stream_seq > after_seq,
+        TimelineEntry.stream_seq <= up_to_seq).order_by(TimelineEntry.stream_seq)))
+
+
+# ---- loader batch functions: one query per batch, results in key order
+
+async def incidents_by_ids(tx: Transaction, ids: Sequence[uuid.UUID]) -> list[Incident | None]:
+    rows = await tx.session.scalars(select(Incident).where(Incident.tenant_id == tx.tenant_id, Incident.id.in_(ids)))
+    found = {row.id: row for row in rows}
+    return [found.get(i) for i in ids]
+
+
+async def users_by_ids(tx: Transaction, ids: Sequence[uuid.UUID]) -> list[User | None]:
+    """Users by id, limited to members of the transaction's tenant."""
+    from domain.users.models import Membership
+
+    rows = await tx.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.tenant_id == tx.tenant_id, User.id.in_(ids)))
+    found = {row.id: row for row in rows}
+    return [found.get(i) for i in ids]
+
+
+async def responders_by_incident(tx: Transaction, ids: Sequence[uuid.UUID]) -> list[list[IncidentResponder]]:
+    rows = await tx.session.scalars(select(IncidentResponder).where(
+        IncidentResponder.tenant_id == tx.tenant_id, IncidentResponder.incident_id.in_(ids))
+        .order_by(IncidentResponder.created_at))
+    grouped: dict[uuid.UUID, list[IncidentResponder]] = defaultdict(list)
+    for row in rows:
+        grouped[row.incident_id].append(row)
+    return [grouped.get(i, []) for i in ids]
+
+
+async def latest_entry_by_incident(tx: Transaction, ids: Sequence[uuid.UUID]) -> list[TimelineEntry | None]:
+    rows = await tx.session.scalars(
+        select(TimelineEntry).where(TimelineEntry.tenant_id == tx.tenant_id, TimelineEntry.incident_id.in_(ids))
+        .distinct(TimelineEntry.incident_id).order_by(TimelineEntry.incident_id, TimelineEntry.stream_seq.desc()))
+    found = {row.incident_id: row for row in rows}
+    return [found.get(i) for i in ids]
+
+
+async def links_by_incident(tx: Transaction, ids: Sequence[uuid.UUID]) -> list[list[IncidentLink]]:
+    rows = await tx.session.scalars(select(IncidentLink).where(
+        IncidentLink.tenant_id == tx.tenant_id, or_(IncidentLink.from_id.in_(ids), IncidentLink.to_id.in_(ids)))
+        .order_by(IncidentLink.created_at))
+    grouped: dict[uuid.UUID, list[IncidentLink]] = defaultdict(list)
+    for row in rows:
+        grouped[row.from_id].append(row)
+        grouped[row.to_id].append(row)
+    return [grouped.get(i, []) for i in ids]
+
+
+async def postmortems_by_incident(tx: Transaction, ids: Sequence[uuid.UUID]) -> list[Postmortem | None]:
+    rows = await tx.session.scalars(select(Postmortem).where(
+        Postmortem.tenant_id == tx.tenant_id, Postmortem.incident_id.in_(ids)))
+    found = {row.incident_id: row for row in rows}
+    return [found.get(i) for i in ids]
+
+
+async def action_items_by_incident(tx: Transaction, ids: Sequence[uuid.UUID]) -> list[list[ActionItem]]:
+    rows = await tx.session.scalars(select(ActionItem).where(
+        ActionItem.tenant_id == tx.tenant_id, ActionItem.incident_id.in_(ids)).order_by(ActionItem.created_at))
+    grouped: dict[uuid.UUID, list[ActionItem]] = defaultdict(list)
+    for row in rows:
+        grouped[row.incident_id].append(row)
+    return [grouped.get(i, []) for i in ids]

@@ -1,0 +1,260 @@
+"""GraphQL types for incidents. Scalars are plain fields; relations go through DataLoaders."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import Enum
+
+import strawberry
+
+from domain.incidents import queries
+from domain.incidents.lifecycle import allowed_transitions
+from domain.incidents.models import ActionItem as ActionItemModel
+from domain.incidents.models import Incident as IncidentModel
+from domain.incidents.models import IncidentLink as LinkModel
+from domain.incidents.models import Postmortem as PostmortemModel
+from domain.incidents.models import TimelineEntry as EntryModel
+from resolvers.loaders import loader
+from resolvers.pagination import Connection, connection
+from resolvers.users.types import Person
+
+
+@strawberry.enum(description="Where an incident is in its lifecycle.")
+class IncidentStatus(Enum):
+    TRIGGERED = "triggered"
+    OPEN = "open"
+    INVESTIGATING = "investigating"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+@strawberry.enum(description="How bad it is: SEV1 is the worst.")
+class Severity(Enum):
+    SEV1 = "SEV1"
+    SEV2 = "SEV2"
+    SEV3 = "SEV3"
+    SEV4 = "SEV4"
+
+
+@strawberry.enum(description="How urgent it is: P1 is the most urgent.")
+class Priority(Enum):
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+    P5 = "P5"
+
+
+@strawberry.enum
+class ResponderRole(Enum):
+    COMMANDER = "commander"
+    COMMUNICATIONS = "communications"
+    RESPONDER = "responder"
+
+
+@strawberry.enum
+class LinkKind(Enum):
+    PARENT = "parent"
+    RELATED = "related"
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> int | None:
+    return int((end - start).total_seconds()) if start and end else None
+
+
+@strawberry.type(description="One immutable change in an incident's history.")
+class TimelineEntry:
+    id: strawberry.ID
+    seq: int = strawberry.field(description="Position in the tenant's change stream (commit order).")
+    occurred_at: datetime
+    actor: str
+    kind: str = strawberry.field(description="created, status_changed, assigned, comment, linked, ...")
+    data: strawberry.scalars.JSON
+
+    @classmethod
+    def from_model(cls, entry: EntryModel) -> TimelineEntry:
+        return cls(id=strawberry.ID(str(entry.id)), seq=entry.stream_seq, occurred_at=entry.occurred_at,
+                   actor=entry.actor, kind=entry.kind, data=entry.data)
+
+
+@strawberry.type
+class Responder:
+    role: ResponderRole
+    since: datetime
+    user_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def person(self, info: strawberry.Info) -> Person | None:
+        user = await loader(info, queries.users_by_ids).load(self.user_id)
+        return Person.from_model(user) if user else None
+
+
+@strawberry.type(description="A link between two incidents and why it exists.")
+class IncidentLink:
+    id: strawberry.ID
+    kind: LinkKind
+    from_id: strawberry.ID
+    to_id: strawberry.ID
+    reason: str
+    source: str = strawberry.field(description="`manual`, or the correlation rule that made the link.")
+    confidence: float | None
+    created_by: str
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, link: LinkModel) -> IncidentLink:
+        return cls(id=strawberry.ID(str(link.id)), kind=LinkKind(link.kind), from_id=strawberry.ID(str(link.from_id)),
+                   to_id=strawberry.ID(str(link.to_id)), reason=link.reason, source=link.source,
+                   confidence=link.confidence, created_by=link.created_by, created_at=link.created_at)
+
+
+@strawberry.type
+class ActionItem:
+    id: strawberry.ID
+    title: str
+    status: str = strawberry.field(description="open, done or wont_do.")
+    due_date: date | None
+    created_at: datetime
+    owner_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field
+    async def owner(self, info: strawberry.Info) -> Person | None:
+        if self.owner_id is None:
+            return None
+        user = await loader(info, queries.users_by_ids).load(self.owner_id)
+        return Person.from_model(user) if user else None
+
+    @classmethod
+    def from_model(cls, item: ActionItemModel) -> ActionItem:
+        return cls(id=strawberry.ID(str(item.id)), title=item.title, status=item.status, due_date=item.due_date,
+                   created_at=item.created_at, owner_id=item.owner_id)
+
+
+@strawberry.type
+class Postmortem:
+    summary: str
+    impact: str
+    root_cause: str
+    lessons: str
+    status: str = strawberry.field(description="draft or published.")
+    updated_by: str
+    updated_at: datetime
+    incident_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def action_items(self, info: strawberry.Info) -> list[ActionItem]:
+        items = await loader(info, queries.action_items_by_incident).load(self.incident_id)
+        return [ActionItem.from_model(i) for i in items]
+
+    @classmethod
+    def from_model(cls, p: PostmortemModel) -> Postmortem:
+        return cls(summary=p.summary, impact=p.impact, root_cause=p.root_cause, lessons=p.lessons, status=p.status,
+                   updated_by=p.updated_by, updated_at=p.updated_at, incident_id=p.incident_id)
+
+
+@strawberry.type(description="Something is wrong and people are working on it.")
+class Incident:
+    id: strawberry.ID
+    number: int
+    reference: str = strawberry.field(description="Human reference, e.g. INC-42.")
+    title: str
+    description: str
+    severity: Severity
+    priority: Priority
+    status: IncidentStatus
+    source: str
+    fingerprint: str | None
+    labels: strawberry.scalars.JSON
+    services: list[str]
+    alert_count: int
+    version: int = strawberry.field(description="Bumped by every change; pass it as expectedVersion.")
+    created_at: datetime
+    updated_at: datetime
+    acknowledged_at: datetime | None
+    investigating_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    last_seen_at: datetime | None
+    time_to_acknowledge_seconds: int | None
+    time_to_resolve_seconds: int | None
+    allowed_transitions: list[IncidentStatus]
+    merged_into_id: strawberry.ID | None
+    assignee_id: strawberry.Private[uuid.UUID | None]
+    key: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_model(cls, i: IncidentModel) -> Incident:
+        return cls(
+            id=strawberry.ID(str(i.id)), number=i.number, reference=f"INC-{i.number}", title=i.title,
+            description=i.description, severity=Severity(i.severity), priority=Priority(i.priority),
+            status=IncidentStatus(i.status), source=i.source, fingerprint=i.fingerprint, labels=i.labels,
+            services=list(i.services), alert_count=i.alert_count, version=i.version, created_at=i.created_at,
+            updated_at=i.updated_at, acknowledged_at=i.acknowledged_at, investigating_at=i.investigating_at,
+            resolved_at=i.resolved_at, closed_at=i.closed_at, last_seen_at=i.last_seen_at,
+            time_to_acknowledge_seconds=_seconds(i.created_at, i.acknowledged_at),
+            time_to_resolve_seconds=_seconds(i.created_at, i.resolved_at),
+            allowed_transitions=[IncidentStatus(s) for s in allowed_transitions(i.status)],
+            merged_into_id=strawberry.ID(str(i.merged_into_id)) if i.merged_into_id else None,
+            assignee_id=i.assignee_id, key=i.id,
+        )
+
+    @strawberry.field
+    async def assignee(self, info: strawberry.Info) -> Person | None:
+        if self.assignee_id is None:
+            return None
+        user = await loader(info, queries.users_by_ids).load(self.assignee_id)
+        return Person.from_model(user) if user else None
+
+    @strawberry.field
+    async def responders(self, info: strawberry.Info) -> list[Responder]:
+        rows = await loader(info, queries.responders_by_incident).load(self.key)
+        return [Responder(role=ResponderRole(r.role), since=r.created_at, user_id=r.user_id) for r in rows]
+
+    @strawberry.field(description="The most recent change.")
+    async def latest_timeline_entry(self, info: strawberry.Info) -> TimelineEntry | None:
+        entry = await loader(info, queries.latest_entry_by_incident).load(self.key)
+        return TimelineEntry.from_model(entry) if entry else None
+
+    @strawberry.field(description="Every change, oldest first.")
+    async def timeline(self, info: strawberry.Info, first: int | None = 100,
+                       after: str | None = None) -> Connection[TimelineEntry]:
+        async with info.context.transaction() as tx:
+            page = await queries.incident_timeline(tx, incident_id=self.key, first=first, after=after)
+        return connection(page, TimelineEntry.from_model)
+
+    @strawberry.field(description="Parent, child and related links, with their reasons.")
+    async def links(self, info: strawberry.Info) -> list[IncidentLink]:
+        return [IncidentLink.from_model(link) for link in await loader(info, queries.links_by_incident).load(self.key)]
+
+    @strawberry.field
+    async def parent(self, info: strawberry.Info) -> Incident | None:
+        links = await loader(info, queries.links_by_incident).load(self.key)
+        parent_id = next((link.from_id for link in links if link.kind == "parent" and link.to_id == self.key), None)
+        return await _incident(info, parent_id)
+
+    @strawberry.field
+    async def children(self, info: strawberry.Info) -> list[Incident]:
+        links = await loader(info, queries.links_by_incident).load(self.key)
+        ids = [link.to_id for link in links if link.kind == "parent" and link.from_id == self.key]
+        return [found for found in [await _incident(info, i) for i in ids] if found]
+
+    @strawberry.field
+    async def postmortem(self, info: strawberry.Info) -> Postmortem | None:
+        found = await loader(info, queries.postmortems_by_incident).load(self.key)
+        return Postmortem.from_model(found) if found else None
+
+
+async def _incident(info: strawberry.Info, incident_id: uuid.UUID | None) -> Incident | None:
+    if incident_id is None:
+        return None
+    found = await loader(info, queries.incidents_by_ids).load(incident_id)
+    return Incident.from_model(found) if found else None
+
+
+@strawberry.type(description="A committed change of an incident, as streamed to subscribers.")
+class IncidentChange:
+    seq: int
+    kind: str
+    incident: Incident
+    entry: TimelineEntry
