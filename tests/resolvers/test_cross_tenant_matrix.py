@@ -16,13 +16,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from strawberry.permission import PermissionExtension
 
 from domain.access.service import create_role
 from domain.auth.apikeys import create_api_key
 from domain.auth.models import ApiKey
 from domain.auth.principals import user_principal
+from domain.incidents.links import link_incidents
+from domain.incidents.models import ActionItem, Incident, IncidentLink, IncidentResponder, Postmortem, TimelineEntry
+from domain.incidents.postmortems import add_action_item
+from domain.incidents.service import NewIncident, create_incident, transition_incident
 from domain.access.models import Role
 from domain.tenants.models import Tenant
 from domain.users.members import invite_member
@@ -45,7 +49,18 @@ class Side:
     invitation_id: str
     invitation_token: str
     role_id: str
+    incident_id: str = ""
+    resolved_incident_id: str = ""
+    action_item_id: str = ""
+    link_id: str = ""
     marker_emails: list[str] = field(default_factory=list)
+
+    @property
+    def secrets(self) -> list[str]:
+        """Identifiers of this side that must never show up in the other tenant's responses."""
+        return [self.tenant_id, self.tenant.slug, self.api_key_id, self.invitation_id, self.role_id,
+                self.responder_id, self.incident_id, self.resolved_incident_id, self.action_item_id, self.link_id,
+                *self.marker_emails]
 
     @property
     def tenant_id(self) -> str:
@@ -89,6 +104,10 @@ QUERIES: dict[str, Case] = {
     "permissions": Case("{ permissions { name } }", cross_tenant=False),
     "apiKeys": Case("{ apiKeys(first: 100, includeRevoked: true) { edges { node { id name } } } }",
                     permission="apikey.manage"),
+    "incident": Case("query($id: ID!) { incident(id: $id) { id title timeline { edges { node { kind } } } } }",
+                     lambda w, s: {"id": w.side(s).incident_id}, permission="incident.read"),
+    "incidents": Case("{ incidents(first: 100) { edges { node { id title assignee { email } "
+                      "responders { person { email } } links { id } } } } }", permission="incident.read"),
 }
 
 _PAYLOAD = "__typename ... on Error { code message field }"
@@ -134,9 +153,54 @@ MUTATIONS: dict[str, Case] = {
         lambda w, s: {"i": {"name": "matrix", "kind": "client", "roles": ["agent"]}}, permission="apikey.manage"),
     "revokeApiKey": Case(f"mutation($id: ID!) {{ revokeApiKey(id: $id) {{ {_PAYLOAD} }} }}",
                          lambda w, s: {"id": w.side(s).api_key_id}, permission="apikey.manage"),
+    "createIncident": Case(
+        f"mutation($i: CreateIncidentInput!) {{ createIncident(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"title": "Matrix outage", "severity": "SEV3", "assigneeId": w.side(s).responder_id}},
+        permission="incident.write"),
+    "transitionIncident": Case(
+        f"mutation($i: TransitionIncidentInput!) {{ transitionIncident(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"id": w.side(s).incident_id, "to": "INVESTIGATING"}}, permission="incident.write"),
+    "assignIncident": Case(
+        f"mutation($i: AssignIncidentInput!) {{ assignIncident(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"id": w.side(s).incident_id, "assigneeId": w.side(s).responder_id}},
+        permission="incident.write"),
+    "triageIncident": Case(
+        f"mutation($i: TriageIncidentInput!) {{ triageIncident(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"id": w.side(s).incident_id, "severity": "SEV1"}}, permission="incident.write"),
+    "setIncidentResponder": Case(
+        f"mutation($i: SetResponderInput!) {{ setIncidentResponder(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"incidentId": w.side(s).incident_id, "userId": w.side(s).responder_id,
+                            "role": "COMMANDER"}}, permission="incident.write"),
+    "commentOnIncident": Case(
+        f"mutation($id: ID!) {{ commentOnIncident(id: $id, body: \"hello\") {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).incident_id}, permission="incident.write"),
+    "linkIncidents": Case(
+        f"mutation($i: LinkIncidentsInput!) {{ linkIncidents(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"fromId": w.side(s).incident_id, "toId": w.side(s).resolved_incident_id,
+                            "kind": "RELATED"}}, permission="incident.write"),
+    "unlinkIncidents": Case(f"mutation($id: ID!) {{ unlinkIncidents(linkId: $id) {{ {_PAYLOAD} }} }}",
+                            lambda w, s: {"id": w.side(s).link_id}, permission="incident.write"),
+    "mergeIncidents": Case(
+        f"mutation($d: ID!, $i: ID!) {{ mergeIncidents(duplicateId: $d, intoId: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"d": w.side(s).incident_id, "i": w.side(s).resolved_incident_id},
+        permission="incident.write"),
+    "savePostmortem": Case(
+        f"mutation($i: PostmortemInput!) {{ savePostmortem(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"incidentId": w.side(s).resolved_incident_id, "summary": "overwritten"}},
+        permission="incident.write"),
+    "addActionItem": Case(
+        f"mutation($i: ActionItemInput!) {{ addActionItem(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"incidentId": w.side(s).resolved_incident_id, "title": "do it"}},
+        permission="incident.write"),
+    "updateActionItem": Case(
+        f"mutation($i: UpdateActionItemInput!) {{ updateActionItem(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"id": w.side(s).action_item_id, "status": "done"}}, permission="incident.write"),
 }
 
-SUBSCRIPTIONS: dict[str, Case] = {}
+SUBSCRIPTIONS: dict[str, Case] = {
+    "incidentChanged": Case("subscription { incidentChanged { seq kind incident { id title } } }",
+                            permission="incident.read"),
+}
 
 MATRIX = {"Query": QUERIES, "Mutation": MUTATIONS, "Subscription": SUBSCRIPTIONS}
 
@@ -155,9 +219,16 @@ async def _side(db, make_tenant, add_member) -> Side:
     responder = await add_member(tenant, ["responder"])
     async with db.transaction(tenant_id=tenant.tenant_id) as tx:
         responder_id = await tx.session.scalar(select(User.id).where(User.email == responder))
+        active = await create_incident(tx, new=NewIncident(title=f"Active {tenant.slug}", severity="SEV2"), actor="mx")
+        done = await create_incident(tx, new=NewIncident(title=f"Resolved {tenant.slug}", severity="SEV3"), actor="mx")
+        await transition_incident(tx, incident_id=done.id, to="resolved", actor="mx")
+        item = await add_action_item(tx, incident_id=done.id, title="follow up", owner_id=None, due_date=None, actor="mx")
+        other = await create_incident(tx, new=NewIncident(title=f"Linked {tenant.slug}", severity="SEV4"), actor="mx")
+        link = await link_incidents(tx, from_id=other.id, to_id=done.id, kind="related", actor="mx")
     return Side(tenant=tenant, owner=f"owner@{tenant.slug}.example.com", auditor=auditor,
                 responder_id=str(responder_id), api_key_id=str(key.key.id), invitation_id=str(invitation.invitation.id),
-                invitation_token=str(invitation.credential), role_id=str(role.id),
+                invitation_token=str(invitation.credential), role_id=str(role.id), incident_id=str(active.id),
+                resolved_incident_id=str(done.id), action_item_id=str(item.id), link_id=str(link.id),
                 marker_emails=[responder, auditor, f"invitee@{tenant.slug}.example.com"])
 
 
@@ -207,6 +278,14 @@ async def _snapshot(db, side: Side) -> dict:
                 select(Invitation.id, Invitation.revoked_at, Invitation.accepted_at))),
             "members": sorted((str(u), tuple(r)) for u, r in await s.execute(
                 select(Membership.user_id, Membership.roles).where(Membership.tenant_id == side.tenant.tenant_id))),
+            "incidents": sorted(str(row) for row in await s.execute(select(
+                Incident.id, Incident.status, Incident.severity, Incident.assignee_id, Incident.version,
+                Incident.merged_into_id))),
+            "timeline": await s.scalar(select(func.count()).select_from(TimelineEntry)),
+            "responders": await s.scalar(select(func.count()).select_from(IncidentResponder)),
+            "links": sorted(str(i) for i in await s.scalars(select(IncidentLink.id))),
+            "postmortems": sorted(str(r) for r in await s.execute(select(Postmortem.incident_id, Postmortem.summary))),
+            "action_items": sorted(str(r) for r in await s.execute(select(ActionItem.id, ActionItem.status))),
         }
 
 
@@ -231,7 +310,8 @@ def _payload_codes(body: dict) -> list[str]:
     return [v.get("code") for v in data.values() if isinstance(v, dict) and v.get("code")]
 
 
-ALL_CASES = [(kind, name, case) for kind, cases in MATRIX.items() for name, case in cases.items()]
+ALL_CASES = [(kind, name, case) for kind, cases in MATRIX.items() if kind != "Subscription"
+             for name, case in cases.items()]
 IDS = [f"{kind}.{name}" for kind, name, _ in ALL_CASES]
 
 
@@ -309,12 +389,85 @@ async def test_tenant_a_cannot_see_or_change_tenant_b(client, db, runtime, world
     response = await _post(client, case, world, "B", auth_headers(grant))
 
     text = response.text
-    for secret in (world.b.tenant_id, world.b.tenant.slug, world.b.api_key_id, world.b.invitation_id,
-                   world.b.role_id, world.b.responder_id, *world.b.marker_emails):
+    for secret in world.b.secrets:
         assert secret not in text, f"{name} leaked {secret!r} of tenant B: {text}"
     assert await _snapshot(db, world.b) == before
-    codes = _payload_codes(response.json())
-    assert codes in ([], ["NOT_FOUND"]), response.json()
+    body = response.json()
+    codes = _payload_codes(body)
+    assert set(codes) <= {"NOT_FOUND", "VALIDATION"} or _error_codes(body) == ["VALIDATION"], body
+
+
+# ---------------------------------------------------------------- subscriptions (graphql-transport-ws)
+
+SUBSCRIPTION_CASES = list(SUBSCRIPTIONS.items())
+
+
+async def _subscribe(app, payload: dict, document: str, *, then=None, wait: float = 5.0) -> list:
+    """connection_init with ``payload``, subscribe, run ``then()``, collect messages until quiet."""
+    import asyncio
+
+    import httpx
+    from httpx_ws import WebSocketDisconnect, aconnect_ws
+    from httpx_ws.transport import ASGIWebSocketTransport
+
+    received: list = []
+    async with httpx.AsyncClient(transport=ASGIWebSocketTransport(app=app), base_url="http://atlas.test") as http:
+        async with aconnect_ws("/graphql", http, subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send_json({"type": "connection_init", "payload": payload})
+            try:
+                received.append(await ws.receive_json())
+                await ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": document}})
+                await asyncio.sleep(0.3)
+                if then is not None:
+                    await then()
+                while True:
+                    received.append(await asyncio.wait_for(ws.receive_json(), wait))
+                    if received[-1]["type"] in ("error", "complete"):
+                        break
+            except WebSocketDisconnect as closed:
+                received.append(closed.code)
+            except TimeoutError:
+                pass
+    return received
+
+
+@pytest.mark.parametrize(("name", "case"), SUBSCRIPTION_CASES, ids=[n for n, _ in SUBSCRIPTION_CASES])
+async def test_subscriptions_without_credentials_are_refused_before_ack(app, runtime, world, name, case):
+    grant = await _token(runtime, world.a, world.a.owner)
+
+    anonymous = await _subscribe(app, {}, case.document, wait=1)
+    wrong_tenant = await _subscribe(app, auth_headers(grant.access_token, world.b.tenant_id), case.document, wait=1)
+
+    assert anonymous == [4403] and wrong_tenant == [4403]
+
+
+@pytest.mark.parametrize(("name", "case"), SUBSCRIPTION_CASES, ids=[n for n, _ in SUBSCRIPTION_CASES])
+async def test_subscriptions_need_the_permission(app, runtime, world, name, case):
+    grant = await _token(runtime, world.a, world.a.auditor)
+
+    messages = await _subscribe(app, auth_headers(grant), case.document, wait=2)
+
+    assert messages[0]["type"] == "connection_ack"
+    assert messages[1]["type"] == "error"
+    assert messages[1]["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_subscriber_of_tenant_a_never_receives_tenant_b_events(app, db, runtime, world):
+    grant = await _token(runtime, world.a, world.a.owner)
+
+    async def change_b_then_a():
+        for side in (world.b, world.a):
+            async with db.transaction(tenant_id=side.tenant.tenant_id) as tx:
+                from domain.incidents.service import comment
+                await comment(tx, incident_id=uuid.UUID(side.incident_id), body=f"note for {side.tenant.slug}",
+                              actor="matrix")
+
+    messages = await _subscribe(app, auth_headers(grant), SUBSCRIPTIONS["incidentChanged"].document,
+                                then=change_b_then_a, wait=3)
+
+    events = [m for m in messages if isinstance(m, dict) and m.get("type") == "next"]
+    assert [e["payload"]["data"]["incidentChanged"]["incident"]["id"] for e in events] == [world.a.incident_id]
+    assert all(secret not in str(messages) for secret in world.b.secrets)
 
 
 # ---------------------------------------------------------------- HTTP routes
