@@ -119,3 +119,17 @@ async def gql(client, query: str, variables: dict | None = None, headers: dict |
                                  headers=headers or {})
     assert response.status_code == 200, response.text
     return response.json()
+
+
+@pytest.fixture(scope="session")
+async def session_loop():
+    """The event loop the session's async fixtures (engine, Redis) are bound to."""
+    import asyncio
+
+    return asyncio.get_running_loop()
+
+
+@pytest.fixture
+def event_loop_runner(session_loop):
+    """Run a coroutine to completion on the session loop, from synchronous test code (hypothesis)."""
+    return session_loop.run_until_complete

@@ -29,7 +29,7 @@ async def _creates_cycle(tx: Transaction, parent_id: uuid.UUID, child_id: uuid.U
     """True if ``child`` is already an ancestor of ``parent``."""
     found = await tx.session.scalar(text(
         "WITH RECURSIVE up(id, depth) AS ("
-        "  SELECT :parent::uuid, 0"
+        "  SELECT CAST(:parent AS uuid), 0"
         "  UNION ALL SELECT l.from_id, up.depth + 1 FROM incident_links l JOIN up ON l.to_id = up.id"
         "  WHERE l.kind = 'parent' AND l.tenant_id = :tenant AND up.depth < 100"
         ") SELECT 1 FROM up WHERE id = :child LIMIT 1"

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from domain.errors import NotFound, ValidationFailed
 from domain.incidents.models import (
@@ -156,7 +157,8 @@ async def responders_by_incident(tx: Transaction, ids: Sequence[uuid.UUID]) -> l
 async def latest_entry_by_incident(tx: Transaction, ids: Sequence[uuid.UUID]) -> list[TimelineEntry | None]:
     rows = await tx.session.scalars(
         select(TimelineEntry).where(TimelineEntry.tenant_id == tx.tenant_id, TimelineEntry.incident_id.in_(ids))
-        .distinct(TimelineEntry.incident_id).order_by(TimelineEntry.incident_id, TimelineEntry.stream_seq.desc()))
+        .ext(distinct_on(TimelineEntry.incident_id))
+        .order_by(TimelineEntry.incident_id, TimelineEntry.stream_seq.desc()))
     found = {row.incident_id: row for row in rows}
     return [found.get(i) for i in ids]
 

@@ -1,8 +1,16 @@
 """The console shell: full pages, htmx fragments, vendored htmx, a strict CSP."""
 
+import re
+from pathlib import Path
 
-async def test_console_home_renders_a_full_page_with_platform_status(client):
-    response = await client.get("/console/")
+import console
+
+TEMPLATES = Path(console.__file__).parent / "templates"
+INLINE_CODE = re.compile(r"\sstyle=|\shx-on|\son[a-z]+=|<script(?![^>]*\bsrc=)", re.IGNORECASE)
+
+
+async def test_console_home_renders_a_full_page_with_platform_status(owner):
+    response = await owner.get("/console/")
 
     assert response.status_code == 200
     assert response.text.startswith("<!doctype html>")
@@ -10,8 +18,8 @@ async def test_console_home_renders_a_full_page_with_platform_status(client):
     assert '<script src="/static/vendor/htmx-2.0.11.min.js"' in response.text
 
 
-async def test_htmx_requests_get_only_the_fragment(client):
-    response = await client.get("/console/", headers={"HX-Request": "true"})
+async def test_htmx_requests_get_only_the_fragment(owner):
+    response = await owner.get("/console/", htmx=True)
 
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<section id="status"')
@@ -26,7 +34,7 @@ async def test_vendored_htmx_is_served_locally(client):
 
 
 async def test_console_pages_forbid_scripts_from_elsewhere(client):
-    response = await client.get("/console/")
+    response = await client.get("/console/login")
 
     assert "default-src 'self'" in response.headers["content-security-policy"]
 
@@ -36,3 +44,10 @@ async def test_root_redirects_to_the_console(client):
 
     assert response.status_code == 307
     assert response.headers["location"].endswith("/console/")
+
+
+def test_templates_need_no_inline_script_or_style_under_the_csp():
+    offenders = [f"{path.name}: {match.group(0)}" for path in TEMPLATES.rglob("*.html")
+                 for match in INLINE_CODE.finditer(path.read_text())]
+
+    assert offenders == []

@@ -1,0 +1,96 @@
+"""Platform tenants screen: only for platform admins; filter, search, next page, create, suspend, resume."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from domain.users.models import User
+
+
+@pytest.fixture
+async def operator(make_tenant, signed_in, db):
+    """A browser signed in as a platform admin (the owner of a fresh tenant)."""
+    tenant = await make_tenant()
+    async with db.transaction(tenant_id=None) as tx:
+        (await tx.session.get(User, tenant.admin_user_id)).is_platform_admin = True
+    return await signed_in(f"owner@{tenant.slug}.example.com")
+
+
+async def test_the_tenants_screen_is_hidden_from_tenant_browsers(owner):
+    home = await owner.get("/console/")
+    page = await owner.get("/console/platform/tenants")
+
+    assert 'href="/console/platform/tenants"' not in home.text
+    assert page.status_code == 403
+    assert "<code>FORBIDDEN</code> You need the &#39;platform.admin&#39; permission." in page.text
+    assert 'id="create-tenant-form"' not in page.text
+
+
+async def test_a_tenant_owner_cannot_suspend_a_tenant(owner):
+    response = await owner.post(f"/console/platform/tenants/{owner.tenant.tenant_id}/suspend")
+
+    assert response.status_code == 403 and "FORBIDDEN" in response.text
+    assert (await owner.get("/console/")).status_code == 200  # still active
+
+
+async def test_operators_see_the_link_and_can_search(operator, make_tenant):
+    wanted = await make_tenant(slug=f"findme-{uuid.uuid4().hex[:6]}")
+
+    home = await operator.get("/console/")
+    found = await operator.get(f"/console/platform/tenants?search={wanted.slug}", htmx=True)
+
+    assert 'href="/console/platform/tenants"' in home.text
+    assert found.status_code == 200 and found.text.lstrip().startswith('<div id="tenants-screen">')
+    assert re.findall(r'<tr id="tenant-([^"]+)">', found.text) == [wanted.slug]
+
+
+async def test_operators_page_through_tenants_with_a_cursor(operator, make_tenant):
+    marker = f"pg{uuid.uuid4().hex[:6]}"
+    email = f"pager@{marker}.example.com"  # one user owns them all: one password hash, not 27
+    made = [await make_tenant(slug=f"{marker}-{i}", email=email) for i in range(27)]
+
+    first = await operator.get(f"/console/platform/tenants?search={marker}")
+    next_url = re.search(r'<a href="([^"]+)" hx-get="[^"]+" hx-target="#tenants-screen"[^>]*>Next page', first.text)[1]
+    second = await operator.get(next_url.replace("&amp;", "&"))
+
+    seen = re.findall(r'<tr id="tenant-([^"]+)">', first.text) + re.findall(r'<tr id="tenant-([^"]+)">', second.text)
+    assert len(re.findall(r'<tr id="tenant-', first.text)) == 25
+    assert sorted(seen) == sorted(t.slug for t in made)
+    assert "Next page" not in second.text
+
+
+async def test_operators_create_suspend_filter_and_resume_a_tenant(operator):
+    slug = f"made-{uuid.uuid4().hex[:6]}"
+
+    created = await operator.post("/console/platform/tenants", {
+        "name": "Made Here", "slug": slug, "admin_email": f"boss@{slug}.example.com",
+        "admin_password": "a-good-long-password", "plan": "pro"}, htmx=True)
+    assert created.status_code == 200
+    assert f"Tenant {slug} created; its owner is a new user." in created.text
+    row = created.text.split(f'id="tenant-{slug}"')[1]
+    tenant_id = re.search(r"/console/platform/tenants/([0-9a-f-]+)/suspend", row)[1]
+
+    suspended = await operator.post(f"/console/platform/tenants/{tenant_id}/suspend?search={slug}")
+    assert f"Tenant {slug} suspended." in suspended.text
+    only_suspended = await operator.get(f"/console/platform/tenants?status=suspended&search={slug}")
+    assert f'id="tenant-{slug}"' in only_suspended.text
+    only_active = await operator.get(f"/console/platform/tenants?status=active&search={slug}")
+    assert f'id="tenant-{slug}"' not in only_active.text
+
+    resumed = await operator.post(f"/console/platform/tenants/{tenant_id}/resume")
+    assert f"Tenant {slug} resumed." in resumed.text
+
+
+async def test_a_taken_slug_is_shown_beside_the_slug(operator, make_tenant):
+    taken = await make_tenant()
+
+    response = await operator.post("/console/platform/tenants", {
+        "name": "Again", "slug": taken.slug, "admin_email": "x@example.com", "admin_password": "long-enough-pw",
+        "plan": "free"})
+
+    assert response.status_code == 409
+    assert re.search(r'id="tenant-slug"[^>]*>\s*<span class="field-error" role="alert">A tenant with slug',
+                     response.text)
