@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ class DemoAccount:
     email: str
     password: str | None
     created: bool
+    tenant_id: uuid.UUID | None = None
 
 
 def _remembered_password(data_dir: Path | None) -> str | None:
@@ -55,7 +57,8 @@ async def ensure_demo_tenant(db: Database, *, password: str | None, data_dir: Pa
     directory (0600), so restarts can print it again.
     """
     async with db.transaction(tenant_id=None) as tx:
-        if await tenant_by_slug(tx, DEMO_SLUG) is None:
+        existing = await tenant_by_slug(tx, DEMO_SLUG)
+        if existing is None:
             chosen = password or secrets.token_urlsafe(12)
             made = await provision_tenant(tx, name=DEMO_NAME, slug=DEMO_SLUG, admin_email=DEMO_ADMIN,
                                           admin_password=chosen, plan="enterprise", actor="atlas seed-demo")
@@ -63,11 +66,12 @@ async def ensure_demo_tenant(db: Database, *, password: str | None, data_dir: Pa
             (await tx.session.get(User, made.admin_user_id)).is_platform_admin = True
             if password is None:
                 _remember_password(data_dir, chosen)
-            return DemoAccount(DEMO_SLUG, DEMO_ADMIN, chosen, created=True)
+            return DemoAccount(DEMO_SLUG, DEMO_ADMIN, chosen, created=True, tenant_id=made.tenant_id)
         if password is not None:
             admin = await user_by_email(tx, DEMO_ADMIN)
             if admin is not None:
                 await tx.session.execute(
                     update(User).where(User.id == admin.id).values(password_hash=hash_password(password))
                 )
-        return DemoAccount(DEMO_SLUG, DEMO_ADMIN, password or _remembered_password(data_dir), created=False)
+        return DemoAccount(DEMO_SLUG, DEMO_ADMIN, password or _remembered_password(data_dir), created=False,
+                           tenant_id=existing.id)

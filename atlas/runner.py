@@ -17,6 +17,7 @@ from rich.console import Console
 from atlas.db import Database
 from atlas.embedded import StartupError
 from atlas.demo import DemoAccount, ensure_demo_tenant
+from atlas.demo_incidents import seed_demo_incidents
 from atlas.migrate import run_migrations
 from atlas.services import provide_services
 from atlas.settings import Settings
@@ -36,9 +37,11 @@ def seed_demo_data(settings: Settings, *, step: Callable[[str], None]) -> DemoAc
     async def seed() -> DemoAccount:
         db = Database.from_settings(settings)
         try:
-            return await ensure_demo_tenant(
+            account = await ensure_demo_tenant(
                 db, password=settings.demo_password, data_dir=settings.data_dir.resolve()
             )
+            await seed_demo_incidents(db, tenant_id=account.tenant_id)
+            return account
         finally:
             await db.dispose()
 

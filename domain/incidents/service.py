@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from domain import clock
 from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.incidents import timeline
 from domain.incidents.lifecycle import STATE_TIMESTAMPS, check_transition
@@ -28,7 +29,8 @@ MAX_SERVICES, MAX_LABELS = 50, 50
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, by the domain clock (see domain/clock.py)."""
+    return clock.now()
 
 
 @dataclass
@@ -89,7 +91,8 @@ async def create_incident(tx: Transaction, *, new: NewIncident, actor: str) -> I
     priority = _choice(new.priority or DEFAULT_PRIORITY[severity], PRIORITIES, "priority")
     await check_member(tx, new.assignee_id, field_name="assigneeId")
     incident = Incident(
-        tenant_id=tx.tenant_id, number=await timeline.next_incident_number(tx),
+        tenant_id=tx.tenant_id, number=await timeline.next_incident_number(tx), created_at=utcnow(),
+        updated_at=utcnow(),
         title=_text(new.title, "title", low=1, high=300),
         description=_text(new.description, "description", low=0, high=20_000),
         severity=severity, priority=priority, source=_text(new.source, "source", low=1, high=64),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
+from domain import clock
 from domain.incidents.models import Incident, TimelineEntry
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ async def append(
     """Record one change of ``incident`` and announce it after commit."""
     seq, _ = await _advance_stream(tx)
     entry = TimelineEntry(tenant_id=tx.tenant_id, incident_id=incident.id, stream_seq=seq, actor=actor,
-                          kind=kind, data=data or {})
+                          kind=kind, data=data or {}, occurred_at=clock.now())
     tx.session.add(entry)
     await tx.session.flush()
     tx.emit(channel_for(tx.tenant_id), {

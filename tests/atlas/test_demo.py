@@ -1,0 +1,28 @@
+"""The demo data a new user sees: incidents in every state, with real timelines."""
+
+from sqlalchemy import func, select
+
+from atlas.demo_incidents import seed_demo_incidents
+from domain.incidents.models import Incident, IncidentLink, Postmortem, TimelineEntry
+
+
+async def test_demo_incidents_cover_every_state_with_timelines(db, make_tenant):
+    tenant = await make_tenant()
+
+    made = await seed_demo_incidents(db, tenant_id=tenant.tenant_id)
+    again = await seed_demo_incidents(db, tenant_id=tenant.tenant_id)
+
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        statuses = dict((await tx.session.execute(
+            select(Incident.status, func.count()).group_by(Incident.status))).all())
+        acknowledged = list(await tx.session.scalars(select(Incident).where(Incident.acknowledged_at.is_not(None))))
+        entries = await tx.session.scalar(select(func.count()).select_from(TimelineEntry))
+        kinds = set(await tx.session.scalars(select(IncidentLink.kind)))
+        merged = await tx.session.scalar(select(func.count()).select_from(Incident).where(
+            Incident.merged_into_id.is_not(None)))
+        postmortems = await tx.session.scalar(select(func.count()).select_from(Postmortem))
+
+    assert made == 12 and again == 0
+    assert set(statuses) == {"triggered", "open", "investigating", "resolved", "closed"}
+    assert all((i.acknowledged_at - i.created_at).total_seconds() >= 60 for i in acknowledged)
+    assert entries > 40 and kinds == {"parent", "related"} and merged == 1 and postmortems == 2
