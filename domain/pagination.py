@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,19 +27,21 @@ class Page(Generic[T]):
     has_next: bool
 
 
+SEPARATOR = "\x1f"  # a control character that never appears in the key values
+
+
 def _encode(values: tuple) -> str:
-    plain = [v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, uuid.UUID) else v
-             for v in values]
-    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+    plain = SEPARATOR.join(v.isoformat() if isinstance(v, datetime) else str(v) for v in values)
+    return base64.urlsafe_b64encode(plain.encode()).decode().rstrip("=")
 
 
 def _decode(cursor: str, columns: list[ColumnElement]) -> tuple:
     try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(raw, list) or len(raw) != len(columns):
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split(SEPARATOR)
+        if len(raw) != len(columns):
             raise ValueError
         return tuple(_typed(value, column) for value, column in zip(raw, columns, strict=True))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnicodeDecodeError):
         raise ValidationFailed("Invalid cursor.", field="after") from None
 
 
@@ -69,19 +70,21 @@ async def paginate(
 ) -> Page:
     """Run ``query`` in ``order`` (one direction), resuming after cursor ``after``, ``first`` rows.
 
-    Items are the query's single entity, or a tuple when it selects several things.
+    Items are the query's single entity, or the row (attribute access by column name) when it
+    selects several columns.
     """
     size = check_page_size(first)
     if after:
         bound = _decode(after, order)
         query = query.where(tuple_(*order) < bound if descending else tuple_(*order) > bound)
     ordering = [column.desc() for column in order] if descending else list(order)
-    query = query.add_columns(*order).order_by(*ordering).limit(size + 1)
+    keys = [column.label(f"_cursor_{index}") for index, column in enumerate(order)]
+    query = query.add_columns(*keys).order_by(*ordering).limit(size + 1)
     rows = list((await session.execute(query)).all())
     width = len(order)
     page = rows[:size]
     return Page(
-        items=[row[0] if len(row) - width == 1 else tuple(row[:-width]) for row in page],
+        items=[row[0] if len(row) - width == 1 else row for row in page],
         cursors=[_encode(tuple(row[-width:])) for row in page],
         has_next=len(rows) > size,
     )

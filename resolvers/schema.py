@@ -16,6 +16,7 @@ from resolvers.apikeys.mutations import CreateApiKeyPayload, RevokeApiKeyPayload
 from resolvers.apikeys.queries import resolve_api_keys
 from resolvers.apikeys.types import ApiKey
 from resolvers.extensions import hardening_extensions
+from resolvers.fast_fields import direct_attribute_resolvers
 from resolvers.guards import guard, platform_guard, public
 from resolvers.health.queries import resolve_health
 from resolvers.health.types import Health
@@ -128,8 +129,10 @@ class Subscription:
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     """Build the schema with the hardening extensions for the given environment."""
-    return strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription,
-                             extensions=hardening_extensions(production=production))
+    schema = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription,
+                               extensions=hardening_extensions(production=production))
+    direct_attribute_resolvers(schema)
+    return schema
 
 
 def schema_sdl() -> str:

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import func, select
 
 from domain.incidents.models import Incident, TimelineEntry
-from domain.incidents.queries import entries_between, incidents_by_ids
+from domain.incidents.queries import entries_between, incidents_by_ids, users_by_ids
 from domain.incidents.timeline import channel_for
+from domain.users.models import User
 
 if TYPE_CHECKING:
     from atlas.db import Database
@@ -41,6 +42,7 @@ class IncidentChangeEvent:
     seq: int
     entry: TimelineEntry
     incident: Incident
+    assignee: User | None = None
 
 
 class SubscriberTooSlow(Exception):
@@ -86,10 +88,14 @@ class _TenantFeed:
         async with self.db.transaction(tenant_id=self.tenant_id) as tx:
             entries = await entries_between(tx, after_seq=self.last_seq, up_to_seq=seq)
             incidents = await incidents_by_ids(tx, list(dict.fromkeys(e.incident_id for e in entries)))
-        by_id = {i.id: i for i in incidents if i is not None}
+            by_id = {i.id: i for i in incidents if i is not None}
+            assignee_ids = list({i.assignee_id for i in by_id.values() if i.assignee_id})
+            people = {u.id: u for u in await users_by_ids(tx, assignee_ids) if u} if assignee_ids else {}
         for entry in entries:
-            if entry.incident_id in by_id:
-                self._broadcast(IncidentChangeEvent(entry.stream_seq, entry, by_id[entry.incident_id]))
+            incident = by_id.get(entry.incident_id)
+            if incident is not None:
+                self._broadcast(IncidentChangeEvent(entry.stream_seq, entry, incident,
+                                                    people.get(incident.assignee_id)))
             self.last_seq = entry.stream_seq
 
     def _broadcast(self, event: IncidentChangeEvent) -> None:

@@ -88,10 +88,14 @@ def _conditions(tenant_id: uuid.UUID, f: IncidentFilter) -> list:
 
 async def list_incidents(
     tx: Transaction, *, filter: IncidentFilter | None = None, first: int | None = None, after: str | None = None
-) -> Page[Incident]:
-    """Incidents matching ``filter``, newest first (stable: created_at, then id)."""
+) -> Page:
+    """Incidents matching ``filter``, newest first (stable: created_at, then id).
+
+    The read side returns plain rows (attribute access by column name), not ORM objects: lists
+    can be long and nothing on them is changed.
+    """
     conditions = _conditions(tx.tenant_id, (filter or IncidentFilter()).check())
-    return await paginate(tx.session, select(Incident).where(*conditions),
+    return await paginate(tx.session, select(*Incident.__table__.c).where(*conditions),
                           order=[Incident.created_at, Incident.id], first=first, after=after, descending=True)
 
 

@@ -22,7 +22,14 @@ from resolvers.incidents.inputs import (
     TriageIncidentInput,
     UpdateActionItemInput,
 )
-from resolvers.incidents.types import ActionItem, Incident, IncidentLink, IncidentStatus, Postmortem
+from resolvers.incidents.types import (
+    ActionItem,
+    Incident,
+    IncidentLink,
+    IncidentStatus,
+    Postmortem,
+    incident_nodes,
+)
 
 
 @strawberry.type(description="The incident after the change.")
@@ -81,7 +88,8 @@ async def _saved(info: strawberry.Info, change: Callable[[Transaction, str], Awa
 
     async def work() -> IncidentSaved:
         async with info.context.transaction() as tx:
-            return IncidentSaved(incident=Incident.from_model(await change(tx, info.context.actor.actor)))
+            changed = await change(tx, info.context.actor.actor)
+            return IncidentSaved(incident=(await incident_nodes(tx, [changed]))[0])
 
     return await run_mutation(work, special={IllegalTransition: _illegal})
 
@@ -157,7 +165,8 @@ async def merge_incidents(info: strawberry.Info, duplicate_id: strawberry.ID, in
             duplicate, into = await links.merge_incidents(
                 tx, duplicate_id=parse_id(duplicate_id, field="duplicateId"),
                 into_id=parse_id(into_id, field="intoId"), actor=info.context.actor.actor)
-            return IncidentsMerged(duplicate=Incident.from_model(duplicate), into=Incident.from_model(into))
+            duplicate_node, into_node = await incident_nodes(tx, [duplicate, into])
+            return IncidentsMerged(duplicate=duplicate_node, into=into_node)
 
     return await run_mutation(work)
 

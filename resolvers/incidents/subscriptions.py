@@ -11,6 +11,7 @@ from resolvers.ids import parse_id
 from resolvers.incidents.inputs import IncidentChangeFilter
 from resolvers.incidents.types import Incident, IncidentChange, TimelineEntry
 from resolvers.subscriptions import subscription_slot
+from resolvers.users.types import Person
 
 
 def _matcher(filter: IncidentChangeFilter | None):
@@ -46,7 +47,9 @@ def _change(event: IncidentChangeEvent) -> IncidentChange:
     """The GraphQL object of an event, built once and shared by every subscriber of this process."""
     cached = getattr(event, "_graphql", None)
     if cached is None:
-        cached = IncidentChange(seq=event.seq, kind=event.entry.kind, incident=Incident.from_model(event.incident),
+        assignee = Person.from_model(event.assignee) if event.assignee else None
+        cached = IncidentChange(seq=event.seq, kind=event.entry.kind,
+                                incident=Incident.from_model(event.incident, assignee),
                                 entry=TimelineEntry.from_model(event.entry))
         object.__setattr__(event, "_graphql", cached)
     return cached

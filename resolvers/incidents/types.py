@@ -180,31 +180,26 @@ class Incident:
     time_to_resolve_seconds: int | None
     allowed_transitions: list[IncidentStatus]
     merged_into_id: strawberry.ID | None
-    assignee_id: strawberry.Private[uuid.UUID | None]
+    assignee: Person | None = strawberry.field(description="Prefetched in one query per page.")
     key: strawberry.Private[uuid.UUID]
 
     @classmethod
-    def from_model(cls, i: IncidentModel) -> Incident:
+    def from_model(cls, i: IncidentModel, assignee: Person | None = None) -> Incident:
+        """Build from a row. Enum fields hold their values (serialised by value lookup, the fast path);
+        ``assignee`` is prefetched by :func:`incident_nodes`, not resolved per row."""
         return cls(
-            id=strawberry.ID(str(i.id)), number=i.number, reference=f"INC-{i.number}", title=i.title,
-            description=i.description, severity=Severity(i.severity), priority=Priority(i.priority),
-            status=IncidentStatus(i.status), source=i.source, fingerprint=i.fingerprint, labels=i.labels,
+            id=str(i.id), number=i.number, reference=f"INC-{i.number}", title=i.title,
+            description=i.description, severity=i.severity, priority=i.priority,
+            status=i.status, source=i.source, fingerprint=i.fingerprint, labels=i.labels,
             services=list(i.services), alert_count=i.alert_count, version=i.version, created_at=i.created_at,
             updated_at=i.updated_at, acknowledged_at=i.acknowledged_at, investigating_at=i.investigating_at,
             resolved_at=i.resolved_at, closed_at=i.closed_at, last_seen_at=i.last_seen_at,
             time_to_acknowledge_seconds=_seconds(i.created_at, i.acknowledged_at),
             time_to_resolve_seconds=_seconds(i.created_at, i.resolved_at),
-            allowed_transitions=[IncidentStatus(s) for s in allowed_transitions(i.status)],
-            merged_into_id=strawberry.ID(str(i.merged_into_id)) if i.merged_into_id else None,
-            assignee_id=i.assignee_id, key=i.id,
+            allowed_transitions=allowed_transitions(i.status),
+            merged_into_id=str(i.merged_into_id) if i.merged_into_id else None,
+            assignee=assignee, key=i.id,
         )
-
-    @strawberry.field
-    async def assignee(self, info: strawberry.Info) -> Person | None:
-        if self.assignee_id is None:
-            return None
-        user = await loader(info, queries.users_by_ids).load(self.assignee_id)
-        return Person.from_model(user) if user else None
 
     @strawberry.field
     async def responders(self, info: strawberry.Info) -> list[Responder]:
@@ -249,7 +244,20 @@ async def _incident(info: strawberry.Info, incident_id: uuid.UUID | None) -> Inc
     if incident_id is None:
         return None
     found = await loader(info, queries.incidents_by_ids).load(incident_id)
-    return Incident.from_model(found) if found else None
+    if found is None:
+        return None
+    user = await loader(info, queries.users_by_ids).load(found.assignee_id) if found.assignee_id else None
+    return Incident.from_model(found, Person.from_model(user) if user else None)
+
+
+async def incident_nodes(tx, incidents: list[IncidentModel], *, with_assignee: bool = True) -> list[Incident]:
+    """GraphQL incidents for rows, with their assignees loaded in one query (when wanted)."""
+    people: dict[uuid.UUID, Person] = {}
+    if with_assignee:
+        ids = list({i.assignee_id for i in incidents if i.assignee_id})
+        if ids:
+            people = {u.id: Person.from_model(u) for u in await queries.users_by_ids(tx, ids) if u}
+    return [Incident.from_model(i, people.get(i.assignee_id)) for i in incidents]
 
 
 @strawberry.type(description="A committed change of an incident, as streamed to subscribers.")
