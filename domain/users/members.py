@@ -41,7 +41,8 @@ async def list_members(tx: Transaction, *, first: int | None = None, after: str 
              .join(Membership, Membership.user_id == User.id)
              .where(Membership.tenant_id == tx.tenant_id))
     page = await paginate(tx.session, query, order=[User.email, User.id], first=first, after=after)
-    return Page([Member(user, tuple(roles), joined) for user, roles, joined in page.items], page.cursors, page.has_next)
+    members = [Member(row[0], tuple(row[1]), row[2]) for row in page.items]
+    return Page(members, page.cursors, page.has_next)
 
 
 async def _membership(tx: Transaction, user_id: uuid.UUID) -> Membership:
