@@ -28,7 +28,6 @@ class Context:
     tenant_id: uuid.UUID | None = None
     loaders: dict[str, Any] = field(default_factory=dict)
     connection_params: dict[str, Any] | None = None
-    active_subscriptions: int = 0
 
     @property
     def long_lived(self) -> bool:

@@ -24,6 +24,7 @@ from resolvers.context import Context
 
 log = logging.getLogger("atlas.graphql")
 TOKEN_EXPIRED_CLOSE = 4401
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
 
 
 def _param(params: dict, name: str) -> str | None:
@@ -43,6 +44,7 @@ class AtlasGraphQL(GraphQL):
             allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=timedelta(seconds=10),
+            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
         )
 
     async def get_context(self, request, response) -> Context:

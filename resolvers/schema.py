@@ -28,6 +28,7 @@ from resolvers.members import mutations as member_mutations
 from resolvers.members.queries import resolve_invitations, resolve_members
 from resolvers.members.types import Invitation, Member
 from resolvers.pagination import Connection
+from resolvers.shared_subscriptions import SharedSubscriptions, share_key
 from resolvers.tenants import mutations as tenant_mutations
 from resolvers.tenants.queries import resolve_tenant, resolve_tenants
 from resolvers.tenants.types import Tenant
@@ -127,10 +128,31 @@ class Subscription:
         description="The tenant's incident changes from now on, in commit order.")
 
 
+class AtlasSchema(strawberry.Schema):
+    """The schema, with identical subscriptions sharing one execution (see shared_subscriptions.py)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.shared_subscriptions = SharedSubscriptions()
+
+    async def stream(self, query, variable_values=None, context_value=None, root_value=None,  # noqa: PLR0917
+                     operation_name=None, operation_extensions=None, allowed_operation_types=None):
+        def start():
+            return super(AtlasSchema, self).stream(
+                query, variable_values=variable_values, context_value=context_value, root_value=root_value,
+                operation_name=operation_name, operation_extensions=operation_extensions,
+                allowed_operation_types=allowed_operation_types)
+
+        key = share_key(query, variable_values, operation_name, context_value)
+        if key is None:
+            return await start()
+        return await self.shared_subscriptions.join(key, start)
+
+
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     """Build the schema with the hardening extensions for the given environment."""
-    schema = strawberry.Schema(query=Query, mutation=Mutation, subscription=Subscription,
-                               extensions=hardening_extensions(production=production))
+    schema = AtlasSchema(query=Query, mutation=Mutation, subscription=Subscription,
+                         extensions=hardening_extensions(production=production))
     direct_attribute_resolvers(schema)
     return schema
 

@@ -10,7 +10,6 @@ from domain.incidents.feed import IncidentChangeEvent
 from resolvers.ids import parse_id
 from resolvers.incidents.inputs import IncidentChangeFilter
 from resolvers.incidents.types import Incident, IncidentChange, TimelineEntry
-from resolvers.subscriptions import subscription_slot
 from resolvers.users.types import Person
 
 
@@ -36,11 +35,9 @@ async def incident_changed(
 ) -> AsyncGenerator[IncidentChange, None]:
     """Every change of the tenant's incidents committed after subscribing, in commit order."""
     matches = _matcher(filter)
-    feed = info.context.runtime.incident_feed
-    async with subscription_slot(info):
-        async for event in feed.subscribe(info.context.tenant_id):
-            if matches(event):
-                yield _change(event)
+    async for event in info.context.runtime.incident_feed.subscribe(info.context.tenant_id):
+        if matches(event):
+            yield _change(event)
 
 
 def _change(event: IncidentChangeEvent) -> IncidentChange:
