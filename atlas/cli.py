@@ -44,7 +44,8 @@ def serve(data_dir: str | None, host: str | None, port: int | None) -> None:
     ensure_port_free(settings.host, settings.port)
     with provide_services(settings, progress=console.print) as live:
         config = uvicorn.Config(create_app(live), host=live.host, port=live.port,
-                                log_level=live.log_level, proxy_headers=True, lifespan="on")
+                                log_level=live.log_level, proxy_headers=True, lifespan="on",
+                                ws_per_message_deflate=False)
         uvicorn.Server(config).run()
 
 

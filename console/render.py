@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 TEMPLATES = Jinja2Blocks(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.trim_blocks = True
+TEMPLATES.env.lstrip_blocks = True
 
 
 @pass_context
@@ -19,7 +22,21 @@ def path_for(context: dict, name: str, /, **params: Any) -> str:
     return str(context["request"].app.url_path_for(name, **params))
 
 
+def when(value: str | None) -> str:
+    """An ISO timestamp from the API as ``2025-01-31 14:05 UTC``; empty for none."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 TEMPLATES.env.globals["path_for"] = path_for
+TEMPLATES.env.filters["when"] = when
 
 
 def is_htmx(request: Request) -> bool:

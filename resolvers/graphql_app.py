@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
+from collections import OrderedDict
 from datetime import timedelta
 
 import strawberry
@@ -46,6 +48,14 @@ class AtlasGraphQL(GraphQL):
             connection_init_wait_timeout=timedelta(seconds=10),
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
         )
+        self._shared_json = SharedEncoding()
+
+    def encode_json(self, data: object) -> str:
+        """JSON for the wire; a subscription result shared by many subscribers is encoded once."""
+        if isinstance(data, dict) and data.get("type") == "next" and list(data.get("payload", ())) == ["data"]:
+            body = self._shared_json.encode({"data": data["payload"]["data"]}, key=data["payload"]["data"])
+            return f'{{"id":{json.dumps(data["id"])},"type":"next","payload":{body}}}'
+        return super().encode_json(data)
 
     async def get_context(self, request, response) -> Context:
         return Context(
@@ -68,6 +78,24 @@ class AtlasGraphQL(GraphQL):
             raise ConnectionRejectionError({"code": exc.code, "message": exc.message}) from None
         _close_when_expired(context)
         return {"tenantId": str(context.principal.tenant_id)}
+
+
+class SharedEncoding:
+    """Remembers the JSON of the last few result objects, by identity (the objects are kept alive)."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._recent: OrderedDict[int, tuple[object, str]] = OrderedDict()
+
+    def encode(self, value: object, *, key: object) -> str:
+        found = self._recent.get(id(key))
+        if found is not None and found[0] is key:
+            return found[1]
+        encoded = json.dumps(value)
+        self._recent[id(key)] = (key, encoded)
+        if len(self._recent) > self.size:
+            self._recent.popitem(last=False)
+        return encoded
 
 
 def _close_when_expired(context: Context) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import delete
 
 from console.guard import safe_next
 from console.sessions import COOKIE
-from domain.tenants.service import set_tenant_status
+from domain.tenants.service import revoke_tenant_tokens, set_tenant_status
 from domain.users.models import Membership
 from tests.conftest import TEST_PASSWORD
 from tests.console.conftest import form_csrf, submit_login
@@ -184,6 +184,18 @@ async def test_a_suspended_tenant_ends_the_session(owner, db, app):
     assert "Your tenant has been suspended, so you were signed out." in page.text
     redis = app.state.runtime.redis
     assert await redis.exists("atlas:session:" + hashlib.sha256(cookie.encode()).hexdigest()) == 0
+
+
+async def test_revoking_every_session_of_the_tenant_signs_console_users_out(owner, db, signed_in):
+    async with db.transaction(tenant_id=owner.tenant.tenant_id) as tx:
+        await revoke_tenant_tokens(tx, actor="test")
+
+    response = await owner.get("/console/")
+    again = await signed_in(f"owner@{owner.tenant.slug}.example.com")
+
+    assert response.headers["location"].endswith("ended=SESSIONS_REVOKED")
+    assert "An administrator ended every session of your tenant." in (await owner.get(response.headers["location"])).text
+    assert (await again.get("/console/")).status_code == 200  # a new sign-in is fine
 
 
 async def test_a_removed_member_is_signed_out(make_tenant, add_member, signed_in, db):

@@ -1,0 +1,18 @@
+"""Console screens, one module per screen; each runs named operations and renders their data."""
+
+from __future__ import annotations
+
+from console.views import admin_keys, admin_members, admin_roles, auth, home, invite, platform
+from console.views.screens import run_screen, screen_context
+
+routes = [
+    *home.routes,
+    *auth.routes,
+    *invite.routes,
+    *admin_members.routes,
+    *admin_roles.routes,
+    *admin_keys.routes,
+    *platform.routes,
+]
+
+__all__ = ["routes", "run_screen", "screen_context"]

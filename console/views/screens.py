@@ -1,0 +1,94 @@
+"""What every screen shares: run a named operation in-process, read its outcome, render the page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+
+from console.render import is_htmx, render
+from resolvers.context import Context
+
+ERROR_STATUS = {"VALIDATION": 400, "NOT_FOUND": 404, "CONFLICT": 409, "FORBIDDEN": 403, "NOT_ENTITLED": 403,
+                "UNAUTHENTICATED": 401, "UNEXPECTED": 500}
+
+
+def screen_context(request: Request) -> Context:
+    """The GraphQL context for an in-process operation on behalf of this request's user."""
+    return Context(
+        request=request,
+        response=None,
+        runtime=request.app.state.runtime,
+        principal=getattr(request.state, "principal", None),
+    )
+
+
+async def run_screen(
+    request: Request, operation: str, variables: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """Execute ``operation`` for this request; returns (data, errors as ``{code, message}``)."""
+    runner = request.app.state.operations
+    result = await runner.run(
+        operation, context=screen_context(request), variables=variables, method=request.method
+    )
+    errors = [{"code": (error.extensions or {}).get("code") or "UNEXPECTED", "message": error.message}
+              for error in result.errors or ()]
+    return result.data or {}, errors
+
+
+async def run_mutation(
+    request: Request, operation: str, field: str, variables: dict[str, Any]
+) -> dict[str, Any]:
+    """Run a mutation; returns ``{"ok": success payload or None, "error": {code, message, field} or None}``."""
+    data, errors = await run_screen(request, operation, variables)
+    payload = data.get(field)
+    if payload is None:
+        first = errors[0] if errors else {"code": "UNEXPECTED", "message": "Unexpected error."}
+        return {"ok": None, "error": {**first, "field": None, "general": True}}
+    if "code" in payload:
+        return {"ok": None, "error": payload}
+    return {"ok": payload, "error": None}
+
+
+def scope(outcome: dict[str, Any], form: str) -> dict[str, Any]:
+    """Tie an outcome to the form it came from; errors about no field of that form go to the top."""
+    error = outcome["error"]
+    general = bool(error) and (error.get("general") or error["code"] == "NOT_FOUND"
+                               or error.get("field") in ("id", "userId"))
+    return {**outcome, "form": None if general else form}
+
+
+def status_for(errors: list[dict[str, Any]]) -> int:
+    """The HTTP status for errors: the first error decides, 200 without errors."""
+    return ERROR_STATUS.get(errors[0]["code"], 400) if errors else 200
+
+
+def screen_status(outcome: dict[str, Any] | None, errors: list[dict[str, Any]], *, loaded: bool) -> int:
+    """A screen's status: a failed change's, else an error's when the screen's main data is missing."""
+    if outcome and outcome["error"]:
+        return status_for([outcome["error"]])
+    return 200 if loaded else status_for(errors)
+
+
+async def page(
+    request: Request, template: str, context: dict[str, Any], *, block: str, status_code: int = 200
+) -> Response:
+    """A signed-in screen: the whole page with its top bar, or for htmx only ``block``."""
+    context = {"csrf_token": request.state.session.csrf, "chrome": None, **context}
+    if not is_htmx(request):
+        chrome, _ = await run_screen(request, "ConsoleChrome")
+        context["chrome"] = chrome.get("viewer")
+    return render(request, template, context, block=block, status_code=status_code)
+
+
+def text(form: FormData, name: str) -> str:
+    """A form field as stripped text ("" when missing or a file)."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def choices(form: FormData, name: str) -> list[str]:
+    """Every non-empty value of a repeated form field (checkboxes)."""
+    return [value.strip() for value in form.getlist(name) if isinstance(value, str) and value.strip()]
