@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import DateTime, Integer, Select, Uuid, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
+from atlas.db import fetch_plain
 from domain.errors import ValidationFailed
 
 T = TypeVar("T")
@@ -66,12 +67,13 @@ def check_page_size(first: int | None) -> int:
 
 async def paginate(
     session, query: Select, *, order: list[ColumnElement], first: int | None, after: str | None,
-    descending: bool = False,
+    descending: bool = False, plain: bool = False,
 ) -> Page:
     """Run ``query`` in ``order`` (one direction), resuming after cursor ``after``, ``first`` rows.
 
     Items are the query's single entity, or the row (attribute access by column name) when it
-    selects several columns.
+    selects several columns. ``plain`` runs a column query straight through asyncpg and yields its
+    records (index or key access): the fast path for long read-side lists.
     """
     size = check_page_size(first)
     if after:
@@ -80,7 +82,7 @@ async def paginate(
     ordering = [column.desc() for column in order] if descending else list(order)
     keys = [column.label(f"_cursor_{index}") for index, column in enumerate(order)]
     query = query.add_columns(*keys).order_by(*ordering).limit(size + 1)
-    rows = list((await session.execute(query)).all())
+    rows = await fetch_plain(session, query) if plain else list((await session.execute(query)).all())
     width = len(order)
     page = rows[:size]
     return Page(

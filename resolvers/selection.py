@@ -33,3 +33,16 @@ def _has(selections: list, name: str) -> bool:
         if isinstance(selection, FragmentSpread | InlineFragment) and _has(selection.selections, name):
             return True
     return False
+
+
+def selected_names(info: strawberry.Info, path: str) -> set[str] | None:
+    """GraphQL field names selected at ``path`` below this field; None if fragments make it unclear."""
+    level: list = [s for field in info.selected_fields for s in field.selections]
+    for name in path.split("."):
+        level = _children(level, name)
+    names = set()
+    for selection in level:
+        if not isinstance(selection, SelectedField):
+            return None
+        names.add(selection.name)
+    return names

@@ -9,9 +9,9 @@ import strawberry
 from domain.incidents import queries
 from resolvers.ids import parse_id
 from resolvers.incidents.inputs import IncidentFilterInput
-from resolvers.incidents.types import Incident, incident_nodes
+from resolvers.incidents.types import Incident, incident_columns, incident_nodes
 from resolvers.pagination import Connection, connection
-from resolvers.selection import selects
+from resolvers.selection import selected_names, selects
 
 
 async def resolve_incident(info: strawberry.Info, id: strawberry.ID) -> Incident | None:
@@ -27,6 +27,6 @@ async def resolve_incidents(
     """Incidents matching the filter, newest first."""
     async with info.context.transaction() as tx:
         page = await queries.list_incidents(tx, filter=filter.to_domain() if filter else None, first=first,
-                                            after=after)
+                                            after=after, columns=incident_columns(selected_names(info, "edges.node")))
         nodes = await incident_nodes(tx, page.items, with_assignee=selects(info, "edges.node.assignee"))
     return connection(replace(page, items=nodes), lambda node: node)

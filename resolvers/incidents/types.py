@@ -191,7 +191,7 @@ class Incident:
             id=str(i.id), number=i.number, reference=f"INC-{i.number}", title=i.title,
             description=i.description, severity=i.severity, priority=i.priority,
             status=i.status, source=i.source, fingerprint=i.fingerprint, labels=i.labels,
-            services=list(i.services), alert_count=i.alert_count, version=i.version, created_at=i.created_at,
+            services=list(i.services or ()), alert_count=i.alert_count, version=i.version, created_at=i.created_at,
             updated_at=i.updated_at, acknowledged_at=i.acknowledged_at, investigating_at=i.investigating_at,
             resolved_at=i.resolved_at, closed_at=i.closed_at, last_seen_at=i.last_seen_at,
             time_to_acknowledge_seconds=_seconds(i.created_at, i.acknowledged_at),
@@ -248,6 +248,25 @@ async def _incident(info: strawberry.Info, incident_id: uuid.UUID | None) -> Inc
         return None
     user = await loader(info, queries.users_by_ids).load(found.assignee_id) if found.assignee_id else None
     return Incident.from_model(found, Person.from_model(user) if user else None)
+
+
+# the columns each Incident field reads (fields not listed read only the always-fetched columns)
+FIELD_COLUMNS = {
+    "title": ("title",), "description": ("description",), "severity": ("severity",), "priority": ("priority",),
+    "source": ("source",), "fingerprint": ("fingerprint",), "labels": ("labels",), "services": ("services",),
+    "alertCount": ("alert_count",), "version": ("version",), "updatedAt": ("updated_at",),
+    "acknowledgedAt": ("acknowledged_at",), "investigatingAt": ("investigating_at",),
+    "resolvedAt": ("resolved_at",), "closedAt": ("closed_at",), "lastSeenAt": ("last_seen_at",),
+    "timeToAcknowledgeSeconds": ("acknowledged_at",), "timeToResolveSeconds": ("resolved_at",),
+    "mergedIntoId": ("merged_into_id",),
+}
+
+
+def incident_columns(fields: set[str] | None) -> set[str] | None:
+    """The columns the selected Incident fields need (None: all of them)."""
+    if fields is None:
+        return None
+    return {column for name in fields for column in FIELD_COLUMNS.get(name, ())}
 
 
 async def incident_nodes(tx, incidents: list[IncidentModel], *, with_assignee: bool = True) -> list[Incident]:

@@ -203,3 +203,19 @@ async def test_postmortems_only_after_resolution(client, make_tenant, sign_in):
     assert saved["data"]["savePostmortem"]["postmortem"] == {
         "summary": "DB failover", "status": "published",
         "actionItems": [{"title": "add a circuit breaker", "status": "open"}]}
+
+
+async def test_lists_fetch_only_what_is_selected_and_still_answer_every_field(client, make_tenant, sign_in):
+    tenant, owner = await _owner(make_tenant, sign_in)
+    await _create(client, owner, title="narrow", services=["db"], labels={"team": "core"})
+
+    narrow = await gql(client, "{ incidents { edges { node { title } } } }", headers=owner)
+    wide = await gql(client, "{ incidents { edges { node { title services labels reference alertCount } } } }",
+                     headers=owner)
+    by_fragment = await gql(client, "{ incidents { edges { node { ...F } } } } fragment F on Incident { services }",
+                            headers=owner)
+
+    assert narrow["data"]["incidents"]["edges"] == [{"node": {"title": "narrow"}}]
+    node = wide["data"]["incidents"]["edges"][0]["node"]
+    assert node["services"] == ["db"] and node["labels"] == {"team": "core"} and node["alertCount"] == 0
+    assert by_fragment["data"]["incidents"]["edges"][0]["node"] == {"services": ["db"]}
