@@ -15,6 +15,7 @@ from resolvers.access.types import Permission, Role
 from resolvers.apikeys.mutations import CreateApiKeyPayload, RevokeApiKeyPayload, create_api_key, revoke_api_key
 from resolvers.apikeys.queries import resolve_api_keys
 from resolvers.apikeys.types import ApiKey
+from resolvers.billing.queries import Plan, resolve_plans
 from resolvers.extensions import hardening_extensions
 from resolvers.fast_fields import direct_attribute_resolvers
 from resolvers.guards import guard, platform_guard, public
@@ -25,8 +26,8 @@ from resolvers.incidents.queries import resolve_incident, resolve_incidents
 from resolvers.incidents.subscriptions import incident_changed
 from resolvers.incidents.types import Incident, IncidentChange
 from resolvers.members import mutations as member_mutations
-from resolvers.members.queries import resolve_invitations, resolve_members
-from resolvers.members.types import Invitation, Member
+from resolvers.members.queries import resolve_invitation_preview, resolve_invitations, resolve_members
+from resolvers.members.types import Invitation, InvitationPreview, Member
 from resolvers.pagination import Connection
 from resolvers.shared_subscriptions import SharedSubscriptions, share_key
 from resolvers.tenants import mutations as tenant_mutations
@@ -49,6 +50,11 @@ class Query:
                                       description="Service health.")
     viewer: Viewer | None = strawberry.field(resolver=resolve_viewer, extensions=public(),
                                              description="The authenticated caller, or null.")
+    plans: list[Plan] = strawberry.field(resolver=resolve_plans, extensions=public(),
+                                         description="The plan catalog.")
+    invitation_preview: InvitationPreview | None = strawberry.field(
+        resolver=resolve_invitation_preview, extensions=public(),
+        description="An open invitation, for the holder of its token.")
     tenant: Tenant = strawberry.field(resolver=resolve_tenant, extensions=guard(),
                                       description="The tenant the caller is signed in to.")
     tenants: Connection[Tenant] = strawberry.field(resolver=resolve_tenants, extensions=platform_guard(),

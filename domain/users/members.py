@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,10 +13,11 @@ from sqlalchemy import func, select
 from domain.access.grants import grantable_roles
 from domain.audit import service as audit
 from domain.auth import credentials
-from domain.errors import Conflict, NotFound, ValidationFailed
+from domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from domain.pagination import Page, paginate
 from domain.users.models import Invitation, Membership, User
-from domain.users.passwords import check_policy
+from domain.tenants.models import Tenant
+from domain.users.passwords import check_policy, verify_password
 from domain.users.service import create_user, normalize_email, user_by_email
 
 if TYPE_CHECKING:
@@ -170,13 +172,46 @@ async def accept_invitation(
                 raise ValidationFailed("Choose a password to create your account.", field="password")
             check_policy(password)
             user = await create_user(tx, email=invitation.email, password=password, display_name=display_name)
-        elif await tx.session.get(Membership, (user.id, invitation.tenant_id)) is not None:
-            raise Conflict(f"{user.email} is already a member.", field="token")
+        else:
+            await _check_existing_account(tx, user, password, invitation)
         tx.session.add(Membership(tenant_id=invitation.tenant_id, user_id=user.id, roles=list(invitation.roles)))
         invitation.accepted_at = datetime.now(UTC)
         await audit.record(tx, actor=user.email, action="invitation.accepted", target_type="invitation",
                            target_id=str(invitation.id), data={"roles": list(invitation.roles)})
         return AcceptedInvitation(invitation.tenant_id, user.id, user.email)
+
+
+async def _check_existing_account(tx: Transaction, user: User, password: str | None, invitation: Invitation) -> None:
+    """An existing account joins only with its own password: the link alone is not consent."""
+    if not password or not await asyncio.to_thread(verify_password, user.password_hash, password):
+        raise Forbidden("Enter the password of your existing account to accept.", field="password")
+    if await tx.session.get(Membership, (user.id, invitation.tenant_id)) is not None:
+        raise Conflict(f"{user.email} is already a member.", field="token")
+
+
+@dataclass(frozen=True)
+class InvitationPreview:
+    """What an invitee may see before accepting: where, as whom, and whether they have an account."""
+
+    tenant_name: str
+    email: str
+    roles: tuple[str, ...]
+    account_exists: bool
+    expires_at: datetime
+
+
+async def preview_invitation(db: Database, *, token: str) -> InvitationPreview:
+    """Describe an open invitation to the holder of its token."""
+    presented = credentials.parse_credential(token, credentials.INVITATION)
+    if presented is None:
+        raise ValidationFailed("Malformed invitation token.", field="token")
+    async with db.transaction(tenant_id=None) as tx:
+        await credentials.reveal_credential_row(tx.session, presented.id)
+        invitation = await tx.session.get(Invitation, presented.id)
+        _check_invitation(invitation, presented.secret)
+        tenant = await tx.session.get(Tenant, invitation.tenant_id)
+        exists = await user_by_email(tx, invitation.email) is not None
+        return InvitationPreview(tenant.name, invitation.email, tuple(invitation.roles), exists, invitation.expires_at)
 
 
 def _check_invitation(invitation: Invitation | None, secret: str) -> None:

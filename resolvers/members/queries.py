@@ -5,7 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from domain.users import members
-from resolvers.members.types import Invitation, Member
+from domain.errors import DomainError
+from resolvers.members.types import Invitation, InvitationPreview, Member
 from resolvers.pagination import Connection, connection
 
 
@@ -23,3 +24,13 @@ async def resolve_invitations(
     async with info.context.transaction() as tx:
         page = await members.list_invitations(tx, first=first, after=after)
     return connection(page, Invitation.from_model)
+
+
+async def resolve_invitation_preview(info: strawberry.Info, token: str) -> InvitationPreview | None:
+    """The invitation behind ``token`` if it is open; null otherwise (the token is the credential)."""
+    try:
+        found = await members.preview_invitation(info.context.runtime.db, token=token)
+    except DomainError:
+        return None
+    return InvitationPreview(tenant_name=found.tenant_name, email=found.email, roles=list(found.roles),
+                             account_exists=found.account_exists, expires_at=found.expires_at)

@@ -81,3 +81,13 @@ class AcceptInvitationInput:
     token: str
     password: str | None = strawberry.field(default=None, description="Required for a new account.")
     display_name: str | None = None
+
+
+@strawberry.type(description="What the holder of an invitation token may know before accepting.")
+class InvitationPreview:
+    tenant_name: str
+    email: str
+    roles: list[str]
+    account_exists: bool = strawberry.field(
+        description="True: accept with the existing account's password; false: choose one.")
+    expires_at: datetime

@@ -92,6 +92,9 @@ def _fresh_slug() -> str:
 
 QUERIES: dict[str, Case] = {
     "health": Case("{ health { status } }", permission=PUBLIC, cross_tenant=False),
+    "plans": Case("{ plans { name } }", permission=PUBLIC, cross_tenant=False),
+    "invitationPreview": Case("query($t: String!) { invitationPreview(token: $t) { tenantName } }",
+                              lambda w, s: {"t": "ati_" + "0" * 32 + "_nope"}, permission=PUBLIC, cross_tenant=False),
     "viewer": Case("{ viewer { subject tenantId email tenant { id slug } } }", permission=PUBLIC),
     "tenant": Case("{ tenant { id slug name } }"),
     "tenants": Case("{ tenants(first: 100) { edges { node { id slug } } } }", permission="platform.admin",

@@ -261,3 +261,35 @@ async def test_viewer_lists_every_tenant_of_a_multi_tenant_user(client, db, make
 
     slugs = {t["tenant"]["slug"] for t in body["data"]["viewer"]["tenants"]}
     assert slugs == {first.slug, second.slug}
+
+
+PREVIEW = "query($t: String!) { invitationPreview(token: $t) { tenantName email roles accountExists } }"
+
+
+async def test_an_existing_account_joins_only_with_its_own_password(client, make_tenant, sign_in):
+    home, other = await make_tenant(), await make_tenant()
+    existing = f"owner@{home.slug}.example.com"
+    inviter = auth_headers(await sign_in(other))
+    token = (await gql(client, INVITE, {"i": {"email": existing, "roles": ["viewer"]}}, inviter))[
+        "data"]["inviteMember"]["token"]
+
+    preview = await gql(client, PREVIEW, {"t": token})
+    without = (await gql(client, ACCEPT, {"i": {"token": token}}))["data"]["acceptInvitation"]
+    wrong = (await gql(client, ACCEPT, {"i": {"token": token, "password": "not-my-password"}}))["data"]
+    right = (await gql(client, ACCEPT, {"i": {"token": token, "password": TEST_PASSWORD}}))["data"]
+
+    assert preview["data"]["invitationPreview"] == {"tenantName": f"Tenant {other.slug}", "email": existing,
+                                                    "roles": ["viewer"], "accountExists": True}
+    assert (without["__typename"], without["field"]) == ("ForbiddenError", "password")
+    assert wrong["acceptInvitation"]["message"] == "Enter the password of your existing account to accept."
+    assert right["acceptInvitation"]["__typename"] == "InvitationAccepted"
+    assert (await gql(client, PREVIEW, {"t": token}))["data"]["invitationPreview"] is None
+
+
+async def test_the_plan_catalog_is_public(client):
+    body = await gql(client, "{ plans { name entitlements { features limits } } }")
+
+    plans = {p["name"]: p for p in body["data"]["plans"]}
+    assert list(plans) == ["free", "pro", "enterprise"]
+    assert "custom_roles" not in plans["free"]["entitlements"]["features"]
+    assert plans["enterprise"]["entitlements"]["limits"]["retention_days"] == 400
