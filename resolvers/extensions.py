@@ -14,6 +14,7 @@ from strawberry.extensions import (
 )
 
 from domain.errors import DomainError
+from resolvers.cost import CostLimiter
 from resolvers.errors import UNEXPECTED_ERROR_MESSAGE, is_unexpected
 
 MAX_DEPTH = 12
@@ -42,6 +43,7 @@ def hardening_extensions(*, production: bool) -> list:
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        CostLimiter,
         ReportErrors,
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message=UNEXPECTED_ERROR_MESSAGE),
     ]

@@ -141,6 +141,10 @@ class AtlasSchema(strawberry.Schema):
         super().__init__(*args, **kwargs)
         self.shared_subscriptions = SharedSubscriptions()
 
+    def process_errors(self, errors, execution_context=None) -> None:
+        """Log nothing here: ReportErrors logs unexpected errors once; expected ones (validation,
+        guards, domain rules) are answers to the caller, not incidents of ours."""
+
     async def stream(self, query, variable_values=None, context_value=None, root_value=None,  # noqa: PLR0917
                      operation_name=None, operation_extensions=None, allowed_operation_types=None):
         def start():

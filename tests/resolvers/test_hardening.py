@@ -74,3 +74,37 @@ async def test_production_schema_refuses_introspection():
     result = await production.execute("{ __schema { queryType { name } } }")
 
     assert result.errors and "introspection" in result.errors[0].message.lower()
+
+
+@strawberry.type
+class Page:
+    @strawberry.field
+    def items(self, first: int = 10) -> list["Page"]:
+        return [Page() for _ in range(min(first, 3))]
+
+    name: str = "p"
+
+
+@strawberry.type
+class CostQuery:
+    @strawberry.field
+    def pages(self, first: int = 10) -> list[Page]:
+        return [Page() for _ in range(min(first, 3))]
+
+
+COSTED = strawberry.Schema(query=CostQuery, extensions=hardening_extensions(production=False))
+
+
+async def test_nested_large_pages_are_refused_by_cost_before_resolving():
+    result = await COSTED.execute("query($n: Int!) { pages(first: $n) { items(first: 1000) { name } } }",
+                                  variable_values={"n": 100})
+
+    assert result.errors[0].extensions == {"code": "QUERY_TOO_COSTLY"}
+    assert "estimated cost 100101 exceeds 50000" in result.errors[0].message
+    assert result.data is None
+
+
+async def test_a_large_flat_page_is_within_budget():
+    result = await COSTED.execute("{ pages(first: 1000) { name } }")
+
+    assert result.errors is None
