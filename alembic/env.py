@@ -12,6 +12,7 @@ from atlas.db import sqlalchemy_url
 from atlas.embedded import read_addresses
 from atlas.settings import load_settings
 from domain.models import Base
+from domain.telemetry.partitions import include_in_autogenerate
 
 config = context.config
 if config.config_file_name and not config.attributes.get("skip_logging_config"):
@@ -41,6 +42,7 @@ def _run(connection) -> None:
         target_metadata=Base.metadata,
         compare_type=True,
         transaction_per_migration=True,
+        include_name=include_in_autogenerate,
     )
     context.config.attributes["app_role"] = _app_role()
     with context.begin_transaction():

@@ -22,6 +22,7 @@ from console.operations import OperationRunner
 from console.views import routes as console_routes
 from resolvers.graphql_app import AtlasGraphQL
 from resolvers.rest.auth import routes as auth_routes
+from resolvers.rest.ingest import routes as ingest_routes
 from resolvers.schema import build_schema
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "console" / "static"
@@ -65,6 +66,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *auth_routes,
+            *ingest_routes,
             Mount("/console", routes=console_routes),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],

@@ -139,3 +139,14 @@ async def fetch_plain(session: AsyncSession, statement) -> list:
     parameters = [compiled.params[name] for name in compiled.positiontup or ()]
     driver = (await connection.get_raw_connection()).driver_connection
     return await driver.fetch(str(compiled), *parameters)
+
+
+async def fetch_sql(session: AsyncSession, sql: str, *arguments) -> list:
+    """Run hand-written SQL (``$1`` placeholders) in the session's transaction through asyncpg.
+
+    For bulk writes such as ``INSERT ... SELECT FROM unnest($1::text[], ...)``: one round trip and
+    no per-row Python processing, under the same transaction, tenant binding and RLS.
+    """
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    return await driver.fetch(sql, *arguments)

@@ -13,10 +13,20 @@ from domain.incidents.models import (
     Postmortem,
     TimelineEntry,
 )
+from domain.telemetry.models import (
+    Event,
+    EventIncident,
+    IngestBatch,
+    LogRecord,
+    MetricPoint,
+    Span,
+    TelemetryResource,
+)
 from domain.tenants.models import Tenant
 from domain.users.models import Invitation, Membership, User
 
 __all__ = [
     "ActionItem", "ApiKey", "AuditEvent", "Base", "Incident", "IncidentLink", "IncidentResponder", "IncidentStream",
     "Invitation", "Membership", "Postmortem", "RefreshToken", "Role", "Tenant", "TimelineEntry", "User",
+    "Event", "EventIncident", "IngestBatch", "LogRecord", "MetricPoint", "Span", "TelemetryResource",
 ]

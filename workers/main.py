@@ -11,6 +11,7 @@ from atlas.jobs import QUEUE_NAME
 from atlas.runtime import Runtime, redis_settings
 from atlas.settings import Settings, load_settings
 from workers.jobs.housekeeping import prune_all_audit_events, prune_audit_events
+from workers.jobs.telemetry import maintain_partitions, telemetry_ingested
 
 
 async def startup(ctx: dict) -> None:
@@ -29,8 +30,11 @@ class WorkerSettings:
     """arq settings. `atlas worker` uses them; so does `arq workers.main.WorkerSettings`
     when DATABASE_URL and REDIS_URL are set."""
 
-    functions = [prune_audit_events]
-    cron_jobs = [cron(prune_all_audit_events, hour={3}, minute={17}, unique=True)]
+    functions = [prune_audit_events, telemetry_ingested, maintain_partitions]
+    cron_jobs = [
+        cron(prune_all_audit_events, hour={3}, minute={17}, unique=True),
+        cron(maintain_partitions, minute={5}, unique=True, run_at_startup=True),
+    ]
     queue_name = QUEUE_NAME
     redis_settings = redis_settings(load_settings().redis_url or "redis://127.0.0.1:6379/0")
     on_startup = startup

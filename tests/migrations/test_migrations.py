@@ -15,6 +15,7 @@ from atlas.dbadmin import create_database, ensure_extensions, with_database
 from atlas.embedded import recorded_addresses
 from atlas.migrate import alembic_config, run_migrations
 from domain.models import Base
+from domain.telemetry.partitions import include_in_autogenerate
 
 
 @pytest.fixture
@@ -35,9 +36,8 @@ def _diff(settings):
         engine = create_async_engine(sqlalchemy_url(settings.database_url))
         try:
             async with engine.connect() as conn:
-                return await conn.run_sync(
-                    lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
-                )
+                return await conn.run_sync(lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"include_name": include_in_autogenerate}), Base.metadata))
         finally:
             await engine.dispose()
 

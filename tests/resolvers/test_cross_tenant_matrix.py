@@ -475,10 +475,26 @@ async def test_a_subscriber_of_tenant_a_never_receives_tenant_b_events(app, db, 
 
 # ---------------------------------------------------------------- HTTP routes
 
+INGEST = "ingest"  # bearer token with ingest.write, or an ingest-only key
 ROUTES = {
     "/": PUBLIC, "/healthz": PUBLIC, "/readyz": PUBLIC, "/graphql": "graphql", "/api/auth/token": PUBLIC,
     "/api/auth/revoke": PUBLIC, "/.well-known/jwks.json": PUBLIC, "/static": PUBLIC, "/console": "console",
+    "/api/ingest/events": INGEST,
 }
+INGEST_ROUTES = sorted(path for path, kind in ROUTES.items() if kind == INGEST)
+
+
+@pytest.mark.parametrize("path", INGEST_ROUTES)
+async def test_ingest_routes_refuse_missing_credentials_wrong_tenants_and_other_roles(client, runtime, world, path):
+    owner = await _token(runtime, world.a, world.a.owner)
+    auditor = await _token(runtime, world.a, world.a.auditor)
+    body = {"events": [{"source": "matrix", "title": "should not be stored"}]}
+
+    anonymous = await client.post(path, json=body)
+    wrong_tenant = await client.post(path, json=body, headers=auth_headers(owner.access_token, world.b.tenant_id))
+    no_permission = await client.post(path, json=body, headers=auth_headers(auditor))
+
+    assert (anonymous.status_code, wrong_tenant.status_code, no_permission.status_code) == (401, 403, 403)
 
 
 def test_every_route_is_classified(app):

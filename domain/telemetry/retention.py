@@ -1,0 +1,50 @@
+"""Telemetry retention: whole partitions go once no plan keeps them; shorter plans are purged per tenant.
+
+Partitions are shared by all tenants (pool model), so a day's partition can only be dropped when
+it is older than the longest retention of any plan. Tenants on shorter plans lose their older
+rows by a per-tenant DELETE (bounded by partition pruning to the days concerned).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from atlas.db import fetch_sql
+from domain.billing.plans import PLANS, entitlements_for
+from domain.tenants.models import Tenant
+
+if TYPE_CHECKING:
+    from atlas.db import Database
+
+TIME_COLUMNS = {"events": "occurred_at", "log_records": "ts", "metric_points": "ts", "spans": "start_time"}
+
+
+def longest_retention() -> int:
+    return max(plan.limits["retention_days"] for plan in PLANS.values())
+
+
+def partition_cutoff(today: date) -> date:
+    """Partitions ending on or before this day are past every plan's retention."""
+    return today - timedelta(days=longest_retention())
+
+
+async def purge_expired(db: Database, *, today: date) -> int:
+    """Delete each tenant's rows older than its plan's retention; return how many rows went."""
+    from sqlalchemy import select
+
+    async with db.transaction(tenant_id=None) as tx:
+        tenants = list((await tx.session.execute(select(Tenant.id, Tenant.plan))).all())
+    purged = 0
+    for tenant_id, plan in tenants:
+        days = entitlements_for(plan)["limits"]["retention_days"]
+        if days >= longest_retention():
+            continue
+        cutoff = datetime.combine(today - timedelta(days=days), time(), tzinfo=UTC)
+        async with db.transaction(tenant_id=tenant_id) as tx:
+            for table, column in TIME_COLUMNS.items():
+                rows = await fetch_sql(tx.session, f"WITH gone AS (DELETE FROM {table} WHERE tenant_id = $1 "
+                                       f"AND {column} < $2 RETURNING 1) SELECT count(*) AS n FROM gone",
+                                       tenant_id, cutoff)
+                purged += rows[0]["n"]
+    return purged

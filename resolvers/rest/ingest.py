@@ -1,0 +1,51 @@
+"""POST /api/ingest/events: the REST ingest shim for edge agents (events, logs, metrics, spans)."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from domain.telemetry.envelope import EnvelopeError, parse_envelope
+from resolvers.rest.ingest_http import IngestHTTPError, check_rate, ingest_principal, read_body, refused, store
+
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def _idempotency_key(request: Request) -> str | None:
+    key = request.headers.get("idempotency-key")
+    if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise IngestHTTPError(400, f"Idempotency-Key must be 1-{MAX_IDEMPOTENCY_KEY} characters.")
+    return key
+
+
+def _parse(body: bytes):
+    try:
+        decoded = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as bad:
+        raise IngestHTTPError(400, f"Body is not valid JSON: {bad}") from None
+    try:
+        return parse_envelope(decoded)
+    except EnvelopeError as bad:
+        raise IngestHTTPError(400, str(bad)) from None
+
+
+async def ingest_events(request: Request) -> JSONResponse:
+    """Validate every item, store the valid ones, answer 202 with counts and per-item reasons."""
+    try:
+        principal = await ingest_principal(request)
+        key = _idempotency_key(request)
+        body = await read_body(request)
+        batch = _parse(body)
+        await check_rate(request, principal, batch.item_count)
+        answer, replayed = await store(request, principal, batch, body=body, idempotency_key=key)
+    except IngestHTTPError as exc:
+        status, content, headers = refused(exc)
+        return JSONResponse(content, status_code=status, headers=headers)
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    return JSONResponse(answer, status_code=202, headers=headers)
+
+
+routes = [Route("/api/ingest/events", ingest_events, methods=["POST"])]

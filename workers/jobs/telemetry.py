@@ -1,0 +1,28 @@
+"""Telemetry jobs: hand ingested events to their consumers; keep partitions and retention."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from atlas.runtime import Runtime
+from domain import clock
+from domain.telemetry import partitions, pipeline, retention
+
+
+async def telemetry_ingested(ctx: dict, tenant_id: str, seqs: list[int]) -> dict[str, int]:
+    """Deliver a stored batch of events to the registered consumers (alert rules, discovery)."""
+    runtime: Runtime = ctx["runtime"]
+    return await pipeline.deliver(runtime.db, tenant_id=uuid.UUID(tenant_id), seqs=seqs)
+
+
+async def maintain_partitions(ctx: dict) -> dict[str, int]:
+    """Create partitions for the next days; drop those past every plan's retention; purge per tenant."""
+    runtime: Runtime = ctx["runtime"]
+    today = clock.now().date()
+    async with runtime.db.transaction(tenant_id=None) as tx:
+        made = await partitions.ensure_partitions(tx.session, first=today - timedelta(days=1),
+                                                  last=today + timedelta(days=3))
+        dropped = await partitions.drop_partitions_before(tx.session, cutoff=retention.partition_cutoff(today))
+    purged = await retention.purge_expired(runtime.db, today=today)
+    return {"created": made, "dropped": dropped, "purged": purged}
