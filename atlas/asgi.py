@@ -23,6 +23,7 @@ from console.views import routes as console_routes
 from resolvers.graphql_app import AtlasGraphQL
 from resolvers.rest.auth import routes as auth_routes
 from resolvers.rest.ingest import routes as ingest_routes
+from resolvers.rest.otlp import routes as otlp_routes
 from resolvers.schema import build_schema
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "console" / "static"
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             *auth_routes,
             *ingest_routes,
+            *otlp_routes,
             Mount("/console", routes=console_routes),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],

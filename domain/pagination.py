@@ -36,25 +36,37 @@ def _encode(values: tuple) -> str:
     return base64.urlsafe_b64encode(plain.encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str, columns: list[ColumnElement]) -> tuple:
+def encode_cursor(values: tuple) -> str:
+    """An opaque cursor for a sort key."""
+    return _encode(values)
+
+
+def decode_cursor(cursor: str, types: tuple[type, ...]) -> tuple:
+    """The sort key of a cursor, as values of ``types`` (datetime, uuid.UUID, int or str)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split(SEPARATOR)
-        if len(raw) != len(columns):
+        if len(raw) != len(types):
             raise ValueError
-        return tuple(_typed(value, column) for value, column in zip(raw, columns, strict=True))
+        return tuple(_typed(value, kind) for value, kind in zip(raw, types, strict=True))
     except (ValueError, TypeError, UnicodeDecodeError):
         raise ValidationFailed("Invalid cursor.", field="after") from None
 
 
-def _typed(value: Any, column: ColumnElement) -> Any:
+def _typed(value: str, kind: type) -> Any:
+    if kind is datetime:
+        return datetime.fromisoformat(value)
+    return kind(value)
+
+
+def _python_type(column: ColumnElement) -> type:
     kind = column.type
     if isinstance(kind, DateTime):
-        return datetime.fromisoformat(value)
+        return datetime
     if isinstance(kind, Uuid):
-        return uuid.UUID(value)
+        return uuid.UUID
     if isinstance(kind, Integer):
-        return int(value)
-    return str(value)
+        return int
+    return str
 
 
 def check_page_size(first: int | None) -> int:
@@ -77,7 +89,7 @@ async def paginate(
     """
     size = check_page_size(first)
     if after:
-        bound = _decode(after, order)
+        bound = decode_cursor(after, tuple(_python_type(column) for column in order))
         query = query.where(tuple_(*order) < bound if descending else tuple_(*order) > bound)
     ordering = [column.desc() for column in order] if descending else list(order)
     keys = [column.label(f"_cursor_{index}") for index, column in enumerate(order)]

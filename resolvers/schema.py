@@ -30,6 +30,8 @@ from resolvers.members.queries import resolve_invitation_preview, resolve_invita
 from resolvers.members.types import Invitation, InvitationPreview, Member
 from resolvers.pagination import Connection
 from resolvers.shared_subscriptions import SharedSubscriptions, share_key
+from resolvers.telemetry import queries as telemetry
+from resolvers.telemetry.types import Event, LogRecord, MetricSeries, Trace, TraceSummary
 from resolvers.tenants import mutations as tenant_mutations
 from resolvers.tenants.queries import resolve_tenant, resolve_tenants
 from resolvers.tenants.types import Tenant
@@ -38,6 +40,10 @@ from resolvers.viewer.types import Viewer
 
 def incident_read() -> list:
     return guard("incident.read", feature="incidents")
+
+
+def telemetry_read() -> list:
+    return guard("telemetry.read", feature="ingest")
 
 
 def incident_write() -> list:
@@ -66,6 +72,15 @@ class Query:
     permissions: list[Permission] = strawberry.field(resolver=resolve_permissions, extensions=guard())
     api_keys: Connection[ApiKey] = strawberry.field(resolver=resolve_api_keys,
                                                     extensions=guard("apikey.manage", feature="api_keys"))
+    logs: Connection[LogRecord] = strawberry.field(resolver=telemetry.resolve_logs, extensions=telemetry_read())
+    metric_names: list[str] = strawberry.field(resolver=telemetry.resolve_metric_names, extensions=telemetry_read())
+    metric_label_values: list[str] = strawberry.field(resolver=telemetry.resolve_metric_label_values,
+                                                      extensions=telemetry_read())
+    metric_series: list[MetricSeries] = strawberry.field(resolver=telemetry.resolve_metric_series,
+                                                         extensions=telemetry_read())
+    traces: Connection[TraceSummary] = strawberry.field(resolver=telemetry.resolve_traces, extensions=telemetry_read())
+    trace: Trace | None = strawberry.field(resolver=telemetry.resolve_trace, extensions=telemetry_read())
+    events: Connection[Event] = strawberry.field(resolver=telemetry.resolve_events, extensions=telemetry_read())
     incident: Incident | None = strawberry.field(resolver=resolve_incident, extensions=incident_read())
     incidents: Connection[Incident] = strawberry.field(resolver=resolve_incidents, extensions=incident_read())
 

@@ -37,6 +37,14 @@ class StoredBatch:
     rejected: list[Rejection] = field(default_factory=list)
     event_seqs: list[int] = field(default_factory=list)
 
+    def merge(self, other: StoredBatch) -> None:
+        """Add another batch's outcome (several resources of one OTLP request)."""
+        for kind, count in other.accepted.items():
+            self.accepted[kind] = self.accepted.get(kind, 0) + count
+        self.duplicates += other.duplicates
+        self.rejected.extend(other.rejected)
+        self.event_seqs.extend(other.event_seqs)
+
     def as_json(self) -> dict[str, Any]:
         return {"accepted": self.accepted, "duplicates": self.duplicates,
                 "rejected": [r.as_json() for r in sorted(self.rejected, key=lambda r: (r.kind, r.index))]}

@@ -226,13 +226,13 @@ class Incident:
     async def parent(self, info: strawberry.Info) -> Incident | None:
         links = await loader(info, queries.links_by_incident).load(self.key)
         parent_id = next((link.from_id for link in links if link.kind == "parent" and link.to_id == self.key), None)
-        return await _incident(info, parent_id)
+        return await load_incident(info, parent_id)
 
     @strawberry.field
     async def children(self, info: strawberry.Info) -> list[Incident]:
         links = await loader(info, queries.links_by_incident).load(self.key)
         ids = [link.to_id for link in links if link.kind == "parent" and link.from_id == self.key]
-        return [found for found in [await _incident(info, i) for i in ids] if found]
+        return [found for found in [await load_incident(info, i) for i in ids] if found]
 
     @strawberry.field
     async def postmortem(self, info: strawberry.Info) -> Postmortem | None:
@@ -240,7 +240,8 @@ class Incident:
         return Postmortem.from_model(found) if found else None
 
 
-async def _incident(info: strawberry.Info, incident_id: uuid.UUID | None) -> Incident | None:
+async def load_incident(info: strawberry.Info, incident_id: uuid.UUID | None) -> Incident | None:
+    """One incident through the request's loaders (batched with its siblings)."""
     if incident_id is None:
         return None
     found = await loader(info, queries.incidents_by_ids).load(incident_id)

@@ -40,7 +40,7 @@ async def ingest_events(request: Request) -> JSONResponse:
         body = await read_body(request)
         batch = _parse(body)
         await check_rate(request, principal, batch.item_count)
-        answer, replayed = await store(request, principal, batch, body=body, idempotency_key=key)
+        answer, replayed = await store(request, principal, [batch], body=body, idempotency_key=key)
     except IngestHTTPError as exc:
         status, content, headers = refused(exc)
         return JSONResponse(content, status_code=status, headers=headers)

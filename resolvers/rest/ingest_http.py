@@ -90,9 +90,9 @@ async def check_rate(request: Request, principal: Principal, items: int) -> None
         raise IngestHTTPError(429, limited.message, retry_after=limited.retry_after) from None
 
 
-async def store(request: Request, principal: Principal, batch: ParsedBatch, *, body: bytes,
+async def store(request: Request, principal: Principal, batches: list[ParsedBatch], *, body: bytes,
                 idempotency_key: str | None) -> tuple[dict, bool]:
-    """Store the batch; returns (answer, replayed). 503 when the database cannot be reached."""
+    """Store the batches in one transaction; returns (answer, replayed). 503 when the database is down."""
     runtime = request.app.state.runtime
     retention = int(principal.entitlements.get("limits", {}).get("retention_days", 7))
     try:
@@ -102,7 +102,9 @@ async def store(request: Request, principal: Principal, batch: ParsedBatch, *, b
                                                              digest=ingest.request_digest(body))
                 if earlier is not None:
                     return _replay(earlier), True
-            stored = await ingest.store_batch(tx, batch, now=clock.now(), retention_days=retention)
+            stored = ingest.StoredBatch()
+            for batch in batches:
+                stored.merge(await ingest.store_batch(tx, batch, now=clock.now(), retention_days=retention))
             answer = stored.as_json()
             if idempotency_key:
                 await ingest.remember_answer(tx, key=idempotency_key, answer=answer)

@@ -53,6 +53,7 @@ class Side:
     resolved_incident_id: str = ""
     action_item_id: str = ""
     link_id: str = ""
+    trace_id: str = ""
     marker_emails: list[str] = field(default_factory=list)
 
     @property
@@ -60,7 +61,7 @@ class Side:
         """Identifiers of this side that must never show up in the other tenant's responses."""
         return [self.tenant_id, self.tenant.slug, self.api_key_id, self.invitation_id, self.role_id,
                 self.responder_id, self.incident_id, self.resolved_incident_id, self.action_item_id, self.link_id,
-                *self.marker_emails]
+                self.trace_id, f"svc-{self.tenant.slug}", *self.marker_emails]
 
     @property
     def tenant_id(self) -> str:
@@ -107,6 +108,16 @@ QUERIES: dict[str, Case] = {
     "permissions": Case("{ permissions { name } }", cross_tenant=False),
     "apiKeys": Case("{ apiKeys(first: 100, includeRevoked: true) { edges { node { id name } } } }",
                     permission="apikey.manage"),
+    "logs": Case("{ logs(first: 100) { edges { node { body service } } } }", permission="telemetry.read"),
+    "metricNames": Case("{ metricNames }", permission="telemetry.read"),
+    "metricLabelValues": Case("{ metricLabelValues(name: \"matrix.load\", label: \"side\") }",
+                              permission="telemetry.read"),
+    "metricSeries": Case("{ metricSeries(input: {name: \"matrix.load\", groupBy: [\"side\"]}) { labels points { value } } }",
+                         permission="telemetry.read"),
+    "traces": Case("{ traces { edges { node { traceId rootService } } } }", permission="telemetry.read"),
+    "trace": Case("query($t: String!) { trace(traceId: $t) { traceId spans { name service } } }",
+                  lambda w, s: {"t": w.side(s).trace_id}, permission="telemetry.read"),
+    "events": Case("{ events { edges { node { id title service } } } }", permission="telemetry.read"),
     "incident": Case("query($id: ID!) { incident(id: $id) { id title timeline { edges { node { kind } } } } }",
                      lambda w, s: {"id": w.side(s).incident_id}, permission="incident.read"),
     "incidents": Case("{ incidents(first: 100) { edges { node { id title assignee { email } "
@@ -228,11 +239,33 @@ async def _side(db, make_tenant, add_member) -> Side:
         item = await add_action_item(tx, incident_id=done.id, title="follow up", owner_id=None, due_date=None, actor="mx")
         other = await create_incident(tx, new=NewIncident(title=f"Linked {tenant.slug}", severity="SEV4"), actor="mx")
         link = await link_incidents(tx, from_id=other.id, to_id=done.id, kind="related", actor="mx")
-    return Side(tenant=tenant, owner=f"owner@{tenant.slug}.example.com", auditor=auditor,
+    trace_id = await _telemetry(db, tenant)
+    return Side(tenant=tenant, owner=f"owner@{tenant.slug}.example.com", auditor=auditor, trace_id=trace_id,
                 responder_id=str(responder_id), api_key_id=str(key.key.id), invitation_id=str(invitation.invitation.id),
                 invitation_token=str(invitation.credential), role_id=str(role.id), incident_id=str(active.id),
                 resolved_incident_id=str(done.id), action_item_id=str(item.id), link_id=str(link.id),
                 marker_emails=[responder, auditor, f"invitee@{tenant.slug}.example.com"])
+
+
+async def _telemetry(db, tenant) -> str:
+    """Store a little of every telemetry kind for the tenant, marked with its slug; return the trace id."""
+    from datetime import UTC, datetime, timedelta
+
+    from domain.telemetry.envelope import parse_envelope
+    from domain.telemetry.ingest import store_batch
+
+    now, trace_id = datetime.now(UTC), uuid.uuid4().hex
+    service = f"svc-{tenant.slug}"
+    batch = parse_envelope({"resource": {"service.name": service},
+                            "events": [{"source": "matrix", "title": f"event {tenant.slug}"}],
+                            "logs": [{"body": f"log line of {tenant.slug}"}],
+                            "metrics": [{"name": "matrix.load", "value": 1.0, "labels": {"side": tenant.slug}}],
+                            "spans": [{"trace_id": trace_id, "span_id": uuid.uuid4().hex[:16], "name": "GET /",
+                                       "start_time": (now - timedelta(minutes=1)).isoformat(),
+                                       "end_time": now.isoformat()}]})
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        await store_batch(tx, batch, now=now, retention_days=30)
+    return trace_id
 
 
 @pytest.fixture(scope="module")
@@ -479,7 +512,7 @@ INGEST = "ingest"  # bearer token with ingest.write, or an ingest-only key
 ROUTES = {
     "/": PUBLIC, "/healthz": PUBLIC, "/readyz": PUBLIC, "/graphql": "graphql", "/api/auth/token": PUBLIC,
     "/api/auth/revoke": PUBLIC, "/.well-known/jwks.json": PUBLIC, "/static": PUBLIC, "/console": "console",
-    "/api/ingest/events": INGEST,
+    "/api/ingest/events": INGEST, "/v1/logs": INGEST, "/v1/metrics": INGEST, "/v1/traces": INGEST,
 }
 INGEST_ROUTES = sorted(path for path, kind in ROUTES.items() if kind == INGEST)
 
@@ -493,6 +526,8 @@ async def test_ingest_routes_refuse_missing_credentials_wrong_tenants_and_other_
     anonymous = await client.post(path, json=body)
     wrong_tenant = await client.post(path, json=body, headers=auth_headers(owner.access_token, world.b.tenant_id))
     no_permission = await client.post(path, json=body, headers=auth_headers(auditor))
+    for response in (anonymous, wrong_tenant, no_permission):
+        assert "should not" not in response.text
 
     assert (anonymous.status_code, wrong_tenant.status_code, no_permission.status_code) == (401, 403, 403)
 
