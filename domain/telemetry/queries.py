@@ -182,7 +182,7 @@ async def find_traces(tx: Transaction, *, filter: TraceFilter, first: int | None
         "count(*) FILTER (WHERE status_code = 'error') AS error_count, "
         "(array_agg(name ORDER BY parent_span_id IS NOT NULL, start_time))[1] AS root_name, "
         "(array_agg(service ORDER BY parent_span_id IS NOT NULL, start_time))[1] AS root_service "
-        f"FROM spans WHERE tenant_id = $1 AND start_time >= $2 AND start_time < $3 + interval '1 hour' "
+        f"FROM spans WHERE tenant_id = $1 AND start_time >= $2 AND start_time < $3::timestamptz + interval '1 hour' "
         f"AND trace_id IN (SELECT trace_id FROM spans WHERE {match}) "
         f"GROUP BY trace_id HAVING {' AND '.join(having)} ORDER BY min(start_time) DESC, trace_id DESC "
         f"LIMIT {size + 1}"), *args)
