@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from google.protobuf import json_format
@@ -71,7 +71,11 @@ def _attributes(pairs) -> dict[str, Any]:
 
 
 def _time(nanos: int) -> datetime | None:
-    return datetime.fromtimestamp(nanos / 1e9, UTC) if nanos else None
+    """A UNIX time in nanoseconds as a datetime (exact to the microsecond)."""
+    if not nanos:
+        return None
+    seconds, rest = divmod(int(nanos), 1_000_000_000)
+    return datetime.fromtimestamp(seconds, UTC) + timedelta(microseconds=rest // 1000)
 
 
 def _add(batch: ParsedBatch, kind: str, model, fields: dict, index: int) -> None:
