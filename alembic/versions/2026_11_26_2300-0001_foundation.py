@@ -18,7 +18,7 @@ down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-CURRENT_USER = "NULLIF(current_setting('app.user_id', true), '')::uuid"
+CURRENT_USER = "(SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)"
 
 
 def _grant_app_role(role: str) -> None:

@@ -92,8 +92,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('tenant_id', 'occurred_at', 'id', name=op.f('pk_events')),
     postgresql_partition_by='RANGE (occurred_at)'
     )
-    op.create_index('ix_events_tenant_seq', 'events', ['tenant_id', 'seq'], unique=False)
-    op.create_index('ix_events_tenant_source_time', 'events', ['tenant_id', 'source', 'occurred_at'], unique=False)
     op.create_index('ix_events_tenant_time', 'events', ['tenant_id', 'occurred_at'], unique=False)
     op.create_index('uq_events_dedup', 'events', ['tenant_id', 'dedup_key', 'occurred_at'], unique=True)
     op.create_table('log_records',
@@ -228,7 +226,5 @@ def downgrade() -> None:
     op.drop_table('log_records')
     op.drop_index('uq_events_dedup', table_name='events')
     op.drop_index('ix_events_tenant_time', table_name='events')
-    op.drop_index('ix_events_tenant_source_time', table_name='events')
-    op.drop_index('ix_events_tenant_seq', table_name='events')
     op.drop_table('events')
     op.execute("DROP SEQUENCE telemetry_seq")

@@ -30,12 +30,12 @@ SEVERITY_NUMBERS = {"trace": 1, "debug": 5, "info": 9, "warn": 13, "warning": 13
 
 @dataclass
 class StoredBatch:
-    """What a batch did: rows stored per kind, duplicates skipped, rejections, new event seqs."""
+    """What a batch did: rows stored per kind, duplicates skipped, rejections, the new events' keys."""
 
     accepted: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
     rejected: list[Rejection] = field(default_factory=list)
-    event_seqs: list[int] = field(default_factory=list)
+    events: list[tuple[datetime, uuid.UUID]] = field(default_factory=list)
 
     def merge(self, other: StoredBatch) -> None:
         """Add another batch's outcome (several resources of one OTLP request)."""
@@ -43,7 +43,7 @@ class StoredBatch:
             self.accepted[kind] = self.accepted.get(kind, 0) + count
         self.duplicates += other.duplicates
         self.rejected.extend(other.rejected)
-        self.event_seqs.extend(other.event_seqs)
+        self.events.extend(other.events)
 
     def as_json(self) -> dict[str, Any]:
         return {"accepted": self.accepted, "duplicates": self.duplicates,
@@ -111,8 +111,8 @@ async def store_batch(tx: Transaction, batch: ParsedBatch, *, now: datetime, ret
     await _ensure_days(tx, kept)
     result = StoredBatch(rejected=list(batch.rejected))
     defaults = {"service": batch.resource.get("service.name"), "host": batch.resource.get("host.name")}
-    inserted, seqs = await _insert_events(tx, kept["events"], batch.resource, defaults)
-    result.event_seqs = seqs
+    inserted, keys = await _insert_events(tx, kept["events"], batch.resource, defaults)
+    result.events = keys
     result.duplicates += len(kept["events"]) - inserted
     result.accepted["events"] = inserted
     result.accepted["logs"] = await _insert_logs(tx, kept["logs"], batch.resource, defaults)
@@ -138,9 +138,9 @@ async def _insert_events(tx, items: list[tuple[datetime, EventIn]], resource: di
         "SELECT $1, o, i, d, s, k, sv, t, m, se, h, a, $13 FROM unnest($2::timestamptz[], $3::uuid[], $4::text[], "
         "$5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[]) "
         "AS u(o, i, d, s, k, sv, t, m, se, h, a) "
-        "ON CONFLICT (tenant_id, dedup_key, occurred_at) DO NOTHING RETURNING seq"),
+        "ON CONFLICT (tenant_id, dedup_key, occurred_at) DO NOTHING RETURNING occurred_at, id"),
         tx.tenant_id, *rows, _json(resource))
-    return len(stored), sorted(r["seq"] for r in stored)
+    return len(stored), [(r["occurred_at"], r["id"]) for r in stored]
 
 
 def _severity_number(log: LogIn) -> int:

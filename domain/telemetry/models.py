@@ -28,8 +28,6 @@ class Event(TenantScoped, Base):
     __tablename__ = "events"
     __table_args__ = (
         Index("ix_events_tenant_time", "tenant_id", "occurred_at"),
-        Index("ix_events_tenant_source_time", "tenant_id", "source", "occurred_at"),
-        Index("ix_events_tenant_seq", "tenant_id", "seq"),
         Index("uq_events_dedup", "tenant_id", "dedup_key", "occurred_at", unique=True),
         {"postgresql_partition_by": "RANGE (occurred_at)"},
     )

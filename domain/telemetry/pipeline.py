@@ -1,7 +1,7 @@
 """The seam after ingest: stored events flow to consumers (alert rules, discovery) through a job.
 
-The ingest endpoint enqueues ``telemetry_ingested`` after its transaction commits, with the
-sequence numbers of the events it stored; the worker loads those events and hands them to every
+The ingest endpoint enqueues ``telemetry_ingested`` after its transaction commits, with the keys
+(time, id) of the events it stored; the worker loads those events and hands them to every
 registered consumer, each in its own tenant transaction. Consumers must be idempotent: arq may
 run a job twice.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from atlas.db import fetch_sql
@@ -31,18 +32,20 @@ def consumer(name: str) -> Callable[[Consumer], Consumer]:
     return register
 
 
-async def stored_events(tx: Transaction, seqs: list[int]) -> list:
-    """The tenant's events with these sequence numbers, in order."""
-    return await fetch_sql(tx.session, "SELECT * FROM events WHERE tenant_id = $1 AND seq = ANY($2::bigint[]) "
-                           "ORDER BY seq", tx.tenant_id, seqs)
+async def stored_events(tx: Transaction, keys: list[tuple[datetime, uuid.UUID]]) -> list:
+    """The tenant's events with these (time, id) keys, in storage order."""
+    return await fetch_sql(tx.session, (
+        "SELECT e.* FROM events e JOIN unnest($2::timestamptz[], $3::uuid[]) AS k(at, id) "
+        "ON e.occurred_at = k.at AND e.id = k.id WHERE e.tenant_id = $1 ORDER BY e.seq"),
+        tx.tenant_id, [at for at, _ in keys], [event_id for _, event_id in keys])
 
 
-async def deliver(db: Database, *, tenant_id: uuid.UUID, seqs: list[int]) -> dict[str, int]:
+async def deliver(db: Database, *, tenant_id: uuid.UUID, keys: list[tuple[datetime, uuid.UUID]]) -> dict[str, int]:
     """Hand the events to every consumer; return how many events each one received."""
     delivered: dict[str, int] = {}
     for name, handle in CONSUMERS:
         async with db.transaction(tenant_id=tenant_id) as tx:
-            events = await stored_events(tx, seqs)
+            events = await stored_events(tx, keys)
             await handle(tx, events)
         delivered[name] = len(events)
     return delivered

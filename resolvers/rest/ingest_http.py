@@ -108,9 +108,10 @@ async def store(request: Request, principal: Principal, batches: list[ParsedBatc
             answer = stored.as_json()
             if idempotency_key:
                 await ingest.remember_answer(tx, key=idempotency_key, answer=answer)
-            if stored.event_seqs:
-                runtime.jobs.enqueue_after_commit(tx, "telemetry_ingested", tenant_id=str(principal.tenant_id),
-                                                  seqs=stored.event_seqs)
+            if stored.events:
+                runtime.jobs.enqueue_after_commit(
+                    tx, "telemetry_ingested", tenant_id=str(principal.tenant_id),
+                    events=[[at.isoformat(), str(event_id)] for at, event_id in stored.events])
     except UNAVAILABLE:
         raise IngestHTTPError(503, "The database is unavailable; retry shortly.", retry_after=5) from None
     return answer, False

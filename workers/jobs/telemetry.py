@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from atlas.runtime import Runtime
 from domain import clock
 from domain.telemetry import partitions, pipeline, retention
 
 
-async def telemetry_ingested(ctx: dict, tenant_id: str, seqs: list[int]) -> dict[str, int]:
-    """Deliver a stored batch of events to the registered consumers (alert rules, discovery)."""
+async def telemetry_ingested(ctx: dict, tenant_id: str, events: list[list[str]]) -> dict[str, int]:
+    """Deliver a stored batch of events (their [time, id] keys) to the registered consumers."""
     runtime: Runtime = ctx["runtime"]
-    return await pipeline.deliver(runtime.db, tenant_id=uuid.UUID(tenant_id), seqs=seqs)
+    keys = [(datetime.fromisoformat(at), uuid.UUID(event_id)) for at, event_id in events]
+    return await pipeline.deliver(runtime.db, tenant_id=uuid.UUID(tenant_id), keys=keys)
 
 
 async def maintain_partitions(ctx: dict) -> dict[str, int]:

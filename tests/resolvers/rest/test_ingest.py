@@ -212,4 +212,4 @@ async def test_stored_events_are_handed_to_the_pipeline_after_commit(client, db,
 
     queued = [json.loads(j) if isinstance(j, str) else j for j in await runtime.redis.queued_jobs(queue_name="atlas:queue")]
     jobs = [j for j in queued if j.function == "telemetry_ingested" and j.kwargs["tenant_id"] == str(tenant.tenant_id)]
-    assert len(jobs) == 1 and len(jobs[0].kwargs["seqs"]) == 2
+    assert len(jobs) == 1 and len(jobs[0].kwargs["events"]) == 2
