@@ -96,6 +96,36 @@ def seed_demo(data_dir: str | None) -> None:
                f"password: {account.password or '(unchanged; set ATLAS_DEMO_PASSWORD)'}")
 
 
+@main.command()
+@data_dir_option
+@click.option("--url", default=None, help="AtlasAI base URL [default http://ATLAS_HOST:ATLAS_PORT].")
+@click.option("--api-key", envvar="ATLAS_SIMULATE_KEY", default=None,
+              help="An ingest key [env ATLAS_SIMULATE_KEY; default: create one for --tenant].")
+@click.option("--tenant", default="demo", show_default=True, help="Tenant slug to create the ingest key in.")
+@click.option("--rate", type=click.IntRange(1, 100_000), default=200, show_default=True, help="Items per second.")
+@click.option("--duration", type=float, default=0, show_default=True, help="Seconds to run; 0 runs until Ctrl-C.")
+@click.option("--seed", type=int, default=None, help="Random seed, for repeatable traffic.")
+@friendly_errors
+def simulate(data_dir, url, api_key, tenant, rate, duration, seed) -> None:
+    """Send realistic telemetry (traces, logs, metrics, events with outages) through the ingest API."""
+    import asyncio
+
+    from atlas.cli_admin import simulator_key
+    from atlas.simulate_run import run
+
+    settings = settings_from(data_dir)
+    url = (url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    key = api_key or simulator_key(settings, tenant)
+    console.print(f"Sending about {rate} items/s to {url} (Ctrl-C to stop)")
+    try:
+        totals = asyncio.run(run(url, key, rate=rate, duration=duration, seed=seed, console=console))
+    except KeyboardInterrupt:
+        return
+    except PermissionError as refused:
+        raise click.ClickException(f"the ingest key was refused: {refused}") from None
+    console.print(f"done: {totals.accepted} items accepted, {totals.rejected} rejected")
+
+
 @main.command("export-schema")
 @click.option("--check", is_flag=True, help="Exit non-zero if graphql/schema.graphql is stale.")
 def export_schema(check: bool) -> None:

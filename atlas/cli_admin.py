@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import click
+from sqlalchemy import select
 
 from atlas.clitools import data_dir_option, friendly_errors, settings_from
 from atlas.db import Database
@@ -147,3 +148,35 @@ def keys_list(settings_for) -> None:
     from atlas.runtime import open_key_ring
 
     click.echo(json.dumps(open_key_ring(settings_for()).jwks(), indent=2))
+
+
+def simulator_key(settings: Settings, tenant_slug: str) -> str:
+    """The ingest key `atlas simulate` uses: remembered in the data dir, created for the tenant once."""
+    from atlas.simulate_run import remember_key, remembered_key
+    from domain.auth.apikeys import create_api_key
+    from domain.auth.principals import user_principal
+    from domain.errors import NotFound
+    from domain.tenants.queries import tenant_by_slug
+    from domain.users.models import Membership
+
+    data_dir = settings.data_dir.resolve()
+    known = remembered_key(data_dir)
+    if known:
+        return known
+
+    async def work(db: Database) -> str:
+        async with db.transaction(tenant_id=None) as tx:
+            tenant = await tenant_by_slug(tx, tenant_slug)
+            if tenant is None:
+                raise NotFound(f"No tenant with slug {tenant_slug!r} (run `atlas up` or pass --api-key).")
+            await tx.enter_tenant(tenant.id)
+            owner_id = await tx.session.scalar(select(Membership.user_id).where(
+                Membership.tenant_id == tenant.id, Membership.roles.contains(["owner"])).limit(1))
+            owner = await user_principal(tx, user_id=owner_id, entitlements={})
+            issued = await create_api_key(tx, name="atlas simulate", kind="ingest", roles=["agent"],
+                                          expires_at=None, actor=owner)
+            return str(issued.credential)
+
+    key = _with_database(settings, work)
+    remember_key(data_dir, key)
+    return key
