@@ -4,13 +4,14 @@ Every unit of work goes through :meth:`Database.transaction`. With a ``tenant_id
 transaction to that tenant (``set_config('app.tenant_id', ..., true)``) so row-level security
 shows only that tenant's rows; the setting is transaction-local, so a pooled connection never
 carries it into the next transaction. Actions registered with :meth:`Transaction.after_commit`
-(jobs) and events emitted with :meth:`Transaction.emit` (pub/sub) run only once the transaction
-has committed.
+and the jobs and events requested with :meth:`Transaction.enqueue` (arq) and
+:meth:`Transaction.emit` (pub/sub) happen only once the transaction has committed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -47,6 +48,13 @@ class EventSink(Protocol):
     async def publish(self, events: list[tuple[str, dict]]) -> None: ...
 
 
+class JobSink(Protocol):
+    """Where jobs requested by committed transactions go (the arq queue in a running process)."""
+
+    async def enqueue(self, function: str, *, job_id: str | None = None, queue: str | None = None,
+                      **kwargs) -> bool: ...
+
+
 @dataclass
 class Transaction:
     """One open transaction: its session, its tenant and what to do once it commits."""
@@ -55,10 +63,15 @@ class Transaction:
     tenant_id: uuid.UUID | None
     _after_commit: list[AfterCommit] = field(default_factory=list)
     _events: list[tuple[str, dict]] = field(default_factory=list)
+    _jobs: list[tuple[str, dict]] = field(default_factory=list)
 
     def emit(self, channel: str, payload: dict) -> None:
         """Publish ``payload`` on ``channel`` once this transaction has committed (in emit order)."""
         self._events.append((channel, payload))
+
+    def enqueue(self, function: str, **kwargs) -> None:
+        """Queue job ``function(**kwargs)`` once this transaction has committed (``job_id``/``queue`` allowed)."""
+        self._jobs.append((function, kwargs))
 
     async def enter_tenant(self, tenant_id: uuid.UUID) -> None:
         """Bind the rest of this transaction to ``tenant_id`` (e.g. right after creating it)."""
@@ -83,6 +96,7 @@ class Database:
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self.event_sink: EventSink | None = None
+        self.job_sink: JobSink | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -99,6 +113,8 @@ class Database:
                 yield tx
             if tx._events and self.event_sink is not None:
                 tx.after_commit(lambda: self.event_sink.publish(tx._events))
+            for function, kwargs in tx._jobs if self.job_sink is not None else ():
+                tx.after_commit(functools.partial(self.job_sink.enqueue, function, **kwargs))
             await _run_after_commit(tx)
 
     async def ping(self) -> None:

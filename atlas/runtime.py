@@ -13,6 +13,7 @@ from atlas.health import Readiness, check_readiness
 from atlas.jobs import QUEUE_NAME, JobQueue
 from atlas.keys import KeyRing
 from atlas.pubsub import PubSubHub, RedisEventSink
+from atlas.sealing import Sealer
 from atlas.secrets import secrets_provider
 from atlas.settings import Settings
 from domain.auth.service import TokenService
@@ -56,6 +57,7 @@ class Runtime:
     tokens: TokenService
     hub: PubSubHub
     incident_feed: IncidentFeed
+    sealer: Sealer
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
@@ -63,13 +65,16 @@ class Runtime:
         db = Database.from_settings(settings)
         redis = await create_pool(redis_settings(settings.redis_url), default_queue_name=QUEUE_NAME)
         keys = await asyncio.to_thread(open_key_ring, settings)
+        sealer = await asyncio.to_thread(Sealer.from_provider, secrets_provider(settings))
         throttle = LoginThrottle(redis, settings.login_max_failures, settings.login_lockout_seconds)
         tokens = TokenService(db=db, keys=keys, policy=token_policy(settings), throttle=throttle,
                               refresh_ttl=settings.refresh_token_ttl)
         db.event_sink = RedisEventSink(redis)
+        jobs = JobQueue(redis)
+        db.job_sink = jobs
         hub = PubSubHub(redis)
-        return cls(settings=settings, db=db, redis=redis, jobs=JobQueue(redis), keys=keys, tokens=tokens,
-                   hub=hub, incident_feed=IncidentFeed(hub, db))
+        return cls(settings=settings, db=db, redis=redis, jobs=jobs, keys=keys, tokens=tokens,
+                   hub=hub, incident_feed=IncidentFeed(hub, db), sealer=sealer)
 
     @property
     def policy(self) -> TokenPolicy:

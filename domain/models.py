@@ -1,6 +1,15 @@
 """Every model, imported once so ``Base.metadata`` is complete (alembic and tests use it)."""
 
 from domain.access.models import Role
+from domain.alerting.models import (
+    Alert,
+    AlertEvent,
+    AlertRule,
+    AlertRuleVersion,
+    NotificationTarget,
+    Silence,
+    WebhookDelivery,
+)
 from domain.audit.models import AuditEvent
 from domain.auth.models import ApiKey, RefreshToken
 from domain.base import Base
@@ -29,4 +38,5 @@ __all__ = [
     "ActionItem", "ApiKey", "AuditEvent", "Base", "Incident", "IncidentLink", "IncidentResponder", "IncidentStream",
     "Invitation", "Membership", "Postmortem", "RefreshToken", "Role", "Tenant", "TimelineEntry", "User",
     "Event", "EventIncident", "IngestBatch", "LogRecord", "MetricPoint", "Span", "TelemetryResource",
+    "Alert", "AlertEvent", "AlertRule", "AlertRuleVersion", "NotificationTarget", "Silence", "WebhookDelivery",
 ]

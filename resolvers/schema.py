@@ -9,6 +9,9 @@ from __future__ import annotations
 import strawberry
 from strawberry.printer import print_schema
 
+from resolvers.alerting import mutations as alerting_mutations
+from resolvers.alerting import queries as alerting
+from resolvers.alerting.types import Alert, AlertRule, DryRun, NotificationTarget, Silence, WebhookDelivery
 from resolvers.access.mutations import DeleteRolePayload, SaveRolePayload, create_role, delete_role, update_role
 from resolvers.access.queries import resolve_permissions, resolve_roles
 from resolvers.access.types import Permission, Role
@@ -40,6 +43,14 @@ from resolvers.viewer.types import Viewer
 
 def incident_read() -> list:
     return guard("incident.read", feature="incidents")
+
+
+def alert_read() -> list:
+    return guard("alert.read", feature="alerting")
+
+
+def alert_manage() -> list:
+    return guard("alert.manage", feature="alerting")
 
 
 def telemetry_read() -> list:
@@ -81,6 +92,15 @@ class Query:
     traces: Connection[TraceSummary] = strawberry.field(resolver=telemetry.resolve_traces, extensions=telemetry_read())
     trace: Trace | None = strawberry.field(resolver=telemetry.resolve_trace, extensions=telemetry_read())
     events: Connection[Event] = strawberry.field(resolver=telemetry.resolve_events, extensions=telemetry_read())
+    alert_rules: list[AlertRule] = strawberry.field(resolver=alerting.resolve_alert_rules, extensions=alert_read())
+    alerts: list[Alert] = strawberry.field(resolver=alerting.resolve_alerts, extensions=alert_read())
+    silences: list[Silence] = strawberry.field(resolver=alerting.resolve_silences, extensions=alert_read())
+    notification_targets: list[NotificationTarget] = strawberry.field(
+        resolver=alerting.resolve_notification_targets, extensions=alert_read())
+    webhook_deliveries: list[WebhookDelivery] = strawberry.field(
+        resolver=alerting.resolve_webhook_deliveries, extensions=alert_read())
+    alert_rule_dry_run: DryRun = strawberry.field(resolver=alerting.resolve_dry_run, extensions=alert_manage(),
+                                                  description="Evaluate a draft rule over the last hours.")
     incident: Incident | None = strawberry.field(resolver=resolve_incident, extensions=incident_read())
     incidents: Connection[Incident] = strawberry.field(resolver=resolve_incidents, extensions=incident_read())
 
@@ -116,6 +136,20 @@ class Mutation:
         resolver=create_api_key, extensions=guard("apikey.manage", feature="api_keys"))
     revoke_api_key: RevokeApiKeyPayload = strawberry.field(
         resolver=revoke_api_key, extensions=guard("apikey.manage", feature="api_keys"))
+    create_alert_rule: alerting_mutations.RulePayload = strawberry.field(
+        resolver=alerting_mutations.create_alert_rule, extensions=alert_manage())
+    update_alert_rule: alerting_mutations.RulePayload = strawberry.field(
+        resolver=alerting_mutations.update_alert_rule, extensions=alert_manage())
+    delete_alert_rule: alerting_mutations.DeletePayload = strawberry.field(
+        resolver=alerting_mutations.delete_alert_rule, extensions=alert_manage())
+    create_silence: alerting_mutations.SilencePayload = strawberry.field(
+        resolver=alerting_mutations.create_silence, extensions=alert_manage())
+    delete_silence: alerting_mutations.DeletePayload = strawberry.field(
+        resolver=alerting_mutations.delete_silence, extensions=alert_manage())
+    create_notification_target: alerting_mutations.TargetPayload = strawberry.field(
+        resolver=alerting_mutations.create_notification_target, extensions=alert_manage())
+    delete_notification_target: alerting_mutations.DeletePayload = strawberry.field(
+        resolver=alerting_mutations.delete_notification_target, extensions=alert_manage())
     create_incident: incident_mutations.IncidentPayload = strawberry.field(
         resolver=incident_mutations.create_incident, extensions=incident_write())
     transition_incident: incident_mutations.IncidentPayload = strawberry.field(

@@ -2,7 +2,7 @@
 
 The ingest endpoint enqueues ``telemetry_ingested`` after its transaction commits, with the keys
 (time, id) of the events it stored; the worker loads those events and hands them to every
-registered consumer, each in its own tenant transaction. Consumers must be idempotent: arq may
+consumer listed in ``consumers()``, each in its own tenant transaction. Consumers must be idempotent: arq may
 run a job twice.
 """
 
@@ -18,18 +18,14 @@ from atlas.db import fetch_sql
 if TYPE_CHECKING:
     from atlas.db import Database, Transaction
 
-Consumer = Callable[["Transaction", list], Awaitable[None]]
-CONSUMERS: list[tuple[str, Consumer]] = []
+Consumer = Callable[["Transaction", list], Awaitable[object]]
 
 
-def consumer(name: str) -> Callable[[Consumer], Consumer]:
-    """Register a function that receives newly stored events (a list of records)."""
+def consumers() -> list[tuple[str, Consumer]]:
+    """Everything that receives newly stored events, in order."""
+    from domain.alerting.evaluation import evaluate_events
 
-    def register(function: Consumer) -> Consumer:
-        CONSUMERS.append((name, function))
-        return function
-
-    return register
+    return [("alert_rules", evaluate_events)]
 
 
 async def stored_events(tx: Transaction, keys: list[tuple[datetime, uuid.UUID]]) -> list:
@@ -43,7 +39,7 @@ async def stored_events(tx: Transaction, keys: list[tuple[datetime, uuid.UUID]])
 async def deliver(db: Database, *, tenant_id: uuid.UUID, keys: list[tuple[datetime, uuid.UUID]]) -> dict[str, int]:
     """Hand the events to every consumer; return how many events each one received."""
     delivered: dict[str, int] = {}
-    for name, handle in CONSUMERS:
+    for name, handle in consumers():
         async with db.transaction(tenant_id=tenant_id) as tx:
             events = await stored_events(tx, keys)
             await handle(tx, events)

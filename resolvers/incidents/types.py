@@ -8,6 +8,7 @@ from enum import Enum
 
 import strawberry
 
+from domain.alerting.queries import alerts_by_incident
 from domain.incidents import queries
 from domain.incidents.lifecycle import allowed_transitions
 from domain.incidents.models import ActionItem as ActionItemModel
@@ -15,6 +16,7 @@ from domain.incidents.models import Incident as IncidentModel
 from domain.incidents.models import IncidentLink as LinkModel
 from domain.incidents.models import Postmortem as PostmortemModel
 from domain.incidents.models import TimelineEntry as EntryModel
+from resolvers.alerting.types import Alert
 from resolvers.loaders import loader
 from resolvers.pagination import Connection, connection
 from resolvers.users.types import Person
@@ -233,6 +235,10 @@ class Incident:
         links = await loader(info, queries.links_by_incident).load(self.key)
         ids = [link.to_id for link in links if link.kind == "parent" and link.from_id == self.key]
         return [found for found in [await load_incident(info, i) for i in ids] if found]
+
+    @strawberry.field(description="The alerts this incident grouped (why it exists).")
+    async def alerts(self, info: strawberry.Info) -> list[Alert]:
+        return [Alert.from_model(a) for a in await loader(info, alerts_by_incident).load(self.key)]
 
     @strawberry.field
     async def postmortem(self, info: strawberry.Info) -> Postmortem | None:

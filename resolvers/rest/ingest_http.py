@@ -109,9 +109,8 @@ async def store(request: Request, principal: Principal, batches: list[ParsedBatc
             if idempotency_key:
                 await ingest.remember_answer(tx, key=idempotency_key, answer=answer)
             if stored.events:
-                runtime.jobs.enqueue_after_commit(
-                    tx, "telemetry_ingested", tenant_id=str(principal.tenant_id),
-                    events=[[at.isoformat(), str(event_id)] for at, event_id in stored.events])
+                tx.enqueue("telemetry_ingested", tenant_id=str(principal.tenant_id),
+                           events=[[at.isoformat(), str(event_id)] for at, event_id in stored.events])
     except UNAVAILABLE:
         raise IngestHTTPError(503, "The database is unavailable; retry shortly.", retry_after=5) from None
     return answer, False

@@ -54,6 +54,9 @@ class Side:
     action_item_id: str = ""
     link_id: str = ""
     trace_id: str = ""
+    alert_rule_id: str = ""
+    silence_id: str = ""
+    target_id: str = ""
     marker_emails: list[str] = field(default_factory=list)
 
     @property
@@ -61,7 +64,8 @@ class Side:
         """Identifiers of this side that must never show up in the other tenant's responses."""
         return [self.tenant_id, self.tenant.slug, self.api_key_id, self.invitation_id, self.role_id,
                 self.responder_id, self.incident_id, self.resolved_incident_id, self.action_item_id, self.link_id,
-                self.trace_id, f"svc-{self.tenant.slug}", *self.marker_emails]
+                self.trace_id, f"svc-{self.tenant.slug}", self.alert_rule_id, self.silence_id, self.target_id,
+                f"rule-{self.tenant.slug}", *self.marker_emails]
 
     @property
     def tenant_id(self) -> str:
@@ -118,6 +122,15 @@ QUERIES: dict[str, Case] = {
     "trace": Case("query($t: String!) { trace(traceId: $t) { traceId spans { name service } } }",
                   lambda w, s: {"t": w.side(s).trace_id}, permission="telemetry.read"),
     "events": Case("{ events { edges { node { id title service } } } }", permission="telemetry.read"),
+    "alertRules": Case("{ alertRules { id name } }", permission="alert.read"),
+    "alerts": Case("{ alerts { id groupKey } }", permission="alert.read"),
+    "silences": Case("{ silences { id name } }", permission="alert.read"),
+    "notificationTargets": Case("{ notificationTargets { id name url } }", permission="alert.read"),
+    "webhookDeliveries": Case("{ webhookDeliveries { id } }", permission="alert.read"),
+    "alertRuleDryRun": Case(
+        'query($i: AlertRuleInput!) { alertRuleDryRun(input: $i, hours: 1) { scanned groups { fingerprint } } }',
+        lambda w, s: {"i": {"name": "dry", "kind": "EVENT", "condition": "event.source == 'matrix'"}},
+        permission="alert.manage"),
     "incident": Case("query($id: ID!) { incident(id: $id) { id title timeline { edges { node { kind } } } } }",
                      lambda w, s: {"id": w.side(s).incident_id}, permission="incident.read"),
     "incidents": Case("{ incidents(first: 100) { edges { node { id title assignee { email } "
@@ -167,6 +180,28 @@ MUTATIONS: dict[str, Case] = {
         lambda w, s: {"i": {"name": "matrix", "kind": "client", "roles": ["agent"]}}, permission="apikey.manage"),
     "revokeApiKey": Case(f"mutation($id: ID!) {{ revokeApiKey(id: $id) {{ {_PAYLOAD} }} }}",
                          lambda w, s: {"id": w.side(s).api_key_id}, permission="apikey.manage"),
+    "createAlertRule": Case(
+        f"mutation($i: AlertRuleInput!) {{ createAlertRule(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"name": f"new-{uuid.uuid4().hex[:6]}", "kind": "EVENT", "condition": "event.kind == 'x'"}},
+        permission="alert.manage"),
+    "updateAlertRule": Case(
+        f"mutation($id: ID!, $i: AlertRuleInput!) {{ updateAlertRule(id: $id, input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).alert_rule_id,
+                      "i": {"name": "renamed", "kind": "EVENT", "condition": "event.kind == 'y'"}},
+        permission="alert.manage"),
+    "deleteAlertRule": Case(f"mutation($id: ID!) {{ deleteAlertRule(id: $id) {{ {_PAYLOAD} }} }}",
+                            lambda w, s: {"id": w.side(s).alert_rule_id}, permission="alert.manage"),
+    "createSilence": Case(
+        f"mutation($i: SilenceInput!) {{ createSilence(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"name": "mw", "startsAt": "2030-01-01T00:00:00Z", "endsAt": "2030-01-02T00:00:00Z",
+                            "service": "db"}}, permission="alert.manage"),
+    "deleteSilence": Case(f"mutation($id: ID!) {{ deleteSilence(id: $id) {{ {_PAYLOAD} }} }}",
+                          lambda w, s: {"id": w.side(s).silence_id}, permission="alert.manage"),
+    "createNotificationTarget": Case(
+        f'mutation {{ createNotificationTarget(name: "hook-{uuid.uuid4().hex[:6]}", url: "https://hooks.example.com/x") '
+        f"{{ {_PAYLOAD} }} }}", permission="alert.manage"),
+    "deleteNotificationTarget": Case(f"mutation($id: ID!) {{ deleteNotificationTarget(id: $id) {{ {_PAYLOAD} }} }}",
+                                     lambda w, s: {"id": w.side(s).target_id}, permission="alert.manage"),
     "createIncident": Case(
         f"mutation($i: CreateIncidentInput!) {{ createIncident(input: $i) {{ {_PAYLOAD} }} }}",
         lambda w, s: {"i": {"title": "Matrix outage", "severity": "SEV3", "assigneeId": w.side(s).responder_id}},
@@ -240,11 +275,32 @@ async def _side(db, make_tenant, add_member) -> Side:
         other = await create_incident(tx, new=NewIncident(title=f"Linked {tenant.slug}", severity="SEV4"), actor="mx")
         link = await link_incidents(tx, from_id=other.id, to_id=done.id, kind="related", actor="mx")
     trace_id = await _telemetry(db, tenant)
+    rule_id, silence_id, target_id = await _alerting(db, tenant)
     return Side(tenant=tenant, owner=f"owner@{tenant.slug}.example.com", auditor=auditor, trace_id=trace_id,
+                alert_rule_id=rule_id, silence_id=silence_id, target_id=target_id,
                 responder_id=str(responder_id), api_key_id=str(key.key.id), invitation_id=str(invitation.invitation.id),
                 invitation_token=str(invitation.credential), role_id=str(role.id), incident_id=str(active.id),
                 resolved_incident_id=str(done.id), action_item_id=str(item.id), link_id=str(link.id),
                 marker_emails=[responder, auditor, f"invitee@{tenant.slug}.example.com"])
+
+
+async def _alerting(db, tenant) -> tuple[str, str, str]:
+    """A rule, a silence and a webhook target in the tenant; returns their ids."""
+    from datetime import UTC, datetime, timedelta
+
+    from domain.alerting.rules import RuleDefinition, create_rule
+    from domain.alerting.silences import SilenceDefinition, create_silence
+    from domain.alerting.targets import create_target
+
+    now = datetime.now(UTC)
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        rule = await create_rule(tx, actor="mx", definition=RuleDefinition(
+            name=f"rule-{tenant.slug}", kind="event", condition="event.source == 'matrix'"))
+        silence = await create_silence(tx, actor="mx", definition=SilenceDefinition(
+            name=f"mw-{tenant.slug}", starts_at=now, ends_at=now + timedelta(days=1), service="nothing"))
+        target = await create_target(tx, name=f"hook-{tenant.slug}", url="https://hooks.example.com/a",
+                                     seal=lambda secret: secret.encode(), actor="mx")
+    return str(rule.id), str(silence.id), str(target.target.id)
 
 
 async def _telemetry(db, tenant) -> str:

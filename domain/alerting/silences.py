@@ -1,0 +1,103 @@
+"""Maintenance windows: one-off or recurring (RFC 5545 RRULE), matching alerts by service or a CEL
+condition over ``alert`` (``alert.rule``, ``alert.severity``, ``alert.service``, ``alert.labels.<k>``)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from dateutil.rrule import rrulestr
+from sqlalchemy import or_, select
+
+from domain.alerting.cel import compile_condition
+from domain.alerting.models import Silence
+from domain.audit import service as audit
+from domain.errors import NotFound, ValidationFailed
+
+if TYPE_CHECKING:
+    from atlas.db import Transaction
+    from domain.alerting.ruleset import CompiledRule
+
+
+@dataclass
+class SilenceDefinition:
+    name: str
+    starts_at: datetime
+    ends_at: datetime | None = None
+    recurrence: str | None = None
+    duration_minutes: int | None = None
+    matcher: str = ""
+    service: str | None = None
+    reason: str = ""
+
+
+def check_silence(definition: SilenceDefinition) -> SilenceDefinition:
+    """Raise ValidationFailed unless the window and its matcher make sense."""
+    if not 1 <= len(definition.name.strip()) <= 200:
+        raise ValidationFailed("Name must be 1-200 characters.", field="name")
+    if definition.recurrence:
+        try:
+            rrulestr(definition.recurrence, dtstart=definition.starts_at)
+        except (ValueError, TypeError) as bad:
+            raise ValidationFailed(f"recurrence is not a valid RRULE: {bad}", field="recurrence") from None
+        if not definition.duration_minutes or not 1 <= definition.duration_minutes <= 7 * 24 * 60:
+            raise ValidationFailed("A recurring window needs durationMinutes (1 to 10080).", field="durationMinutes")
+    elif definition.ends_at is None or definition.ends_at <= definition.starts_at:
+        raise ValidationFailed("endsAt must be after startsAt.", field="endsAt")
+    if definition.matcher.strip():
+        compile_condition(definition.matcher, root="alert")
+    elif not definition.service:
+        raise ValidationFailed("Give a service or a matcher: a window must say what it silences.", field="matcher")
+    return definition
+
+
+async def create_silence(tx: Transaction, *, definition: SilenceDefinition, actor: str) -> Silence:
+    definition = check_silence(definition)
+    silence = Silence(tenant_id=tx.tenant_id, created_by=actor, **definition.__dict__)
+    tx.session.add(silence)
+    await tx.session.flush()
+    await audit.record(tx, actor=actor, action="silence.created", target_type="silence", target_id=str(silence.id))
+    return silence
+
+
+async def delete_silence(tx: Transaction, *, silence_id: uuid.UUID, actor: str) -> None:
+    silence = await tx.session.scalar(select(Silence).where(Silence.tenant_id == tx.tenant_id,
+                                                            Silence.id == silence_id))
+    if silence is None:
+        raise NotFound("No such maintenance window.", field="id")
+    await tx.session.delete(silence)
+    await audit.record(tx, actor=actor, action="silence.deleted", target_type="silence", target_id=str(silence_id))
+
+
+def is_active(silence: Silence, at: datetime) -> bool:
+    """True if ``at`` falls in the window (or in an occurrence of a recurring one)."""
+    if not silence.recurrence:
+        return silence.starts_at <= at < (silence.ends_at or at)
+    if silence.ends_at is not None and at >= silence.ends_at:
+        return False
+    length = timedelta(minutes=silence.duration_minutes or 0)
+    rule = rrulestr(silence.recurrence, dtstart=silence.starts_at)
+    began = rule.before(at, inc=True)
+    return began is not None and at < began + length
+
+
+def matches(silence: Silence, alert: dict[str, Any]) -> bool:
+    if silence.service and alert.get("service") != silence.service:
+        return False
+    return not silence.matcher.strip() or compile_condition(silence.matcher, root="alert").matches(alert)
+
+
+async def active_silence(tx: Transaction, *, rule: CompiledRule, labels: dict[str, Any],
+                         at: datetime) -> uuid.UUID | None:
+    """The first window silencing this rule's alert for ``labels`` at ``at``, if any."""
+    candidates = await tx.session.scalars(select(Silence).where(
+        Silence.tenant_id == tx.tenant_id, Silence.starts_at <= at,
+        or_(Silence.ends_at.is_(None), Silence.ends_at > at)))
+    alert = {"rule": rule.name, "severity": rule.severity, "labels": labels,
+             "service": labels.get("service") or rule.service}
+    for silence in candidates:
+        if is_active(silence, at) and matches(silence, alert):
+            return silence.id
+    return None

@@ -1,0 +1,56 @@
+"""GraphQL inputs for alerting."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from domain.alerting.rules import DEFAULT_FINGERPRINT, RuleDefinition
+from domain.alerting.silences import SilenceDefinition
+from domain.errors import ValidationFailed
+from resolvers.alerting.types import RuleKind, ids
+
+
+@strawberry.input(description="A rule definition. `window` holds the settings of metric, log and absence rules.")
+class AlertRuleInput:
+    name: str
+    kind: RuleKind
+    severity: str = "SEV3"
+    description: str = ""
+    condition: str = strawberry.field(default="", description="CEL over `event`, e.g. event.severity == 'critical'.")
+    window: strawberry.scalars.JSON | None = strawberry.field(default=None, description=(
+        "metric: {metric, aggregation, minutes, operator, threshold, for_minutes, labels}; "
+        "log: {service, min_severity, text, minutes, operator, threshold}; absence: {source, service, kind, minutes}"))
+    service: str | None = None
+    fingerprint_template: str = DEFAULT_FINGERPRINT
+    group_by: list[str] = strawberry.field(default_factory=list)
+    threshold_count: int = 1
+    auto_resolve_minutes: int | None = None
+    notify: list[strawberry.ID] = strawberry.field(default_factory=list)
+    enabled: bool = True
+
+    def to_domain(self) -> RuleDefinition:
+        if self.window is not None and not isinstance(self.window, dict):
+            raise ValidationFailed("window must be an object.", field="window")
+        return RuleDefinition(
+            name=self.name, kind=self.kind.value, severity=self.severity, description=self.description,
+            condition=self.condition, window=dict(self.window or {}), service=self.service,
+            fingerprint_template=self.fingerprint_template, group_by=list(self.group_by),
+            threshold_count=self.threshold_count, auto_resolve_minutes=self.auto_resolve_minutes,
+            notify=ids(self.notify), enabled=self.enabled)
+
+
+@strawberry.input(description="A maintenance window: one-off (startsAt..endsAt) or recurring (RRULE + duration).")
+class SilenceInput:
+    name: str
+    starts_at: datetime
+    ends_at: datetime | None = None
+    recurrence: str | None = strawberry.field(default=None, description="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=SU")
+    duration_minutes: int | None = None
+    matcher: str = strawberry.field(default="", description="CEL over `alert` (rule, severity, service, labels).")
+    service: str | None = None
+    reason: str = ""
+
+    def to_domain(self) -> SilenceDefinition:
+        return SilenceDefinition(**{name: getattr(self, name) for name in SilenceDefinition.__dataclass_fields__})

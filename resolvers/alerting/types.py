@@ -1,0 +1,159 @@
+"""GraphQL types for alerting: rules and their versions, alerts, silences, webhook targets, dry runs."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from domain.alerting.dryrun import DryRunResult
+from domain.alerting.models import Alert as AlertModel
+from domain.alerting.models import AlertRule as RuleModel
+from domain.alerting.models import NotificationTarget as TargetModel
+from domain.alerting.models import Silence as SilenceModel
+from domain.alerting.models import WebhookDelivery as DeliveryModel
+from resolvers.ids import parse_id
+
+
+@strawberry.enum
+class RuleKind(Enum):
+    EVENT = "event"
+    METRIC = "metric"
+    LOG = "log"
+    ABSENCE = "absence"
+
+
+@strawberry.type(description="When to raise incidents.")
+class AlertRule:
+    id: strawberry.ID
+    name: str
+    description: str
+    kind: RuleKind
+    enabled: bool
+    version: int
+    condition: str = strawberry.field(description="CEL over `event` (event rules).")
+    window: strawberry.scalars.JSON = strawberry.field(description="Metric, log or absence window settings.")
+    severity: str
+    service: str | None
+    fingerprint_template: str
+    group_by: list[str]
+    threshold_count: int
+    auto_resolve_minutes: int | None
+    notify: list[strawberry.ID]
+    created_by: str
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, r: RuleModel) -> AlertRule:
+        return cls(id=str(r.id), name=r.name, description=r.description, kind=RuleKind(r.kind), enabled=r.enabled,
+                   version=r.version, condition=r.condition, window=r.window, severity=r.severity, service=r.service,
+                   fingerprint_template=r.fingerprint_template, group_by=list(r.group_by or ()),
+                   threshold_count=r.threshold_count, auto_resolve_minutes=r.auto_resolve_minutes,
+                   notify=[str(t) for t in r.notify or ()], created_by=r.created_by, updated_at=r.updated_at)
+
+
+@strawberry.type(description="A rule matching for one group.")
+class Alert:
+    id: strawberry.ID
+    rule_id: strawberry.ID
+    rule_version: int
+    group_key: str
+    fingerprint: str
+    status: str = strawberry.field(description="pending, firing, resolved or silenced.")
+    labels: strawberry.scalars.JSON
+    count: int
+    value: float | None
+    first_seen: datetime
+    last_seen: datetime
+    resolved_at: datetime | None
+    incident_id: strawberry.ID | None
+
+    @classmethod
+    def from_model(cls, a: AlertModel) -> Alert:
+        return cls(id=str(a.id), rule_id=str(a.rule_id), rule_version=a.rule_version, group_key=a.group_key,
+                   fingerprint=a.fingerprint, status=a.status, labels=a.labels, count=a.count, value=a.value,
+                   first_seen=a.first_seen, last_seen=a.last_seen, resolved_at=a.resolved_at,
+                   incident_id=str(a.incident_id) if a.incident_id else None)
+
+
+@strawberry.type(description="A maintenance window: matching alerts are recorded but raise nothing.")
+class Silence:
+    id: strawberry.ID
+    name: str
+    matcher: str
+    service: str | None
+    starts_at: datetime
+    ends_at: datetime | None
+    recurrence: str | None
+    duration_minutes: int | None
+    reason: str
+    created_by: str
+
+    @classmethod
+    def from_model(cls, s: SilenceModel) -> Silence:
+        return cls(id=str(s.id), name=s.name, matcher=s.matcher, service=s.service, starts_at=s.starts_at,
+                   ends_at=s.ends_at, recurrence=s.recurrence, duration_minutes=s.duration_minutes, reason=s.reason,
+                   created_by=s.created_by)
+
+
+@strawberry.type(description="An outgoing webhook.")
+class NotificationTarget:
+    id: strawberry.ID
+    name: str
+    url: str
+    enabled: bool
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, t: TargetModel) -> NotificationTarget:
+        return cls(id=str(t.id), name=t.name, url=t.url, enabled=t.enabled, created_at=t.created_at)
+
+
+@strawberry.type
+class WebhookDelivery:
+    id: strawberry.ID
+    target_id: strawberry.ID
+    event_type: str
+    status: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+    @classmethod
+    def from_model(cls, d: DeliveryModel) -> WebhookDelivery:
+        return cls(id=str(d.id), target_id=str(d.target_id), event_type=d.event_type, status=d.status,
+                   attempts=d.attempts, last_status_code=d.last_status_code, last_error=d.last_error,
+                   created_at=d.created_at, delivered_at=d.delivered_at)
+
+
+@strawberry.type
+class DryRunGroup:
+    labels: strawberry.scalars.JSON
+    fingerprint: str
+    matches: int
+    first_at: datetime | None
+    last_at: datetime | None
+    fired_at: datetime | None = strawberry.field(description="When the rule would have fired (null: never).")
+
+
+@strawberry.type(description="What a draft rule would have done over the last hours.")
+class DryRun:
+    scanned: int = strawberry.field(description="Events (event rules) or windows (others) evaluated.")
+    truncated: bool
+    would_fire: int
+    groups: list[DryRunGroup]
+
+    @classmethod
+    def from_result(cls, r: DryRunResult) -> DryRun:
+        return cls(scanned=r.scanned, truncated=r.truncated, would_fire=r.would_fire,
+                   groups=[DryRunGroup(labels=g.labels, fingerprint=g.fingerprint, matches=g.matches,
+                                       first_at=g.first_at, last_at=g.last_at, fired_at=g.fired_at)
+                           for g in r.groups])
+
+
+def ids(values: list[strawberry.ID] | None) -> list[uuid.UUID]:
+    return [parse_id(v, field="notify") for v in values or ()]

@@ -1,0 +1,36 @@
+"""Alerting jobs: the once-a-minute tick (windowed rules, quiet alerts) and webhook deliveries."""
+
+from __future__ import annotations
+
+import uuid
+
+from atlas.runtime import Runtime
+from domain.alerting.evaluation import resolve_quiet_alerts
+from domain.alerting.windows import evaluate_windowed_rules
+from domain.tenants.queries import active_tenant_ids
+from workers.jobs.webhooks import MAX_TRIES, send_delivery
+
+
+async def alerting_tick(ctx: dict) -> dict[str, int]:
+    """For every tenant with rules: evaluate windowed rules and resolve alerts that went quiet."""
+    runtime: Runtime = ctx["runtime"]
+    async with runtime.db.transaction(tenant_id=None) as tx:
+        tenants = await active_tenant_ids(tx)
+    changed = resolved = 0
+    for tenant_id in tenants:
+        changed += await evaluate_tenant(runtime, tenant_id)
+        async with runtime.db.transaction(tenant_id=tenant_id) as tx:
+            resolved += await resolve_quiet_alerts(tx)
+    return {"tenants": len(tenants), "changed": changed, "resolved": resolved}
+
+
+async def evaluate_tenant(runtime: Runtime, tenant_id: uuid.UUID) -> int:
+    async with runtime.db.transaction(tenant_id=tenant_id) as tx:
+        return await evaluate_windowed_rules(tx)
+
+
+async def deliver_webhook(ctx: dict, tenant_id: str, delivery_id: str) -> str:
+    """Send one delivery; retried with backoff by arq (max_tries) on errors and non-2xx answers."""
+    runtime: Runtime = ctx["runtime"]
+    return await send_delivery(runtime, tenant_id=uuid.UUID(tenant_id), delivery_id=uuid.UUID(delivery_id),
+                               attempt=ctx.get("job_try", 1), final=ctx.get("job_try", 1) >= MAX_TRIES)

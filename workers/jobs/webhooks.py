@@ -1,0 +1,85 @@
+"""Sending webhook deliveries: signed POSTs, retried with backoff, never to private networks in production."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import socket
+import time
+import uuid
+from urllib.parse import urlsplit
+
+import httpx
+from arq import Retry
+
+from atlas.runtime import Runtime
+from domain import clock
+from domain.alerting.models import NotificationTarget, WebhookDelivery
+from domain.alerting.notify import signature
+
+MAX_TRIES = 5
+TIMEOUT = 10.0
+
+
+def backoff(attempt: int) -> int:
+    return min(600, 10 * 3 ** (attempt - 1))
+
+
+async def _public_address(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        return False
+    addresses = {ipaddress.ip_address(info[4][0]) for info in infos}
+    return bool(addresses) and all(a.is_global for a in addresses)
+
+
+async def _load(runtime: Runtime, tenant_id: uuid.UUID, delivery_id: uuid.UUID):
+    async with runtime.db.transaction(tenant_id=tenant_id) as tx:
+        delivery = await tx.session.get(WebhookDelivery, delivery_id)
+        if delivery is None or delivery.status == "delivered":
+            return None
+        target = await tx.session.get(NotificationTarget, delivery.target_id)
+        if target is None or not target.enabled:
+            return None
+        return target.url, runtime.sealer.open(target.secret_sealed), delivery.event_type, delivery.payload
+
+
+async def _record(runtime: Runtime, tenant_id, delivery_id, *, attempt: int, code: int | None, error: str | None,
+                  status: str) -> None:
+    async with runtime.db.transaction(tenant_id=tenant_id) as tx:
+        delivery = await tx.session.get(WebhookDelivery, delivery_id)
+        delivery.attempts, delivery.last_status_code, delivery.last_error = attempt, code, error
+        delivery.status = status
+        if status == "delivered":
+            delivery.delivered_at = clock.now()
+
+
+async def send_delivery(runtime: Runtime, *, tenant_id: uuid.UUID, delivery_id: uuid.UUID, attempt: int,
+                        final: bool) -> str:
+    """POST one delivery; raise arq Retry (with backoff) on failure until the last try."""
+    loaded = await _load(runtime, tenant_id, delivery_id)
+    if loaded is None:
+        return "skipped"
+    url, secret, event_type, payload = loaded
+    code, error = None, None
+    if runtime.settings.is_production and not await _public_address(url):
+        error = "refused: the URL resolves to a private or local address"
+    else:
+        body = json.dumps(payload, separators=(",", ":"), default=str).encode()
+        headers = {"Content-Type": "application/json", "User-Agent": "AtlasAI-Webhooks/1",
+                   "X-Atlas-Event": event_type, "X-Atlas-Delivery": str(delivery_id),
+                   "X-Atlas-Signature": signature(secret, int(time.time()), body)}
+        try:
+            async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as http:
+                code = (await http.post(url, content=body, headers=headers)).status_code
+        except httpx.HTTPError as failed:
+            error = f"{type(failed).__name__}: {failed}"[:500]
+    delivered = code is not None and 200 <= code < 300
+    status = "delivered" if delivered else ("failed" if final or error and error.startswith("refused") else "pending")
+    await _record(runtime, tenant_id, delivery_id, attempt=attempt, code=code, error=error, status=status)
+    if status == "pending":
+        raise Retry(defer=backoff(attempt))
+    return status
