@@ -45,7 +45,7 @@ def serve(data_dir: str | None, host: str | None, port: int | None) -> None:
     with provide_services(settings, progress=console.print) as live:
         config = uvicorn.Config(create_app(live), host=live.host, port=live.port,
                                 log_level=live.log_level, proxy_headers=True, lifespan="on",
-                                ws_per_message_deflate=False)
+                                ws_per_message_deflate=False, timeout_graceful_shutdown=5)
         uvicorn.Server(config).run()
 
 

@@ -96,6 +96,20 @@ async def _enter_tenant(request: Request, session: Session, store: SessionStore)
     return None
 
 
+async def still_signed_in(request: Request) -> bool:
+    """For a long response: the session still lives and its principal still has the same access."""
+    started = request.state.principal
+    session = await SessionStore.of(request).peek(request.cookies.get(COOKIE))
+    if session is None or session.tenant_id != started.tenant_id:
+        return False
+    try:
+        now = await session_principal(request.app.state.runtime, user_id=session.user_id,
+                                      tenant_id=session.tenant_id, signed_in_at=session.created_at)
+    except (Forbidden, Unauthenticated):
+        return False
+    return (now.permissions, now.features) == (started.permissions, started.features)
+
+
 def _guarded(view: View, *, needs_tenant: bool) -> View:
     """``view`` behind the session, CSRF and (with ``needs_tenant``) principal checks."""
     @functools.wraps(view)

@@ -1,18 +1,21 @@
 """Named GraphQL operations from graphql/operations/, executed in-process for the console.
 
 Each screen runs exactly one named operation through ``schema.execute`` with the signed-in user's
-context, so the console has the API's permissions, tenancy and limits, and nothing more.
+context, so the console has the API's permissions, tenancy and limits, and nothing more. Live views
+stream a named subscription through ``schema.subscribe`` the same way (see console/sse.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import strawberry
-from graphql import OperationDefinitionNode, OperationType, parse
 from strawberry.types import ExecutionResult
+
+from graphql import OperationDefinitionNode, OperationType, parse
 
 
 class OperationError(LookupError):
@@ -53,15 +56,38 @@ class OperationRunner:
         self.schema = schema
         self.operations = load_operations(directory)
 
-    async def run(
-        self, name: str, *, context: Any, variables: dict[str, Any] | None = None, method: str = "GET"
-    ) -> ExecutionResult:
-        """Execute operation ``name``; mutations only for POST, as over HTTP."""
+    def _named(self, name: str) -> NamedOperation:
         operation = self.operations.get(name)
         if operation is None:
             raise OperationError(f"unknown operation {name!r}")
+        return operation
+
+    async def run(
+        self, name: str, *, context: Any, variables: dict[str, Any] | None = None, method: str = "GET"
+    ) -> ExecutionResult:
+        """Execute operation ``name``; mutations only for POST, as over HTTP; never a subscription."""
+        operation = self._named(name)
+        if operation.kind is OperationType.SUBSCRIPTION:
+            raise OperationError(f"{name} is a subscription: stream it with subscribe()")
         if operation.kind is OperationType.MUTATION and method.upper() != "POST":
             raise OperationError(f"mutation {name} needs a POST request")
         return await self.schema.execute(
             operation.document, variable_values=variables, context_value=context, operation_name=name
         )
+
+    async def subscribe(
+        self, name: str, *, context: Any, variables: dict[str, Any] | None = None
+    ) -> AsyncIterator[ExecutionResult]:
+        """Start subscription ``name``: its results, one per event, until the iterator is closed."""
+        operation = self._named(name)
+        if operation.kind is not OperationType.SUBSCRIPTION:
+            raise OperationError(f"{name} is not a subscription")
+        results = await self.schema.subscribe(
+            operation.document, variable_values=variables, context_value=context, operation_name=name
+        )
+        return _single(results) if isinstance(results, ExecutionResult) else results
+
+
+async def _single(result: ExecutionResult) -> AsyncIterator[ExecutionResult]:
+    """An iterator over one result (a subscription refused before it started)."""
+    yield result

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import pass_context
+from jinja2_fragments import render_block
 from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import Response
@@ -35,8 +36,42 @@ def when(value: str | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def duration(seconds: int | None) -> str:
+    """Seconds as ``2 d 3 h``, ``1 h 5 min``, ``4 min`` or ``12 s``; empty for none."""
+    if seconds is None:
+        return ""
+    seconds = max(0, int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min" if minutes else f"{secs} s"
+
+
+def age(value: str | None, *, now: datetime | None = None) -> str:
+    """How long ago an ISO timestamp from the API was, coarsely: ``3 h``, ``2 d``."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    seconds = int(((now or datetime.now(UTC)) - moment).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return "just now"
+
+
 TEMPLATES.env.globals["path_for"] = path_for
 TEMPLATES.env.filters["when"] = when
+TEMPLATES.env.filters["duration"] = duration
+TEMPLATES.env.filters["age"] = age
 
 
 def is_htmx(request: Request) -> bool:
@@ -53,3 +88,8 @@ def render(
     return TEMPLATES.TemplateResponse(
         request, template, context, block_name=block_name, status_code=status_code
     )
+
+
+def fragment(request: Request, template: str, block: str, context: dict[str, Any]) -> str:
+    """One block of ``template`` as HTML text (for server-sent events)."""
+    return render_block(TEMPLATES.env, template, block, {"request": request, **context}).strip()

@@ -88,6 +88,16 @@ class SessionStore:
         except (ValueError, KeyError, TypeError):
             return None
 
+    async def peek(self, cookie: str | None) -> Session | None:
+        """Like :meth:`load`, without refreshing the TTL (a live view alone keeps no session alive)."""
+        if not cookie or len(cookie) > 128:
+            return None
+        raw = await self.redis.get(session_key(cookie))
+        try:
+            return Session.from_json(cookie, raw) if raw is not None else None
+        except (ValueError, KeyError, TypeError):
+            return None
+
     async def move_to_tenant(self, session: Session, tenant_id: uuid.UUID) -> Session:
         """Rotate the session into ``tenant_id``: new cookie and CSRF token, the old id ends."""
         moved = await self.create(user_id=session.user_id, tenant_id=tenant_id, created_at=session.created_at)

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from console.views import admin_keys, admin_members, admin_roles, auth, home, invite, platform
+from console.views import (
+    admin_keys,
+    admin_members,
+    admin_roles,
+    auth,
+    explore,
+    home,
+    incident_actions,
+    incident_detail,
+    incident_list,
+    incident_new,
+    incident_postmortem,
+    invite,
+    platform,
+)
 from console.views.screens import run_screen, screen_context
 
 routes = [
@@ -13,6 +27,12 @@ routes = [
     *admin_roles.routes,
     *admin_keys.routes,
     *platform.routes,
+    *incident_list.routes,
+    *incident_new.routes,  # /incidents/new before /incidents/{incident_id}
+    *incident_detail.routes,
+    *incident_actions.routes,
+    *incident_postmortem.routes,
+    *explore.routes,
 ]
 
 __all__ = ["routes", "run_screen", "screen_context"]

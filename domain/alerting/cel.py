@@ -207,30 +207,18 @@ class _Compiler:
         parts = [c for c in children if c is not None]
         if len(parts) == 1:
             return self.node(parts[0])
-        left, right = self.node(parts[0]), self.node(parts[1])
-
-        def run(e: dict) -> bool:
-            try:
-                first = left(e)
-            except CelError:
-                first = MISSING
-            if first is decisive:
-                return decisive
-            second = right(e)
-            if second is decisive:
-                return decisive
-            if first is MISSING or not isinstance(first, bool) or not isinstance(second, bool):
-                raise CelError("&& and || need booleans")
-            return not decisive
-
-        return run
+        operands = _flatten(self.node(parts[0]), decisive) + [self.node(parts[1])]
+        return _junction(tuple(operands), decisive)
 
     def _binary(self, children: list) -> Node:
         if len(children) == 1 or children[0] is None:
             return self.node(children[-1])
         op_tree, right_tree = children
-        operate = BINARY[op_tree.data]
         left, right = self.node(op_tree.children[0]), self.node(right_tree)
+        fast = _against_constant(op_tree.data, left, right)
+        if fast is not None:
+            return fast
+        operate = BINARY[op_tree.data]
         return lambda e: operate(left(e), right(e))
 
     _relation = _addition = _multiplication = _binary
@@ -247,10 +235,15 @@ class _Compiler:
         name = str(children[0])
         if name != self.root:
             raise ValidationFailed(f"Unknown name {name!r}: conditions read {self.root}.<field>.", field="condition")
-        return lambda e: e
+        root = lambda e: e  # noqa: E731
+        root.path = ()  # type: ignore[attr-defined]
+        return root
 
     def _member_dot(self, children: list) -> Node:
         target, name = self.node(children[0]), str(children[1])
+        base = getattr(target, "path", None)
+        if base is not None:
+            return _path_reader((*base, name))
         return lambda e: _field(_check(target(e)), name)
 
     def _member_index(self, children: list) -> Node:
@@ -318,6 +311,97 @@ class _Compiler:
         return found
 
 
+def _path_reader(path: tuple[str, ...]) -> Node:
+    """event.a.b...: dictionary lookups in one closure; a missing step gives MISSING."""
+    if len(path) == 1:
+        (name,) = path
+
+        def read_one(e: dict) -> Any:
+            return e.get(name, MISSING)
+
+        read_one.path = path  # type: ignore[attr-defined]
+        return read_one
+
+    def read(e: dict) -> Any:
+        value: Any = e
+        for name in path:
+            if value is MISSING:
+                return MISSING
+            if type(value) is not dict:
+                raise CelError(f"no field {name} on a {type(value).__name__}")
+            value = value.get(name, MISSING)
+        return value
+
+    read.path = path  # type: ignore[attr-defined]
+    return read
+
+
+def _against_constant(operation: str, left: Node, right: Node) -> Node | None:
+    """``x == literal`` / ``x != literal`` / ``x in [literals]`` in one closure (the common shapes)."""
+    if not getattr(right, "constant", False):
+        return None
+    value = right(None)
+    if operation == "relation_in" and isinstance(value, list):
+        members = frozenset(v for v in value if not isinstance(v, bool)) if all(
+            _hashable_value(v) for v in value) else None
+        if members is None:
+            return None
+
+        def within(e: dict) -> bool:
+            found = left(e)
+            if found is MISSING:
+                raise CelError("missing field")
+            return found in members if _hashable_value(found) and not isinstance(found, bool) else found in value
+
+        return within
+    if operation not in ("relation_eq", "relation_ne") or isinstance(value, bool | list):
+        return None
+    equal = operation == "relation_eq"
+
+    def compare(e: dict) -> bool:
+        found = left(e)
+        if found is MISSING:
+            raise CelError("missing field")
+        if type(found) is bool:
+            raise CelError("comparing a bool with a non-bool")
+        return (found == value) is equal
+
+    return compare
+
+
+def _hashable_value(value: Any) -> bool:
+    return isinstance(value, str | int | float) or value is None
+
+
+def _flatten(node: Node, decisive: bool) -> list[Node]:
+    operands = getattr(node, "junction", None)
+    return list(operands) if operands is not None and node.decisive is decisive else [node]
+
+
+def _junction(operands: tuple[Node, ...], decisive: bool) -> Node:
+    """&& (decisive False) or || (decisive True) over operands, with CEL's error absorption."""
+
+    def run(e: dict) -> bool:
+        failed = False
+        for operand in operands:
+            try:
+                result = operand(e)
+            except CelError:
+                failed = True
+                continue
+            if result is decisive:
+                return decisive
+            if not isinstance(result, bool):
+                failed = True
+        if failed:
+            raise CelError("&& and || need booleans")
+        return not decisive
+
+    run.junction = operands  # type: ignore[attr-defined]
+    run.decisive = decisive  # type: ignore[attr-defined]
+    return run
+
+
 def _constant(value: Any) -> Node:
     def constant(e: dict) -> Any:
         return value
@@ -346,14 +430,33 @@ def _conjuncts(tree: Tree) -> list[Tree]:
 
 
 def _field_equality(relation: Tree, root: str) -> tuple[str, Any] | None:
-    if len(relation.children) != 2 or relation.children[0] is None or relation.children[0].data != "relation_eq":
+    """``event.f == literal`` gives (f, literal); ``event.f in [literals]`` gives (f, AnyOf(literals))."""
+    if len(relation.children) != 2 or relation.children[0] is None:
         return None
+    operation = relation.children[0].data
     left, right = relation.children[0].children[0], relation.children[1]
+    if operation == "relation_in":
+        name, values = _event_field(left, root), _literal_list(right)
+        return (name, AnyOf(values)) if name is not None and values is not None else None
+    if operation != "relation_eq":
+        return None
     for a, b in ((left, right), (right, left)):
         name, value = _event_field(a, root), _literal_value(b)
         if name is not None and value is not _NOT_LITERAL:
             return name, value
     return None
+
+
+class AnyOf(tuple):
+    """The literal alternatives of an ``in`` test, for indexing."""
+
+
+def _literal_list(tree: Tree) -> tuple | None:
+    found = _descend(tree, "list_lit")
+    if found is None or found.data != "list_lit" or not found.children or found.children[0] is None:
+        return None
+    values = tuple(_literal_value(item) for item in found.children[0].children)
+    return None if any(v is _NOT_LITERAL for v in values) else values
 
 
 _NOT_LITERAL = object()

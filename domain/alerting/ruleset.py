@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from domain.alerting.cel import Condition, compile_condition
+from domain.alerting.cel import AnyOf, Condition, compile_condition
 
 INDEXABLE = ("source", "severity", "kind", "service", "host")
 
@@ -60,8 +60,10 @@ class RuleSet:
             indexed = next(((f, v) for f, v in rule.condition.equalities if f in INDEXABLE and _hashable(v)), None)
             if indexed is None:
                 self._always.append(rule)
-            else:
-                self._index[indexed[0]][indexed[1]].append(rule)
+                continue
+            name, value = indexed
+            for alternative in value if isinstance(value, AnyOf) else (value,):
+                self._index[name][alternative].append(rule)
         self._fields = list(self._index)
 
     def __len__(self) -> int:
@@ -70,15 +72,22 @@ class RuleSet:
     def candidates(self, event: dict) -> list[CompiledRule]:
         found = list(self._always)
         for name in self._fields:
-            found.extend(self._index[name].get(event.get(name), ()))
+            value = event.get(name)
+            if _hashable(value):
+                found.extend(self._index[name].get(value, ()))
         return found
 
     def matching(self, event: dict) -> list[CompiledRule]:
-        """The rules whose condition the event meets."""
-        return [rule for rule in self.candidates(event) if rule.condition.matches(event)]
+        """The rules whose condition the event meets (each at most once)."""
+        candidates = self.candidates(event)
+        if len(self._fields) > 1:
+            candidates = list(dict.fromkeys(candidates))
+        return [rule for rule in candidates if rule.condition.matches(event)]
 
 
 def _hashable(value: Any) -> bool:
+    if isinstance(value, AnyOf):
+        return all(_hashable(v) for v in value)
     try:
         hash(value)
     except TypeError:

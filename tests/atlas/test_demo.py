@@ -26,3 +26,15 @@ async def test_demo_incidents_cover_every_state_with_timelines(db, make_tenant):
     assert set(statuses) == {"triggered", "open", "investigating", "resolved", "closed"}
     assert all((i.acknowledged_at - i.created_at).total_seconds() >= 60 for i in acknowledged)
     assert entries > 40 and kinds == {"parent", "related"} and merged == 1 and postmortems == 2
+
+
+async def test_demo_rules_are_valid_and_seeded_once(db, make_tenant):
+    from atlas.demo_rules import RULES, seed_demo_rules
+
+    tenant = await make_tenant()
+
+    first = await seed_demo_rules(db, tenant_id=tenant.tenant_id)
+    second = await seed_demo_rules(db, tenant_id=tenant.tenant_id)
+
+    assert (first, second) == (len(RULES), 0)
+    assert {r.kind for r in RULES} == {"event", "metric", "log", "absence"}

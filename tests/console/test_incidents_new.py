@@ -1,0 +1,69 @@
+"""Opening an incident from the console: inline errors that keep the input, a redirect on success."""
+
+from __future__ import annotations
+
+import re
+
+FORM = {"title": "Login page blank", "description": "Since 14:02", "severity": "SEV2", "priority": "P1",
+        "services": "auth, web , auth", "assignee": ""}
+
+
+async def test_the_form_offers_severities_priorities_and_members(owner):
+    page = await owner.get("/console/incidents/new")
+
+    assert page.status_code == 200
+    assert '<option value="SEV3" selected>SEV3</option>' in page.text
+    assert '<option value="">from the severity</option>' in page.text
+    assert f'<option value="{owner.tenant.admin_user_id}">owner</option>' in page.text
+
+
+async def test_an_empty_title_is_shown_beside_the_title_and_the_rest_is_kept(owner, incident_api):
+    response = await owner.post("/console/incidents/new", {**FORM, "title": "   "}, htmx=True)
+
+    assert response.status_code == 400
+    title_field = response.text.split('<label for="incident-title">')[1].split("</div>")[0]
+    assert '<span class="field-error" role="alert">title must be 1-300 characters.</span>' in title_field
+    assert '>Since 14:02</textarea>' in response.text and 'value="auth, web , auth"' in response.text
+    assert '<option value="P1" selected>P1</option>' in response.text
+    assert '<option value="SEV2" selected>SEV2</option>' in response.text
+    listed = await (await incident_api(owner.tenant)).call("{ incidents { edges { node { id } } } }", {})
+    assert listed["incidents"]["edges"] == []
+
+
+async def test_a_severity_the_form_never_offers_is_refused_beside_it(owner):
+    response = await owner.post("/console/incidents/new", {**FORM, "severity": "SEV0"})
+
+    severity_field = response.text.split('<label for="incident-severity">')[1].split("</div>")[0]
+    assert response.status_code == 400 and "Choose a severity." in severity_field
+
+
+async def test_creating_goes_to_the_new_incidents_page(owner, incident_api):
+    response = await owner.post("/console/incidents/new", {**FORM, "assignee": str(owner.tenant.admin_user_id)})
+
+    assert response.status_code == 303
+    incident_id = re.fullmatch(r"/console/incidents/([0-9a-f-]+)", response.headers["location"])[1]
+    incident = await (await incident_api(owner.tenant)).read(incident_id)
+    assert (incident["title"], incident["severity"], incident["priority"]) == ("Login page blank", "SEV2", "P1")
+    assert incident["assignee"] == {"email": f"owner@{owner.tenant.slug}.example.com"}
+    page = await owner.get(response.headers["location"])
+    assert '<span class="tag">auth</span> <span class="tag">web</span>' in page.text
+
+
+async def test_htmx_is_sent_to_the_new_page_with_hx_redirect(owner):
+    response = await owner.post("/console/incidents/new", FORM, htmx=True)
+
+    assert response.status_code == 200 and response.headers["hx-redirect"].startswith("/console/incidents/")
+
+
+async def test_a_viewer_gets_no_form_and_a_direct_post_is_forbidden(make_tenant, add_member, signed_in, incident_api):
+    tenant = await make_tenant()
+    viewer = await signed_in(await add_member(tenant, ["viewer"]))
+
+    page = await viewer.get("/console/incidents/new")
+    refused = await viewer.post("/console/incidents/new", FORM)
+
+    assert 'id="new-incident-form"' not in page.text and "needs the incident.write permission" in page.text
+    assert refused.status_code == 403
+    assert "<code>FORBIDDEN</code> You need the &#39;incident.write&#39; permission." in refused.text
+    listed = await (await incident_api(tenant)).call("{ incidents { edges { node { id } } } }", {})
+    assert listed["incidents"]["edges"] == []
