@@ -51,10 +51,25 @@ class Condition:
     equalities: tuple[tuple[str, Any], ...]
 
     def matches(self, event: dict) -> bool:
-        try:
-            return self.evaluate(event) is True
-        except (CelError, TypeError, ValueError, KeyError, AttributeError, ZeroDivisionError, re.error):
-            return False
+        return safely(self.evaluate, event)
+
+    def residual(self, field_name: str) -> Callable[[dict], bool]:
+        """A matcher for events known to satisfy this condition's conjunct on ``field_name``."""
+        node = residual_of(self.evaluate, field_name)
+        return lambda event: safely(node, event)
+
+
+EVALUATION_ERRORS = (TypeError, ValueError, KeyError, AttributeError, ZeroDivisionError, re.error)
+
+
+def safely(node: Node, event: dict) -> bool:
+    """True only if the expression evaluates to true; any evaluation error is a non-match."""
+    try:
+        return node(event) is True
+    except CelError:
+        return False
+    except EVALUATION_ERRORS:
+        return False
 
 
 @functools.lru_cache(maxsize=1)
@@ -74,8 +89,8 @@ def compile_condition(source: str, *, root: str = "event") -> Condition:
     except (LarkError, CELParseError) as bad:
         where = f" at line {bad.line}, column {bad.column}" if getattr(bad, "line", None) else ""
         raise ValidationFailed(f"The condition is not valid CEL{where}: {_short(bad)}", field="condition") from None
-    compiler = _Compiler(root)
-    return Condition(source, compiler.node(tree), tuple(compiler.equalities(tree)))
+    evaluate = _Compiler(root).node(tree)
+    return Condition(source, evaluate, equalities_of(evaluate))
 
 
 def _short(error: Exception) -> str:
@@ -148,8 +163,7 @@ def _size(value: Any) -> int:
 
 
 def _string(value: Any) -> str:
-    value = _check(value)
-    if not isinstance(value, str):
+    if type(value) is not str:
         raise CelError("expected a string")
     return value
 
@@ -215,6 +229,9 @@ class _Compiler:
             return self.node(children[-1])
         op_tree, right_tree = children
         left, right = self.node(op_tree.children[0]), self.node(right_tree)
+        if op_tree.data in ("relation_eq", "relation_ne") and getattr(left, "constant", False) \
+                and not getattr(right, "constant", False):
+            left, right = right, left
         fast = _against_constant(op_tree.data, left, right)
         if fast is not None:
             return fast
@@ -263,7 +280,8 @@ class _Compiler:
         method = METHODS.get(name)
         if method is None:
             raise ValidationFailed(f"Unknown method {name}().", field="condition")
-        return lambda e: method(target(e), *(a(e) for a in args))
+        fast = _string_test(name, target, args)
+        return fast if fast is not None else _call(method, target, *args)
 
     def _ident_arg(self, children: list) -> Node:
         name = str(children[0])
@@ -273,7 +291,7 @@ class _Compiler:
         function = FUNCTIONS.get(name)
         if function is None:
             raise ValidationFailed(f"Unknown function {name}().", field="condition")
-        return lambda e: function(*(a(e) for a in args))
+        return _call(function, *args)
 
     def _has(self, args: list[Node], children: list) -> Node:
         if len(args) != 1:
@@ -301,14 +319,40 @@ class _Compiler:
     def _literal(self, children: list) -> Node:
         return _constant(_literal(children[0]))
 
-    def equalities(self, tree: Tree) -> list[tuple[str, Any]]:
-        """``event.<field> == literal`` conjuncts at the top of the expression."""
-        found: list[tuple[str, Any]] = []
-        for relation in _conjuncts(tree):
-            pair = _field_equality(relation, self.root)
-            if pair is not None:
-                found.append(pair)
-        return found
+
+
+STRING_TESTS = {"contains": lambda text, part: part in text, "startsWith": str.startswith, "endsWith": str.endswith}
+
+
+def _string_test(name: str, target: Node, args: list[Node]) -> Node | None:
+    """``event.f.contains("x")`` and friends against a constant, in one closure."""
+    test = STRING_TESTS.get(name)
+    if test is None or len(args) != 1 or not getattr(args[0], "constant", False):
+        return None
+    needle = args[0](None)
+    if type(needle) is not str:
+        return None
+    path = getattr(target, "path", None)
+    read = (lambda e, f=path[0]: e.get(f, MISSING)) if path is not None and len(path) == 1 else target
+
+    def string_test(e: dict) -> bool:
+        text = read(e)
+        if type(text) is not str:
+            raise CelError("expected a string")
+        return test(text, needle)
+
+    return string_test
+
+
+def _call(function: Callable[..., Any], *args: Node) -> Node:
+    """A call node; one- and two-argument calls (nearly all of them) avoid building argument tuples."""
+    if len(args) == 1:
+        (first,) = args
+        return lambda e: function(first(e))
+    if len(args) == 2:
+        first, second = args
+        return lambda e: function(first(e), second(e))
+    return lambda e: function(*[a(e) for a in args])
 
 
 def _path_reader(path: tuple[str, ...]) -> Node:
@@ -341,6 +385,10 @@ def _against_constant(operation: str, left: Node, right: Node) -> Node | None:
     if not getattr(right, "constant", False):
         return None
     value = right(None)
+    path = getattr(left, "path", None)
+    field_name = path[0] if path is not None and len(path) == 1 else None
+    if field_name is not None:
+        left = lambda e: e.get(field_name, MISSING)  # noqa: E731 - one dictionary lookup, inlined
     if operation == "relation_in" and isinstance(value, list):
         members = frozenset(v for v in value if not isinstance(v, bool)) if all(
             _hashable_value(v) for v in value) else None
@@ -353,6 +401,7 @@ def _against_constant(operation: str, left: Node, right: Node) -> Node | None:
                 raise CelError("missing field")
             return found in members if _hashable_value(found) and not isinstance(found, bool) else found in value
 
+        within.index = (field_name, AnyOf(members)) if field_name else None  # type: ignore[attr-defined]
         return within
     if operation not in ("relation_eq", "relation_ne") or isinstance(value, bool | list):
         return None
@@ -366,6 +415,7 @@ def _against_constant(operation: str, left: Node, right: Node) -> Node | None:
             raise CelError("comparing a bool with a non-bool")
         return (found == value) is equal
 
+    compare.index = (field_name, value) if field_name and equal and _hashable_value(value) else None  # type: ignore
     return compare
 
 
@@ -380,6 +430,8 @@ def _flatten(node: Node, decisive: bool) -> list[Node]:
 
 def _junction(operands: tuple[Node, ...], decisive: bool) -> Node:
     """&& (decisive False) or || (decisive True) over operands, with CEL's error absorption."""
+    if len(operands) == 2:
+        return _pair(operands, decisive)
 
     def run(e: dict) -> bool:
         failed = False
@@ -402,6 +454,32 @@ def _junction(operands: tuple[Node, ...], decisive: bool) -> Node:
     return run
 
 
+def _pair(operands: tuple[Node, Node], decisive: bool) -> Node:
+    first, second = operands
+
+    def run(e: dict) -> bool:
+        try:
+            left = first(e)
+        except CelError:
+            left = MISSING
+        if left is decisive:
+            return decisive
+        right = second(e)
+        if right is decisive:
+            return decisive
+        if left is MISSING or type(left) is not bool or type(right) is not bool:
+            raise CelError("&& and || need booleans")
+        return not decisive
+
+    run.junction = operands  # type: ignore[attr-defined]
+    run.decisive = decisive  # type: ignore[attr-defined]
+    return run
+
+
+class AnyOf(frozenset):
+    """The literal alternatives of an ``in`` test, for indexing."""
+
+
 def _constant(value: Any) -> Node:
     def constant(e: dict) -> Any:
         return value
@@ -416,77 +494,23 @@ def _boolean(value: Any) -> bool:
     return value
 
 
-def _conjuncts(tree: Tree) -> list[Tree]:
-    """The relations joined by top-level && (none when the top is || or ?:)."""
-    if tree.data == "expr" and (len(tree.children) == 1 or tree.children[1] is None):
-        return _conjuncts(tree.children[0])
-    if tree.data == "conditionalor" and len([c for c in tree.children if c is not None]) == 1:
-        return _conjuncts([c for c in tree.children if c is not None][0])
-    if tree.data == "conditionaland":
-        parts = [c for c in tree.children if c is not None]
-        return [relation for part in parts for relation in _conjuncts(part)] if len(parts) > 1 else \
-            _conjuncts(parts[0])
-    return [tree] if tree.data == "relation" else []
+def _top_operands(node: Node) -> tuple[Node, ...]:
+    return node.junction if getattr(node, "decisive", None) is False else (node,)
 
 
-def _field_equality(relation: Tree, root: str) -> tuple[str, Any] | None:
-    """``event.f == literal`` gives (f, literal); ``event.f in [literals]`` gives (f, AnyOf(literals))."""
-    if len(relation.children) != 2 or relation.children[0] is None:
-        return None
-    operation = relation.children[0].data
-    left, right = relation.children[0].children[0], relation.children[1]
-    if operation == "relation_in":
-        name, values = _event_field(left, root), _literal_list(right)
-        return (name, AnyOf(values)) if name is not None and values is not None else None
-    if operation != "relation_eq":
-        return None
-    for a, b in ((left, right), (right, left)):
-        name, value = _event_field(a, root), _literal_value(b)
-        if name is not None and value is not _NOT_LITERAL:
-            return name, value
-    return None
+def equalities_of(node: Node) -> tuple[tuple[str, Any], ...]:
+    """The top-level ``event.f == literal`` / ``event.f in [literals]`` conjuncts, in source order."""
+    return tuple(op.index for op in _top_operands(node) if getattr(op, "index", None) is not None)
 
 
-class AnyOf(tuple):
-    """The literal alternatives of an ``in`` test, for indexing."""
-
-
-def _literal_list(tree: Tree) -> tuple | None:
-    found = _descend(tree, "list_lit")
-    if found is None or found.data != "list_lit" or not found.children or found.children[0] is None:
-        return None
-    values = tuple(_literal_value(item) for item in found.children[0].children)
-    return None if any(v is _NOT_LITERAL for v in values) else values
-
-
-_NOT_LITERAL = object()
-
-
-def _descend(tree: Tree, *rules: str) -> Tree | None:
-    """Follow single-child wrappers (relation -> addition -> ... -> member) down to one of ``rules``."""
-    while isinstance(tree, Tree) and tree.data not in rules:
-        live = [c for c in tree.children if c is not None]
-        if len(live) != 1 or not isinstance(live[0], Tree):
-            return None
-        tree = live[0]
-    return tree
-
-
-def _event_field(tree: Tree, root: str) -> str | None:
-    member = _descend(tree, "member_dot")
-    if member is None or member.data != "member_dot":
-        return None
-    base = _descend(member.children[0], "ident")
-    if base is None or base.data != "ident" or str(base.children[0]) != root:
-        return None
-    return str(member.children[1])
-
-
-def _literal_value(tree: Tree) -> Any:
-    literal = _descend(tree, "literal")
-    if literal is None or literal.data != "literal":
-        return _NOT_LITERAL
-    try:
-        return _literal(literal.children[0])
-    except ValidationFailed:
-        return _NOT_LITERAL
+def residual_of(node: Node, field_name: str) -> Node:
+    """The condition without its first conjunct on ``field_name``: what is left to check for an event
+    already known (from an index) to satisfy that conjunct."""
+    operands = list(_top_operands(node))
+    for position, operand in enumerate(operands):
+        if getattr(operand, "index", (None,))[0] == field_name:
+            del operands[position]
+            break
+    if not operands:
+        return _constant(True)
+    return operands[0] if len(operands) == 1 else _junction(tuple(operands), False)

@@ -1,8 +1,9 @@
 """A tenant's enabled event rules, compiled once and indexed, for evaluating many events fast.
 
-Rules whose condition starts with ``event.<field> == <literal>`` conjuncts are indexed by one of
-them: an event only meets the rules indexed under its own value of that field, plus the rules that
-could not be indexed. Every candidate still evaluates its whole condition.
+Rules with a top-level ``event.<field> == <literal>`` (or ``in [literals]``) conjunct are indexed by
+one of them: an event only meets the rules indexed under its own value of that field, plus the
+rules that could not be indexed. An indexed candidate then checks the rest of its condition (the
+indexed conjunct is already known true); unindexed rules evaluate their whole condition.
 """
 
 from __future__ import annotations
@@ -54,35 +55,48 @@ class RuleSet:
 
     def __init__(self, rules: Iterable[CompiledRule]) -> None:
         self.rules = list(rules)
-        self._index: dict[str, dict[Any, list[CompiledRule]]] = defaultdict(lambda: defaultdict(list))
-        self._always: list[CompiledRule] = []
+        self._index: dict[str, dict[Any, list]] = defaultdict(lambda: defaultdict(list))
+        self._always: list[CompiledRule] = []  # rules no equality can index: always evaluated
         for rule in self.rules:
             indexed = next(((f, v) for f, v in rule.condition.equalities if f in INDEXABLE and _hashable(v)), None)
             if indexed is None:
                 self._always.append(rule)
                 continue
             name, value = indexed
+            entry = (rule, rule.condition.residual(name))
             for alternative in value if isinstance(value, AnyOf) else (value,):
-                self._index[name][alternative].append(rule)
-        self._fields = list(self._index)
+                self._index[name][alternative].append(entry)
+        self._tables = [(name, dict(table)) for name, table in self._index.items()]
 
     def __len__(self) -> int:
         return len(self.rules)
 
     def candidates(self, event: dict) -> list[CompiledRule]:
+        """Rules that may match: the unindexed ones and those indexed under the event's values.
+
+        A rule is indexed under one field only, so no rule is a candidate twice.
+        """
         found = list(self._always)
-        for name in self._fields:
-            value = event.get(name)
-            if _hashable(value):
-                found.extend(self._index[name].get(value, ()))
+        for name, table in self._tables:
+            try:
+                bucket = table.get(event.get(name))
+            except TypeError:  # an unhashable value matches no indexed literal
+                continue
+            if bucket:
+                found.extend(rule for rule, _ in bucket)
         return found
 
     def matching(self, event: dict) -> list[CompiledRule]:
-        """The rules whose condition the event meets (each at most once)."""
-        candidates = self.candidates(event)
-        if len(self._fields) > 1:
-            candidates = list(dict.fromkeys(candidates))
-        return [rule for rule in candidates if rule.condition.matches(event)]
+        """The rules whose condition the event meets (the hot path: no intermediate lists)."""
+        matched = [rule for rule in self._always if rule.condition.matches(event)]
+        for name, table in self._tables:
+            try:
+                bucket = table.get(event.get(name))
+            except TypeError:
+                continue
+            if bucket:
+                matched.extend(rule for rule, rest in bucket if rest(event))
+        return matched
 
 
 def _hashable(value: Any) -> bool:

@@ -57,3 +57,22 @@ def test_unusable_conditions_are_refused_with_the_reason(condition, message):
 
 def test_compiled_conditions_are_cached():
     assert compile_condition('event.kind == "alert"') is compile_condition('event.kind == "alert"')
+
+
+@pytest.mark.parametrize("condition", [
+    'event.source == "synthetic-monitor" && event.severity == "critical"',
+    'event.service in ["payments", "checkout"] && event.title.contains("fail")',
+    '"critical" == event.severity && (event.nope == "x" || event.service == "payments")',
+    'event.source == "synthetic-monitor"',
+])
+def test_the_residual_of_an_indexed_conjunct_agrees_with_the_whole_condition(condition):
+    compiled = compile_condition(condition)
+    field, value = compiled.equalities[0]
+    residual = compiled.residual(field)
+    variants = [EVENT, {**EVENT, "severity": "info"}, {**EVENT, "title": "all good"}, {**EVENT, "service": "checkout"},
+                {k: v for k, v in EVENT.items() if k != "service"}]
+
+    for event in variants:
+        satisfied = event.get(field) in value if isinstance(value, frozenset) else event.get(field) == value
+        if satisfied:
+            assert residual(event) == compiled.matches(event), (condition, event)
