@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from pydantic_core import to_json
+
 from atlas.db import fetch_sql
 from domain.telemetry import partitions
 from domain.telemetry.envelope import EventIn, LogIn, MetricIn, ParsedBatch, Rejection, SpanIn, event_dedup_key
@@ -52,7 +54,7 @@ class StoredBatch:
 
 def _json(value: Any) -> str | None:
     """JSON text for a jsonb parameter (the driver's jsonb codec takes text)."""
-    return None if value is None else json.dumps(value, separators=(",", ":"), default=str)
+    return None if value is None else to_json(value, fallback=str).decode()
 
 
 def request_digest(body: bytes) -> bytes:
@@ -129,15 +131,15 @@ async def store_batch(tx: Transaction, batch: ParsedBatch, *, now: datetime, ret
 async def _insert_events(tx, items: list[tuple[datetime, EventIn]], resource: dict, defaults: dict):
     if not items:
         return 0, []
-    rows = list(zip(*[(at, uuid.uuid4(), event_dedup_key(e, at), e.source, e.kind, e.severity, e.title, e.message,
+    rows = list(zip(*[(at, event_dedup_key(e, at), e.source, e.kind, e.severity, e.title, e.message,
                        e.service or defaults["service"], e.host or defaults["host"], _json(e.attributes))
                       for at, e in items], strict=True))
     stored = await fetch_sql(tx.session, (
         "INSERT INTO events (tenant_id, occurred_at, id, dedup_key, source, kind, severity, title, message, "
         "service, host, attributes, resource) "
-        "SELECT $1, o, i, d, s, k, sv, t, m, se, h, a, $13 FROM unnest($2::timestamptz[], $3::uuid[], $4::text[], "
-        "$5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::jsonb[]) "
-        "AS u(o, i, d, s, k, sv, t, m, se, h, a) "
+        "SELECT $1, o, gen_random_uuid(), d, s, k, sv, t, m, se, h, a, $12 FROM unnest($2::timestamptz[], "
+        "$3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], "
+        "$11::jsonb[]) AS u(o, d, s, k, sv, t, m, se, h, a) "
         "ON CONFLICT (tenant_id, dedup_key, occurred_at) DO NOTHING RETURNING occurred_at, id"),
         tx.tenant_id, *rows, _json(resource))
     return len(stored), [(r["occurred_at"], r["id"]) for r in stored]
@@ -150,14 +152,14 @@ def _severity_number(log: LogIn) -> int:
 async def _insert_logs(tx, items: list[tuple[datetime, LogIn]], resource: dict, defaults: dict) -> int:
     if not items:
         return 0
-    rows = list(zip(*[(at, uuid.uuid4(), _severity_number(log), log.severity, log.body,
+    rows = list(zip(*[(at, _severity_number(log), log.severity, log.body,
                        log.service or defaults["service"], log.trace_id, log.span_id, _json(log.attributes))
                       for at, log in items], strict=True))
     await fetch_sql(tx.session, (
         "INSERT INTO log_records (tenant_id, ts, id, severity_number, severity_text, body, service, trace_id, "
-        "span_id, attributes, resource) SELECT $1, t, i, n, st, b, s, tr, sp, a, $11 FROM unnest("
-        "$2::timestamptz[], $3::uuid[], $4::smallint[], $5::text[], $6::text[], $7::text[], $8::text[], "
-        "$9::text[], $10::jsonb[]) AS u(t, i, n, st, b, s, tr, sp, a)"), tx.tenant_id, *rows, _json(resource))
+        "span_id, attributes, resource) SELECT $1, t, gen_random_uuid(), n, st, b, s, tr, sp, a, $10 FROM unnest("
+        "$2::timestamptz[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], "
+        "$8::text[], $9::jsonb[]) AS u(t, n, st, b, s, tr, sp, a)"), tx.tenant_id, *rows, _json(resource))
     return len(items)
 
 

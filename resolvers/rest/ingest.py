@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from domain.telemetry.envelope import EnvelopeError, parse_envelope
+from domain.telemetry.envelope import EnvelopeError, parse_envelope_json
 from resolvers.rest.ingest_http import IngestHTTPError, check_rate, ingest_principal, read_body, refused, store
 
 MAX_IDEMPOTENCY_KEY = 200
@@ -23,13 +21,11 @@ def _idempotency_key(request: Request) -> str | None:
 
 def _parse(body: bytes):
     try:
-        decoded = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as bad:
-        raise IngestHTTPError(400, f"Body is not valid JSON: {bad}") from None
-    try:
-        return parse_envelope(decoded)
+        return parse_envelope_json(body)
     except EnvelopeError as bad:
         raise IngestHTTPError(400, str(bad)) from None
+    except (ValueError, UnicodeDecodeError) as bad:
+        raise IngestHTTPError(400, f"Body is not valid JSON: {bad}") from None
 
 
 async def ingest_events(request: Request) -> JSONResponse:
