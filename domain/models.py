@@ -13,6 +13,7 @@ from domain.alerting.models import (
 from domain.audit.models import AuditEvent
 from domain.auth.models import ApiKey, RefreshToken
 from domain.base import Base
+from domain.cmdb.models import CiChange, CiRelationship, ConfigurationItem, TenantCiClass
 from domain.incidents.models import (
     ActionItem,
     Incident,
@@ -39,4 +40,5 @@ __all__ = [
     "Invitation", "Membership", "Postmortem", "RefreshToken", "Role", "Tenant", "TimelineEntry", "User",
     "Event", "EventIncident", "IngestBatch", "LogRecord", "MetricPoint", "Span", "TelemetryResource",
     "Alert", "AlertEvent", "AlertRule", "AlertRuleVersion", "NotificationTarget", "Silence", "WebhookDelivery",
+    "CiChange", "CiRelationship", "ConfigurationItem", "TenantCiClass",
 ]

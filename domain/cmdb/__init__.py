@@ -1,0 +1,1 @@
+"""The CMDB: configuration items, typed relationships, topology, impact analysis and discovery."""

@@ -1,0 +1,75 @@
+"""CMDB read side: CI lists with filters, a CI's relationships and history, the class list."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, or_, select
+
+from domain.cmdb.classes import all_classes, lineage
+from domain.cmdb.models import CiChange, CiRelationship, ConfigurationItem
+from domain.pagination import Page, paginate
+
+if TYPE_CHECKING:
+    from atlas.db import Transaction
+
+
+@dataclass(frozen=True)
+class CiFilter:
+    class_key: str | None = None        # this class and its subclasses
+    environment: str | None = None
+    lifecycle_status: str | None = None
+    source: str | None = None
+    owner_team: str | None = None
+    stale: bool | None = None
+    search: str | None = None           # part of the name, case-insensitive
+
+
+async def list_cis(tx: Transaction, *, filter: CiFilter, first: int | None, after: str | None) -> Page:
+    """CIs by name, filtered."""
+    query = select(ConfigurationItem).where(ConfigurationItem.tenant_id == tx.tenant_id)
+    if filter.class_key:
+        classes = await all_classes(tx)
+        keys = [key for key in classes if filter.class_key in lineage(classes, key)] or [filter.class_key]
+        query = query.where(ConfigurationItem.class_key.in_(keys))
+    for column, value in ((ConfigurationItem.environment, filter.environment),
+                          (ConfigurationItem.lifecycle_status, filter.lifecycle_status),
+                          (ConfigurationItem.source, filter.source), (ConfigurationItem.owner_team, filter.owner_team),
+                          (ConfigurationItem.stale, filter.stale)):
+        if value is not None:
+            query = query.where(column == value)
+    if filter.search:
+        escaped = filter.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(ConfigurationItem.name.ilike(f"%{escaped}%"))
+    return await paginate(tx.session, query, order=[ConfigurationItem.name, ConfigurationItem.id],
+                          first=first, after=after)
+
+
+async def relationships_of(tx: Transaction, ci_id: uuid.UUID) -> list[CiRelationship]:
+    """Every relationship a CI takes part in, as source or target."""
+    return list(await tx.session.scalars(select(CiRelationship).where(
+        CiRelationship.tenant_id == tx.tenant_id,
+        or_(CiRelationship.source_id == ci_id, CiRelationship.target_id == ci_id),
+    ).order_by(CiRelationship.type, CiRelationship.created_at)))
+
+
+async def history_of(tx: Transaction, ci_id: uuid.UUID, *, first: int | None, after: str | None) -> Page:
+    """A CI's changes, newest first."""
+    query = select(CiChange).where(CiChange.tenant_id == tx.tenant_id, CiChange.ci_id == ci_id)
+    return await paginate(tx.session, query, order=[CiChange.occurred_at, CiChange.id], first=first, after=after,
+                          descending=True)
+
+
+async def cis_by_ids(tx: Transaction, ids: list[uuid.UUID]) -> dict[uuid.UUID, ConfigurationItem]:
+    """Loader batch: CIs by id."""
+    rows = await tx.session.scalars(select(ConfigurationItem).where(ConfigurationItem.tenant_id == tx.tenant_id,
+                                                                   ConfigurationItem.id.in_(ids)))
+    return {ci.id: ci for ci in rows}
+
+
+async def count_by_class(tx: Transaction) -> dict[str, int]:
+    rows = await tx.session.execute(select(ConfigurationItem.class_key, func.count()).where(
+        ConfigurationItem.tenant_id == tx.tenant_id).group_by(ConfigurationItem.class_key))
+    return dict(rows.all())
