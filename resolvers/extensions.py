@@ -25,14 +25,15 @@ log = logging.getLogger("atlas.graphql")
 
 
 class ReportErrors(SchemaExtension):
-    """Give domain errors their ``extensions.code``; log errors that will be masked, once."""
+    """Give domain errors their ``extensions.code`` (and ``field``); log errors that will be masked, once."""
 
     def on_execute(self):
         yield
         result = self.execution_context.result
         for error in getattr(result, "errors", None) or ():
             if isinstance(error.original_error, DomainError):
-                error.extensions = {**(error.extensions or {}), "code": error.original_error.code}
+                field = {"field": error.original_error.field} if error.original_error.field else {}
+                error.extensions = {**(error.extensions or {}), "code": error.original_error.code, **field}
             elif is_unexpected(error):
                 log.error("unexpected GraphQL error at %s", error.path, exc_info=error.original_error)
 

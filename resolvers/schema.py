@@ -19,6 +19,9 @@ from resolvers.apikeys.mutations import CreateApiKeyPayload, RevokeApiKeyPayload
 from resolvers.apikeys.queries import resolve_api_keys
 from resolvers.apikeys.types import ApiKey
 from resolvers.billing.queries import Plan, resolve_plans
+from resolvers.cmdb import mutations as cmdb_mutations
+from resolvers.cmdb import queries as cmdb
+from resolvers.cmdb.types import CiClass, CmdbDocument, ConfigurationItem, ImpactAnalysis, RelationshipType, Topology
 from resolvers.extensions import hardening_extensions
 from resolvers.fast_fields import direct_attribute_resolvers
 from resolvers.guards import guard, platform_guard, public
@@ -61,6 +64,14 @@ def incident_write() -> list:
     return guard("incident.write", feature="incidents")
 
 
+def cmdb_read() -> list:
+    return guard("cmdb.read", feature="cmdb")
+
+
+def cmdb_write() -> list:
+    return guard("cmdb.write", feature="cmdb")
+
+
 @strawberry.type
 class Query:
     health: Health = strawberry.field(resolver=resolve_health, extensions=public(),
@@ -93,6 +104,7 @@ class Query:
     trace: Trace | None = strawberry.field(resolver=telemetry.resolve_trace, extensions=telemetry_read())
     events: Connection[Event] = strawberry.field(resolver=telemetry.resolve_events, extensions=telemetry_read())
     alert_rules: list[AlertRule] = strawberry.field(resolver=alerting.resolve_alert_rules, extensions=alert_read())
+    alert_rule: AlertRule | None = strawberry.field(resolver=alerting.resolve_alert_rule, extensions=alert_read())
     alerts: list[Alert] = strawberry.field(resolver=alerting.resolve_alerts, extensions=alert_read())
     silences: list[Silence] = strawberry.field(resolver=alerting.resolve_silences, extensions=alert_read())
     notification_targets: list[NotificationTarget] = strawberry.field(
@@ -103,6 +115,16 @@ class Query:
                                                   description="Evaluate a draft rule over the last hours.")
     incident: Incident | None = strawberry.field(resolver=resolve_incident, extensions=incident_read())
     incidents: Connection[Incident] = strawberry.field(resolver=resolve_incidents, extensions=incident_read())
+    ci_classes: list[CiClass] = strawberry.field(resolver=cmdb.resolve_ci_classes, extensions=cmdb_read())
+    relationship_types: list[RelationshipType] = strawberry.field(resolver=cmdb.resolve_relationship_types,
+                                                                  extensions=cmdb_read())
+    configuration_items: Connection[ConfigurationItem] = strawberry.field(
+        resolver=cmdb.resolve_configuration_items, extensions=cmdb_read())
+    configuration_item: ConfigurationItem | None = strawberry.field(resolver=cmdb.resolve_configuration_item,
+                                                                    extensions=cmdb_read())
+    topology: Topology = strawberry.field(resolver=cmdb.resolve_topology, extensions=cmdb_read())
+    impact_analysis: ImpactAnalysis = strawberry.field(resolver=cmdb.resolve_impact_analysis, extensions=cmdb_read())
+    cmdb_export: CmdbDocument = strawberry.field(resolver=cmdb.resolve_cmdb_export, extensions=cmdb_read())
 
 
 @strawberry.type
@@ -150,6 +172,22 @@ class Mutation:
         resolver=alerting_mutations.create_notification_target, extensions=alert_manage())
     delete_notification_target: alerting_mutations.DeletePayload = strawberry.field(
         resolver=alerting_mutations.delete_notification_target, extensions=alert_manage())
+    create_configuration_item: cmdb_mutations.CiPayload = strawberry.field(
+        resolver=cmdb_mutations.create_configuration_item, extensions=cmdb_write())
+    update_configuration_item: cmdb_mutations.CiPayload = strawberry.field(
+        resolver=cmdb_mutations.update_configuration_item, extensions=cmdb_write())
+    delete_configuration_item: alerting_mutations.DeletePayload = strawberry.field(
+        resolver=cmdb_mutations.delete_configuration_item, extensions=cmdb_write())
+    create_ci_relationship: cmdb_mutations.CiRelationshipPayload = strawberry.field(
+        resolver=cmdb_mutations.create_ci_relationship, extensions=cmdb_write())
+    delete_ci_relationship: alerting_mutations.DeletePayload = strawberry.field(
+        resolver=cmdb_mutations.delete_ci_relationship, extensions=cmdb_write())
+    create_ci_class: cmdb_mutations.CiClassPayload = strawberry.field(
+        resolver=cmdb_mutations.create_ci_class, extensions=cmdb_write())
+    delete_ci_class: alerting_mutations.DeletePayload = strawberry.field(
+        resolver=cmdb_mutations.delete_ci_class, extensions=cmdb_write())
+    import_cmdb: cmdb_mutations.CmdbImportPayload = strawberry.field(
+        resolver=cmdb_mutations.import_cmdb, extensions=cmdb_write())
     create_incident: incident_mutations.IncidentPayload = strawberry.field(
         resolver=incident_mutations.create_incident, extensions=incident_write())
     transition_incident: incident_mutations.IncidentPayload = strawberry.field(

@@ -27,6 +27,16 @@ if TYPE_CHECKING:
 MAX_HOURS = 72
 MAX_EVENTS = 50_000
 MAX_WINDOWS = 2_000
+MAX_SAMPLES = 3
+
+
+@dataclass(frozen=True)
+class DryRunSample:
+    """One match: an event (its title) or a window (its measured value)."""
+
+    at: datetime
+    title: str | None = None
+    value: float | None = None
 
 
 @dataclass
@@ -39,6 +49,11 @@ class DryRunGroup:
     first_at: datetime | None = None
     last_at: datetime | None = None
     fired_at: datetime | None = None
+    samples: list[DryRunSample] = field(default_factory=list)
+
+    def sample(self, found: DryRunSample) -> None:
+        """Keep ``found`` among the group's latest matches."""
+        self.samples = [*self.samples, found][-MAX_SAMPLES:]
 
 
 @dataclass
@@ -81,6 +96,7 @@ async def _events(tx: Transaction, rule: RuleDefinition, since: datetime, until:
         group.matches += 1
         group.first_at = group.first_at or event["occurred_at"]
         group.last_at = event["occurred_at"]
+        group.sample(DryRunSample(event["occurred_at"], title=event["title"]))
         if group.fired_at is None and group.matches >= rule.threshold_count:
             group.fired_at = event["occurred_at"]
     result.groups = list(groups.values())
@@ -113,7 +129,7 @@ async def _windows(tx: Transaction, rule: RuleDefinition, since: datetime, until
         for group_values, value in values.items():
             labels = {} if rule.kind == "absence" else dict(zip(rule.group_by, group_values, strict=False))
             if condition_met(draft, value):
-                met[group_of(labels)] = labels
+                met[group_of(labels)] = (labels, value)
         _advance(rule, groups, streak, met, start + step, need)
     result.groups = list(groups.values())
     return result
@@ -123,12 +139,13 @@ def _advance(rule: RuleDefinition, groups: dict, streak: dict, met: dict, at: da
     for key in list(streak):
         if key not in met:
             del streak[key]
-    for key, labels in met.items():
+    for key, (labels, value) in met.items():
         group = groups.setdefault(key, DryRunGroup(labels, render_fingerprint(rule.fingerprint_template, rule.name,
                                                                               labels)))
         group.matches += 1
         group.first_at = group.first_at or at
         group.last_at = at
+        group.sample(DryRunSample(at, value=value))
         began = streak.setdefault(key, at)
         if group.fired_at is None and at - began >= need:
             group.fired_at = at

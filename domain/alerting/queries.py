@@ -5,14 +5,18 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from domain.alerting.models import Alert
+from domain.alerting.models import Alert, AlertRule, AlertRuleVersion
 
 if TYPE_CHECKING:
     from atlas.db import Transaction
+
+OPEN_STATES = ("pending", "firing", "silenced")  # as engine.OPEN: an alert still counting
 
 
 async def alerts_by_incident(tx: Transaction, ids: Sequence[uuid.UUID]) -> list[list[Alert]]:
@@ -23,3 +27,39 @@ async def alerts_by_incident(tx: Transaction, ids: Sequence[uuid.UUID]) -> list[
     for row in rows:
         grouped[row.incident_id].append(row)
     return [grouped.get(i, []) for i in ids]
+
+
+@dataclass(frozen=True)
+class RuleActivity:
+    """How a rule has been alerting: its open alerts and when one of them last fired."""
+
+    open_alerts: int = 0
+    last_fired_at: datetime | None = None
+
+
+async def rule_activity(tx: Transaction, ids: Sequence[uuid.UUID]) -> list[RuleActivity]:
+    """Each rule's open alert count and latest firing time, in one query."""
+    rows = await tx.session.execute(
+        select(Alert.rule_id, func.count().filter(Alert.status.in_(OPEN_STATES)), func.max(Alert.firing_since))
+        .where(Alert.tenant_id == tx.tenant_id, Alert.rule_id.in_(ids)).group_by(Alert.rule_id))
+    found = {rule_id: RuleActivity(open_alerts, fired) for rule_id, open_alerts, fired in rows}
+    return [found.get(i, RuleActivity()) for i in ids]
+
+
+async def rule_versions(tx: Transaction, ids: Sequence[uuid.UUID]) -> list[list[AlertRuleVersion]]:
+    """Each rule's saved definitions, newest first."""
+    rows = await tx.session.scalars(select(AlertRuleVersion).where(
+        AlertRuleVersion.tenant_id == tx.tenant_id, AlertRuleVersion.rule_id.in_(ids))
+        .order_by(AlertRuleVersion.version.desc()))
+    grouped: dict[uuid.UUID, list[AlertRuleVersion]] = defaultdict(list)
+    for row in rows:
+        grouped[row.rule_id].append(row)
+    return [grouped.get(i, []) for i in ids]
+
+
+async def rule_names(tx: Transaction, ids: Sequence[uuid.UUID]) -> list[str | None]:
+    """Each rule's name (None for a rule that no longer exists)."""
+    rows = await tx.session.execute(select(AlertRule.id, AlertRule.name).where(
+        AlertRule.tenant_id == tx.tenant_id, AlertRule.id.in_(ids)))
+    found = {rule_id: name for rule_id, name in rows}
+    return [found.get(i) for i in ids]

@@ -47,7 +47,10 @@ def check_silence(definition: SilenceDefinition) -> SilenceDefinition:
     elif definition.ends_at is None or definition.ends_at <= definition.starts_at:
         raise ValidationFailed("endsAt must be after startsAt.", field="endsAt")
     if definition.matcher.strip():
-        compile_condition(definition.matcher, root="alert")
+        try:
+            compile_condition(definition.matcher, root="alert")
+        except ValidationFailed as bad:
+            raise ValidationFailed(bad.message, field="matcher") from None
     elif not definition.service:
         raise ValidationFailed("Give a service or a matcher: a window must say what it silences.", field="matcher")
     return definition

@@ -24,6 +24,14 @@ async def resolve_alert_rules(info: strawberry.Info) -> list[AlertRule]:
         return [AlertRule.from_model(r) for r in rows]
 
 
+async def resolve_alert_rule(info: strawberry.Info, id: strawberry.ID) -> AlertRule | None:
+    """One rule, or null when the tenant has none with this id."""
+    async with info.context.transaction() as tx:
+        rule = await tx.session.scalar(select(RuleModel).where(RuleModel.tenant_id == tx.tenant_id,
+                                                               RuleModel.id == parse_id(id)))
+        return AlertRule.from_model(rule) if rule else None
+
+
 async def resolve_alerts(info: strawberry.Info, status: str | None = None, rule_id: strawberry.ID | None = None,
                          incident_id: strawberry.ID | None = None, first: int = 100) -> list[Alert]:
     """Alerts, most recently seen first (at most 500)."""

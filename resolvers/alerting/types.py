@@ -11,10 +11,13 @@ import strawberry
 from domain.alerting.dryrun import DryRunResult
 from domain.alerting.models import Alert as AlertModel
 from domain.alerting.models import AlertRule as RuleModel
+from domain.alerting.models import AlertRuleVersion as VersionModel
 from domain.alerting.models import NotificationTarget as TargetModel
 from domain.alerting.models import Silence as SilenceModel
 from domain.alerting.models import WebhookDelivery as DeliveryModel
+from domain.alerting.queries import rule_activity, rule_names, rule_versions
 from resolvers.ids import parse_id
+from resolvers.loaders import loader
 
 
 @strawberry.enum
@@ -23,6 +26,18 @@ class RuleKind(Enum):
     METRIC = "metric"
     LOG = "log"
     ABSENCE = "absence"
+
+
+@strawberry.type(description="One saved definition of a rule.")
+class AlertRuleVersion:
+    version: int
+    definition: strawberry.scalars.JSON = strawberry.field(description="The rule as saved (snake_case keys).")
+    changed_by: str
+    changed_at: datetime
+
+    @classmethod
+    def from_model(cls, v: VersionModel) -> AlertRuleVersion:
+        return cls(version=v.version, definition=v.definition, changed_by=v.changed_by, changed_at=v.changed_at)
 
 
 @strawberry.type(description="When to raise incidents.")
@@ -53,6 +68,18 @@ class AlertRule:
                    threshold_count=r.threshold_count, auto_resolve_minutes=r.auto_resolve_minutes,
                    notify=[str(t) for t in r.notify or ()], created_by=r.created_by, updated_at=r.updated_at)
 
+    @strawberry.field(description="Every saved definition, newest first.")
+    async def versions(self, info: strawberry.Info) -> list[AlertRuleVersion]:
+        return [AlertRuleVersion.from_model(v) for v in await loader(info, rule_versions).load(uuid.UUID(self.id))]
+
+    @strawberry.field(description="Alerts of this rule still pending, firing or silenced.")
+    async def open_alerts(self, info: strawberry.Info) -> int:
+        return (await loader(info, rule_activity).load(uuid.UUID(self.id))).open_alerts
+
+    @strawberry.field(description="When an alert of this rule last fired (null: never).")
+    async def last_fired_at(self, info: strawberry.Info) -> datetime | None:
+        return (await loader(info, rule_activity).load(uuid.UUID(self.id))).last_fired_at
+
 
 @strawberry.type(description="A rule matching for one group.")
 class Alert:
@@ -76,6 +103,10 @@ class Alert:
                    fingerprint=a.fingerprint, status=a.status, labels=a.labels, count=a.count, value=a.value,
                    first_seen=a.first_seen, last_seen=a.last_seen, resolved_at=a.resolved_at,
                    incident_id=str(a.incident_id) if a.incident_id else None)
+
+    @strawberry.field(description="The name of the rule that raised it.")
+    async def rule_name(self, info: strawberry.Info) -> str | None:
+        return await loader(info, rule_names).load(uuid.UUID(self.rule_id))
 
 
 @strawberry.type(description="A maintenance window: matching alerts are recorded but raise nothing.")
@@ -130,6 +161,13 @@ class WebhookDelivery:
                    created_at=d.created_at, delivered_at=d.delivered_at)
 
 
+@strawberry.type(description="A match of a dry run: an event (title) or a window (measured value).")
+class DryRunSample:
+    at: datetime
+    title: str | None
+    value: float | None
+
+
 @strawberry.type
 class DryRunGroup:
     labels: strawberry.scalars.JSON
@@ -138,6 +176,7 @@ class DryRunGroup:
     first_at: datetime | None
     last_at: datetime | None
     fired_at: datetime | None = strawberry.field(description="When the rule would have fired (null: never).")
+    samples: list[DryRunSample] = strawberry.field(description="The group's latest matches (up to 3).")
 
 
 @strawberry.type(description="What a draft rule would have done over the last hours.")
@@ -151,7 +190,9 @@ class DryRun:
     def from_result(cls, r: DryRunResult) -> DryRun:
         return cls(scanned=r.scanned, truncated=r.truncated, would_fire=r.would_fire,
                    groups=[DryRunGroup(labels=g.labels, fingerprint=g.fingerprint, matches=g.matches,
-                                       first_at=g.first_at, last_at=g.last_at, fired_at=g.fired_at)
+                                       first_at=g.first_at, last_at=g.last_at, fired_at=g.fired_at,
+                                       samples=[DryRunSample(at=m.at, title=m.title, value=m.value)
+                                                for m in g.samples])
                            for g in r.groups])
 
 

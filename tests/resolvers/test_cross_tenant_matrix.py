@@ -23,6 +23,7 @@ from domain.access.service import create_role
 from domain.auth.apikeys import create_api_key
 from domain.auth.models import ApiKey
 from domain.auth.principals import user_principal
+from domain.cmdb.models import CiRelationship, ConfigurationItem, TenantCiClass
 from domain.incidents.links import link_incidents
 from domain.incidents.models import ActionItem, Incident, IncidentLink, IncidentResponder, Postmortem, TimelineEntry
 from domain.incidents.postmortems import add_action_item
@@ -57,6 +58,8 @@ class Side:
     alert_rule_id: str = ""
     silence_id: str = ""
     target_id: str = ""
+    ci_id: str = ""
+    ci_relationship_id: str = ""
     marker_emails: list[str] = field(default_factory=list)
 
     @property
@@ -65,7 +68,12 @@ class Side:
         return [self.tenant_id, self.tenant.slug, self.api_key_id, self.invitation_id, self.role_id,
                 self.responder_id, self.incident_id, self.resolved_incident_id, self.action_item_id, self.link_id,
                 self.trace_id, f"svc-{self.tenant.slug}", self.alert_rule_id, self.silence_id, self.target_id,
-                f"rule-{self.tenant.slug}", *self.marker_emails]
+                f"rule-{self.tenant.slug}", self.ci_id, self.ci_relationship_id, f"ci-{self.tenant.slug}",
+                self.ci_class_key, *self.marker_emails]
+
+    @property
+    def ci_class_key(self) -> str:
+        return "c_" + self.tenant.slug.replace("-", "_")
 
     @property
     def tenant_id(self) -> str:
@@ -122,8 +130,11 @@ QUERIES: dict[str, Case] = {
     "trace": Case("query($t: String!) { trace(traceId: $t) { traceId spans { name service } } }",
                   lambda w, s: {"t": w.side(s).trace_id}, permission="telemetry.read"),
     "events": Case("{ events { edges { node { id title service } } } }", permission="telemetry.read"),
-    "alertRules": Case("{ alertRules { id name } }", permission="alert.read"),
-    "alerts": Case("{ alerts { id groupKey } }", permission="alert.read"),
+    "alertRules": Case("{ alertRules { id name openAlerts lastFiredAt versions { version changedBy } } }",
+                       permission="alert.read"),
+    "alertRule": Case("query($id: ID!) { alertRule(id: $id) { id name versions { version definition } } }",
+                      lambda w, s: {"id": w.side(s).alert_rule_id}, permission="alert.read"),
+    "alerts": Case("{ alerts { id groupKey ruleName } }", permission="alert.read"),
     "silences": Case("{ silences { id name } }", permission="alert.read"),
     "notificationTargets": Case("{ notificationTargets { id name url } }", permission="alert.read"),
     "webhookDeliveries": Case("{ webhookDeliveries { id } }", permission="alert.read"),
@@ -134,7 +145,20 @@ QUERIES: dict[str, Case] = {
     "incident": Case("query($id: ID!) { incident(id: $id) { id title timeline { edges { node { kind } } } } }",
                      lambda w, s: {"id": w.side(s).incident_id}, permission="incident.read"),
     "incidents": Case("{ incidents(first: 100) { edges { node { id title assignee { email } "
-                      "responders { person { email } } links { id } } } } }", permission="incident.read"),
+                      "responders { person { email } } links { id } impact { affected { ci { name } } } } } } }",
+                      permission="incident.read"),
+    "ciClasses": Case("{ ciClasses { key label } }", permission="cmdb.read"),
+    "relationshipTypes": Case("{ relationshipTypes { key sources } }", permission="cmdb.read", cross_tenant=False),
+    "configurationItems": Case("{ configurationItems(first: 100) { edges { node { id name relationships { id "
+                               "source { name } target { name } } history { edges { node { action after } } } } } } }",
+                               permission="cmdb.read"),
+    "configurationItem": Case("query($id: ID!) { configurationItem(id: $id) { id name } }",
+                              lambda w, s: {"id": w.side(s).ci_id}, permission="cmdb.read"),
+    "topology": Case("query($id: ID!) { topology(ciId: $id, depth: 3) { nodes { ci { id name } } edges { id } } }",
+                     lambda w, s: {"id": w.side(s).ci_id}, permission="cmdb.read"),
+    "impactAnalysis": Case("query($id: ID!) { impactAnalysis(ciIds: [$id]) { affected { ci { id name } explanation } } }",
+                           lambda w, s: {"id": w.side(s).ci_id}, permission="cmdb.read"),
+    "cmdbExport": Case("{ cmdbExport(format: CSV) { cis relationships } }", permission="cmdb.read"),
 }
 
 _PAYLOAD = "__typename ... on Error { code message field }"
@@ -202,6 +226,30 @@ MUTATIONS: dict[str, Case] = {
         f"{{ {_PAYLOAD} }} }}", permission="alert.manage"),
     "deleteNotificationTarget": Case(f"mutation($id: ID!) {{ deleteNotificationTarget(id: $id) {{ {_PAYLOAD} }} }}",
                                      lambda w, s: {"id": w.side(s).target_id}, permission="alert.manage"),
+    "createConfigurationItem": Case(
+        f"mutation($i: CiInput!) {{ createConfigurationItem(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"classKey": "host", "name": f"new-{uuid.uuid4().hex[:6]}"}}, permission="cmdb.write"),
+    "updateConfigurationItem": Case(
+        f"mutation($id: ID!) {{ updateConfigurationItem(id: $id, input: {{ownerTeam: \"hijack\"}}) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).ci_id}, permission="cmdb.write"),
+    "deleteConfigurationItem": Case(f"mutation($id: ID!) {{ deleteConfigurationItem(id: $id) {{ {_PAYLOAD} }} }}",
+                                    lambda w, s: {"id": w.side(s).ci_id}, permission="cmdb.write"),
+    "createCiRelationship": Case(
+        f"mutation($i: CiRelationshipInput!) {{ createCiRelationship(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"type": "depends_on", "sourceId": w.side(s).ci_id, "targetId": w.a.ci_id}},
+        permission="cmdb.write"),
+    "deleteCiRelationship": Case(f"mutation($id: ID!) {{ deleteCiRelationship(id: $id) {{ {_PAYLOAD} }} }}",
+                                 lambda w, s: {"id": w.side(s).ci_relationship_id}, permission="cmdb.write"),
+    "createCiClass": Case(
+        f"mutation($i: CiClassInput!) {{ createCiClass(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"key": f"k_{uuid.uuid4().hex[:6]}", "label": "K", "parent": "host"}},
+        permission="cmdb.write"),
+    "deleteCiClass": Case(f"mutation($k: String!) {{ deleteCiClass(key: $k) {{ {_PAYLOAD} }} }}",
+                          lambda w, s: {"k": w.side(s).ci_class_key}, permission="cmdb.write"),
+    "importCmdb": Case(
+        f"mutation($c: String!) {{ importCmdb(format: JSON, cis: $c) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"c": '[{"class": "host", "name": "imported-%s"}]' % uuid.uuid4().hex[:6]},
+        permission="cmdb.write"),
     "createIncident": Case(
         f"mutation($i: CreateIncidentInput!) {{ createIncident(input: $i) {{ {_PAYLOAD} }} }}",
         lambda w, s: {"i": {"title": "Matrix outage", "severity": "SEV3", "assigneeId": w.side(s).responder_id}},
@@ -276,8 +324,10 @@ async def _side(db, make_tenant, add_member) -> Side:
         link = await link_incidents(tx, from_id=other.id, to_id=done.id, kind="related", actor="mx")
     trace_id = await _telemetry(db, tenant)
     rule_id, silence_id, target_id = await _alerting(db, tenant)
+    ci_id, ci_relationship_id = await _cmdb(db, tenant)
     return Side(tenant=tenant, owner=f"owner@{tenant.slug}.example.com", auditor=auditor, trace_id=trace_id,
-                alert_rule_id=rule_id, silence_id=silence_id, target_id=target_id,
+                alert_rule_id=rule_id, silence_id=silence_id, target_id=target_id, ci_id=ci_id,
+                ci_relationship_id=ci_relationship_id,
                 responder_id=str(responder_id), api_key_id=str(key.key.id), invitation_id=str(invitation.invitation.id),
                 invitation_token=str(invitation.credential), role_id=str(role.id), incident_id=str(active.id),
                 resolved_incident_id=str(done.id), action_item_id=str(item.id), link_id=str(link.id),
@@ -301,6 +351,20 @@ async def _alerting(db, tenant) -> tuple[str, str, str]:
         target = await create_target(tx, name=f"hook-{tenant.slug}", url="https://hooks.example.com/a",
                                      seal=lambda secret: secret.encode(), actor="mx")
     return str(rule.id), str(silence.id), str(target.target.id)
+
+
+async def _cmdb(db, tenant) -> tuple[str, str]:
+    """A tenant class, two CIs related to each other; returns the first CI's and the relationship's ids."""
+    from domain.cmdb.classes import create_class
+    from domain.cmdb.service import CiDraft, create_ci, create_relationship
+
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        await create_class(tx, key="c_" + tenant.slug.replace("-", "_"), label="Matrix class", parent="host",
+                           schema=None, actor="mx")
+        app = await create_ci(tx, draft=CiDraft(class_key="application_service", name=f"ci-{tenant.slug}"), actor="mx")
+        db_ci = await create_ci(tx, draft=CiDraft(class_key="database", name=f"db-{tenant.slug}"), actor="mx")
+        rel = await create_relationship(tx, type="depends_on", source_id=app.id, target_id=db_ci.id, actor="mx")
+    return str(app.id), str(rel.id)
 
 
 async def _telemetry(db, tenant) -> str:
@@ -378,6 +442,9 @@ async def _snapshot(db, side: Side) -> dict:
             "links": sorted(str(i) for i in await s.scalars(select(IncidentLink.id))),
             "postmortems": sorted(str(r) for r in await s.execute(select(Postmortem.incident_id, Postmortem.summary))),
             "action_items": sorted(str(r) for r in await s.execute(select(ActionItem.id, ActionItem.status))),
+            "cis": sorted(str(r) for r in await s.execute(select(ConfigurationItem.id, ConfigurationItem.version))),
+            "ci_relationships": sorted(str(i) for i in await s.scalars(select(CiRelationship.id))),
+            "ci_classes": sorted(await s.scalars(select(TenantCiClass.key))),
         }
 
 

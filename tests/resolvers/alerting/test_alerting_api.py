@@ -94,7 +94,7 @@ async def test_silence_input_is_validated(client, make_tenant, sign_in):
         ({"endsAt": None, "recurrence": "FREQ=WEEKLY;BYDAY=SU"}, "durationMinutes"),
         ({"endsAt": None, "recurrence": "EVERY SUNDAY", "durationMinutes": 60}, "recurrence"),
         ({"service": None}, "matcher"),
-        ({"matcher": "alert.severity =="}, "condition"),
+        ({"matcher": "alert.severity =="}, "matcher"),
     ]
     for change, field in cases:
         payload = {"name": "mw", "startsAt": "2030-01-02T00:00:00Z", "endsAt": "2030-01-03T00:00:00Z",
