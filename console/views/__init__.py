@@ -6,6 +6,7 @@ from console.views import (
     admin_keys,
     admin_members,
     admin_roles,
+    alerts,
     auth,
     explore,
     home,
@@ -33,6 +34,7 @@ routes = [
     *incident_actions.routes,
     *incident_postmortem.routes,
     *explore.routes,
+    *alerts.routes,
 ]
 
 __all__ = ["routes", "run_screen", "screen_context"]

@@ -1,4 +1,4 @@
-"""One incident: header, transitions, people, links, postmortem and timeline, re-read live on each change.
+"""One incident: header, transitions, people, links, alerts, postmortem and timeline, re-read live on each change.
 
 The page listens to the incident's own stream (``ConsoleIncidentWatch``); each ``changed`` event makes
 htmx re-read the summary and the timeline blocks from this same URL (chosen by ``HX-Target``).
@@ -79,7 +79,8 @@ def detail_context(request: Request, data: dict[str, Any]) -> dict[str, Any]:
     incident = data.get("incident")
     context = {"incident": incident, "severities": SEVERITIES, "priorities": PRIORITIES,
                "responder_roles": RESPONDER_ROLES, "action_statuses": ACTION_STATUSES, "link_kinds": LINK_KINDS,
-               "can_write": "incident.write" in ((data.get("viewer") or {}).get("permissions") or ())}
+               "can_write": "incident.write" in ((data.get("viewer") or {}).get("permissions") or ()),
+               "can_read_alerts": "alert.read" in ((data.get("viewer") or {}).get("permissions") or ())}
     if incident:
         path = str(request.app.url_path_for("console_incident", incident_id=incident["id"]))
         stream = str(request.app.url_path_for("console_incident_watch", incident_id=incident["id"]))

@@ -28,13 +28,13 @@ def screen_context(request: Request) -> Context:
 async def run_screen(
     request: Request, operation: str, variables: dict[str, Any] | None = None
 ) -> tuple[dict[str, Any], list[dict[str, str]]]:
-    """Execute ``operation`` for this request; returns (data, errors as ``{code, message}``)."""
+    """Execute ``operation`` for this request; returns (data, errors as ``{code, message, field}``)."""
     runner = request.app.state.operations
     result = await runner.run(
         operation, context=screen_context(request), variables=variables, method=request.method
     )
-    errors = [{"code": (error.extensions or {}).get("code") or "UNEXPECTED", "message": error.message}
-              for error in result.errors or ()]
+    errors = [{"code": (error.extensions or {}).get("code") or "UNEXPECTED", "message": error.message,
+               "field": (error.extensions or {}).get("field")} for error in result.errors or ()]
     return result.data or {}, errors
 
 
