@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from atlas.db import fetch_sql
 from domain.cmdb.catalog import BUSINESS_CLASSES, RELATIONSHIP_TYPES
 from domain.cmdb.classes import all_classes, lineage
+from domain.cmdb.queries import load_cis
 from domain.cmdb.topology import Reached, path_to, walk
 from domain.errors import ValidationFailed
 
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
 
 MAX_SEEDS = 100
 DEFAULT_DEPTH = 6
-CI_COLUMNS = "id, class_key, name, environment, lifecycle_status, owner_team, source, attributes, stale"
 
 
 @dataclass(frozen=True)
@@ -49,13 +49,6 @@ class ImpactReport:
     business_services: list[Impacted] = field(default_factory=list)
     customers: list[Impacted] = field(default_factory=list)
     truncated: bool = False
-
-
-async def load_cis(tx: Transaction, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
-    """CI rows by id (plain records)."""
-    rows = await fetch_sql(tx.session, f"SELECT {CI_COLUMNS} FROM configuration_items "
-                                       "WHERE tenant_id = $1 AND id = ANY($2::uuid[])", tx.tenant_id, ids)
-    return {row["id"]: row for row in rows}
 
 
 def _statement(step: Reached, cis: dict[uuid.UUID, Any]) -> str | None:

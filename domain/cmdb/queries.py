@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
 
+from atlas.db import fetch_sql
 from domain.cmdb.classes import all_classes, lineage
 from domain.cmdb.models import CiChange, CiRelationship, ConfigurationItem
 from domain.pagination import Page, paginate
 
 if TYPE_CHECKING:
     from atlas.db import Transaction
+
+ROW_COLUMNS = "id, class_key, name, environment, lifecycle_status, owner_team, source, attributes, stale"
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ class CiFilter:
 
 
 async def list_cis(tx: Transaction, *, filter: CiFilter, first: int | None, after: str | None) -> Page:
-    """CIs by name, filtered."""
+    """CIs by name (ignoring case), filtered."""
     query = select(ConfigurationItem).where(ConfigurationItem.tenant_id == tx.tenant_id)
     if filter.class_key:
         classes = await all_classes(tx)
@@ -43,7 +46,7 @@ async def list_cis(tx: Transaction, *, filter: CiFilter, first: int | None, afte
     if filter.search:
         escaped = filter.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(ConfigurationItem.name.ilike(f"%{escaped}%"))
-    return await paginate(tx.session, query, order=[ConfigurationItem.name, ConfigurationItem.id],
+    return await paginate(tx.session, query, order=[func.lower(ConfigurationItem.name), ConfigurationItem.id],
                           first=first, after=after)
 
 
@@ -62,11 +65,19 @@ async def history_of(tx: Transaction, ci_id: uuid.UUID, *, first: int | None, af
                           descending=True)
 
 
-async def cis_by_ids(tx: Transaction, ids: list[uuid.UUID]) -> dict[uuid.UUID, ConfigurationItem]:
-    """Loader batch: CIs by id."""
+async def cis_by_ids(tx: Transaction, ids: list[uuid.UUID]) -> list[ConfigurationItem | None]:
+    """Loader batch: CIs by id, in the order asked (None for ids the tenant does not have)."""
     rows = await tx.session.scalars(select(ConfigurationItem).where(ConfigurationItem.tenant_id == tx.tenant_id,
                                                                    ConfigurationItem.id.in_(ids)))
-    return {ci.id: ci for ci in rows}
+    found = {ci.id: ci for ci in rows}
+    return [found.get(i) for i in ids]
+
+
+async def load_cis(tx: Transaction, ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+    """CI rows by id, as plain records (the fast path for graph results)."""
+    rows = await fetch_sql(tx.session, f"SELECT {ROW_COLUMNS} FROM configuration_items "
+                                       "WHERE tenant_id = $1 AND id = ANY($2::uuid[])", tx.tenant_id, ids)
+    return {row["id"]: row for row in rows}
 
 
 async def count_by_class(tx: Transaction) -> dict[str, int]:

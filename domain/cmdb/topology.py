@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from atlas.db import fetch_sql
 from domain.cmdb.catalog import IMPACT_DOWN, IMPACT_UP, RELATIONSHIP_TYPES
-from domain.errors import ValidationFailed
+from domain.cmdb.queries import load_cis
+from domain.errors import NotFound, ValidationFailed
 
 if TYPE_CHECKING:
     from atlas.db import Transaction
@@ -96,3 +97,27 @@ async def edges_among(tx: Transaction, ids: list[uuid.UUID]) -> list:
         "SELECT id, type, source_id, target_id, origin FROM ci_relationships "
         "WHERE tenant_id = $1 AND source_id = ANY($2::uuid[]) AND target_id = ANY($2::uuid[]) "
         "ORDER BY type, source_id, target_id"), tx.tenant_id, ids)
+
+
+@dataclass
+class Neighbourhood:
+    center: Any
+    nodes: list[tuple[Any, int]]
+    edges: list
+    truncated: bool
+
+
+async def neighbourhood(tx: Transaction, *, ci_id: uuid.UUID, depth: int, direction: str,
+                        max_nodes: int = 150) -> Neighbourhood:
+    """The CIs within ``depth`` of a CI (nearest first, at most ``max_nodes``) and the edges among them."""
+    if direction not in ("upstream", "downstream", "both"):
+        raise ValidationFailed("Direction must be upstream, downstream or both.", field="direction")
+    center = (await load_cis(tx, [ci_id])).get(ci_id)
+    if center is None:
+        raise NotFound("No such configuration item.", field="ciId")
+    reached = sorted((await walk(tx, seeds=[ci_id], mode=direction, depth=depth)).values(),
+                     key=lambda r: (r.depth, str(r.ci_id)))
+    kept = reached[:max_nodes]
+    rows = await load_cis(tx, [r.ci_id for r in kept])
+    return Neighbourhood(center=center, nodes=[(rows[r.ci_id], r.depth) for r in kept],
+                         edges=await edges_among(tx, [r.ci_id for r in kept]), truncated=len(reached) > max_nodes)

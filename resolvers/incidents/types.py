@@ -9,6 +9,7 @@ from enum import Enum
 import strawberry
 
 from domain.alerting.queries import alerts_by_incident
+from domain.cmdb.impact import cis_named, impact_analysis
 from domain.incidents import queries
 from domain.incidents.lifecycle import allowed_transitions
 from domain.incidents.models import ActionItem as ActionItemModel
@@ -17,6 +18,8 @@ from domain.incidents.models import IncidentLink as LinkModel
 from domain.incidents.models import Postmortem as PostmortemModel
 from domain.incidents.models import TimelineEntry as EntryModel
 from resolvers.alerting.types import Alert
+from resolvers.cmdb.types import ImpactAnalysis, ImpactDirection
+from resolvers.guards import guard
 from resolvers.loaders import loader
 from resolvers.pagination import Connection, connection
 from resolvers.users.types import Person
@@ -239,6 +242,17 @@ class Incident:
     @strawberry.field(description="The alerts this incident grouped (why it exists).")
     async def alerts(self, info: strawberry.Info) -> list[Alert]:
         return [Alert.from_model(a) for a in await loader(info, alerts_by_incident).load(self.key)]
+
+    @strawberry.field(description="Blast radius: who its services' CIs hurt, with paths (null when no CI "
+                                  "matches its services). Needs cmdb.read.",
+                      extensions=guard("cmdb.read", feature="cmdb"))
+    async def impact(self, info: strawberry.Info, depth: int = 6) -> ImpactAnalysis | None:
+        async with info.context.transaction() as tx:
+            seeds = await cis_named(tx, self.services)
+            if not seeds:
+                return None
+            report = await impact_analysis(tx, ci_ids=seeds, depth=depth)
+        return ImpactAnalysis.from_report(report, ImpactDirection.IMPACT)
 
     @strawberry.field
     async def postmortem(self, info: strawberry.Info) -> Postmortem | None:
