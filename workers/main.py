@@ -12,6 +12,7 @@ from atlas.runtime import Runtime, redis_settings
 from atlas.settings import Settings, load_settings
 from workers.jobs.housekeeping import prune_all_audit_events, prune_audit_events
 from workers.jobs.alerting import alerting_tick, deliver_webhook
+from workers.jobs.cmdb import discover_cmdb
 from workers.jobs.telemetry import maintain_partitions, telemetry_ingested
 
 
@@ -31,11 +32,13 @@ class WorkerSettings:
     """arq settings. `atlas worker` uses them; so does `arq workers.main.WorkerSettings`
     when DATABASE_URL and REDIS_URL are set."""
 
-    functions = [prune_audit_events, telemetry_ingested, maintain_partitions, alerting_tick, deliver_webhook]
+    functions = [prune_audit_events, telemetry_ingested, maintain_partitions, alerting_tick, deliver_webhook,
+                 discover_cmdb]
     cron_jobs = [
         cron(alerting_tick, second={0}, unique=True),
         cron(prune_all_audit_events, hour={3}, minute={17}, unique=True),
         cron(maintain_partitions, minute={5}, unique=True, run_at_startup=True),
+        cron(discover_cmdb, minute=set(range(1, 60, 5)), second={30}, unique=True),
     ]
     queue_name = QUEUE_NAME
     redis_settings = redis_settings(load_settings().redis_url or "redis://127.0.0.1:6379/0")

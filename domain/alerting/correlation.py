@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from domain import clock
+from domain.cmdb.correlation import related_services
 from domain.incidents import links, timeline
 from domain.incidents.lifecycle import ACTIVE
 from domain.incidents.models import Incident, IncidentLink
@@ -29,7 +30,7 @@ WINDOW = timedelta(minutes=30)
 TopologyProvider = Callable[["Transaction", list[str], int], Awaitable[dict[str, str]]]
 # (tx, services, since) -> ["change description", ...]
 ChangeProvider = Callable[["Transaction", list[str], object], Awaitable[list[str]]]
-TOPOLOGY: list[TopologyProvider] = []
+TOPOLOGY: list[TopologyProvider] = [related_services]
 CHANGES: list[ChangeProvider] = []
 
 

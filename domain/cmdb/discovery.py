@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from atlas.db import fetch_sql
 from domain import clock
 from domain.cmdb import history
+from domain.cmdb.classes import all_classes
+from domain.cmdb.service import allowed_pair
 
 if TYPE_CHECKING:
     from atlas.db import Transaction
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 WINDOW = timedelta(minutes=15)
 STALE_AFTER = timedelta(hours=24)
 ACTOR = "discovery"
+SERVICE_ALIASES = ("application_service", "service_instance", "database", "load_balancer")
 ENVIRONMENT_ALIASES = {"prod": "production", "production": "production", "staging": "staging", "stage": "staging",
                        "dev": "development", "development": "development", "test": "test", "dr": "dr"}
 
@@ -90,22 +93,30 @@ async def discover(tx: Transaction, *, now: datetime | None = None) -> Discovery
         found.relate("depends_on", found.ci("application_service", row["caller"]),
                      found.ci("application_service", row["callee"]))
     result = DiscoveryResult()
-    ids = await _upsert_cis(tx, found, now=now, result=result)
-    await _upsert_relationships(tx, found, ids, now=now, result=result)
+    rows = await _upsert_cis(tx, found, now=now, result=result)
+    await _upsert_relationships(tx, found, rows, now=now, result=result)
     result.flagged_stale = await flag_stale(tx, now=now)
     return result
 
 
 async def _existing(tx: Transaction, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Any]:
+    """Existing CIs for wanted (class, name) keys; a service name also matches a database, instance or
+    load balancer of that name, so ``orders-db`` reporting spans is the database people registered."""
     rows = await fetch_sql(tx.session, (
-        "SELECT c.id, c.class_key, lower(c.name) AS lname, c.stale, c.source FROM configuration_items c "
-        "JOIN unnest($2::text[], $3::text[]) AS k(class_key, lname) "
-        "ON c.class_key = k.class_key AND lower(c.name) = k.lname WHERE c.tenant_id = $1"),
-        tx.tenant_id, [k[0] for k in keys], [k[1].lower() for k in keys])
-    return {(row["class_key"], row["lname"]): row for row in rows}
+        "SELECT c.id, c.class_key, lower(c.name) AS lname, c.stale, c.source, k.class_key AS wanted "
+        "FROM configuration_items c JOIN unnest($2::text[], $3::text[]) AS k(class_key, lname) "
+        "ON lower(c.name) = k.lname AND (c.class_key = k.class_key OR "
+        "(k.class_key = 'application_service' AND c.class_key = ANY($4::text[]))) WHERE c.tenant_id = $1 "
+        "ORDER BY c.class_key = k.class_key DESC, c.created_at"),
+        tx.tenant_id, [k[0] for k in keys], [k[1].lower() for k in keys], list(SERVICE_ALIASES))
+    found: dict[tuple[str, str], Any] = {}
+    for row in rows:
+        found.setdefault((row["wanted"], row["lname"]), row)
+    return found
 
 
 async def _upsert_cis(tx: Transaction, found: Found, *, now: datetime, result: DiscoveryResult) -> dict:
+    """Create the CIs not there yet, note the others as seen; returns wanted key -> existing row."""
     keys = list(found.cis)
     if not keys:
         return {}
@@ -124,37 +135,40 @@ async def _upsert_cis(tx: Transaction, found: Found, *, now: datetime, result: D
             await history.record_ci(tx, ci_id=inserted[0]["id"], actor=ACTOR, action="discovered", before=None,
                                     after={"class_key": class_key, "name": name, "environment": environment,
                                            "attributes": attributes, "source": "discovered"})
-    seen = [row for k, row in existing.items()]
+    seen = {row["id"]: row for row in existing.values()}
     if seen:
         await fetch_sql(tx.session, "UPDATE configuration_items SET last_seen_at = $2, stale = false "
-                                    "WHERE tenant_id = $1 AND id = ANY($3::uuid[])",
-                        tx.tenant_id, now, [row["id"] for row in seen])
-        for row in seen:
+                                    "WHERE tenant_id = $1 AND id = ANY($3::uuid[])", tx.tenant_id, now, list(seen))
+        for row in seen.values():
             if row["stale"]:
                 await history.record_ci(tx, ci_id=row["id"], actor=ACTOR, action="seen_again",
                                         before={"stale": True}, after={"stale": False})
     result.seen = len(seen)
-    return {key: row["id"] for key, row in (await _existing(tx, keys)).items()}
+    return await _existing(tx, keys)
 
 
-async def _upsert_relationships(tx: Transaction, found: Found, ids: dict, *, now: datetime,
+async def _upsert_relationships(tx: Transaction, found: Found, rows: dict, *, now: datetime,
                                 result: DiscoveryResult) -> None:
-    def ci_id(key: tuple[str, str]) -> uuid.UUID | None:
-        return ids.get((key[0], key[1].lower()))
+    """Create the relationships not there yet (only class pairs the type allows); refresh the others."""
+    classes = await all_classes(tx)
 
-    edges = sorted({(type, ci_id(s), ci_id(t)) for type, s, t in found.relationships
-                    if ci_id(s) and ci_id(t) and ci_id(s) != ci_id(t)}, key=str)
+    def end(key: tuple[str, str]) -> Any:
+        return rows.get((key[0], key[1].lower()))
+
+    edges = sorted({(type, end(s)["id"], end(t)["id"]) for type, s, t in found.relationships
+                    if end(s) and end(t) and end(s)["id"] != end(t)["id"]
+                    and allowed_pair(classes, type, end(s)["class_key"], end(t)["class_key"])}, key=str)
     if not edges:
         return
-    rows = await fetch_sql(tx.session, (
+    stored = await fetch_sql(tx.session, (
         "INSERT INTO ci_relationships AS r (id, tenant_id, type, source_id, target_id, origin, created_by, "
         "last_seen_at) SELECT gen_random_uuid(), $1, t, s, d, 'discovered', $5, $6 "
         "FROM unnest($2::text[], $3::uuid[], $4::uuid[]) AS u(t, s, d) "
         "ON CONFLICT (tenant_id, source_id, type, target_id) DO UPDATE SET last_seen_at = EXCLUDED.last_seen_at "
-        "RETURNING r.id, r.type, r.source_id, r.target_id, r.origin, (xmax = 0) AS inserted"),
+        "RETURNING r.id, r.type, r.source_id, r.target_id, (xmax = 0) AS inserted"),
         tx.tenant_id, [e[0] for e in edges], [e[1] for e in edges], [e[2] for e in edges], ACTOR, now)
-    names = {ci_id(key): key[1] for key in found.cis}
-    for row in rows:
+    names = {end(key)["id"]: key[1] for key in found.cis if end(key)}
+    for row in stored:
         if row["inserted"]:
             result.relationships_created += 1
             await history.record_relationship(

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from atlas.db import fetch_sql
-from domain.cmdb.catalog import BUSINESS_CLASSES, RELATIONSHIP_TYPES
+from domain.cmdb.catalog import BUSINESS_CLASSES
 from domain.cmdb.classes import all_classes, lineage
 from domain.cmdb.queries import load_cis
-from domain.cmdb.topology import Reached, path_to, walk
+from domain.cmdb.topology import path_to, statement, walk
 from domain.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -51,14 +51,6 @@ class ImpactReport:
     truncated: bool = False
 
 
-def _statement(step: Reached, cis: dict[uuid.UUID, Any]) -> str | None:
-    if step.via is None:
-        return None
-    label = RELATIONSHIP_TYPES[step.relation].label
-    here, there = cis[step.ci_id]["name"], cis[step.via]["name"]
-    return f"{there} {label} {here}" if step.forward else f"{here} {label} {there}"
-
-
 async def impact_analysis(tx: Transaction, *, ci_ids: list[uuid.UUID], direction: str = "impact",
                           depth: int = DEFAULT_DEPTH, limit: int = 1000) -> ImpactReport:
     """What failing ``ci_ids`` hurts (``impact``) or what they need (``dependencies``), nearest first."""
@@ -70,11 +62,12 @@ async def impact_analysis(tx: Transaction, *, ci_ids: list[uuid.UUID], direction
     reached = await walk(tx, seeds=list(seeds), mode=direction, depth=depth)
     order = sorted((r for r in reached.values() if r.depth > 0), key=lambda r: (r.depth, str(r.ci_id)))
     cis = {**seeds, **await load_cis(tx, [r.ci_id for r in order])}
+    names = {ci_id: row["name"] for ci_id, row in cis.items()}
     classes = await all_classes(tx)
     report = ImpactReport(seeds=list(seeds.values()), truncated=len(order) > limit)
     for step in order:
         impacted = Impacted(ci=cis[step.ci_id], depth=step.depth, path=[
-            PathStep(ci=cis[s.ci_id], statement=_statement(s, cis), relation=s.relation)
+            PathStep(ci=cis[s.ci_id], statement=statement(s, names), relation=s.relation)
             for s in path_to(reached, step.ci_id)])
         business = lineage(classes, impacted.ci["class_key"]) & set(BUSINESS_CLASSES)
         if "customer" in business:

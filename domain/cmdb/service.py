@@ -141,6 +141,13 @@ async def _names(tx: Transaction, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     return dict(rows.all())
 
 
+def allowed_pair(classes: dict, type: str, source_class: str, target_class: str) -> bool:
+    """Whether ``type`` may join these classes (directly or through their ancestors)."""
+    kind = RELATIONSHIP_TYPES.get(type)
+    return kind is not None and bool(lineage(classes, source_class) & set(kind.sources)) \
+        and bool(lineage(classes, target_class) & set(kind.targets))
+
+
 async def check_relationship(tx: Transaction, *, type: str, source: ConfigurationItem,
                              target: ConfigurationItem, classes: dict | None = None) -> None:
     """Refuse unknown types, self-links, class pairs the type does not allow, and forbidden cycles."""

@@ -91,6 +91,15 @@ def path_to(reached: dict[uuid.UUID, Reached], ci_id: uuid.UUID) -> list[Reached
     return steps[::-1]
 
 
+def statement(step: Reached, names: dict[uuid.UUID, str]) -> str | None:
+    """The relationship that led to ``step``, as a sentence in its own direction ("checkout depends on db")."""
+    if step.via is None:
+        return None
+    label = RELATIONSHIP_TYPES[step.relation].label
+    here, there = names[step.ci_id], names[step.via]
+    return f"{there} {label} {here}" if step.forward else f"{here} {label} {there}"
+
+
 async def edges_among(tx: Transaction, ids: list[uuid.UUID]) -> list:
     """The relationships whose two ends are both in ``ids``."""
     return await fetch_sql(tx.session, (

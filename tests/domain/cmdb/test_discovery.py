@@ -111,3 +111,18 @@ async def test_manual_cis_keep_their_fields_and_unseen_discovered_cis_are_flagge
                                                                                               False)
     assert rows["web"].stale is True and result.flagged_stale == 1
     assert flagged.ci_id == rows["web"].id and flagged.actor == "discovery"
+
+
+async def test_a_service_reporting_under_a_registered_database_name_is_that_database(client, db, make_tenant):
+    tenant = await make_tenant()
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        await create_ci(tx, draft=CiDraft(class_key="database", name="orders-db"), actor="alice")
+    await _send(client, db, tenant, [("checkout", {}), ("orders-db", {"host.name": "db-1"})])
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        await discover(tx)
+
+    cis, rels = await _graph(db, tenant)
+    assert cis == {("database", "orders-db", "manual"), ("application_service", "checkout", "discovered"),
+                   ("host", "db-1", "discovered")}
+    assert rels == {("checkout", "depends_on", "orders-db", "discovered"),
+                    ("orders-db", "runs_on", "db-1", "discovered")}
