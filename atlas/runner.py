@@ -19,6 +19,7 @@ from atlas.embedded import StartupError
 from atlas.demo import DemoAccount, ensure_demo_tenant
 from atlas.demo_incidents import seed_demo_incidents
 from atlas.demo_rules import seed_demo_rules
+from atlas.demo_topology import seed_demo_topology
 from atlas.migrate import run_migrations
 from atlas.services import provide_services
 from atlas.settings import Settings
@@ -43,6 +44,7 @@ def seed_demo_data(settings: Settings, *, step: Callable[[str], None]) -> DemoAc
             )
             await seed_demo_incidents(db, tenant_id=account.tenant_id)
             await seed_demo_rules(db, tenant_id=account.tenant_id)
+            await seed_demo_topology(db, tenant_id=account.tenant_id)
             return account
         finally:
             await db.dispose()

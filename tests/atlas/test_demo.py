@@ -38,3 +38,23 @@ async def test_demo_rules_are_valid_and_seeded_once(db, make_tenant):
 
     assert (first, second) == (len(RULES), 0)
     assert {r.kind for r in RULES} == {"event", "metric", "log", "absence"}
+
+
+async def test_the_demo_topology_matches_the_simulated_shop_and_seeds_once(db, make_tenant):
+    from atlas.demo_topology import seed_demo_topology
+    from atlas.simulate import CALLS
+    from domain.cmdb.impact import cis_named, impact_analysis
+
+    tenant = await make_tenant()
+    first = await seed_demo_topology(db, tenant_id=tenant.tenant_id)
+    again = await seed_demo_topology(db, tenant_id=tenant.tenant_id)
+
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        services = await cis_named(tx, list(CALLS))
+        payments_outage = await impact_analysis(tx, ci_ids=await cis_named(tx, ["payments"]))
+    assert first.created == 5 + 8 + 16 and first.relationships_created == 6 + 8 + 16
+    assert (again.created, again.updated, again.relationships_created) == (0, 0, 0)
+    assert len(services) == len(CALLS)
+    assert [i.ci["name"] for i in payments_outage.customers] == ["Retail customers"]
+    assert payments_outage.customers[0].explanation == (
+        "checkout depends on payments; Online store depends on checkout; Retail customers depends on Online store")
