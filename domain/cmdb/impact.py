@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from atlas.db import fetch_sql
 from domain.cmdb.catalog import BUSINESS_CLASSES
@@ -20,8 +20,7 @@ MAX_SEEDS = 100
 DEFAULT_DEPTH = 6
 
 
-@dataclass(frozen=True)
-class PathStep:
+class PathStep(NamedTuple):
     """One CI on the way, and the relationship statement that led to it."""
 
     ci: Any
@@ -29,8 +28,7 @@ class PathStep:
     relation: str | None
 
 
-@dataclass(frozen=True)
-class Impacted:
+class Impacted(NamedTuple):
     ci: Any
     depth: int
     path: list[PathStep]
