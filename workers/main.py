@@ -44,7 +44,7 @@ class WorkerSettings:
     redis_settings = redis_settings(load_settings().redis_url or "redis://127.0.0.1:6379/0")
     on_startup = startup
     on_shutdown = shutdown
-    poll_delay = 0.05
+    poll_delay = 0.01  # an idle worker asks Redis 100 times a second; pickup stays under ~10 ms
     health_check_interval = 10
     max_tries = 5
     job_timeout = 300
