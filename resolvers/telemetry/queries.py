@@ -28,10 +28,12 @@ async def resolve_metric_names(info: strawberry.Info, prefix: str = "", since: d
         return await queries.metric_names(tx, prefix=prefix, window=window)
 
 
-async def resolve_metric_label_values(info: strawberry.Info, name: str, label: str) -> list[str]:
-    """Values one label of a metric took (the last day)."""
+async def resolve_metric_label_values(info: strawberry.Info, name: str, label: str, since: datetime | None = None,
+                                      until: datetime | None = None) -> list[str]:
+    """Values one label of a metric took (default: the last day)."""
+    window = queries.TimeRange(since, until) if since or until else None
     async with info.context.transaction() as tx:
-        return await queries.metric_label_values(tx, name=name, label=label)
+        return await queries.metric_label_values(tx, name=name, label=label, window=window)
 
 
 async def resolve_metric_series(info: strawberry.Info, input: MetricSeriesInput) -> list[MetricSeries]:

@@ -9,6 +9,7 @@ from enum import Enum
 import strawberry
 
 from domain.telemetry.queries import Series, incidents_by_event
+from resolvers.guards import guard
 from resolvers.incidents.types import Incident, load_incident
 from resolvers.loaders import loader
 
@@ -150,7 +151,8 @@ class Event:
                    kind=r["kind"], severity=r["severity"], title=r["title"], message=r["message"],
                    service=r["service"], host=r["host"], attributes=r["attributes"], key=r["id"])
 
-    @strawberry.field(description="The incidents this event raised or was grouped into.")
+    @strawberry.field(description="The incidents this event raised or was grouped into (needs incident.read).",
+                      extensions=guard("incident.read", feature="incidents"))
     async def incidents(self, info: strawberry.Info) -> list[Incident]:
         incident_ids = await loader(info, incidents_by_event).load(self.key)
         found = [await load_incident(info, incident_id) for incident_id in incident_ids]

@@ -119,3 +119,36 @@ async def test_events_filter_by_source_and_severity(client, db, make_tenant, sig
 
     assert [e["node"] for e in nagios_critical["data"]["events"]["edges"]] == [
         {"title": "disk", "source": "nagios", "incidents": []}]
+
+
+async def test_an_events_incidents_need_incident_read(client, db, make_tenant, sign_in, add_member):
+    from domain.access.service import create_role
+
+    tenant, headers = await _owner(make_tenant, sign_in)
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        await create_role(tx, name="telemetry-only", description="", permissions=["telemetry.read"], actor="test")
+    email = await add_member(tenant, ["telemetry-only"])
+    reader = auth_headers(await sign_in(tenant, email))
+    await _store(db, tenant, {"events": [{"source": "nagios", "title": "disk", "severity": "critical"}]})
+
+    plain = await gql(client, "{ events { edges { node { title } } } }", headers=reader)
+    nosy = await gql(client, "{ events { edges { node { title incidents { id title } } } } }", headers=reader)
+
+    assert plain["data"]["events"]["edges"] == [{"node": {"title": "disk"}}]
+    assert [e["extensions"]["code"] for e in nosy["errors"]] == ["FORBIDDEN"]
+    assert "incidents" in nosy["errors"][0]["path"]
+
+
+async def test_label_values_honour_the_time_window(client, db, make_tenant, sign_in):
+    tenant, headers = await _owner(make_tenant, sign_in)
+    old = NOW - timedelta(hours=3)
+    await _store(db, tenant, {"metrics": [
+        {"name": "queue.depth", "value": 1, "labels": {"queue": "old"}, "time": old.isoformat()},
+        {"name": "queue.depth", "value": 2, "labels": {"queue": "new"}, "time": NOW.isoformat()}]})
+    query = "query($s: DateTime) { metricLabelValues(name: \"queue.depth\", label: \"queue\", since: $s) }"
+
+    recent = await gql(client, query, {"s": (NOW - timedelta(hours=1)).isoformat()}, headers)
+    day = await gql(client, query, {}, headers)
+
+    assert recent["data"]["metricLabelValues"] == ["new"]
+    assert day["data"]["metricLabelValues"] == ["new", "old"]
