@@ -6,10 +6,10 @@ from domain import clock
 from domain.cmdb.models import ConfigurationItem
 from domain.telemetry.envelope import parse_envelope
 from domain.telemetry.ingest import store_batch
-from workers.main import create_worker
 
 
-async def test_the_job_discovers_each_tenants_services_and_nobody_elses(runtime, db, make_tenant, live_settings):
+async def test_the_job_discovers_each_tenants_services_and_nobody_elses(runtime, db, make_tenant,
+                                                                      forget_earlier_jobs, run_burst_worker):
     a, b = await make_tenant(), await make_tenant()
     async with db.transaction(tenant_id=a.tenant_id) as tx:
         await store_batch(tx, parse_envelope({"resource": {"service.name": "ledger", "host.name": "ledger-1"},
@@ -17,11 +17,7 @@ async def test_the_job_discovers_each_tenants_services_and_nobody_elses(runtime,
 
     for tenant in (a, b):
         await runtime.jobs.enqueue("discover_cmdb", tenant_id=str(tenant.tenant_id))
-    worker = create_worker(live_settings, burst=True, poll_delay=0.01)
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
+    worker = await run_burst_worker()
 
     assert worker.jobs_failed == 0
     for tenant, expected in ((a, {("application_service", "ledger"), ("host", "ledger-1")}), (b, set())):

@@ -6,7 +6,6 @@ from sqlalchemy import select, update
 
 from domain.audit import service as audit
 from domain.audit.models import AuditEvent
-from workers.main import create_worker
 
 
 
@@ -15,7 +14,8 @@ async def _actions(db, tenant_id):
         return set(await tx.session.scalars(select(AuditEvent.action)))
 
 
-async def test_prune_job_deletes_only_expired_events_of_the_given_tenant(runtime, db, make_tenant, live_settings):
+async def test_prune_job_deletes_only_expired_events_of_the_given_tenant(runtime, db, make_tenant, live_settings,
+                                                                          forget_earlier_jobs, run_burst_worker):
     # The app role may not UPDATE audit events; the test ages them as the table owner would.
     a, b = await make_tenant(), await make_tenant()
     for tenant in (a, b):
@@ -24,11 +24,7 @@ async def test_prune_job_deletes_only_expired_events_of_the_given_tenant(runtime
             await audit.record(tx, actor="test", action="recent")
 
     await runtime.jobs.enqueue("prune_audit_events", tenant_id=str(a.tenant_id))
-    worker = create_worker(live_settings, burst=True, poll_delay=0.01)
-    try:
-        await worker.main()
-    finally:
-        await worker.close()
+    worker = await run_burst_worker()
 
     assert worker.jobs_failed == 0
     assert await _actions(db, a.tenant_id) == {"tenant.provisioned", "recent"}
