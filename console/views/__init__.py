@@ -8,6 +8,7 @@ from console.views import (
     admin_roles,
     alerts,
     auth,
+    cmdb,
     explore,
     home,
     incident_actions,
@@ -35,6 +36,7 @@ routes = [
     *incident_postmortem.routes,
     *explore.routes,
     *alerts.routes,
+    *cmdb.routes,
 ]
 
 __all__ = ["routes", "run_screen", "screen_context"]
