@@ -95,12 +95,14 @@ async def detail_screen(
     block = BLOCKS.get(request.headers.get("HX-Target", ""), "screen") if request.method == "GET" else "screen"
     principal = request.state.principal
     variables = {"id": request.path_params["incident_id"], "withMembers": principal.can("member.read"),
-                 "withForms": block == "screen" and principal.can("incident.write")}
+                 "withForms": block == "screen" and principal.can("incident.write"),
+                 "withImpact": block == "screen" and principal.can("cmdb.read") and "cmdb" in principal.features}
     data, errors = await run_screen(request, "ConsoleIncident", variables)
     loaded = bool(data.get("incident"))
     if not loaded and not errors:
         errors = [{"code": "NOT_FOUND", "message": "No such incident in this tenant."}]
-    context = {"errors": errors, "outcome": outcome or {}, "values": values or {}, **detail_context(request, data)}
+    context = {"errors": errors, "outcome": outcome or {}, "values": values or {}, **detail_context(request, data),
+               "show_impact": variables["withImpact"]}
     status = screen_status(outcome, errors, loaded=loaded)
     return await page(request, TEMPLATE, context, block=block, status_code=status)
 
