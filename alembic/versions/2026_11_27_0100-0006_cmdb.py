@@ -37,6 +37,7 @@ def upgrade() -> None:
     op.create_index('uq_ci_classes_tenant_key', 'ci_classes', ['tenant_id', 'key'], unique=True)
     op.create_table('ci_history',
     sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('seq', sa.BigInteger(), sa.Identity(always=True), nullable=False),
     sa.Column('ci_id', sa.Uuid(), nullable=False),
     sa.Column('occurred_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('actor', sa.String(length=320), nullable=False),
@@ -48,7 +49,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_ci_history_tenant_id_tenants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ci_history'))
     )
-    op.create_index('ix_ci_history_ci', 'ci_history', ['tenant_id', 'ci_id', 'occurred_at'], unique=False)
+    op.create_index('ix_ci_history_ci', 'ci_history', ['tenant_id', 'ci_id', 'seq'], unique=False)
     op.create_table('configuration_items',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('class_key', sa.String(length=64), nullable=False),

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Identity, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.base import Base, TenantScoped, Timestamped, new_id
@@ -71,12 +71,13 @@ class CiRelationship(TenantScoped, Timestamped, Base):
 
 
 class CiChange(TenantScoped, Base):
-    """One change to a CI or to a relationship touching it: who, when, before and after."""
+    """One change to a CI or to a relationship touching it: who, when, before and after (``seq``: the order)."""
 
     __tablename__ = "ci_history"
-    __table_args__ = (Index("ix_ci_history_ci", "tenant_id", "ci_id", "occurred_at"),)
+    __table_args__ = (Index("ix_ci_history_ci", "tenant_id", "ci_id", "seq"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True))
     ci_id: Mapped[uuid.UUID] = mapped_column()
     occurred_at: Mapped[datetime] = mapped_column(server_default=func.now())
     actor: Mapped[str] = mapped_column(String(320))

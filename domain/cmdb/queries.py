@@ -16,7 +16,8 @@ from domain.pagination import Page, paginate
 if TYPE_CHECKING:
     from atlas.db import Transaction
 
-ROW_COLUMNS = "id, class_key, name, environment, lifecycle_status, owner_team, source, attributes, stale"
+ROW_COLUMNS = ("id, class_key, name, description, environment, lifecycle_status, owner_team, source, attributes, "
+               "last_seen_at, stale, version, created_at, updated_at")
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,7 @@ async def relationships_of(tx: Transaction, ci_id: uuid.UUID) -> list[CiRelation
 async def history_of(tx: Transaction, ci_id: uuid.UUID, *, first: int | None, after: str | None) -> Page:
     """A CI's changes, newest first."""
     query = select(CiChange).where(CiChange.tenant_id == tx.tenant_id, CiChange.ci_id == ci_id)
-    return await paginate(tx.session, query, order=[CiChange.occurred_at, CiChange.id], first=first, after=after,
-                          descending=True)
+    return await paginate(tx.session, query, order=[CiChange.seq], first=first, after=after, descending=True)
 
 
 async def cis_by_ids(tx: Transaction, ids: list[uuid.UUID]) -> list[ConfigurationItem | None]:

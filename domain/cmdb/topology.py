@@ -111,7 +111,7 @@ async def edges_among(tx: Transaction, ids: list[uuid.UUID]) -> list:
 @dataclass
 class Neighbourhood:
     center: Any
-    nodes: list[tuple[Any, int]]
+    nodes: list[tuple[Any, int, str]]  # (CI row, depth, side)
     edges: list
     truncated: bool
 
@@ -128,5 +128,14 @@ async def neighbourhood(tx: Transaction, *, ci_id: uuid.UUID, depth: int, direct
                      key=lambda r: (r.depth, str(r.ci_id)))
     kept = reached[:max_nodes]
     rows = await load_cis(tx, [r.ci_id for r in kept])
-    return Neighbourhood(center=center, nodes=[(rows[r.ci_id], r.depth) for r in kept],
+    by_id = {r.ci_id: r for r in reached}
+    return Neighbourhood(center=center, nodes=[(rows[r.ci_id], r.depth, side(by_id, r.ci_id)) for r in kept],
                          edges=await edges_among(tx, [r.ci_id for r in kept]), truncated=len(reached) > max_nodes)
+
+
+def side(reached: dict[uuid.UUID, Reached], ci_id: uuid.UUID) -> str:
+    """``center``, or the direction of the first step from the centre towards the CI."""
+    path = path_to(reached, ci_id)
+    if len(path) < 2:
+        return "center"
+    return "downstream" if path[1].forward else "upstream"

@@ -66,7 +66,8 @@ async def resolve_topology(info: strawberry.Info, ci_id: strawberry.ID, depth: i
                                             direction=direction.value)
     return Topology(
         center=ConfigurationItem.from_row(view.center), truncated=view.truncated,
-        nodes=[TopologyNode(ci=ConfigurationItem.from_row(row), depth=depth) for row, depth in view.nodes],
+        nodes=[TopologyNode(ci=ConfigurationItem.from_row(row), depth=depth, side=side)
+               for row, depth, side in view.nodes],
         edges=[TopologyEdge(id=strawberry.ID(str(e["id"])), type=e["type"], source_id=strawberry.ID(str(e["source_id"])),
                             target_id=strawberry.ID(str(e["target_id"])), origin=e["origin"]) for e in view.edges])
 

@@ -100,8 +100,8 @@ class ConfigurationItem:
     last_seen_at: datetime | None
     stale: bool = strawberry.field(description="Discovered, and not seen for a day.")
     version: int
-    created_at: datetime | None
-    updated_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
 
     @classmethod
     def from_model(cls, ci: CiModel) -> ConfigurationItem:
@@ -112,11 +112,12 @@ class ConfigurationItem:
 
     @classmethod
     def from_row(cls, row: Any) -> ConfigurationItem:
-        """From a plain record of the impact queries (fewer columns)."""
-        return cls(id=strawberry.ID(str(row["id"])), class_key=row["class_key"], name=row["name"], description="",
-                   environment=row["environment"], lifecycle_status=row["lifecycle_status"],
-                   owner_team=row["owner_team"], source=row["source"], attributes=row["attributes"] or {},
-                   last_seen_at=None, stale=row["stale"], version=0, created_at=None, updated_at=None)
+        """From a plain record of the graph queries (domain.cmdb.queries.load_cis)."""
+        return cls(id=strawberry.ID(str(row["id"])), class_key=row["class_key"], name=row["name"],
+                   description=row["description"], environment=row["environment"],
+                   lifecycle_status=row["lifecycle_status"], owner_team=row["owner_team"], source=row["source"],
+                   attributes=row["attributes"] or {}, last_seen_at=row["last_seen_at"], stale=row["stale"],
+                   version=row["version"], created_at=row["created_at"], updated_at=row["updated_at"])
 
     @property
     def key(self) -> uuid.UUID:
@@ -176,10 +177,12 @@ class TopologyEdge:
     origin: str
 
 
-@strawberry.type(description="A CI of a topology view and its distance from the centre.")
+@strawberry.type(description="A CI of a topology view, its distance from the centre and which side it is on.")
 class TopologyNode:
     ci: ConfigurationItem
     depth: int
+    side: str = strawberry.field(description="`center`, `downstream` (reached along relationships, e.g. what the "
+                                             "centre depends on) or `upstream` (reached against them).")
 
 
 @strawberry.type(description="The neighbourhood of a CI.")

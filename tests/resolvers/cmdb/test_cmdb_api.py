@@ -85,12 +85,12 @@ async def test_topology_is_the_neighbourhood_with_depths_and_edges(client, db, m
     tenant, headers = await _owner(make_tenant, sign_in)
     ids = await build(db, tenant, SHOP, EDGES)
     body = await gql(client, """query($id: ID!) { topology(ciId: $id, depth: 1, direction: BOTH) {
-        center { name } nodes { ci { name } depth } edges { type sourceId targetId } truncated } }""",
+        center { name } nodes { ci { name version } depth side } edges { type sourceId targetId } truncated } }""",
                      {"id": str(ids["checkout"])}, headers)
     view = body["data"]["topology"]
     assert view["center"] == {"name": "checkout"}
-    assert sorted((n["ci"]["name"], n["depth"]) for n in view["nodes"]) == [
-        ("Online store", 1), ("checkout", 0), ("payments", 1)]
+    assert sorted((n["ci"]["name"], n["ci"]["version"], n["depth"], n["side"]) for n in view["nodes"]) == [
+        ("Online store", 1, 1, "upstream"), ("checkout", 1, 0, "center"), ("payments", 1, 1, "downstream")]
     assert sorted((e["sourceId"], e["targetId"]) for e in view["edges"]) == sorted([
         (str(ids["Online store"]), str(ids["checkout"])), (str(ids["checkout"]), str(ids["payments"]))])
     assert view["truncated"] is False
@@ -158,3 +158,12 @@ async def test_filters_and_pagination(client, db, make_tenant, sign_in):
     assert [e["node"]["name"] for e in search["data"]["configurationItems"]["edges"]] == ["payments", "payments-db"]
     assert [e["node"]["name"] for e in page1["edges"]] == ["ACME Corp", "checkout"]
     assert [e["node"]["name"] for e in page2["edges"]] == ["db-host", "Online store"]
+
+
+async def test_history_lists_changes_newest_first_even_within_one_transaction(client, db, make_tenant, sign_in):
+    tenant, headers = await _owner(make_tenant, sign_in)
+    ids = await build(db, tenant, SHOP, EDGES)  # one transaction: created, then the relationships
+    body = await gql(client, """query($id: ID!) { configurationItem(id: $id) { history { edges { node {
+        action actor after } } } } }""", {"id": str(ids["checkout"])}, headers)
+    actions = [e["node"]["action"] for e in body["data"]["configurationItem"]["history"]["edges"]]
+    assert actions == ["relationship_added", "relationship_added", "created"]
