@@ -21,7 +21,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for name in incidents_list subscriptions ingest rules impact; do \
+		echo "== bench/$$name.py"; $(BIN)/python bench/$$name.py || exit 1; done
 
 schema: $(STAMP)
 	$(BIN)/atlas export-schema

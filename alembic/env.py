@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging.config
 
-from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from alembic import context
 from atlas.db import sqlalchemy_url
 from atlas.embedded import read_addresses
 from atlas.settings import load_settings

@@ -5,7 +5,16 @@ from __future__ import annotations
 import click
 
 from atlas.cli_admin import keys, tenant
-from atlas.clitools import Step, configure_logging, console, data_dir_option, ensure_port_free, friendly_errors, settings_from
+from atlas.clitools import (
+    Step,
+    configure_logging,
+    console,
+    data_dir_option,
+    ensure_port_free,
+    friendly_errors,
+    settings_from,
+)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="atlasai", prog_name="atlas")

@@ -49,7 +49,7 @@ def with_database(url: str, database: str) -> str:
 async def _connect(url: str) -> asyncpg.Connection:
     try:
         return await asyncpg.connect(plain_dsn(url), timeout=10)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         host = urlsplit(url).hostname or "local socket"
         raise DatabaseSetupError(f"cannot reach PostgreSQL at {host}: {exc}") from None
 

@@ -2,8 +2,8 @@
 
 The newest key signs. Rotation adds a key and retires the previous one; retired keys stay in the
 JWKS (so tokens they signed still verify) until every token they could have signed has expired.
-Processes reload the ring periodically and when they meet an unknown ``kid``, so a rotation done
-by one process reaches the others.
+Processes reload the ring periodically and when they meet an unknown ``kid`` (at most once a
+second), so a key rotated by one process is accepted by the others within about a second.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from atlas.secrets import SecretsProvider
 SECRET_NAME = "jwt-signing-keys"
 ALGORITHM = "EdDSA"
 RELOAD_EVERY = 60.0
-MISS_RELOAD_MIN_INTERVAL = 5.0
+MISS_RELOAD_MIN_INTERVAL = 1.0  # an unknown kid re-reads the ring at most once a second
 
 
 class KeyRingError(RuntimeError):

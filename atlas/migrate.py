@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from alembic import command
 from alembic.config import Config
 
+from alembic import command
 from atlas.dbadmin import ensure_app_role_external
 from atlas.paths import ALEMBIC_INI
 from atlas.settings import Settings

@@ -149,4 +149,4 @@ def _text(value: bytes | str) -> str:
 def _drain_and_fail(queue: asyncio.Queue) -> None:
     while not queue.empty():
         queue.get_nowait()
-    queue.put_nowait(Overflow("listener fell behind by more than %d messages" % LISTENER_QUEUE))
+    queue.put_nowait(Overflow(f"listener fell behind by more than {LISTENER_QUEUE} messages"))

@@ -15,11 +15,11 @@ from collections.abc import Callable
 from rich.console import Console
 
 from atlas.db import Database
-from atlas.embedded import StartupError
 from atlas.demo import DemoAccount, ensure_demo_tenant
 from atlas.demo_incidents import seed_demo_incidents
 from atlas.demo_rules import seed_demo_rules
 from atlas.demo_topology import seed_demo_topology
+from atlas.embedded import StartupError
 from atlas.migrate import run_migrations
 from atlas.services import provide_services
 from atlas.settings import Settings

@@ -55,7 +55,7 @@ class Simulator:
         trouble = Trouble.at(elapsed)
         spans, logs = [], []
         stats: dict[str, list[float]] = {service: [] for service in CALLS}
-        errors: dict[str, int] = {service: 0 for service in CALLS}
+        errors: dict[str, int] = dict.fromkeys(CALLS, 0)
         requests = max(1, self.rate // 4)  # a request makes about four spans and some logs
         for _ in range(requests):
             self._request(now + timedelta(milliseconds=self.rng.randint(0, 999)), trouble, spans, logs, stats, errors)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import random
 import statistics
 import time
@@ -114,7 +115,7 @@ class NetworkxImpact:
             if node == seed:
                 continue
             statements = []
-            for before, after in zip(path, path[1:], strict=False):
+            for before, after in itertools.pairwise(path):
                 edge = self.graph.edges[before, after]
                 here, there = self.info[after][1], self.info[before][1]
                 label = self.LABELS[edge["type"]]

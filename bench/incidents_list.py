@@ -75,7 +75,7 @@ def peer_executor(pool, tenant_id):
     def field(row, info, **_):
         return row[snake.get(info.field_name, info.field_name)]
 
-    for name, definition in schema.type_map["Incident"].fields.items():
+    for definition in schema.type_map["Incident"].fields.values():
         definition.resolve = definition.resolve or field
 
     async def run():

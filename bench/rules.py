@@ -48,7 +48,8 @@ def make_rules(count: int, rng: random.Random) -> tuple[list[StoredRule], list]:
         if n % 10 == 9:
             needle = rng.choice(["timeout", "refused", "exhausted"])
             condition = f"event.service in ['payments', 'checkout'] && event.title.contains('{needle}')"
-            predicates.append(lambda e, needle=needle: e["service"] in ("payments", "checkout") and needle in e["title"])
+            predicates.append(lambda e, needle=needle: e["service"] in ("payments", "checkout")
+                              and needle in e["title"])
         else:
             condition = (f"event.source == '{source}' && event.severity == '{severity}' "
                          f"&& event.attributes.region == '{region}'")

@@ -99,7 +99,7 @@ def event_to_incident_p99() -> float:
             for child in children:
                 child.terminate()
                 child.wait(15)
-    return latencies[min(len(latencies) - 1, int(round(0.99 * (len(latencies) - 1))))]
+    return latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
 
 
 async def _prepare(settings):

@@ -48,10 +48,7 @@ def _assigned(data: Entry, names: Names) -> tuple[str, dict | None, str]:
 def _linked(data: Entry, names: Names) -> tuple[str, dict | None, str]:
     this_is_from = data.get("from") == names.incident_id
     other = data.get("to") if this_is_from else data.get("from")
-    if data.get("kind") == "parent":
-        relation = "parent of" if this_is_from else "child of"
-    else:
-        relation = "related to"
+    relation = ("parent of" if this_is_from else "child of") if data.get("kind") == "parent" else "related to"
     return f"Linked as {relation}", names.incident(other or ""), data.get("reason") or ""
 
 

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
-from strawberry.types import ExecutionResult
-
 from graphql import OperationDefinitionNode, OperationType, parse
+from strawberry.types import ExecutionResult
 
 
 class OperationError(LookupError):

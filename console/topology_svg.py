@@ -197,7 +197,8 @@ def _node(node: Node, point: tuple[float, float], side: int, box: Box, href: Cal
     where = "center" if side == 0 else ("downstream" if side > 0 else "upstream")
     name, kind = escape(node.name), escape(node.class_key)
     inner = (f'<title>{name} ({kind}), {node.depth} step{"" if node.depth == 1 else "s"} away</title>'
-             f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(box.node_width)}" height="{_num(box.node_height)}" rx="6"/>'
+             f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(box.node_width)}" '
+             f'height="{_num(box.node_height)}" rx="6"/>'
              f'<text class="name" x="{_num(point[0])}" y="{_num(point[1] - 3)}" text-anchor="middle">'
              f'{escape(_short(node.name))}</text>'
              f'<text class="class" x="{_num(point[0])}" y="{_num(point[1] + 12)}" text-anchor="middle">{kind}</text>')

@@ -83,7 +83,7 @@ def error_payload(exc: DomainError) -> Error:
 
 def payload_union(name: str, success: type, *extra_errors: type) -> object:
     """``<name> = <success> | <extra errors> | ValidationError | NotFoundError | ConflictError | ForbiddenError``."""
-    return Annotated[Union[success, *extra_errors, *MUTATION_ERRORS], strawberry.union(name)]  # noqa: UP007
+    return Annotated[Union[success, *extra_errors, *MUTATION_ERRORS], strawberry.union(name)]
 
 
 async def run_mutation(

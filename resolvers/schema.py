@@ -9,12 +9,12 @@ from __future__ import annotations
 import strawberry
 from strawberry.printer import print_schema
 
-from resolvers.alerting import mutations as alerting_mutations
-from resolvers.alerting import queries as alerting
-from resolvers.alerting.types import Alert, AlertRule, DryRun, NotificationTarget, Silence, WebhookDelivery
 from resolvers.access.mutations import DeleteRolePayload, SaveRolePayload, create_role, delete_role, update_role
 from resolvers.access.queries import resolve_permissions, resolve_roles
 from resolvers.access.types import Permission, Role
+from resolvers.alerting import mutations as alerting_mutations
+from resolvers.alerting import queries as alerting
+from resolvers.alerting.types import Alert, AlertRule, DryRun, NotificationTarget, Silence, WebhookDelivery
 from resolvers.apikeys.mutations import CreateApiKeyPayload, RevokeApiKeyPayload, create_api_key, revoke_api_key
 from resolvers.apikeys.queries import resolve_api_keys
 from resolvers.apikeys.types import ApiKey
@@ -43,6 +43,7 @@ from resolvers.tenants.queries import resolve_tenant, resolve_tenants
 from resolvers.tenants.types import Tenant
 from resolvers.viewer.queries import resolve_viewer
 from resolvers.viewer.types import Viewer
+
 
 def incident_read() -> list:
     return guard("incident.read", feature="incidents")
@@ -232,7 +233,7 @@ class AtlasSchema(strawberry.Schema):
         """Log nothing here: ReportErrors logs unexpected errors once; expected ones (validation,
         guards, domain rules) are answers to the caller, not incidents of ours."""
 
-    async def stream(self, query, variable_values=None, context_value=None, root_value=None,  # noqa: PLR0917
+    async def stream(self, query, variable_values=None, context_value=None, root_value=None,
                      operation_name=None, operation_extensions=None, allowed_operation_types=None):
         def start():
             return super(AtlasSchema, self).stream(

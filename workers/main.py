@@ -10,9 +10,9 @@ from arq.worker import Worker
 from atlas.jobs import QUEUE_NAME
 from atlas.runtime import Runtime, redis_settings
 from atlas.settings import Settings, load_settings
-from workers.jobs.housekeeping import prune_all_audit_events, prune_audit_events
 from workers.jobs.alerting import alerting_tick, deliver_webhook
 from workers.jobs.cmdb import discover_cmdb
+from workers.jobs.housekeeping import prune_all_audit_events, prune_audit_events
 from workers.jobs.telemetry import maintain_partitions, telemetry_ingested
 
 

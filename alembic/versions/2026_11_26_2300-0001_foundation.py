@@ -8,9 +8,9 @@ Create Date: 2026-11-26 23:00:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from alembic import op
 from domain.rls import CURRENT_TENANT, drop_tenant_rls_sql, tenant_rls_sql
 
 revision: str = "0001"

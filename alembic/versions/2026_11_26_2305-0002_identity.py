@@ -8,8 +8,8 @@ Create Date: 2026-11-26 23:05:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-from alembic import op
 
+from alembic import op
 from domain.rls import credential_rls_sql, drop_tenant_rls_sql, tenant_rls_sql
 
 revision: str = '0002'

@@ -162,7 +162,8 @@ async def ci_screen(request: Request, *, outcome: dict[str, Any] | None = None,
         found, more = await graph_context(request, ci_id, params, with_impact=True)
         search = request.query_params.get("q", "").strip() or (relation or {}).get("q", "")
         context.update(found, graph_errors=graph_errors + more, relationships=relationships_view(ci, labels),
-                       history=history_view(ci["history"], labels), history_more=ci["history"]["pageInfo"]["hasNextPage"],
+                       history=history_view(ci["history"], labels),
+                       history_more=ci["history"]["pageInfo"]["hasNextPage"],
                        ci_class=next((c for c in data["ciClasses"] if c["key"] == ci["classKey"]), None),
                        search=search, candidates=await candidates(request, search, ci_id))
     status = screen_status(outcome, errors, loaded=bool(ci))

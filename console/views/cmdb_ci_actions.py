@@ -39,7 +39,8 @@ async def update_ci(request: Request) -> Response:
     if not outcome["ok"]:
         return await ci_screen(request, values=values, outcome=outcome)
     saved = outcome["ok"]["ci"]
-    return await ci_screen(request, outcome={**outcome, "notice": f"{saved['name']} saved as version {saved['version']}."})
+    notice = f"{saved['name']} saved as version {saved['version']}."
+    return await ci_screen(request, outcome={**outcome, "notice": notice})
 
 
 async def delete_ci(request: Request) -> Response:

@@ -33,9 +33,9 @@ def _url(request: Request, route: str, pairs: list[tuple[str, str]]) -> str:
 def _links(request: Request, filters: ListFilters, connection: dict[str, Any] | None) -> dict[str, str | None]:
     """The list's own URL (with its filters and page), the stream's and the next page's."""
     kept = filters.query()
-    here = kept + [("after", request.query_params["after"])] if request.query_params.get("after") else kept
+    here = [*kept, ("after", request.query_params["after"])] if request.query_params.get("after") else kept
     info = (connection or {}).get("pageInfo") or {}
-    next_url = _url(request, "console_incidents", kept + [("after", info["endCursor"])]) \
+    next_url = _url(request, "console_incidents", [*kept, ("after", info["endCursor"])]) \
         if info.get("hasNextPage") else None
     return {"list_url": _url(request, "console_incidents", []), "table_url": _url(request, "console_incidents", here),
             "stream_url": _url(request, "console_incident_stream", here), "next_url": next_url}

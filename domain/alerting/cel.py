@@ -221,7 +221,7 @@ class _Compiler:
         parts = [c for c in children if c is not None]
         if len(parts) == 1:
             return self.node(parts[0])
-        operands = _flatten(self.node(parts[0]), decisive) + [self.node(parts[1])]
+        operands = [*_flatten(self.node(parts[0]), decisive), self.node(parts[1])]
         return _junction(tuple(operands), decisive)
 
     def _binary(self, children: list) -> Node:

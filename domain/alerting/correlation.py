@@ -68,8 +68,9 @@ async def correlate(tx: Transaction, incident: Incident) -> IncidentLink | None:
     for candidate in candidates:
         shared = sorted(set(candidate.services) & set(services))
         if shared:
+            minutes = int(WINDOW.total_seconds() // 60)
             return await _link(tx, candidate, incident, source="correlation:service", confidence=0.6,
-                               reason=f"both concern {', '.join(shared)} within {int(WINDOW.total_seconds() // 60)} min")
+                               reason=f"both concern {', '.join(shared)} within {minutes} min")
     await _note_changes(tx, incident, services)
     return None
 

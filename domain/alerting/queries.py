@@ -61,5 +61,5 @@ async def rule_names(tx: Transaction, ids: Sequence[uuid.UUID]) -> list[str | No
     """Each rule's name (None for a rule that no longer exists)."""
     rows = await tx.session.execute(select(AlertRule.id, AlertRule.name).where(
         AlertRule.tenant_id == tx.tenant_id, AlertRule.id.in_(ids)))
-    found = {rule_id: name for rule_id, name in rows}
+    found = {row.id: row.name for row in rows}
     return [found.get(i) for i in ids]

@@ -14,5 +14,6 @@ def group_of(labels: dict[str, Any]) -> str:
 
 def render_fingerprint(template: str, rule_name: str, labels: dict[str, Any]) -> str:
     """Fill ``{rule}``, ``{group}`` and group-by fields into the rule's fingerprint template."""
-    values = {"rule": rule_name, "group": group_of(labels), **{k: "" if v is None else str(v) for k, v in labels.items()}}
+    values = {"rule": rule_name, "group": group_of(labels),
+              **{k: "" if v is None else str(v) for k, v in labels.items()}}
     return PLACEHOLDER.sub(lambda match: values.get(match.group(1), ""), template)[:500]

@@ -78,7 +78,7 @@ def _labels(rule: AlertRule, group: tuple) -> dict[str, Any]:
     names = ["service"] if rule.kind == "log" and "service" in (rule.group_by or ()) else list(rule.group_by or ())
     if rule.kind == "absence":
         return {}
-    return {name: value for name, value in zip(names, group, strict=False)}
+    return dict(zip(names, group, strict=False))
 
 
 async def evaluate_rule(tx: Transaction, rule: AlertRule, *, now: datetime) -> int:
@@ -107,7 +107,8 @@ async def _met(tx: Transaction, rule: AlertRule, compiled: CompiledRule, labels:
     held_for = now - alert.first_seen
     if alert.status == "pending" and held_for >= timedelta(minutes=rule.window.get("for_minutes") or 0):
         await fire(tx, compiled, alert, value=value,
-                   title_hint=f"{rule.window.get('metric', rule.kind)} = {value:g} for {int(held_for.total_seconds() // 60)} min")
+                   title_hint=f"{rule.window.get('metric', rule.kind)} = {value:g} "
+                              f"for {int(held_for.total_seconds() // 60)} min")
         return 1
     return 0
 

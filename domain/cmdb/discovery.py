@@ -10,7 +10,6 @@ deleted. CIs people made keep their fields: discovery only notes that it saw the
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any

@@ -11,7 +11,7 @@ from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.incidents import timeline
 from domain.incidents.lifecycle import is_active
 from domain.incidents.models import LINK_KINDS, Incident, IncidentLink
-from domain.incidents.service import utcnow, touch, locked_incident
+from domain.incidents.service import locked_incident, touch, utcnow
 
 if TYPE_CHECKING:
     from atlas.db import Transaction

@@ -194,7 +194,8 @@ async def set_responder(
         _choice(role, RESPONDER_ROLES, "role")
         await check_member(tx, user_id, field_name="userId")
         if current is None:
-            tx.session.add(IncidentResponder(tenant_id=tx.tenant_id, incident_id=incident_id, user_id=user_id, role=role))
+            tx.session.add(IncidentResponder(tenant_id=tx.tenant_id, incident_id=incident_id, user_id=user_id,
+                                             role=role))
         else:
             current.role = role
         kind, data = "responder_set", {"user_id": str(user_id), "role": role}

@@ -16,8 +16,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError,
-                      model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 Scalar = str | int | float | bool | None
 Attributes = Annotated[dict[Annotated[str, StringConstraints(min_length=1, max_length=200)], Scalar],
@@ -79,7 +87,8 @@ class MetricIn(_Item):
     unit: Annotated[str, StringConstraints(max_length=32)] = ""
     service: Name | None = None
     labels: Annotated[dict[Annotated[str, StringConstraints(min_length=1, max_length=100)],
-                           Annotated[str, StringConstraints(max_length=200)]], Field(default_factory=dict, max_length=32)]
+                           Annotated[str, StringConstraints(max_length=200)]],
+                      Field(default_factory=dict, max_length=32)]
 
 
     @model_validator(mode="after")

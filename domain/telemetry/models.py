@@ -1,8 +1,9 @@
 """Telemetry storage: events, log records, metric points and spans, in daily range partitions.
 
 The four stores carry no foreign key to ``tenants`` (a per-row check on every ingested row costs
-more than it protects; tenant deletion purges them by job). They are partitioned by time (one partition per UTC day, created ahead by
-``atlas_ensure_partitions`` and dropped after retention by ``atlas_drop_partitions_before``).
+more than it protects; tenant deletion purges them by job). They are partitioned by time (one
+partition per UTC day, created ahead by ``atlas_ensure_partitions`` and dropped after retention by
+``atlas_drop_partitions_before``).
 Each keeps ``tenant_id`` with forced row-level security like every tenant table. Rows are written
 in one ``INSERT ... SELECT FROM unnest(...)`` statement per table and batch (RLS refuses COPY).
 """
@@ -13,7 +14,19 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Computed, Double, ForeignKey, Index, LargeBinary, SmallInteger, String, Text, func, text
+from sqlalchemy import (
+    BigInteger,
+    Computed,
+    Double,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 

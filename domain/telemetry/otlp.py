@@ -21,7 +21,8 @@ from pydantic import ValidationError
 
 from domain.telemetry.envelope import KINDS, LogIn, MetricIn, ParsedBatch, Rejection, SpanIn, _reason
 
-SIGNALS = {"logs": ExportLogsServiceRequest, "metrics": ExportMetricsServiceRequest, "traces": ExportTraceServiceRequest}
+SIGNALS = {"logs": ExportLogsServiceRequest, "metrics": ExportMetricsServiceRequest,
+           "traces": ExportTraceServiceRequest}
 SPAN_KINDS = {0: "internal", 1: "internal", 2: "server", 3: "client", 4: "producer", 5: "consumer"}
 STATUS = {0: "unset", 1: "ok", 2: "error"}
 _ID_FIELDS = {"traceId", "spanId", "parentSpanId"}

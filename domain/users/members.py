@@ -15,8 +15,8 @@ from domain.audit import service as audit
 from domain.auth import credentials
 from domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from domain.pagination import Page, paginate
-from domain.users.models import Invitation, Membership, User
 from domain.tenants.models import Tenant
+from domain.users.models import Invitation, Membership, User
 from domain.users.passwords import check_policy, verify_password
 from domain.users.service import create_user, normalize_email, user_by_email
 

@@ -68,8 +68,9 @@ async def resolve_topology(info: strawberry.Info, ci_id: strawberry.ID, depth: i
         center=ConfigurationItem.from_row(view.center), truncated=view.truncated,
         nodes=[TopologyNode(ci=ConfigurationItem.from_row(row), depth=depth, side=side)
                for row, depth, side in view.nodes],
-        edges=[TopologyEdge(id=strawberry.ID(str(e["id"])), type=e["type"], source_id=strawberry.ID(str(e["source_id"])),
-                            target_id=strawberry.ID(str(e["target_id"])), origin=e["origin"]) for e in view.edges])
+        edges=[TopologyEdge(id=strawberry.ID(str(e["id"])), type=e["type"], origin=e["origin"],
+                            source_id=strawberry.ID(str(e["source_id"])), target_id=strawberry.ID(str(e["target_id"])))
+               for e in view.edges])
 
 
 async def resolve_impact_analysis(info: strawberry.Info, ci_ids: list[strawberry.ID],

@@ -61,7 +61,8 @@ async def accept_invitation(info: strawberry.Info, input: AcceptInvitationInput)
     return await run_mutation(work)
 
 
-async def update_member_roles(info: strawberry.Info, user_id: strawberry.ID, roles: list[str]) -> UpdateMemberRolesPayload:
+async def update_member_roles(info: strawberry.Info, user_id: strawberry.ID,
+                              roles: list[str]) -> UpdateMemberRolesPayload:
     """Replace a member's roles."""
 
     async def work() -> MemberUpdated:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.users import members
 from domain.errors import DomainError
+from domain.users import members
 from resolvers.members.types import Invitation, InvitationPreview, Member
 from resolvers.pagination import Connection, connection
 
 
-async def resolve_members(info: strawberry.Info, first: int | None = 50, after: str | None = None) -> Connection[Member]:
+async def resolve_members(info: strawberry.Info, first: int | None = 50,
+                          after: str | None = None) -> Connection[Member]:
     """The tenant's members, by email."""
     async with info.context.transaction() as tx:
         page = await members.list_members(tx, first=first, after=after)

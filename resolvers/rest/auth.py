@@ -54,7 +54,8 @@ async def _grant(request: Request, params: dict[str, str]):
         return await tokens.password_grant(username=params.get("username", ""), password=params.get("password", ""),
                                            tenant=params.get("tenant", ""), address=address)
     if grant_type == "client_credentials":
-        client_id, secret = _basic_credentials(request) or (params.get("client_id", ""), params.get("client_secret", ""))
+        client_id, secret = _basic_credentials(request) or (params.get("client_id", ""),
+                                                            params.get("client_secret", ""))
         return await tokens.client_credentials_grant(client_id=client_id, client_secret=secret)
     if grant_type == "refresh_token":
         return await tokens.refresh_grant(refresh_token=params.get("refresh_token", ""))

@@ -27,7 +27,8 @@ class LogFilterInput:
     service: str | None = None
     text: str | None = strawberry.field(default=None, description="Full-text search on the body (web search syntax).")
     trace_id: str | None = None
-    attributes: strawberry.scalars.JSON | None = strawberry.field(default=None, description="Attributes that must match.")
+    attributes: strawberry.scalars.JSON | None = strawberry.field(default=None,
+                                                                  description="Attributes that must match.")
 
     def to_domain(self) -> LogFilter:
         return LogFilter(window=TimeRange(self.since, self.until), min_severity=self.min_severity,

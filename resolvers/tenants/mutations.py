@@ -25,8 +25,8 @@ async def create_tenant(info: strawberry.Info, input: CreateTenantInput) -> Crea
                 actor=info.context.actor.actor,
             )
             tenant = await tx.session.get(TenantModel, made.tenant_id)
-            return TenantProvisioned(tenant=Tenant.from_model(tenant), admin_user_id=strawberry.ID(str(made.admin_user_id)),
-                                     admin_is_new=made.admin_is_new)
+            return TenantProvisioned(tenant=Tenant.from_model(tenant), admin_is_new=made.admin_is_new,
+                                     admin_user_id=strawberry.ID(str(made.admin_user_id)))
 
     return await run_mutation(work)
 

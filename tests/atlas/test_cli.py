@@ -91,6 +91,7 @@ async def test_seed_demo_creates_the_demo_admin_with_a_working_password(live_set
 
 def test_tenant_create_prints_one_json_object_and_refuses_duplicates(live_settings):
     import json
+
     from tests.conftest import unique_slug
 
     slug = unique_slug("cli")

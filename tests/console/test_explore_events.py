@@ -21,8 +21,7 @@ async def _events(db, tenant):
         {"source": "nagios", "title": "Disk ok again", "severity": "ok", "time": ago(minutes=2)},
         {"source": "datadog", "title": "CPU high", "severity": "warning", "time": ago(minutes=1), "service": "search"},
     ]})
-    return {title: key for title, key in zip(("Disk full", "Disk ok again", "CPU high"),
-                                             sorted(stored.events), strict=True)}
+    return dict(zip(("Disk full", "Disk ok again", "CPU high"), sorted(stored.events), strict=True))
 
 
 async def test_events_are_listed_newest_first_with_the_incidents_they_raised(owner, db):

@@ -1,10 +1,10 @@
 """Every named operation the console runs is valid against the schema."""
 
 import pytest
+from graphql import parse, validate
 
 from atlas.paths import OPERATIONS_DIR
 from console.operations import OperationError, OperationRunner, load_operations
-from graphql import parse, validate
 from resolvers.schema import build_schema
 
 SCHEMA = build_schema()

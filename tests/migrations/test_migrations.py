@@ -5,11 +5,11 @@ import uuid
 from dataclasses import replace
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from alembic import command
 from atlas.db import sqlalchemy_url
 from atlas.dbadmin import create_database, ensure_extensions, with_database
 from atlas.embedded import recorded_addresses

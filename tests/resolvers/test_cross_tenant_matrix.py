@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 from strawberry.permission import PermissionExtension
 
+from domain.access.models import Role
 from domain.access.service import create_role
 from domain.auth.apikeys import create_api_key
 from domain.auth.models import ApiKey
@@ -28,7 +29,6 @@ from domain.incidents.links import link_incidents
 from domain.incidents.models import ActionItem, Incident, IncidentLink, IncidentResponder, Postmortem, TimelineEntry
 from domain.incidents.postmortems import add_action_item
 from domain.incidents.service import NewIncident, create_incident, transition_incident
-from domain.access.models import Role
 from domain.tenants.models import Tenant
 from domain.users.members import invite_member
 from domain.users.models import Invitation, Membership, User
@@ -248,7 +248,7 @@ MUTATIONS: dict[str, Case] = {
                           lambda w, s: {"k": w.side(s).ci_class_key}, permission="cmdb.write"),
     "importCmdb": Case(
         f"mutation($c: String!) {{ importCmdb(format: JSON, cis: $c) {{ {_PAYLOAD} }} }}",
-        lambda w, s: {"c": '[{"class": "host", "name": "imported-%s"}]' % uuid.uuid4().hex[:6]},
+        lambda w, s: {"c": f'[{{"class": "host", "name": "imported-{uuid.uuid4().hex[:6]}"}}]'},
         permission="cmdb.write"),
     "createIncident": Case(
         f"mutation($i: CreateIncidentInput!) {{ createIncident(input: $i) {{ {_PAYLOAD} }} }}",
@@ -396,8 +396,8 @@ async def world(db, make_tenant_module, add_member_module) -> World:
 
 @pytest.fixture(scope="module")
 def make_tenant_module(db):
-    from tests.conftest import unique_slug
     from domain.tenants.service import provision_tenant
+    from tests.conftest import unique_slug
 
     async def make():
         slug = unique_slug("mx")

@@ -77,5 +77,5 @@ async def test_a_field_without_the_tenant_guard_cannot_open_a_tenant_transaction
 
 
 def test_a_guard_for_an_unknown_permission_is_a_programming_error():
-    with pytest.raises(ValueError, match="unknown permission 'incident.reed'"):
+    with pytest.raises(ValueError, match=r"unknown permission 'incident\.reed'"):
         Requires("incident.reed")

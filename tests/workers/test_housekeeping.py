@@ -8,7 +8,6 @@ from domain.audit import service as audit
 from domain.audit.models import AuditEvent
 
 
-
 async def _actions(db, tenant_id):
     async with db.transaction(tenant_id=tenant_id) as tx:
         return set(await tx.session.scalars(select(AuditEvent.action)))

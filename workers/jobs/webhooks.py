@@ -78,7 +78,7 @@ async def send_delivery(runtime: Runtime, *, tenant_id: uuid.UUID, delivery_id: 
         except httpx.HTTPError as failed:
             error = f"{type(failed).__name__}: {failed}"[:500]
     delivered = code is not None and 200 <= code < 300
-    status = "delivered" if delivered else ("failed" if final or error and error.startswith("refused") else "pending")
+    status = "delivered" if delivered else ("failed" if final or (error and error.startswith("refused")) else "pending")
     await _record(runtime, tenant_id, delivery_id, attempt=attempt, code=code, error=error, status=status)
     if status == "pending":
         raise Retry(defer=backoff(attempt))

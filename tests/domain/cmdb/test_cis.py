@@ -46,7 +46,7 @@ async def test_bad_cis_are_refused_with_the_field_at_fault(db, make_tenant, fiel
 async def test_names_are_unique_per_class_ignoring_case(db, make_tenant):
     tenant = await make_tenant()
     await _create(db, tenant, class_key="application_service", name="checkout")
-    with pytest.raises(Conflict, match="A application_service named 'Checkout' already exists."):
+    with pytest.raises(Conflict, match=r"A application_service named 'Checkout' already exists\."):
         await _create(db, tenant, class_key="application_service", name="Checkout")
     await _create(db, tenant, class_key="database", name="checkout")  # another class may reuse the name
 

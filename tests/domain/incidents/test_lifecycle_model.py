@@ -1,6 +1,5 @@
 """Property test: random transition sequences keep the stored incident equal to a simple model."""
 
-import asyncio
 
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, settings

@@ -44,7 +44,7 @@ async def test_rules_are_versioned_on_every_update(client, db, make_tenant, sign
 
 
 async def test_bad_rules_are_typed_errors_naming_the_field(client, make_tenant, sign_in):
-    tenant, headers = await _owner(make_tenant, sign_in)
+    _tenant, headers = await _owner(make_tenant, sign_in)
     await gql(client, SAVE, {"i": RULE}, headers)
     cases = [
         ({"condition": "event.severity =="}, "condition"),
@@ -87,7 +87,7 @@ async def test_a_dry_run_shows_what_a_draft_would_have_fired(client, db, make_te
 
 
 async def test_silence_input_is_validated(client, make_tenant, sign_in):
-    tenant, headers = await _owner(make_tenant, sign_in)
+    _tenant, headers = await _owner(make_tenant, sign_in)
     mutation = f"mutation($i: SilenceInput!) {{ createSilence(input: $i) {{ __typename {ERROR} }} }}"
     cases = [
         ({"endsAt": "2030-01-01T00:00:00Z"}, "endsAt"),

@@ -22,7 +22,7 @@ async def _owner(make_tenant, sign_in):
 
 
 async def test_creating_and_updating_a_ci_with_typed_errors(client, make_tenant, sign_in):
-    tenant, headers = await _owner(make_tenant, sign_in)
+    _tenant, headers = await _owner(make_tenant, sign_in)
     created = (await gql(client, CREATE, {"i": {"classKey": "database", "name": "orders-db",
                                                 "attributes": {"port": 5432}}}, headers))["data"]
     bad = (await gql(client, CREATE, {"i": {"classKey": "database", "name": "x", "attributes": {"port": "high"}}},
@@ -113,11 +113,11 @@ async def test_an_incident_shows_its_blast_radius(client, db, make_tenant, sign_
 
 
 async def test_an_import_with_bad_rows_reports_each_row_and_changes_nothing(client, make_tenant, sign_in):
-    tenant, headers = await _owner(make_tenant, sign_in)
+    _tenant, headers = await _owner(make_tenant, sign_in)
     cis = "class,name,attr.port\ndatabase,orders-db,5432\nspaceship,x,\ndatabase,cache,not-a-port\n"
-    body = await gql(client, f"""mutation($c: String!) {{ importCmdb(format: CSV, cis: $c) {{ __typename
-        ... on CmdbImportRejected {{ code message rowErrors {{ part row field message }} }}
-        ... on CmdbImported {{ created }} }} }}""", {"c": cis}, headers)
+    body = await gql(client, """mutation($c: String!) { importCmdb(format: CSV, cis: $c) { __typename
+        ... on CmdbImportRejected { code message rowErrors { part row field message } }
+        ... on CmdbImported { created } } }""", {"c": cis}, headers)
     listed = await gql(client, "{ configurationItems { edges { node { name } } } }", None, headers)
 
     assert body["data"]["importCmdb"] == {
@@ -131,7 +131,7 @@ async def test_an_import_with_bad_rows_reports_each_row_and_changes_nothing(clie
 
 async def test_export_then_import_round_trips_through_the_api(client, db, make_tenant, sign_in):
     source, source_headers = await _owner(make_tenant, sign_in)
-    target, target_headers = await _owner(make_tenant, sign_in)
+    _target, target_headers = await _owner(make_tenant, sign_in)
     await build(db, source, SHOP, EDGES)
     exported = (await gql(client, "{ cmdbExport(format: JSON) { cis relationships } }", None,
                           source_headers))["data"]["cmdbExport"]

@@ -2,8 +2,8 @@
 
 import asyncio
 
-from domain.incidents.service import NewIncident, create_incident, transition_incident
 from domain.errors import Conflict
+from domain.incidents.service import NewIncident, create_incident, transition_incident
 from tests.conftest import auth_headers, gql
 
 ERROR = "... on Error { code message field }"
@@ -26,7 +26,7 @@ async def _create(client, headers, **fields):
 
 
 async def test_creating_an_incident_starts_it_triggered_with_a_number_and_default_priority(client, make_tenant, sign_in):
-    tenant, owner = await _owner(make_tenant, sign_in)
+    _tenant, owner = await _owner(make_tenant, sign_in)
 
     first = await _create(client, owner, services=["checkout", "checkout", "payments"])
     second = await _create(client, owner, title="Second")
@@ -40,7 +40,7 @@ async def test_creating_an_incident_starts_it_triggered_with_a_number_and_defaul
 
 
 async def test_bad_incident_input_is_a_typed_error_and_creates_nothing(client, make_tenant, sign_in):
-    tenant, owner = await _owner(make_tenant, sign_in)
+    _tenant, owner = await _owner(make_tenant, sign_in)
     other = await make_tenant()
     cases = [
         ({"title": "   "}, "title"),
@@ -59,7 +59,7 @@ async def test_bad_incident_input_is_a_typed_error_and_creates_nothing(client, m
 
 
 async def test_the_lifecycle_refuses_illegal_moves_naming_current_and_allowed_states(client, make_tenant, sign_in):
-    tenant, owner = await _owner(make_tenant, sign_in)
+    _tenant, owner = await _owner(make_tenant, sign_in)
     incident = (await _create(client, owner))["incident"]
 
     async def move(to, **extra):
@@ -83,7 +83,7 @@ async def test_the_lifecycle_refuses_illegal_moves_naming_current_and_allowed_st
 
 
 async def test_reopening_clears_the_resolution_time(client, make_tenant, sign_in):
-    tenant, owner = await _owner(make_tenant, sign_in)
+    _tenant, owner = await _owner(make_tenant, sign_in)
     incident = (await _create(client, owner))["incident"]
     for to in ("RESOLVED", "OPEN"):
         result = await gql(client, TRANSITION, {"i": {"id": incident["id"], "to": to}}, owner)
@@ -92,7 +92,7 @@ async def test_reopening_clears_the_resolution_time(client, make_tenant, sign_in
 
 
 async def test_a_stale_expected_version_is_a_conflict(client, make_tenant, sign_in):
-    tenant, owner = await _owner(make_tenant, sign_in)
+    _tenant, owner = await _owner(make_tenant, sign_in)
     incident = (await _create(client, owner))["incident"]
     await gql(client, TRANSITION, {"i": {"id": incident["id"], "to": "OPEN", "expectedVersion": 1}}, owner)
 
@@ -163,7 +163,7 @@ LINK = f"""mutation($i: LinkIncidentsInput!) {{ linkIncidents(input: $i) {{ __ty
 
 
 async def test_links_form_chains_without_cycles_and_merges_keep_timelines(client, make_tenant, sign_in):
-    tenant, owner = await _owner(make_tenant, sign_in)
+    _tenant, owner = await _owner(make_tenant, sign_in)
     a, b, c = [(await _create(client, owner, title=t))["incident"]["id"] for t in ("root", "child", "grandchild")]
 
     first = await gql(client, LINK, {"i": {"fromId": a, "toId": b, "kind": "PARENT", "reason": "same db"}}, owner)
@@ -188,7 +188,7 @@ async def test_links_form_chains_without_cycles_and_merges_keep_timelines(client
 
 
 async def test_postmortems_only_after_resolution(client, make_tenant, sign_in):
-    tenant, owner = await _owner(make_tenant, sign_in)
+    _tenant, owner = await _owner(make_tenant, sign_in)
     iid = (await _create(client, owner))["incident"]["id"]
     save = f"""mutation($i: PostmortemInput!) {{ savePostmortem(input: $i) {{ __typename
         ... on PostmortemSaved {{ postmortem {{ summary status actionItems {{ title status }} }} }} {ERROR} }} }}"""
@@ -206,7 +206,7 @@ async def test_postmortems_only_after_resolution(client, make_tenant, sign_in):
 
 
 async def test_lists_fetch_only_what_is_selected_and_still_answer_every_field(client, make_tenant, sign_in):
-    tenant, owner = await _owner(make_tenant, sign_in)
+    _tenant, owner = await _owner(make_tenant, sign_in)
     await _create(client, owner, title="narrow", services=["db"], labels={"team": "core"})
 
     narrow = await gql(client, "{ incidents { edges { node { title } } } }", headers=owner)

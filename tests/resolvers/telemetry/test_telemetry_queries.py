@@ -41,7 +41,7 @@ async def test_logs_filter_by_text_severity_service_and_attributes(client, db, m
 
 
 async def test_log_queries_refuse_unbounded_or_backwards_ranges(client, make_tenant, sign_in):
-    tenant, headers = await _owner(make_tenant, sign_in)
+    _tenant, headers = await _owner(make_tenant, sign_in)
     query = "query($f: LogFilterInput) { logs(filter: $f) { edges { node { body } } } }"
 
     backwards = await gql(client, query, {"f": {"since": NOW.isoformat(), "until": (NOW - timedelta(hours=1)).isoformat()}},
@@ -124,7 +124,7 @@ async def test_events_filter_by_source_and_severity(client, db, make_tenant, sig
 async def test_an_events_incidents_need_incident_read(client, db, make_tenant, sign_in, add_member):
     from domain.access.service import create_role
 
-    tenant, headers = await _owner(make_tenant, sign_in)
+    tenant, _headers = await _owner(make_tenant, sign_in)
     async with db.transaction(tenant_id=tenant.tenant_id) as tx:
         await create_role(tx, name="telemetry-only", description="", permissions=["telemetry.read"], actor="test")
     email = await add_member(tenant, ["telemetry-only"])
