@@ -35,6 +35,7 @@ HexTrace = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 HexSpan = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
 MAX_ITEMS = 10_000
 KINDS = ("events", "logs", "metrics", "spans")
+NUL_REASON = "text must not contain the NUL character (\\u0000)"
 
 
 def _aware(value: datetime) -> datetime:
@@ -170,12 +171,28 @@ def _reason(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _resource(value: Any) -> dict[str, Scalar]:
+def contains_nul(value: Any) -> bool:
+    """Whether any text in ``value`` holds U+0000, which PostgreSQL's text and jsonb cannot store."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(contains_nul(item) for item in value)
+    return False
+
+
+def resource_attributes(value: Any) -> dict[str, Scalar]:
+    """The scalar attributes of a batch's resource; refuses a resource that cannot be stored."""
     if value is None:
         return {}
     if not isinstance(value, dict) or len(value) > 64:
         raise EnvelopeError("resource must be an object of at most 64 attributes")
-    return {str(k)[:200]: v for k, v in value.items() if isinstance(v, str | int | float | bool) or v is None}
+    kept = {str(k)[:200]: v for k, v in value.items() if isinstance(v, str | int | float | bool) or v is None}
+    for key, item in kept.items():
+        if contains_nul(key) or contains_nul(item):
+            raise EnvelopeError(f"resource attribute {key!r} contains the NUL character (\\u0000)")
+    return kept
 
 
 class _Envelope(BaseModel):
@@ -198,12 +215,14 @@ def parse_envelope_json(raw: bytes) -> ParsedBatch:
     Raises ``ValueError`` for text that is not JSON and :class:`EnvelopeError` for a body that is not
     an envelope; item problems become rejections.
     """
+    if b"\\u0000" in raw:  # rare: let the item-by-item path reject exactly the items holding it
+        return parse_envelope(json.loads(raw))
     try:
         if raw.lstrip()[:1] == b"[":
             envelope = _Envelope(events=_EVENT_LIST.validate_json(raw))
         else:
             envelope = _Envelope.model_validate_json(raw)
-        resource = _resource(envelope.resource)
+        resource = resource_attributes(envelope.resource)
     except (ValidationError, EnvelopeError):
         return parse_envelope(json.loads(raw))
     batch = ParsedBatch(resource=resource)
@@ -223,12 +242,15 @@ def parse_envelope(body: Any) -> ParsedBatch:
     unknown = sorted(set(body) - {"resource", *KINDS})
     if unknown:
         raise EnvelopeError(f"unknown top-level field(s): {', '.join(unknown)}")
-    batch = ParsedBatch(resource=_resource(body.get("resource")))
+    batch = ParsedBatch(resource=resource_attributes(body.get("resource")))
     for kind in KINDS:
         raw = body.get(kind) or []
         if not isinstance(raw, list):
             raise EnvelopeError(f"{kind} must be an array")
         for index, item in enumerate(raw):
+            if contains_nul(item):
+                batch.rejected.append(Rejection(kind, index, NUL_REASON))
+                continue
             try:
                 batch.items[kind].append((index, MODELS[kind].model_validate(item)))
             except ValidationError as invalid:

@@ -19,7 +19,19 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportM
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from pydantic import ValidationError
 
-from domain.telemetry.envelope import KINDS, LogIn, MetricIn, ParsedBatch, Rejection, SpanIn, _reason
+from domain.telemetry.envelope import (
+    KINDS,
+    NUL_REASON,
+    EnvelopeError,
+    LogIn,
+    MetricIn,
+    ParsedBatch,
+    Rejection,
+    SpanIn,
+    _reason,
+    contains_nul,
+    resource_attributes,
+)
 
 SIGNALS = {"logs": ExportLogsServiceRequest, "metrics": ExportMetricsServiceRequest,
            "traces": ExportTraceServiceRequest}
@@ -80,6 +92,9 @@ def _time(nanos: int) -> datetime | None:
 
 
 def _add(batch: ParsedBatch, kind: str, model, fields: dict, index: int) -> None:
+    if contains_nul(fields):
+        batch.rejected.append(Rejection(kind, index, NUL_REASON))
+        return
     try:
         batch.items[kind].append((index, model.model_validate(fields)))
     except ValidationError as invalid:
@@ -87,8 +102,10 @@ def _add(batch: ParsedBatch, kind: str, model, fields: dict, index: int) -> None
 
 
 def _new_batch(resource) -> ParsedBatch:
-    attributes = {k: v for k, v in _attributes(resource.attributes).items()
-                  if isinstance(v, str | int | float | bool) or v is None}
+    try:
+        attributes = resource_attributes(_attributes(resource.attributes))
+    except EnvelopeError as refused:
+        raise OtlpError(str(refused)) from None
     return ParsedBatch(resource=attributes, items={kind: [] for kind in KINDS})
 
 

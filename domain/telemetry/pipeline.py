@@ -1,7 +1,8 @@
 """The seam after ingest: stored events flow to consumers (alert rules, discovery) through a job.
 
 The ingest endpoint enqueues ``telemetry_ingested`` after its transaction commits, with the keys
-(time, id) of the events it stored; the worker loads those events and hands them to every
+(time, id) of the events it stored (packed by ``job_arguments``: times and 128-bit ids, which pickle
+about four times faster than text); the worker loads those events and hands them to every
 consumer listed in ``consumers()``, each in its own tenant transaction. Consumers must be idempotent: arq may
 run a job twice.
 """
@@ -26,6 +27,16 @@ def consumers() -> list[tuple[str, Consumer]]:
     from domain.alerting.evaluation import evaluate_events
 
     return [("alert_rules", evaluate_events)]
+
+
+def job_arguments(keys: list[tuple[datetime, uuid.UUID]]) -> dict[str, list]:
+    """The ``telemetry_ingested`` arguments for these event keys."""
+    return {"times": [at for at, _ in keys], "ids": [event_id.int for _, event_id in keys]}
+
+
+def keys_from_job(times: list[datetime], ids: list[int]) -> list[tuple[datetime, uuid.UUID]]:
+    """The event keys back from ``job_arguments``."""
+    return [(at, uuid.UUID(int=number)) for at, number in zip(times, ids, strict=True)]
 
 
 async def stored_events(tx: Transaction, keys: list[tuple[datetime, uuid.UUID]]) -> list:

@@ -13,7 +13,7 @@ from domain import clock
 from domain.auth.apikeys import authenticate_ingest_key
 from domain.auth.principals import Principal
 from domain.errors import Unauthenticated
-from domain.telemetry import ingest, limits
+from domain.telemetry import ingest, limits, pipeline
 from domain.telemetry.envelope import ParsedBatch
 
 MAX_BODY = 5 * 1024 * 1024          # bytes on the wire
@@ -110,7 +110,7 @@ async def store(request: Request, principal: Principal, batches: list[ParsedBatc
                 await ingest.remember_answer(tx, key=idempotency_key, answer=answer)
             if stored.events:
                 tx.enqueue("telemetry_ingested", tenant_id=str(principal.tenant_id),
-                           events=[[at.isoformat(), str(event_id)] for at, event_id in stored.events])
+                           **pipeline.job_arguments(stored.events))
     except UNAVAILABLE:
         raise IngestHTTPError(503, "The database is unavailable; retry shortly.", retry_after=5) from None
     return answer, False

@@ -10,11 +10,10 @@ from domain import clock
 from domain.telemetry import partitions, pipeline, retention
 
 
-async def telemetry_ingested(ctx: dict, tenant_id: str, events: list[list[str]]) -> dict[str, int]:
-    """Deliver a stored batch of events (their [time, id] keys) to the registered consumers."""
+async def telemetry_ingested(ctx: dict, tenant_id: str, times: list[datetime], ids: list[int]) -> dict[str, int]:
+    """Deliver a stored batch of events (keys packed by ``pipeline.job_arguments``) to the consumers."""
     runtime: Runtime = ctx["runtime"]
-    keys = [(datetime.fromisoformat(at), uuid.UUID(event_id)) for at, event_id in events]
-    return await pipeline.deliver(runtime.db, tenant_id=uuid.UUID(tenant_id), keys=keys)
+    return await pipeline.deliver(runtime.db, tenant_id=uuid.UUID(tenant_id), keys=pipeline.keys_from_job(times, ids))
 
 
 async def maintain_partitions(ctx: dict) -> dict[str, int]:

@@ -212,4 +212,34 @@ async def test_stored_events_are_handed_to_the_pipeline_after_commit(client, db,
 
     queued = [json.loads(j) if isinstance(j, str) else j for j in await runtime.redis.queued_jobs(queue_name="atlas:queue")]
     jobs = [j for j in queued if j.function == "telemetry_ingested" and j.kwargs["tenant_id"] == str(tenant.tenant_id)]
-    assert len(jobs) == 1 and len(jobs[0].kwargs["events"]) == 2
+    assert len(jobs) == 1 and len(jobs[0].kwargs["ids"]) == 2
+
+
+async def test_text_with_a_nul_character_is_rejected_per_item_and_the_rest_stored(client, db, make_tenant):
+    tenant = await make_tenant()
+    key = await _key(db, tenant)
+    batch = {"events": [{"source": "x", "title": "fine"}, {"source": "x", "title": "bad\u0000title"},
+                        {"source": "x", "title": "bad attribute", "attributes": {"k": "v\u0000"}}],
+             "logs": [{"body": "nul\u0000in body"}, {"body": "a literal \\u0000 is fine"}]}
+
+    response = await client.post("/api/ingest/events", json=batch, headers={"X-Api-Key": str(key.credential)})
+
+    assert response.status_code == 202
+    body = response.json()
+    assert body["accepted"] == {"events": 1, "logs": 1, "metrics": 0, "spans": 0}
+    assert {(r["kind"], r["index"]): r["reason"] for r in body["rejected"]} == {
+        (kind, index): "text must not contain the NUL character (\\u0000)"
+        for kind, index in (("event", 1), ("event", 2), ("log", 0))}
+    assert await _counts(db, tenant) == {"events": 1, "log_records": 1, "metric_points": 0, "spans": 0}
+
+
+async def test_a_resource_attribute_with_a_nul_character_refuses_the_batch(client, db, make_tenant):
+    tenant = await make_tenant()
+    key = await _key(db, tenant)
+    batch = {"resource": {"service.name": "check\u0000out"}, "events": [{"source": "x", "title": "fine"}]}
+
+    response = await client.post("/api/ingest/events", json=batch, headers={"X-Api-Key": str(key.credential)})
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "resource attribute 'service.name' contains the NUL character (\\u0000)"}
+    assert (await _counts(db, tenant))["events"] == 0

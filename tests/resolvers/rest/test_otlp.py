@@ -96,3 +96,17 @@ async def test_unsupported_content_types_and_missing_credentials_are_refused(cli
     assert wrong_type.status_code == 415
     assert no_key.status_code == 401
     assert status_pb2.Status.FromString(no_key.content).code == 16
+
+
+async def test_a_record_with_a_nul_character_is_rejected_and_the_rest_stored(client, db, make_tenant):
+    tenant = await make_tenant()
+    key = str((await _key(db, tenant)).credential)
+    request = _logs_request(["fine", "bad\x00byte"])
+
+    response = await client.post("/v1/logs", content=request.SerializeToString(), headers={**PROTOBUF, "X-Api-Key": key})
+
+    assert response.status_code == 200
+    answer = logs_service_pb2.ExportLogsServiceResponse.FromString(response.content)
+    assert answer.partial_success.rejected_log_records == 1
+    assert answer.partial_success.error_message.startswith("#1: text must not contain the NUL character")
+    assert await _count(db, tenant, LogRecord) == 1
