@@ -1,4 +1,4 @@
-"""Storing an ingest batch: one INSERT ... SELECT FROM unnest(...) per table, idempotently.
+"""Storing an ingest batch: one INSERT ... SELECT FROM jsonb_array_elements($2) per table, idempotently.
 
 Everything of a batch is written in the caller's tenant-bound transaction: the rows of each kind,
 the telemetry resources seen, and (with an Idempotency-Key) the answer to replay on a retry. Only
@@ -128,20 +128,61 @@ async def store_batch(tx: Transaction, batch: ParsedBatch, *, now: datetime, ret
     return result
 
 
+def _read_row(columns: tuple[tuple[str, str], ...]) -> str:
+    """SQL expressions taking each column from ``r``, one JSON array per row, by position."""
+    expressions = []
+    for position, (_, sql_type) in enumerate(columns):
+        if sql_type == "jsonb":
+            expressions.append(f"NULLIF(r -> {position}, 'null'::jsonb)")
+        elif sql_type == "text":
+            expressions.append(f"r ->> {position}")
+        else:
+            expressions.append(f"(r ->> {position})::{sql_type}")
+    return ", ".join(expressions)
+
+
+def _insert_rows_sql(table: str, columns: tuple[tuple[str, str], ...], *, constants: dict[str, str],
+                     suffix: str = "") -> str:
+    """``INSERT INTO table ... SELECT ... FROM jsonb_array_elements($2)``: $1 is the tenant, $2 the rows."""
+    names = ", ".join(["tenant_id", *constants, *(name for name, _ in columns)])
+    values = ", ".join(["$1", *constants.values(), _read_row(columns)])
+    return f"INSERT INTO {table} ({names}) SELECT {values} FROM jsonb_array_elements($2::jsonb) AS r {suffix}".strip()
+
+
+def _rows_json(rows: list[tuple]) -> str:
+    """The rows as one JSON document: one parameter instead of an array per column (a third of the
+    driver's per-value work), and PostgreSQL parses it once. NaN and infinities travel as strings."""
+    return to_json(rows, fallback=str, inf_nan_mode="strings").decode()
+
+
+EVENT_COLUMNS = (("occurred_at", "timestamptz"), ("dedup_key", "text"), ("source", "text"), ("kind", "text"),
+                 ("severity", "text"), ("title", "text"), ("message", "text"), ("service", "text"), ("host", "text"),
+                 ("attributes", "jsonb"))
+INSERT_EVENTS = _insert_rows_sql(
+    "events", EVENT_COLUMNS, constants={"id": "gen_random_uuid()", "resource": "$3"},
+    suffix="ON CONFLICT (tenant_id, dedup_key, occurred_at) DO NOTHING RETURNING occurred_at, id")
+LOG_COLUMNS = (("ts", "timestamptz"), ("severity_number", "smallint"), ("severity_text", "text"), ("body", "text"),
+               ("service", "text"), ("trace_id", "text"), ("span_id", "text"), ("attributes", "jsonb"))
+INSERT_LOGS = _insert_rows_sql("log_records", LOG_COLUMNS, constants={"id": "gen_random_uuid()", "resource": "$3"})
+METRIC_COLUMNS = (("name", "text"), ("ts", "timestamptz"), ("series", "text"), ("kind", "text"), ("value", "float8"),
+                  ("count", "bigint"), ("bucket_bounds", "jsonb"), ("bucket_counts", "jsonb"), ("unit", "text"),
+                  ("service", "text"), ("labels", "jsonb"))
+INSERT_METRICS = _insert_rows_sql("metric_points", METRIC_COLUMNS, constants={},
+                                  suffix="ON CONFLICT DO NOTHING RETURNING 1")
+SPAN_COLUMNS = (("start_time", "timestamptz"), ("trace_id", "text"), ("span_id", "text"), ("parent_span_id", "text"),
+                ("name", "text"), ("service", "text"), ("kind", "text"), ("end_time", "timestamptz"),
+                ("duration_ms", "float8"), ("status_code", "text"), ("status_message", "text"),
+                ("attributes", "jsonb"), ("events", "jsonb"))
+INSERT_SPANS = _insert_rows_sql("spans", SPAN_COLUMNS, constants={"resource": "$3"},
+                                suffix="ON CONFLICT DO NOTHING RETURNING 1")
+
+
 async def _insert_events(tx, items: list[tuple[datetime, EventIn]], resource: dict, defaults: dict):
     if not items:
         return 0, []
-    rows = list(zip(*[(at, event_dedup_key(e, at), e.source, e.kind, e.severity, e.title, e.message,
-                       e.service or defaults["service"], e.host or defaults["host"], _json(e.attributes))
-                      for at, e in items], strict=True))
-    stored = await fetch_sql(tx.session, (
-        "INSERT INTO events (tenant_id, occurred_at, id, dedup_key, source, kind, severity, title, message, "
-        "service, host, attributes, resource) "
-        "SELECT $1, o, gen_random_uuid(), d, s, k, sv, t, m, se, h, a, $12 FROM unnest($2::timestamptz[], "
-        "$3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], "
-        "$11::jsonb[]) AS u(o, d, s, k, sv, t, m, se, h, a) "
-        "ON CONFLICT (tenant_id, dedup_key, occurred_at) DO NOTHING RETURNING occurred_at, id"),
-        tx.tenant_id, *rows, _json(resource))
+    rows = [(at, event_dedup_key(e, at), e.source, e.kind, e.severity, e.title, e.message,
+             e.service or defaults["service"], e.host or defaults["host"], e.attributes) for at, e in items]
+    stored = await fetch_sql(tx.session, INSERT_EVENTS, tx.tenant_id, _rows_json(rows), _json(resource))
     return len(stored), [(r["occurred_at"], r["id"]) for r in stored]
 
 
@@ -152,14 +193,9 @@ def _severity_number(log: LogIn) -> int:
 async def _insert_logs(tx, items: list[tuple[datetime, LogIn]], resource: dict, defaults: dict) -> int:
     if not items:
         return 0
-    rows = list(zip(*[(at, _severity_number(log), log.severity, log.body,
-                       log.service or defaults["service"], log.trace_id, log.span_id, _json(log.attributes))
-                      for at, log in items], strict=True))
-    await fetch_sql(tx.session, (
-        "INSERT INTO log_records (tenant_id, ts, id, severity_number, severity_text, body, service, trace_id, "
-        "span_id, attributes, resource) SELECT $1, t, gen_random_uuid(), n, st, b, s, tr, sp, a, $10 FROM unnest("
-        "$2::timestamptz[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], "
-        "$8::text[], $9::jsonb[]) AS u(t, n, st, b, s, tr, sp, a)"), tx.tenant_id, *rows, _json(resource))
+    rows = [(at, _severity_number(log), log.severity, log.body, log.service or defaults["service"], log.trace_id,
+             log.span_id, log.attributes) for at, log in items]
+    await fetch_sql(tx.session, INSERT_LOGS, tx.tenant_id, _rows_json(rows), _json(resource))
     return len(items)
 
 
@@ -177,35 +213,19 @@ def _metric_value(point: MetricIn) -> float:
 async def _insert_metrics(tx, items: list[tuple[datetime, MetricIn]], defaults: dict) -> int:
     if not items:
         return 0
-    rows = list(zip(*[(p.name, at, series_key(p.name, p.service or defaults["service"], p.labels), p.kind,
-                       _metric_value(p), p.count, _json(p.bounds), _json(p.counts), p.unit,
-                       p.service or defaults["service"], _json(p.labels))
-                      for at, p in items], strict=True))
-    stored = await fetch_sql(tx.session, (
-        "INSERT INTO metric_points (tenant_id, name, ts, series, kind, value, count, bucket_bounds, bucket_counts, "
-        "unit, service, labels) SELECT $1, n, t, s, k, v, c, bb, bc, un, sv, l FROM unnest($2::text[], "
-        "$3::timestamptz[], $4::text[], $5::text[], $6::float8[], $7::bigint[], $8::jsonb[], $9::jsonb[], "
-        "$10::text[], $11::text[], $12::jsonb[]) AS u(n, t, s, k, v, c, bb, bc, un, sv, l) "
-        "ON CONFLICT DO NOTHING RETURNING 1"), tx.tenant_id, *rows)
-    return len(stored)
+    rows = [(p.name, at, series_key(p.name, p.service or defaults["service"], p.labels), p.kind, _metric_value(p),
+             p.count, p.bounds, p.counts, p.unit, p.service or defaults["service"], p.labels) for at, p in items]
+    return len(await fetch_sql(tx.session, INSERT_METRICS, tx.tenant_id, _rows_json(rows)))
 
 
 async def _insert_spans(tx, items: list[tuple[datetime, SpanIn]], resource: dict, defaults: dict) -> int:
     if not items:
         return 0
-    rows = list(zip(*[(s.start_time, s.trace_id, s.span_id, s.parent_span_id, s.name,
-                       s.service or defaults["service"] or "unknown", s.kind, s.end_time,
-                       (s.end_time - s.start_time).total_seconds() * 1000, s.status, s.status_message,
-                       _json(s.attributes), _json(s.events)) for _, s in items], strict=True))
-    stored = await fetch_sql(tx.session, (
-        "INSERT INTO spans (tenant_id, start_time, trace_id, span_id, parent_span_id, name, service, kind, "
-        "end_time, duration_ms, status_code, status_message, attributes, events, resource) "
-        "SELECT $1, st, tr, sp, pa, n, sv, k, et, d, sc, sm, a, ev, $15 FROM unnest($2::timestamptz[], "
-        "$3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], "
-        "$10::float8[], $11::text[], $12::text[], $13::jsonb[], $14::jsonb[]) "
-        "AS u(st, tr, sp, pa, n, sv, k, et, d, sc, sm, a, ev) ON CONFLICT DO NOTHING RETURNING 1"),
-        tx.tenant_id, *rows, _json(resource))
-    return len(stored)
+    rows = [(s.start_time, s.trace_id, s.span_id, s.parent_span_id, s.name,
+             s.service or defaults["service"] or "unknown", s.kind, s.end_time,
+             (s.end_time - s.start_time).total_seconds() * 1000, s.status, s.status_message, s.attributes, s.events)
+            for _, s in items]
+    return len(await fetch_sql(tx.session, INSERT_SPANS, tx.tenant_id, _rows_json(rows), _json(resource)))
 
 
 def _resources(resource: dict, kept: dict[str, list], defaults: dict) -> dict[str, tuple]:

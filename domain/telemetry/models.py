@@ -40,7 +40,6 @@ class Event(TenantScoped, Base):
 
     __tablename__ = "events"
     __table_args__ = (
-        Index("ix_events_tenant_time", "tenant_id", "occurred_at"),
         Index("uq_events_dedup", "tenant_id", "dedup_key", "occurred_at", unique=True),
         {"postgresql_partition_by": "RANGE (occurred_at)"},
     )
@@ -67,7 +66,6 @@ class LogRecord(TenantScoped, Base):
 
     __tablename__ = "log_records"
     __table_args__ = (
-        Index("ix_log_records_tenant_ts", "tenant_id", "ts"),
         Index("ix_log_records_tenant_service_ts", "tenant_id", "service", "ts"),
         Index("ix_log_records_search", "search", postgresql_using="gin"),
         Index("ix_log_records_trace", "tenant_id", "trace_id"),
@@ -121,7 +119,6 @@ class Span(TenantScoped, Base):
     __table_args__ = (
         Index("ix_spans_trace", "tenant_id", "trace_id"),
         Index("ix_spans_tenant_service_start", "tenant_id", "service", "start_time"),
-        Index("ix_spans_tenant_start", "tenant_id", "start_time"),
         {"postgresql_partition_by": "RANGE (start_time)"},
     )
 

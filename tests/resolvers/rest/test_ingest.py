@@ -227,9 +227,9 @@ async def test_text_with_a_nul_character_is_rejected_per_item_and_the_rest_store
     assert response.status_code == 202
     body = response.json()
     assert body["accepted"] == {"events": 1, "logs": 1, "metrics": 0, "spans": 0}
-    assert {(r["kind"], r["index"]): r["reason"] for r in body["rejected"]} == {
-        (kind, index): "text must not contain the NUL character (\\u0000)"
-        for kind, index in (("event", 1), ("event", 2), ("log", 0))}
+    reasons = {(r["kind"], r["index"]): r["reason"] for r in body["rejected"]}
+    assert reasons == dict.fromkeys([("event", 1), ("event", 2), ("log", 0)],
+                                    "text must not contain the NUL character (\\u0000)")
     assert await _counts(db, tenant) == {"events": 1, "log_records": 1, "metric_points": 0, "spans": 0}
 
 
