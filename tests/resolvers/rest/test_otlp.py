@@ -110,3 +110,33 @@ async def test_a_record_with_a_nul_character_is_rejected_and_the_rest_stored(cli
     assert answer.partial_success.rejected_log_records == 1
     assert answer.partial_success.error_message.startswith("#1: text must not contain the NUL character")
     assert await _count(db, tenant, LogRecord) == 1
+
+
+async def test_metric_points_keep_their_values_including_nan_and_histogram_buckets(client, db, make_tenant):
+    from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
+    from opentelemetry.proto.metrics.v1 import metrics_pb2
+
+    from domain.telemetry.models import MetricPoint
+
+    tenant = await make_tenant()
+    key = str((await _key(db, tenant)).credential)
+    now = time.time_ns()
+    gauge = metrics_pb2.Metric(name="queue.depth", gauge=metrics_pb2.Gauge(data_points=[
+        metrics_pb2.NumberDataPoint(time_unix_nano=now, as_double=2.5),
+        metrics_pb2.NumberDataPoint(time_unix_nano=now + 1000, as_double=float("nan"))]))
+    histogram = metrics_pb2.Metric(name="http.duration", histogram=metrics_pb2.Histogram(data_points=[
+        metrics_pb2.HistogramDataPoint(time_unix_nano=now, count=4, sum=2.0, explicit_bounds=[0.1, 1.0],
+                                       bucket_counts=[1, 2, 1])]))
+    request = metrics_service_pb2.ExportMetricsServiceRequest(resource_metrics=[metrics_pb2.ResourceMetrics(
+        scope_metrics=[metrics_pb2.ScopeMetrics(metrics=[gauge, histogram])])])
+
+    response = await client.post("/v1/metrics", content=request.SerializeToString(),
+                                 headers={**PROTOBUF, "X-Api-Key": key})
+
+    assert response.status_code == 200
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        points = (await tx.session.execute(select(MetricPoint).order_by(MetricPoint.name, MetricPoint.ts))).scalars()
+        stored = [(p.name, p.value, p.count, p.bucket_bounds, p.bucket_counts) for p in points]
+    assert stored[0] == ("http.duration", 0.5, 4, [0.1, 1.0], [1, 2, 1])
+    assert stored[1] == ("queue.depth", 2.5, None, None, None)
+    assert stored[2][0] == "queue.depth" and stored[2][1] != stored[2][1]  # NaN is stored as NaN
