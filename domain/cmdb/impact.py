@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -10,7 +12,7 @@ from atlas.db import fetch_sql
 from domain.cmdb.catalog import BUSINESS_CLASSES
 from domain.cmdb.classes import all_classes, lineage
 from domain.cmdb.queries import load_cis
-from domain.cmdb.topology import path_to, statement, walk
+from domain.cmdb.topology import statement, walk
 from domain.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -62,12 +64,16 @@ async def impact_analysis(tx: Transaction, *, ci_ids: list[uuid.UUID], direction
     cis = {**seeds, **await load_cis(tx, [r.ci_id for r in order])}
     names = {ci_id: row["name"] for ci_id, row in cis.items()}
     classes = await all_classes(tx)
+    business_of = _business_classes(classes)
     report = ImpactReport(seeds=list(seeds.values()), truncated=len(order) > limit)
+    # Nearest first, so the way to a CI's predecessor is known before the CI: each path is its
+    # predecessor's path plus one step (the same shortest paths ``path_to`` follows).
+    paths = {seed: [PathStep(ci=cis[seed], statement=None, relation=reached[seed].relation)] for seed in seeds}
     for step in order:
-        impacted = Impacted(ci=cis[step.ci_id], depth=step.depth, path=[
-            PathStep(ci=cis[s.ci_id], statement=statement(s, names), relation=s.relation)
-            for s in path_to(reached, step.ci_id)])
-        business = lineage(classes, impacted.ci["class_key"]) & set(BUSINESS_CLASSES)
+        path = paths[step.ci_id] = [*paths[step.via], PathStep(ci=cis[step.ci_id], statement=statement(step, names),
+                                                              relation=step.relation)]
+        impacted = Impacted(ci=cis[step.ci_id], depth=step.depth, path=path)
+        business = business_of(impacted.ci["class_key"])
         if "customer" in business:
             report.customers.append(impacted)
         elif business:
@@ -75,6 +81,14 @@ async def impact_analysis(tx: Transaction, *, ci_ids: list[uuid.UUID], direction
         if len(report.affected) < limit:
             report.affected.append(impacted)
     return report
+
+
+def _business_classes(classes: dict) -> Callable[[str], frozenset[str]]:
+    """The business classes (customer, business service) a class key is or descends from, cached per key."""
+    @functools.cache
+    def business_of(class_key: str) -> frozenset[str]:
+        return frozenset(lineage(classes, class_key) & set(BUSINESS_CLASSES))
+    return business_of
 
 
 async def cis_named(tx: Transaction, names: list[str]) -> list[uuid.UUID]:
