@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import defaultdict, namedtuple
 from collections.abc import Sequence
@@ -26,6 +27,9 @@ from domain.incidents.models import (
 )
 from domain.pagination import Page, paginate
 from domain.users.models import User
+
+REFERENCE = re.compile(r"(?:INC-?)?(\d{1,10})", re.IGNORECASE)
+MAX_NUMBER = 2**31 - 1
 
 if TYPE_CHECKING:
     from atlas.db import Transaction
@@ -58,6 +62,12 @@ class IncidentFilter:
         return self
 
 
+def incident_number(text: str) -> int | None:
+    """The number in a reference such as ``INC-42`` (or a bare ``42``), if ``text`` is one."""
+    found = REFERENCE.fullmatch(text.strip())
+    return int(found.group(1)) if found and int(found.group(1)) <= MAX_NUMBER else None
+
+
 def _escaped(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
 
@@ -82,7 +92,11 @@ def _conditions(tenant_id: uuid.UUID, f: IncidentFilter) -> list:
         conditions.append(Incident.created_at < f.created_before)
     if f.text and f.text.strip():
         pattern = _escaped(f.text.strip())
-        conditions.append(or_(Incident.title.ilike(pattern), Incident.description.ilike(pattern)))
+        matches = [Incident.title.ilike(pattern), Incident.description.ilike(pattern)]
+        number = incident_number(f.text)
+        if number is not None:
+            matches.append(Incident.number == number)
+        conditions.append(or_(*matches))
     return conditions
 
 

@@ -24,7 +24,8 @@ class IncidentFilterInput:
     unassigned: bool = False
     created_after: datetime | None = None
     created_before: datetime | None = None
-    text: str | None = strawberry.field(default=None, description="Matches title or description.")
+    text: str | None = strawberry.field(
+        default=None, description="Matches title or description, or a reference such as INC-42.")
 
     def to_domain(self) -> IncidentFilter:
         return IncidentFilter(

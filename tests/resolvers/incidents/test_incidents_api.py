@@ -219,3 +219,20 @@ async def test_lists_fetch_only_what_is_selected_and_still_answer_every_field(cl
     node = wide["data"]["incidents"]["edges"][0]["node"]
     assert node["services"] == ["db"] and node["labels"] == {"team": "core"} and node["alertCount"] == 0
     assert by_fragment["data"]["incidents"]["edges"][0]["node"] == {"services": ["db"]}
+
+
+async def test_text_search_finds_an_incident_by_its_reference(client, make_tenant, sign_in):
+    _tenant, owner = await _owner(make_tenant, sign_in)
+    first = (await _create(client, owner, title="Checkout is failing"))["incident"]
+    await _create(client, owner, title="Payments are slow")
+    search = "query($t: String) { incidents(filter: {text: $t}) { edges { node { reference title } } } }"
+
+    async def found(text):
+        edges = (await gql(client, search, {"t": text}, owner))["data"]["incidents"]["edges"]
+        return [edge["node"]["title"] for edge in edges]
+
+    assert await found(first["reference"]) == ["Checkout is failing"]
+    assert await found(first["reference"].lower()) == ["Checkout is failing"]
+    assert await found(str(first["number"])) == ["Checkout is failing"]
+    assert await found("slow") == ["Payments are slow"]
+    assert await found("INC-99999999999") == []
