@@ -46,6 +46,8 @@ async def run_mutation(
     payload = data.get(field)
     if payload is None:
         first = errors[0] if errors else {"code": "UNEXPECTED", "message": "Unexpected error."}
+        if first["code"] == "VALIDATION" and first.get("field"):  # refused before resolving, e.g. a NUL
+            return {"ok": None, "error": first}
         return {"ok": None, "error": {**first, "field": None, "general": True}}
     if "code" in payload:
         return {"ok": None, "error": payload}

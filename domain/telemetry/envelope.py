@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from domain.text import contains_nul
+
 Scalar = str | int | float | bool | None
 Attributes = Annotated[dict[Annotated[str, StringConstraints(min_length=1, max_length=200)], Scalar],
                        Field(default_factory=dict, max_length=64)]
@@ -169,17 +171,6 @@ def _reason(error: ValidationError) -> str:
         where = ".".join(str(p) for p in problem["loc"])
         parts.append(f"{where}: {problem['msg']}" if where else problem["msg"])
     return "; ".join(parts)
-
-
-def contains_nul(value: Any) -> bool:
-    """Whether any text in ``value`` holds U+0000, which PostgreSQL's text and jsonb cannot store."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return any(contains_nul(item) for item in value)
-    return False
 
 
 def resource_attributes(value: Any) -> dict[str, Scalar]:

@@ -29,9 +29,9 @@ from domain.telemetry.envelope import (
     Rejection,
     SpanIn,
     _reason,
-    contains_nul,
     resource_attributes,
 )
+from domain.text import contains_nul
 
 SIGNALS = {"logs": ExportLogsServiceRequest, "metrics": ExportMetricsServiceRequest,
            "traces": ExportTraceServiceRequest}

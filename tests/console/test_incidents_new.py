@@ -67,3 +67,21 @@ async def test_a_viewer_gets_no_form_and_a_direct_post_is_forbidden(make_tenant,
     assert "<code>FORBIDDEN</code> You need the &#39;incident.write&#39; permission." in refused.text
     listed = await (await incident_api(tenant)).call("{ incidents { edges { node { id } } } }", {})
     assert listed["incidents"]["edges"] == []
+
+
+async def test_a_nul_character_is_refused_beside_its_field_and_nothing_is_created(owner, incident_api):
+    response = await owner.post("/console/incidents/new", {**FORM, "title": "ok\x00nul"}, htmx=True)
+
+    assert response.status_code == 400
+    title_field = response.text.split('<label for="incident-title">')[1].split("</div>")[0]
+    assert "Text must not contain the NUL character (\\u0000)." in title_field
+    listed = await (await incident_api(owner.tenant)).call("{ incidents { edges { node { id } } } }", {})
+    assert listed["incidents"]["edges"] == []
+
+
+async def test_searching_for_a_nul_character_is_a_clear_refusal(owner):
+    for url in ("/console/incidents?q=%00", "/console/cmdb?q=%00", "/console/explore/logs?q=%00"):
+        page = await owner.get(url)
+
+        assert page.status_code == 400, url
+        assert "Text must not contain the NUL character" in page.text, url

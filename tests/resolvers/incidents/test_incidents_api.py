@@ -236,3 +236,22 @@ async def test_text_search_finds_an_incident_by_its_reference(client, make_tenan
     assert await found(str(first["number"])) == ["Checkout is failing"]
     assert await found("slow") == ["Payments are slow"]
     assert await found("INC-99999999999") == []
+
+
+async def test_text_with_a_nul_character_is_refused_before_anything_runs(client, make_tenant, sign_in):
+    _tenant, owner = await _owner(make_tenant, sign_in)
+    literal = 'mutation { createIncident(input: {title: "a\\u0000b", severity: SEV3}) { __typename } }'
+    comment = "mutation($id: ID!, $body: String!) { commentOnIncident(id: $id, body: $body) { __typename } }"
+    search = "query($t: String) { incidents(filter: {text: $t}) { edges { node { id } } } }"
+
+    by_variable = await gql(client, CREATE, {"i": {"title": "a\x00b", "severity": "SEV3"}}, owner)
+    by_literal = await gql(client, literal, {}, owner)
+    by_comment = await gql(client, comment, {"id": "00000000-0000-0000-0000-000000000000", "body": "\x00"}, owner)
+    by_search = await gql(client, search, {"t": "\x00"}, owner)
+
+    for result, field in ((by_variable, "title"), (by_literal, "title"), (by_comment, "body"), (by_search, "t")):
+        assert result["data"] is None
+        assert result["errors"][0]["message"] == "Text must not contain the NUL character (\\u0000)."
+        assert result["errors"][0]["extensions"] == {"code": "VALIDATION", "field": field}
+    listed = await gql(client, "{ incidents { edges { node { id } } } }", headers=owner)
+    assert listed["data"]["incidents"]["edges"] == []
