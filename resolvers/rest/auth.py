@@ -12,13 +12,20 @@ from starlette.routing import Route
 
 from domain.auth.service import GrantError
 from domain.errors import TooManyAttempts
+from domain.text import NUL_MESSAGE, contains_nul
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 MAX_BODY = 16 * 1024
 
 
+def _storable(params: dict[str, str]) -> dict[str, str]:
+    if contains_nul(params):
+        raise GrantError("invalid_request", NUL_MESSAGE)
+    return params
+
+
 async def _parameters(request: Request) -> dict[str, str]:
-    """Token request parameters from a form or JSON body."""
+    """Token request parameters from a form or JSON body (text the database can hold)."""
     if int(request.headers.get("content-length") or 0) > MAX_BODY:
         raise GrantError("invalid_request", "Request body too large.")
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -29,9 +36,9 @@ async def _parameters(request: Request) -> dict[str, str]:
             raise GrantError("invalid_request", "Body is not valid JSON.") from None
         if not isinstance(body, dict):
             raise GrantError("invalid_request", "Body must be a JSON object.")
-        return {k: str(v) for k, v in body.items() if isinstance(v, str | int)}
+        return _storable({k: str(v) for k, v in body.items() if isinstance(v, str | int)})
     if content_type == "application/x-www-form-urlencoded":
-        return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        return _storable({k: v for k, v in (await request.form()).items() if isinstance(v, str)})
     raise GrantError("invalid_request", "Send application/x-www-form-urlencoded or application/json.")
 
 
@@ -43,7 +50,10 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
         client_id, _, secret = base64.b64decode(value.strip()).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         raise GrantError("invalid_client", "Malformed Basic credentials.", status=401) from None
-    return unquote_plus(client_id), unquote_plus(secret)
+    client_id, secret = unquote_plus(client_id), unquote_plus(secret)
+    if contains_nul([client_id, secret]):
+        raise GrantError("invalid_client", NUL_MESSAGE, status=401)
+    return client_id, secret
 
 
 async def _grant(request: Request, params: dict[str, str]):

@@ -208,3 +208,26 @@ async def test_jwks_publishes_the_key_that_verifies_tokens(client, make_tenant):
     assert all("d" not in k for k in jwks["keys"]), "private key material must never be published"
 
 
+
+
+@pytest.mark.parametrize("data", [
+    {"grant_type": "password", "username": "a\x00b@example.com", "password": "x", "tenant": "t"},
+    {"grant_type": "password", "username": "a@example.com", "password": "x\x00", "tenant": "t"},
+    {"grant_type": "refresh_token", "refresh_token": "rt_\x00"},
+    {"grant_type": "client_credentials", "client_id": "ak_\x00", "client_secret": "s"},
+], ids=["username", "password", "refresh_token", "client_id"])
+async def test_parameters_with_a_nul_character_are_an_invalid_request(client, data):
+    response = await client.post("/api/auth/token", data=data)
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid_request",
+                               "error_description": "Text must not contain the NUL character (\\u0000)."}
+
+
+async def test_basic_credentials_with_a_nul_character_are_an_invalid_client(client):
+    basic = base64.b64encode(b"ak_x%00:secret").decode()
+
+    response = await client.post("/api/auth/token", data={"grant_type": "client_credentials"},
+                                 headers={"Authorization": f"Basic {basic}"})
+
+    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
