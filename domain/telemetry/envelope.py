@@ -21,6 +21,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    FiniteFloat,
     StringConstraints,
     TypeAdapter,
     ValidationError,
@@ -81,10 +82,10 @@ class LogIn(_Item):
 class MetricIn(_Item):
     name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_.:/-]{0,199}$")]
     kind: Literal["gauge", "sum", "histogram"] = "gauge"
-    value: float | None = None
+    value: FiniteFloat | None = None  # NaN and infinities cannot be charted or aggregated
     count: int | None = Field(None, ge=0)
-    sum: float | None = None
-    bounds: list[float] | None = Field(None, max_length=64)
+    sum: FiniteFloat | None = None
+    bounds: list[FiniteFloat] | None = Field(None, max_length=64)
     counts: list[int] | None = Field(None, max_length=65)
     time: Time | None = None
     unit: Annotated[str, StringConstraints(max_length=32)] = ""

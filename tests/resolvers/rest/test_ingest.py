@@ -243,3 +243,17 @@ async def test_a_resource_attribute_with_a_nul_character_refuses_the_batch(clien
     assert response.status_code == 400
     assert response.json() == {"error": "resource attribute 'service.name' contains the NUL character (\\u0000)"}
     assert (await _counts(db, tenant))["events"] == 0
+
+
+async def test_metric_values_must_be_finite_numbers(client, db, make_tenant):
+    tenant = await make_tenant()
+    key = await _key(db, tenant)
+    body = b'{"metrics": [{"name": "ok", "value": 1.5}, {"name": "m4", "value": NaN}, {"name": "m5", "value": Infinity}]}'
+
+    response = await client.post("/api/ingest/events", content=body,
+                                 headers={"X-Api-Key": str(key.credential), "Content-Type": "application/json"})
+
+    assert response.status_code == 202 and response.json()["accepted"]["metrics"] == 1
+    assert [(r["index"], r["reason"]) for r in response.json()["rejected"]] == [
+        (1, "value: Input should be a finite number"), (2, "value: Input should be a finite number")]
+    assert (await _counts(db, tenant))["metric_points"] == 1
