@@ -116,7 +116,11 @@ def seed_demo(data_dir: str | None) -> None:
 @click.option("--seed", type=int, default=None, help="Random seed, for repeatable traffic.")
 @friendly_errors
 def simulate(data_dir, url, api_key, tenant, rate, duration, seed) -> None:
-    """Send realistic telemetry (traces, logs, metrics, events with outages) through the ingest API."""
+    """Send realistic telemetry (traces, logs, metrics, events with outages) through the ingest API.
+
+    Trouble repeats every 4 minutes: payments fails from 1:00 to 1:40 and search slows from 2:30 to
+    3:00, so run it for at least 2 minutes to see alerts and incidents.
+    """
     import asyncio
 
     from atlas.cli_admin import simulator_key
@@ -132,6 +136,8 @@ def simulate(data_dir, url, api_key, tenant, rate, duration, seed) -> None:
         return
     except PermissionError as refused:
         raise click.ClickException(f"the ingest key was refused: {refused}") from None
+    if not console.is_terminal:
+        console.print()  # the last progress line has no line end when the output is a file or a pipe
     console.print(f"done: {totals.accepted} items accepted, {totals.rejected} rejected")
 
 
