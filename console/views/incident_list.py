@@ -49,6 +49,8 @@ async def incidents_page(request: Request) -> Response:
                  "withList": not problems, "withMembers": principal.can("member.read")}
     data, errors = await run_screen(request, "ConsoleIncidents", variables)
     connection = data.get("incidents")
+    if connection is None and errors and not problems:  # e.g. a bad cursor: keep the form and its choices
+        data, _ = await run_screen(request, "ConsoleIncidents", {**variables, "withList": False})
     errors = problems + errors
     context = {"errors": errors, "values": values, "statuses": STATUSES, "severities": SEVERITIES,
                "unassigned": UNASSIGNED, "members": members_of(data),

@@ -87,6 +87,14 @@ async def test_filters_the_api_refuses_show_its_error(owner):
     assert "<code>VALIDATION</code> Search text must be at most 200 characters." in page.text
 
 
+async def test_a_broken_page_link_shows_its_error_and_keeps_the_form(owner):
+    page = await owner.get("/console/incidents?after=garbage")
+
+    assert page.status_code == 400 and "Invalid cursor." in page.text
+    assert "New incident</a>" in page.text
+    assert f'<option value="{owner.tenant.admin_user_id}"' in page.text
+
+
 async def test_paging_keeps_the_filters_and_reaches_every_incident(owner, db):
     async with db.transaction(tenant_id=owner.tenant.tenant_id) as tx:
         made = [await create_incident(tx, new=NewIncident(title=f"Flap {n}", severity="SEV4"), actor="t")
