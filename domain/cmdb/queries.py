@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, or_, select
 
 from atlas.db import fetch_sql
-from domain.cmdb.classes import all_classes, lineage
+from domain.cmdb.classes import all_classes, check_class, lineage
 from domain.cmdb.models import CiChange, CiRelationship, ConfigurationItem
 from domain.pagination import Page, paginate
 
@@ -36,7 +36,8 @@ async def list_cis(tx: Transaction, *, filter: CiFilter, first: int | None, afte
     query = select(ConfigurationItem).where(ConfigurationItem.tenant_id == tx.tenant_id)
     if filter.class_key:
         classes = await all_classes(tx)
-        keys = [key for key in classes if filter.class_key in lineage(classes, key)] or [filter.class_key]
+        check_class(classes, filter.class_key)
+        keys = [key for key in classes if filter.class_key in lineage(classes, key)]
         query = query.where(ConfigurationItem.class_key.in_(keys))
     for column, value in ((ConfigurationItem.environment, filter.environment),
                           (ConfigurationItem.lifecycle_status, filter.lifecycle_status),

@@ -85,6 +85,11 @@ async def test_an_unknown_filter_value_is_an_error_beside_the_list(owner, db):
     assert response.status_code == 400
     assert "<code>VALIDATION</code> Unknown environment &#39;moon&#39;: choose from production" in response.text
 
+    unknown_class = await owner.get("/console/cmdb?class=nosuch")
+
+    assert unknown_class.status_code == 400
+    assert "Unknown CI class &#39;nosuch&#39;." in unknown_class.text
+
 
 async def test_next_page_continues_after_the_last_row(owner, db):
     async with db.transaction(tenant_id=owner.tenant.tenant_id) as tx:
