@@ -58,6 +58,8 @@ async def search_logs(tx: Transaction, *, filter: LogFilter, first: int | None =
                       after: str | None = None) -> Page:
     """Log records matching ``filter``, newest first."""
     since, until = filter.window.check()
+    if filter.trace_id:
+        check_trace_id(filter.trace_id)
     size = check_page_size(first)
     args: list[Any] = [tx.tenant_id, since, until, filter.min_severity]
     where = ["tenant_id = $1", "ts >= $2", "ts < $3", "severity_number >= $4"]
@@ -191,10 +193,14 @@ async def find_traces(tx: Transaction, *, filter: TraceFilter, first: int | None
                 has_next=len(rows) > size)
 
 
-async def trace_spans(tx: Transaction, *, trace_id: str) -> list:
-    """Every span of a trace, in start order (at most 10,000)."""
+def check_trace_id(trace_id: str) -> None:
     if len(trace_id) != 32 or any(c not in "0123456789abcdef" for c in trace_id):
         raise ValidationFailed("A trace id is 32 lower-case hex characters.", field="traceId")
+
+
+async def trace_spans(tx: Transaction, *, trace_id: str) -> list:
+    """Every span of a trace, in start order (at most 10,000)."""
+    check_trace_id(trace_id)
     return await fetch_sql(tx.session, "SELECT * FROM spans WHERE tenant_id = $1 AND trace_id = $2 "
                            "ORDER BY start_time, span_id LIMIT 10000", tx.tenant_id, trace_id)
 

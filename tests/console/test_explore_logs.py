@@ -100,6 +100,12 @@ async def test_a_bad_time_range_shows_the_apis_validation_message(owner):
     assert "Unknown severity &#39;loud&#39;" in garbled.text and 'value="yesterday"' in garbled.text
 
 
+async def test_a_malformed_trace_id_is_refused_with_the_apis_message(owner):
+    page = await owner.get("/console/explore/logs?trace=zzz")
+
+    assert page.status_code == 400 and "A trace id is 32 lower-case hex characters." in page.text
+
+
 async def test_htmx_gets_the_screen_fragment(owner, db):
     await store(db, owner.tenant, {"logs": [{"body": "fragment line", "severity": "INFO"}]})
 
