@@ -3,14 +3,18 @@ condition over ``alert`` (``alert.rule``, ``alert.severity``, ``alert.service``,
 
 from __future__ import annotations
 
+import functools
+import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 from sqlalchemy import or_, select
 
+from domain import clock
 from domain.alerting.cel import compile_condition
 from domain.alerting.models import Silence
 from domain.audit import service as audit
@@ -19,6 +23,8 @@ from domain.errors import NotFound, ValidationFailed
 if TYPE_CHECKING:
     from atlas.db import Transaction
     from domain.alerting.ruleset import CompiledRule
+
+log = logging.getLogger("atlas.alerting")
 
 
 @dataclass
@@ -38,10 +44,10 @@ def check_silence(definition: SilenceDefinition) -> SilenceDefinition:
     if not 1 <= len(definition.name.strip()) <= 200:
         raise ValidationFailed("Name must be 1-200 characters.", field="name")
     if definition.recurrence:
-        try:
-            rrulestr(definition.recurrence, dtstart=definition.starts_at)
-        except (ValueError, TypeError) as bad:
-            raise ValidationFailed(f"recurrence is not a valid RRULE: {bad}", field="recurrence") from None
+        recurrence_rule(definition.recurrence, definition.starts_at)
+        if definition.starts_at < clock.now() - MAX_ANCHOR_AGE:
+            raise ValidationFailed("startsAt of a recurring window must be within the last year: it anchors the "
+                                   "recurrence.", field="startsAt")
         if not definition.duration_minutes or not 1 <= definition.duration_minutes <= 7 * 24 * 60:
             raise ValidationFailed("A recurring window needs durationMinutes (1 to 10080).", field="durationMinutes")
     elif definition.ends_at is None or definition.ends_at <= definition.starts_at:
@@ -74,6 +80,55 @@ async def delete_silence(tx: Transaction, *, silence_id: uuid.UUID, actor: str) 
     await audit.record(tx, actor=actor, action="silence.deleted", target_type="silence", target_id=str(silence_id))
 
 
+RECURRING_FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+MAX_ANCHOR_AGE = timedelta(days=366)
+PROBE_YEAR = 9988  # a leap year, twelve years before dateutil's search ends
+_RULE_PART = re.compile(r"[A-Z]+=[A-Z0-9,+-]+")
+_NUMBER_RANGES = {"INTERVAL": (1, 1000), "COUNT": (1, 100_000), "BYWEEKNO": (1, 53), "BYYEARDAY": (1, 366),
+                  "BYMONTHDAY": (1, 31), "BYMONTH": (1, 12), "BYHOUR": (0, 23), "BYMINUTE": (0, 59),
+                  "BYSECOND": (0, 59), "BYSETPOS": (1, 366)}
+
+
+def _check_parts(text: str) -> None:
+    """One RRULE line of bounded parts (no DTSTART: startsAt anchors it); at most one occurrence a day."""
+    body = text.removeprefix("RRULE:")
+    parts = body.split(";")
+    if not all(_RULE_PART.fullmatch(part) for part in parts):
+        raise ValueError("write one RRULE line such as FREQ=WEEKLY;BYDAY=SU")
+    values = dict(part.split("=", 1) for part in parts)
+    if values.get("FREQ") not in RECURRING_FREQUENCIES:
+        raise ValueError(f"FREQ must be one of {', '.join(RECURRING_FREQUENCIES)}")
+    for key, (low, high) in _NUMBER_RANGES.items():
+        for number in filter(None, values.get(key, "").split(",")):
+            if not number.lstrip("+-").isdigit() or not low <= abs(int(number)) <= high:
+                raise ValueError(f"{key} values must be whole numbers from {low} to {high}")
+
+
+@functools.lru_cache(maxsize=1024)
+def recurrence_rule(text: str, starts_at: datetime) -> rrule:
+    """The checked rule of a recurring window (cached with its occurrences, so checks stay cheap)."""
+    try:
+        _check_parts(text.strip().upper())
+        rule = rrulestr(text, dtstart=starts_at, cache=True)
+    except (ValueError, TypeError) as bad:
+        raise ValidationFailed(f"recurrence is not a valid RRULE: {bad}", field="recurrence") from None
+    if not _ever_occurs(rule, starts_at):
+        raise ValidationFailed("recurrence never occurs (check BYMONTH, BYMONTHDAY and the other parts).",
+                               field="recurrence")
+    return rule
+
+
+def _ever_occurs(rule: rrule, starts_at: datetime) -> bool:
+    """Whether the rule has occurrences at all, found in bounded time.
+
+    dateutil searches up to year 9999 for a rule whose parts never match (FREQ=DAILY;BYMONTH=2;
+    BYMONTHDAY=30 takes seconds), so probe the same rule anchored in the last years it can reach:
+    about 4,000 days at most. The calendar repeats well within those twelve years.
+    """
+    probe = rule.replace(dtstart=starts_at.replace(year=PROBE_YEAR), until=None, count=None)
+    return next(iter(probe), None) is not None
+
+
 def is_active(silence: Silence, at: datetime) -> bool:
     """True if ``at`` falls in the window (or in an occurrence of a recurring one)."""
     if not silence.recurrence:
@@ -81,7 +136,11 @@ def is_active(silence: Silence, at: datetime) -> bool:
     if silence.ends_at is not None and at >= silence.ends_at:
         return False
     length = timedelta(minutes=silence.duration_minutes or 0)
-    rule = rrulestr(silence.recurrence, dtstart=silence.starts_at)
+    try:
+        rule = recurrence_rule(silence.recurrence, silence.starts_at)
+    except ValidationFailed:  # saved before the rules were this strict: it silences nothing
+        log.warning("maintenance window %s has an unusable recurrence %r", silence.id, silence.recurrence)
+        return False
     began = rule.before(at, inc=True)
     return began is not None and at < began + length
 
