@@ -6,6 +6,8 @@ for a root field without one.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 from strawberry.printer import print_schema
 
@@ -35,6 +37,7 @@ from resolvers.members import mutations as member_mutations
 from resolvers.members.queries import resolve_invitation_preview, resolve_invitations, resolve_members
 from resolvers.members.types import Invitation, InvitationPreview, Member
 from resolvers.pagination import Connection
+from resolvers.scalars import DATETIME
 from resolvers.shared_subscriptions import SharedSubscriptions, share_key
 from resolvers.telemetry import queries as telemetry
 from resolvers.telemetry.types import Event, LogRecord, MetricSeries, Trace, TraceSummary
@@ -250,7 +253,8 @@ class AtlasSchema(strawberry.Schema):
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     """Build the schema with the hardening extensions for the given environment."""
     schema = AtlasSchema(query=Query, mutation=Mutation, subscription=Subscription,
-                         extensions=hardening_extensions(production=production))
+                         extensions=hardening_extensions(production=production),
+                         scalar_overrides={datetime: DATETIME})
     direct_attribute_resolvers(schema)
     return schema
 

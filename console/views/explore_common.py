@@ -15,6 +15,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
 from console.views.screens import status_for
+from resolvers.scalars import EARLIEST, LATEST
 
 PRESETS = {"15m": ("last 15 min", timedelta(minutes=15)), "1h": ("last hour", timedelta(hours=1)),
            "24h": ("last 24 h", timedelta(hours=24)), "7d": ("last 7 days", timedelta(days=7))}
@@ -44,10 +45,14 @@ def parse_moment(raw: str, label: str, field: str, errors: list[dict[str, str]])
         return None
     try:
         moment = datetime.fromisoformat(raw)
-    except ValueError:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         errors.append(validation(f"{label} must be a date and time (YYYY-MM-DDTHH:MM).", field))
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    if not EARLIEST <= moment < LATEST:
+        errors.append(validation(f"{label} must be from {EARLIEST.year} to {LATEST.year - 1}.", field))
+        return None
+    return moment
 
 
 def window_values(params: QueryParams) -> dict[str, str]:

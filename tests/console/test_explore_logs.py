@@ -173,3 +173,11 @@ async def test_a_tail_without_its_starting_time_stops_with_a_message(owner):
     assert response.status_code == 200
     assert 'id="log-tail" hx-swap-oob="true"' in response.text and "hx-trigger" not in response.text
     assert "The live tail needs the time of the newest record shown (newer)." in response.text
+
+
+async def test_times_past_the_calendar_we_keep_are_refused_with_a_message(owner):
+    page = await owner.get("/console/explore/logs?until=9999-12-31T23:59-05:00")
+    ancient = await owner.get("/console/explore/logs?since=0001-01-01T00:00")
+
+    assert page.status_code == 400 and "Until must be a date and time (YYYY-MM-DDTHH:MM)." in page.text
+    assert ancient.status_code == 400 and "Since must be from 1900 to 2199." in ancient.text
