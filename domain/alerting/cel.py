@@ -89,7 +89,14 @@ def compile_condition(source: str, *, root: str = "event") -> Condition:
     except (LarkError, CELParseError) as bad:
         where = f" at line {bad.line}, column {bad.column}" if getattr(bad, "line", None) else ""
         raise ValidationFailed(f"The condition is not valid CEL{where}: {_short(bad)}", field="condition") from None
-    evaluate = _Compiler(root).node(tree)
+    except RecursionError:
+        raise ValidationFailed("The condition is nested too deeply.", field="condition") from None
+    try:
+        evaluate = _Compiler(root).node(tree)
+    except RecursionError:
+        raise ValidationFailed("The condition is nested too deeply.", field="condition") from None
+    except (UnicodeDecodeError, ValueError) as bad:  # e.g. a string literal with an impossible escape
+        raise ValidationFailed(f"The condition has an invalid literal: {_short(bad)}", field="condition") from None
     return Condition(source, evaluate, equalities_of(evaluate))
 
 

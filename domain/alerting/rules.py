@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -62,8 +63,23 @@ def _minutes(window: dict, key: str, *, low: int = 1, required: bool = True) -> 
 def _threshold(window: dict) -> None:
     if window.get("operator") not in OPERATORS:
         raise ValidationFailed(f"window.operator must be one of {' '.join(OPERATORS)}.", field="window.operator")
-    if not isinstance(window.get("threshold"), int | float) or isinstance(window.get("threshold"), bool):
+    threshold = window.get("threshold")
+    if not isinstance(threshold, int | float) or isinstance(threshold, bool) or not math.isfinite(threshold):
         raise ValidationFailed("window.threshold must be a number.", field="window.threshold")
+
+
+def _optional_text(window: dict, *keys: str) -> None:
+    for key in keys:
+        value = window.get(key)
+        if value is not None and (not isinstance(value, str) or len(value) > 200):
+            raise ValidationFailed(f"window.{key} must be text of at most 200 characters.", field=f"window.{key}")
+
+
+def _optional_level(window: dict, key: str) -> None:
+    value = window.get(key)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 24):
+        raise ValidationFailed(f"window.{key} must be a severity number from 0 to 24 (9 info, 13 warn, 17 error).",
+                               field=f"window.{key}")
 
 
 def check_window(kind: str, window: dict[str, Any]) -> dict[str, Any]:
@@ -81,8 +97,13 @@ def check_window(kind: str, window: dict[str, Any]) -> dict[str, Any]:
         _minutes(window, "for_minutes", low=0, required=False)
     elif kind == "log":
         _threshold(window)
-    if not isinstance(window.get("labels", {}), dict):
-        raise ValidationFailed("window.labels must be an object.", field="window.labels")
+        _optional_text(window, "service", "text")
+        _optional_level(window, "min_severity")
+    elif kind == "absence":
+        _optional_text(window, "source", "service", "kind")
+    labels = window.get("labels", {})
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        raise ValidationFailed("window.labels must be an object of text values.", field="window.labels")
     return window
 
 
