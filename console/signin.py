@@ -16,7 +16,7 @@ from domain.auth.service import GrantError
 from domain.billing.plans import entitlements_for
 from domain.errors import TooManyAttempts, Unauthenticated
 from domain.tenants.queries import tenant_by_ref
-from domain.text import NUL_MESSAGE, contains_nul
+from domain.text import UNSTORABLE_MESSAGE, all_storable
 from domain.users.service import TenantMembership, user_tenants
 
 
@@ -44,8 +44,8 @@ async def check_sign_in(
     """Check the password (throttled) and pick the tenant, or raise SignInRefused."""
     if not email.strip() or not password:
         raise SignInRefused("Enter your email address and password.")
-    if contains_nul([email, password, tenant_ref]):
-        raise SignInRefused(NUL_MESSAGE)
+    if not all_storable([email, password, tenant_ref]):
+        raise SignInRefused(UNSTORABLE_MESSAGE)
     try:
         async with runtime.db.transaction(tenant_id=None) as tx:
             user = await runtime.tokens.check_password(tx, email=email, password=password, address=address)

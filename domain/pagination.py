@@ -13,7 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from atlas.db import fetch_plain
 from domain.errors import ValidationFailed
-from domain.text import contains_nul
+from domain.text import all_storable
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 1000
@@ -46,7 +46,7 @@ def decode_cursor(cursor: str, types: tuple[type, ...]) -> tuple:
     """The sort key of a cursor, as values of ``types`` (datetime, uuid.UUID, int or str)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split(SEPARATOR)
-        if len(raw) != len(types) or contains_nul(raw):
+        if len(raw) != len(types) or not all_storable(raw):
             raise ValueError
         return tuple(_typed(value, kind) for value, kind in zip(raw, types, strict=True))
     except (ValueError, TypeError, UnicodeDecodeError):

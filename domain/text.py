@@ -4,30 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
-NUL_MESSAGE = "Text must not contain the NUL character (\\u0000)."
+UNSTORABLE_MESSAGE = "Text must not contain NUL characters (\\u0000) or unpaired surrogates."
 
 
-def nul_path(value: Any, path: tuple = ()) -> tuple | None:
-    """Where in ``value`` (keys and indexes) the first text holding U+0000 is, or None.
+def storable(text: str) -> bool:
+    """Whether PostgreSQL can store ``text``: its text and jsonb refuse U+0000, and UTF-8 has no
+    unpaired surrogates (JSON can carry both, as ``\\u0000`` and ``\\ud800``)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
-    PostgreSQL's text and jsonb cannot store U+0000, so such input must be refused up front
-    with a clear error instead of failing in the database.
+
+def unstorable_path(value: Any, path: tuple = ()) -> tuple | None:
+    """Where in ``value`` (keys and indexes) the first text that is not :func:`storable` is, or None.
+
+    Such input must be refused up front with a clear error instead of failing in the database.
     """
     if isinstance(value, str):
-        return path if "\x00" in value else None
+        return None if storable(value) else path
     if isinstance(value, dict):
         for key, item in value.items():
-            found = nul_path(key, (*path, key)) or nul_path(item, (*path, key))
+            found = unstorable_path(key, (*path, key)) or unstorable_path(item, (*path, key))
             if found is not None:
                 return found
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            found = nul_path(item, (*path, index))
+            found = unstorable_path(item, (*path, index))
             if found is not None:
                 return found
     return None
 
 
-def contains_nul(value: Any) -> bool:
-    """Whether any text in ``value`` (strings, keys, nested lists and objects) holds U+0000."""
-    return nul_path(value) is not None
+def all_storable(value: Any) -> bool:
+    """Whether every text in ``value`` (strings, keys, nested lists and objects) is storable."""
+    return unstorable_path(value) is None

@@ -24,7 +24,7 @@ from strawberry.extensions import (
 )
 
 from domain.errors import DomainError
-from domain.text import NUL_MESSAGE, nul_path
+from domain.text import UNSTORABLE_MESSAGE, storable, unstorable_path
 from resolvers.cost import CostLimiter
 from resolvers.errors import UNEXPECTED_ERROR_MESSAGE, is_unexpected
 
@@ -49,8 +49,8 @@ class ReportErrors(SchemaExtension):
                 log.error("unexpected GraphQL error at %s", error.path, exc_info=error.original_error)
 
 
-class _NulLiteral(Visitor):
-    """Finds the first string literal holding U+0000 and the argument or input field it is given to."""
+class _UnstorableLiteral(Visitor):
+    """Finds the first string literal PostgreSQL cannot store and the argument or input field it is given to."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -58,7 +58,7 @@ class _NulLiteral(Visitor):
         self.found = False
 
     def enter_string_value(self, node: StringValueNode, _key, parent, _path, ancestors):
-        if "\x00" not in node.value:
+        if storable(node.value):
             return None
         self.found = True
         named = [a for a in (*ancestors, parent) if isinstance(a, ArgumentNode | ObjectFieldNode)]
@@ -66,28 +66,29 @@ class _NulLiteral(Visitor):
         return BREAK
 
 
-def _nul_field(document: DocumentNode | None, query: str | None, variables: dict) -> tuple[bool, str | None]:
-    """Whether the variables or the document's literals hold U+0000, and the input field at fault."""
-    path = nul_path(variables)
+def _unstorable_field(document: DocumentNode | None, query: str | None, variables: dict) -> tuple[bool, str | None]:
+    """Whether the variables or the document's literals hold unstorable text, and the input field at fault."""
+    path = unstorable_path(variables)
     if path is not None:
         names = [step for step in path if isinstance(step, str)]
         return True, names[-1] if names else None
     if document is None or "\\u" not in (query or ""):  # a literal can only carry it as an escape
         return False, None
-    literal = _NulLiteral()
+    literal = _UnstorableLiteral()
     visit(document, literal)
     return literal.found, literal.field
 
 
-class RefuseNulCharacters(SchemaExtension):
-    """Refuses an operation whose text input holds U+0000, before anything resolves (PostgreSQL cannot
-    store it): one VALIDATION error naming the input field, instead of a database failure."""
+class RefuseUnstorableText(SchemaExtension):
+    """Refuses an operation whose text input PostgreSQL cannot store (U+0000, unpaired surrogates) before
+    anything resolves: one VALIDATION error naming the input field, instead of a database failure."""
 
     def on_execute(self):
         context = self.execution_context
-        found, field = _nul_field(context.graphql_document, context.query, context.variables or {})
+        found, field = _unstorable_field(context.graphql_document, context.query, context.variables or {})
         if found:
-            raise GraphQLError(NUL_MESSAGE, extensions={"code": "VALIDATION", **({"field": field} if field else {})})
+            named = {"field": field} if field else {}
+            raise GraphQLError(UNSTORABLE_MESSAGE, extensions={"code": "VALIDATION", **named})
         yield
 
 
@@ -98,7 +99,7 @@ def hardening_extensions(*, production: bool) -> list:
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         CostLimiter,
-        RefuseNulCharacters,
+        RefuseUnstorableText,
         ReportErrors,
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message=UNEXPECTED_ERROR_MESSAGE),
     ]

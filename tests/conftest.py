@@ -5,6 +5,7 @@ Tests isolate by creating their own tenants (unique slugs), never by mocking or 
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import replace
 
@@ -115,8 +116,9 @@ def auth_headers(grant_or_token, tenant_id=None) -> dict[str, str]:
 
 async def gql(client, query: str, variables: dict | None = None, headers: dict | None = None) -> dict:
     """POST a GraphQL operation and return the JSON body (asserting HTTP 200)."""
-    response = await client.post("/graphql", json={"query": query, "variables": variables or {}},
-                                 headers=headers or {})
+    body = json.dumps({"query": query, "variables": variables or {}})  # ASCII with escapes, as most clients send
+    response = await client.post("/graphql", content=body,
+                                 headers={"Content-Type": "application/json", **(headers or {})})
     assert response.status_code == 200, response.text
     return response.json()
 

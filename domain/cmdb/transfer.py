@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from domain.cmdb.classes import all_classes, check_class
 from domain.cmdb.models import CiRelationship, ConfigurationItem
 from domain.cmdb.service import EDITABLE, CiDraft, create_ci, create_relationship, find_relationship, update_ci
 from domain.errors import DomainError, ValidationFailed
+from domain.text import UNSTORABLE_MESSAGE, all_storable
 
 if TYPE_CHECKING:
     from atlas.db import Transaction
@@ -60,11 +62,29 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
 
 
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is out of range")
+    return number
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def strict_json(text: str) -> Any:
+    """JSON as the standard has it: no NaN or Infinity, no number too large for a float."""
+    return json.loads(text, parse_float=_finite, parse_constant=_no_constants)
+
+
 def _json_rows(text: str, part: str) -> list[dict[str, Any]]:
     try:
-        rows = json.loads(text) if text.strip() else []
+        rows = strict_json(text) if text.strip() else []
     except ValueError as bad:
         raise ValidationFailed(f"The {part} part is not valid JSON: {bad}", field=part) from None
+    except RecursionError:
+        raise ValidationFailed(f"The {part} part is nested too deeply.", field=part) from None
     if isinstance(rows, dict) and part in rows:
         rows = rows[part]
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
@@ -90,8 +110,8 @@ def _typed_csv_attributes(chain: list, attributes: dict[str, str]) -> dict[str, 
             typed[name] = raw
             continue
         try:
-            typed[name] = json.loads(raw)
-        except ValueError:
+            typed[name] = strict_json(raw)
+        except (ValueError, RecursionError):
             raise ValidationFailed(f"Attribute {name} must be {kind}, got {raw!r}.", field=f"attr.{name}") from None
     return typed
 
@@ -99,7 +119,13 @@ def _typed_csv_attributes(chain: list, attributes: dict[str, str]) -> dict[str, 
 def _csv_rows(text: str, part: str, required: tuple[str, ...]) -> list[dict[str, Any]]:
     if not text.strip():
         return []
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return _csv_lines(csv.DictReader(io.StringIO(text.lstrip("\ufeff")), strict=True), part, required)
+    except csv.Error as bad:
+        raise ValidationFailed(f"The {part} CSV is malformed: {bad}.", field=part) from None
+
+
+def _csv_lines(reader: csv.DictReader, part: str, required: tuple[str, ...]) -> list[dict[str, Any]]:
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:
         raise ValidationFailed(f"The {part} CSV lacks the column(s) {', '.join(missing)}.", field=part)
@@ -198,9 +224,13 @@ async def import_document(tx: Transaction, *, format: str, cis: str, relationshi
     for part, rows, handle in (("cis", ci_rows, _import_ci), ("relationships", rel_rows, _import_relationship)):
         for index, row in enumerate(rows, start=1):
             try:
+                if not all_storable(row):
+                    raise ValidationFailed(UNSTORABLE_MESSAGE)
                 await handle(tx, row, actor, result)
             except DomainError as bad:
                 result.errors.append(RowError(part, index, bad.field, bad.message))
+            except RecursionError:
+                result.errors.append(RowError(part, index, "attributes", "Attributes are nested too deeply."))
                 if len(result.errors) >= MAX_ERRORS:
                     raise ImportRejected(result.errors) from None
     if result.errors:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -29,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from domain.text import contains_nul
+from domain.text import all_storable
 
 Scalar = str | int | float | bool | None
 # One attribute value. Strict members tried left to right pick exactly what the default "smart"
@@ -45,7 +46,8 @@ HexTrace = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 HexSpan = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
 MAX_ITEMS = 10_000
 KINDS = ("events", "logs", "metrics", "spans")
-NUL_REASON = "text must not contain the NUL character (\\u0000)"
+_MAY_BE_UNSTORABLE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")  # a NUL or a surrogate escape (pairs too)
+UNSTORABLE_REASON = "text must not contain NUL characters (\\u0000) or unpaired surrogates"
 
 
 def _aware(value: datetime) -> datetime:
@@ -189,8 +191,9 @@ def resource_attributes(value: Any) -> dict[str, Scalar]:
         raise EnvelopeError("resource must be an object of at most 64 attributes")
     kept = {str(k)[:200]: v for k, v in value.items() if isinstance(v, str | int | float | bool) or v is None}
     for key, item in kept.items():
-        if contains_nul(key) or contains_nul(item):
-            raise EnvelopeError(f"resource attribute {key!r} contains the NUL character (\\u0000)")
+        if not all_storable([key, item]):
+            raise EnvelopeError(f"resource attribute {key!r} holds text that cannot be stored (NUL or an unpaired "
+                                "surrogate)")
     return kept
 
 
@@ -214,7 +217,7 @@ def parse_envelope_json(raw: bytes) -> ParsedBatch:
     Raises ``ValueError`` for text that is not JSON and :class:`EnvelopeError` for a body that is not
     an envelope; item problems become rejections.
     """
-    if b"\\u0000" in raw:  # rare: let the item-by-item path reject exactly the items holding it
+    if _MAY_BE_UNSTORABLE.search(raw):  # rare: the item-by-item path rejects exactly the items holding it
         return parse_envelope(json.loads(raw))
     try:
         if raw.lstrip()[:1] == b"[":
@@ -247,8 +250,8 @@ def parse_envelope(body: Any) -> ParsedBatch:
         if not isinstance(raw, list):
             raise EnvelopeError(f"{kind} must be an array")
         for index, item in enumerate(raw):
-            if contains_nul(item):
-                batch.rejected.append(Rejection(kind, index, NUL_REASON))
+            if not all_storable(item):
+                batch.rejected.append(Rejection(kind, index, UNSTORABLE_REASON))
                 continue
             try:
                 batch.items[kind].append((index, MODELS[kind].model_validate(item)))

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from domain.telemetry.envelope import (
     KINDS,
-    NUL_REASON,
+    UNSTORABLE_REASON,
     EnvelopeError,
     LogIn,
     MetricIn,
@@ -31,7 +31,7 @@ from domain.telemetry.envelope import (
     _reason,
     resource_attributes,
 )
-from domain.text import contains_nul
+from domain.text import all_storable
 
 SIGNALS = {"logs": ExportLogsServiceRequest, "metrics": ExportMetricsServiceRequest,
            "traces": ExportTraceServiceRequest}
@@ -92,8 +92,8 @@ def _time(nanos: int) -> datetime | None:
 
 
 def _add(batch: ParsedBatch, kind: str, model, fields: dict, index: int) -> None:
-    if contains_nul(fields):
-        batch.rejected.append(Rejection(kind, index, NUL_REASON))
+    if not all_storable(fields):
+        batch.rejected.append(Rejection(kind, index, UNSTORABLE_REASON))
         return
     try:
         batch.items[kind].append((index, model.model_validate(fields)))

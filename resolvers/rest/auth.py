@@ -12,15 +12,15 @@ from starlette.routing import Route
 
 from domain.auth.service import GrantError
 from domain.errors import TooManyAttempts
-from domain.text import NUL_MESSAGE, contains_nul
+from domain.text import UNSTORABLE_MESSAGE, all_storable
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 MAX_BODY = 16 * 1024
 
 
 def _storable(params: dict[str, str]) -> dict[str, str]:
-    if contains_nul(params):
-        raise GrantError("invalid_request", NUL_MESSAGE)
+    if not all_storable(params):
+        raise GrantError("invalid_request", UNSTORABLE_MESSAGE)
     return params
 
 
@@ -51,8 +51,8 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     except (binascii.Error, UnicodeDecodeError):
         raise GrantError("invalid_client", "Malformed Basic credentials.", status=401) from None
     client_id, secret = unquote_plus(client_id), unquote_plus(secret)
-    if contains_nul([client_id, secret]):
-        raise GrantError("invalid_client", NUL_MESSAGE, status=401)
+    if not all_storable([client_id, secret]):
+        raise GrantError("invalid_client", UNSTORABLE_MESSAGE, status=401)
     return client_id, secret
 
 

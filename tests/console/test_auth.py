@@ -82,7 +82,7 @@ def test_safe_next_allows_only_console_paths(value, expected):
     ("unknown tenant", 400, "Unknown tenant 'no-such-tenant-zz'."),
     ("not a member", 400, "You are not a member of tenant '{other}'."),
     ("suspended tenant", 400, "Tenant '{slug}' is suspended."),
-    ("nul character", 400, "Text must not contain the NUL character (\\u0000)."),
+    ("nul character", 400, "Text must not contain NUL characters (\\u0000) or unpaired surrogates."),
 ])
 async def test_sign_in_failures_show_their_message_and_start_no_session(
     case, status, message, make_tenant, new_browser, db

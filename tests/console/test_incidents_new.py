@@ -74,7 +74,7 @@ async def test_a_nul_character_is_refused_beside_its_field_and_nothing_is_create
 
     assert response.status_code == 400
     title_field = response.text.split('<label for="incident-title">')[1].split("</div>")[0]
-    assert "Text must not contain the NUL character (\\u0000)." in title_field
+    assert "Text must not contain NUL characters (\\u0000) or unpaired surrogates." in title_field
     listed = await (await incident_api(owner.tenant)).call("{ incidents { edges { node { id } } } }", {})
     assert listed["incidents"]["edges"] == []
 
@@ -84,4 +84,4 @@ async def test_searching_for_a_nul_character_is_a_clear_refusal(owner):
         page = await owner.get(url)
 
         assert page.status_code == 400, url
-        assert "Text must not contain the NUL character" in page.text, url
+        assert "Text must not contain NUL characters" in page.text, url

@@ -99,9 +99,27 @@ async def test_csv_export_then_import_into_another_tenant_reproduces_the_cmdb(db
     ("json", "{not json", "The cis part is not valid JSON"),
     ("json", '{"a": 1}', "The cis part must be a JSON array of objects."),
     ("csv", "name,environment\nx,production\n", "The cis CSV lacks the column(s) class."),
+    ("json", '[{"class": "database", "name": "db", "attributes": {"port": NaN}}]', "The cis part is not valid JSON"),
+    ("json", '[{"class": "database", "name": "db", "attributes": {"size": 1e400}}]', "The cis part is not valid JSON"),
+    ("json", "[" * 3000 + "]" * 3000, "The cis part is nested too deeply."),
+    ("csv", "class,name\ndatabase," + "x" * 140_000 + "\n", "The cis CSV is malformed: field larger than"),
+    ("csv", 'class,name\ndatabase,"unterminated,production\n', "The cis CSV is malformed"),
 ])
 async def test_unusable_documents_are_refused_whole(db, make_tenant, format, cis, message):
     tenant = await make_tenant()
     with pytest.raises(ValidationFailed) as refused:
         await _import(db, tenant, format, cis, "")
     assert refused.value.message.startswith(message)
+
+
+async def test_rows_with_text_the_database_cannot_store_are_row_errors(db, make_tenant):
+    tenant = await make_tenant()
+    cis = '[{"class": "database", "name": "nul\\u0000name"}, {"class": "database", "name": "lone \\ud800"}, ' \
+          '{"class": "database", "name": "fine", "attributes": {"bad\\u0000key": "v"}}]'
+
+    with pytest.raises(ImportRejected) as rejected:
+        await _import(db, tenant, "json", cis, "")
+
+    message = "Text must not contain NUL characters (\\u0000) or unpaired surrogates."
+    assert rejected.value.errors == [RowError("cis", row, None, message) for row in (1, 2, 3)]
+    assert await _counts(db, tenant) == (0, 0)

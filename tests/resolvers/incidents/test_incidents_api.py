@@ -248,10 +248,13 @@ async def test_text_with_a_nul_character_is_refused_before_anything_runs(client,
     by_literal = await gql(client, literal, {}, owner)
     by_comment = await gql(client, comment, {"id": "00000000-0000-0000-0000-000000000000", "body": "\x00"}, owner)
     by_search = await gql(client, search, {"t": "\x00"}, owner)
+    by_surrogate = await gql(client, CREATE, {"i": {"title": "a\ud800", "severity": "SEV3"}}, owner)
 
-    for result, field in ((by_variable, "title"), (by_literal, "title"), (by_comment, "body"), (by_search, "t")):
+    for result, field in ((by_variable, "title"), (by_literal, "title"), (by_comment, "body"), (by_search, "t"),
+                          (by_surrogate, "title")):
         assert result["data"] is None
-        assert result["errors"][0]["message"] == "Text must not contain the NUL character (\\u0000)."
+        assert result["errors"][0]["message"] == ("Text must not contain NUL characters (\\u0000) or unpaired "
+                                                  "surrogates.")
         assert result["errors"][0]["extensions"] == {"code": "VALIDATION", "field": field}
     listed = await gql(client, "{ incidents { edges { node { id } } } }", headers=owner)
     assert listed["data"]["incidents"]["edges"] == []

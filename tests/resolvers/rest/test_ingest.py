@@ -219,18 +219,20 @@ async def test_text_with_a_nul_character_is_rejected_per_item_and_the_rest_store
     tenant = await make_tenant()
     key = await _key(db, tenant)
     batch = {"events": [{"source": "x", "title": "fine"}, {"source": "x", "title": "bad\u0000title"},
-                        {"source": "x", "title": "bad attribute", "attributes": {"k": "v\u0000"}}],
+                        {"source": "x", "title": "bad attribute", "attributes": {"k": "v\u0000"}},
+                        {"source": "x", "title": "lone surrogate \ud800"}, {"source": "x", "title": "emoji \U0001F525"}],
              "logs": [{"body": "nul\u0000in body"}, {"body": "a literal \\u0000 is fine"}]}
 
-    response = await client.post("/api/ingest/events", json=batch, headers={"X-Api-Key": str(key.credential)})
+    response = await client.post("/api/ingest/events", content=json.dumps(batch),
+                                 headers={"X-Api-Key": str(key.credential), "Content-Type": "application/json"})
 
     assert response.status_code == 202
     body = response.json()
-    assert body["accepted"] == {"events": 1, "logs": 1, "metrics": 0, "spans": 0}
+    assert body["accepted"] == {"events": 2, "logs": 1, "metrics": 0, "spans": 0}
     reasons = {(r["kind"], r["index"]): r["reason"] for r in body["rejected"]}
-    assert reasons == dict.fromkeys([("event", 1), ("event", 2), ("log", 0)],
-                                    "text must not contain the NUL character (\\u0000)")
-    assert await _counts(db, tenant) == {"events": 1, "log_records": 1, "metric_points": 0, "spans": 0}
+    assert reasons == dict.fromkeys([("event", 1), ("event", 2), ("event", 3), ("log", 0)],
+                                    "text must not contain NUL characters (\\u0000) or unpaired surrogates")
+    assert await _counts(db, tenant) == {"events": 2, "log_records": 1, "metric_points": 0, "spans": 0}
 
 
 async def test_a_resource_attribute_with_a_nul_character_refuses_the_batch(client, db, make_tenant):
@@ -241,7 +243,8 @@ async def test_a_resource_attribute_with_a_nul_character_refuses_the_batch(clien
     response = await client.post("/api/ingest/events", json=batch, headers={"X-Api-Key": str(key.credential)})
 
     assert response.status_code == 400
-    assert response.json() == {"error": "resource attribute 'service.name' contains the NUL character (\\u0000)"}
+    assert response.json() == {"error": "resource attribute 'service.name' holds text that cannot be stored "
+                                        "(NUL or an unpaired surrogate)"}
     assert (await _counts(db, tenant))["events"] == 0
 
 

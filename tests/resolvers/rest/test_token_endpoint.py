@@ -221,7 +221,7 @@ async def test_parameters_with_a_nul_character_are_an_invalid_request(client, da
 
     assert response.status_code == 400
     assert response.json() == {"error": "invalid_request",
-                               "error_description": "Text must not contain the NUL character (\\u0000)."}
+                               "error_description": "Text must not contain NUL characters (\\u0000) or unpaired surrogates."}
 
 
 async def test_basic_credentials_with_a_nul_character_are_an_invalid_client(client):
