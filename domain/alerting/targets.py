@@ -26,7 +26,12 @@ class CreatedTarget:
 
 
 def check_url(url: str) -> str:
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        if parts.port == 0:  # reading .port raises ValueError for a port out of range or not a number
+            raise ValueError("port 0")
+    except ValueError:
+        raise ValidationFailed("url must be an http(s) URL with a valid host and port.", field="url") from None
     if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
         raise ValidationFailed("url must be an http(s) URL.", field="url")
     if parts.username or parts.password:
