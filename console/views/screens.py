@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from console.render import is_htmx, render
 from resolvers.context import Context
+from resolvers.errors import UNEXPECTED_ERROR_MESSAGE
 
 ERROR_STATUS = {"VALIDATION": 400, "NOT_FOUND": 404, "CONFLICT": 409, "ILLEGAL_TRANSITION": 409, "FORBIDDEN": 403,
                 "NOT_ENTITLED": 403, "UNAUTHENTICATED": 401, "UNEXPECTED": 500}
@@ -33,9 +34,17 @@ async def run_screen(
     result = await runner.run(
         operation, context=screen_context(request), variables=variables, method=request.method
     )
-    errors = [{"code": (error.extensions or {}).get("code") or "UNEXPECTED", "message": error.message,
-               "field": (error.extensions or {}).get("field")} for error in result.errors or ()]
+    errors = [{"code": _code(error), "message": error.message, "field": (error.extensions or {}).get("field")}
+              for error in result.errors or ()]
     return result.data or {}, errors
+
+
+def _code(error) -> str:
+    """An error's code; GraphQL's own input errors (e.g. an Int out of range) carry none and are the caller's."""
+    code = (error.extensions or {}).get("code")
+    if code:
+        return code
+    return "UNEXPECTED" if error.message == UNEXPECTED_ERROR_MESSAGE else "VALIDATION"
 
 
 async def run_mutation(

@@ -89,6 +89,16 @@ async def test_an_end_before_the_start_and_a_date_that_is_not_one_are_refused(ow
     assert await _silences(api) == []
 
 
+async def test_a_duration_too_large_for_the_api_is_a_clear_refusal(owner, incident_api):
+    api = await incident_api(owner.tenant)
+
+    response = await owner.post("/console/alerts/silences", {**ONE_OFF, "ends_at": "", "recurrence": "FREQ=DAILY",
+                                                             "duration_minutes": "99999999999999999999"})
+
+    assert response.status_code == 400 and "Int cannot represent non 32-bit signed integer value" in response.text
+    assert await _silences(api) == []
+
+
 async def test_a_viewer_sees_windows_but_cannot_schedule_or_delete(owner, incident_api, add_member, signed_in):
     api = await incident_api(owner.tenant)
     await owner.post("/console/alerts/silences", ONE_OFF)
