@@ -19,7 +19,7 @@ from domain.users.models import Membership
 if TYPE_CHECKING:
     from atlas.db import Transaction
 
-ROLE_NAME = re.compile(r"^[a-z][a-z0-9-]{1,63}$")
+ROLE_NAME = re.compile(r"[a-z][a-z0-9-]{1,63}")
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ async def check_role_names(tx: Transaction, roles: list[str], *, field: str = "r
 
 
 def _check_definition(name: str, description: str, permissions: list[str]) -> tuple[str, str, list[str]]:
-    if not ROLE_NAME.match(name):
+    if not ROLE_NAME.fullmatch(name):
         raise ValidationFailed("Role name must be 2-64 lower-case letters, digits or hyphens.", field="name")
     if name in BUILT_IN_ROLES:
         raise Conflict(f"{name!r} is a built-in role.", field="name")

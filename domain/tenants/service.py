@@ -22,7 +22,7 @@ from domain.users.service import create_user, normalize_email, user_by_email
 if TYPE_CHECKING:
     from atlas.db import Transaction
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
 RESERVED_SLUGS = frozenset({"admin", "api", "console", "graphql", "platform", "static", "www"})
 
 
@@ -38,14 +38,24 @@ class ProvisionedTenant:
 
 def validate_slug(slug: str) -> str:
     """Return the slug if it is usable in URLs and not reserved."""
-    if not SLUG_PATTERN.match(slug):
+    if not SLUG_PATTERN.fullmatch(slug):
         raise ValidationFailed(
             "Slug must be 2-63 lower-case letters, digits or hyphens, starting with a letter or digit.",
             field="slug",
         )
     if slug in RESERVED_SLUGS:
         raise ValidationFailed(f"Slug {slug!r} is reserved.", field="slug")
+    if _looks_like_an_id(slug):
+        raise ValidationFailed("Slug must not look like a tenant id (sign-in takes either).", field="slug")
     return slug
+
+
+def _looks_like_an_id(slug: str) -> bool:
+    try:
+        uuid.UUID(slug)
+    except ValueError:
+        return False
+    return True
 
 
 def _validate_name(name: str) -> str:

@@ -41,6 +41,8 @@ async def test_provisioning_with_bad_input_is_a_typed_error_and_creates_nothing(
     cases = [
         ({"slug": "Bad Slug!"}, "VALIDATION", "slug"),
         ({"slug": "admin"}, "VALIDATION", "slug"),
+        ({"slug": "trailing-newline\n"}, "VALIDATION", "slug"),
+        ({"slug": str(existing.tenant_id)}, "VALIDATION", "slug"),
         ({"slug": existing.slug}, "CONFLICT", "slug"),
         ({"adminEmail": "not-an-email"}, "VALIDATION", "adminEmail"),
         ({"adminPassword": "short"}, "VALIDATION", "adminPassword"),
@@ -199,6 +201,7 @@ async def test_custom_role_definitions_are_validated(client, make_tenant, add_me
     cases = [
         ({"name": "owner", "permissions": ["incident.read"]}, "CONFLICT", "name"),
         ({"name": "Bad Name", "permissions": ["incident.read"]}, "VALIDATION", "name"),
+        ({"name": "ops\n", "permissions": ["incident.read"]}, "VALIDATION", "name"),
         ({"name": "empty", "permissions": []}, "VALIDATION", "permissions"),
         ({"name": "typo", "permissions": ["incident.reed"]}, "VALIDATION", "permissions"),
     ]
