@@ -103,6 +103,9 @@ async def merge_incidents(
         raise Conflict("Cannot merge into an incident that was itself merged.", field="intoId")
     if not is_active(duplicate.status):
         raise Conflict("Only an active incident can be merged into another.", field="duplicateId")
+    if target.status == "closed":
+        raise Conflict("Cannot merge into a closed incident: closed is final. Merge into an open one.",
+                       field="intoId")
     duplicate.merged_into_id = target.id
     duplicate.status, duplicate.resolved_at = "resolved", utcnow()
     target.alert_count += duplicate.alert_count

@@ -258,3 +258,20 @@ async def test_text_with_a_nul_character_is_refused_before_anything_runs(client,
         assert result["errors"][0]["extensions"] == {"code": "VALIDATION", "field": field}
     listed = await gql(client, "{ incidents { edges { node { id } } } }", headers=owner)
     assert listed["data"]["incidents"]["edges"] == []
+
+
+async def test_nothing_merges_into_a_closed_incident(client, make_tenant, sign_in):
+    _tenant, owner = await _owner(make_tenant, sign_in)
+    closed = (await _create(client, owner, title="Old outage"))["incident"]
+    duplicate = (await _create(client, owner, title="Same outage again"))["incident"]
+    for to in ("RESOLVED", "CLOSED"):
+        await gql(client, TRANSITION, {"i": {"id": closed["id"], "to": to}}, owner)
+
+    merged = await gql(client, f"""mutation($d: ID!, $i: ID!) {{ mergeIncidents(duplicateId: $d, intoId: $i) {{
+        __typename {ERROR} }} }}""", {"d": duplicate["id"], "i": closed["id"]}, owner)
+
+    assert merged["data"]["mergeIncidents"]["__typename"] == "ConflictError"
+    assert merged["data"]["mergeIncidents"]["field"] == "intoId"
+    still = await gql(client, "query($id: ID!) { incident(id: $id) { status mergedIntoId } }",
+                      {"id": duplicate["id"]}, owner)
+    assert still["data"]["incident"] == {"status": "TRIGGERED", "mergedIntoId": None}
