@@ -50,7 +50,9 @@ def _check_fields(values: dict[str, Any]) -> dict[str, Any]:
     if "lifecycle_status" in values and values["lifecycle_status"] not in LIFECYCLE:
         raise ValidationFailed(f"Lifecycle status must be one of {', '.join(LIFECYCLE)}.", field="lifecycleStatus")
     if values.get("owner_team") is not None:
-        values["owner_team"] = values["owner_team"].strip()[:200] or None
+        values["owner_team"] = values["owner_team"].strip() or None
+        if len(values["owner_team"] or "") > 200:
+            raise ValidationFailed("The owner team is at most 200 characters.", field="ownerTeam")
     if len(values.get("description") or "") > 5000:
         raise ValidationFailed("The description is at most 5000 characters.", field="description")
     return values

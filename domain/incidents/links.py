@@ -46,9 +46,11 @@ async def link_incidents(
         raise ValidationFailed(f"kind must be one of {', '.join(LINK_KINDS)}.", field="kind")
     if confidence is not None and not 0.0 <= confidence <= 1.0:
         raise ValidationFailed("confidence must be between 0 and 1.", field="confidence")
+    if len(reason) > 500:
+        raise ValidationFailed("The reason is at most 500 characters.", field="reason")
     source_incident, target = await _locked_pair(tx, from_id, to_id)
     await _check_new_link(tx, kind, from_id, to_id)
-    link = IncidentLink(tenant_id=tx.tenant_id, kind=kind, from_id=from_id, to_id=to_id, reason=reason[:500],
+    link = IncidentLink(tenant_id=tx.tenant_id, kind=kind, from_id=from_id, to_id=to_id, reason=reason,
                         source=source[:100], confidence=confidence, created_by=actor)
     tx.session.add(link)
     await tx.session.flush()

@@ -42,6 +42,8 @@ async def create_user(
 ) -> User:
     """Create a user with a hashed password (None: cannot sign in with a password yet)."""
     address = normalize_email(email)
+    if display_name is not None and len(display_name.strip()) > 200:
+        raise ValidationFailed("The display name is at most 200 characters.", field="displayName")
     user = User(
         email=address,
         display_name=(display_name or address.split("@")[0]).strip()[:200],

@@ -28,6 +28,8 @@ async def test_creating_and_updating_a_ci_with_typed_errors(client, make_tenant,
     bad = (await gql(client, CREATE, {"i": {"classKey": "database", "name": "x", "attributes": {"port": "high"}}},
                      headers))["data"]
     duplicate = (await gql(client, CREATE, {"i": {"classKey": "database", "name": "ORDERS-DB"}}, headers))["data"]
+    long_team = (await gql(client, CREATE, {"i": {"classKey": "database", "name": "team-db", "ownerTeam": "t" * 201}},
+                           headers))["data"]["createConfigurationItem"]
     ci = created["createConfigurationItem"]["ci"]
     update = f"""mutation($id: ID!, $v: Int) {{ updateConfigurationItem(id: $id, input: {{ownerTeam: "data",
         expectedVersion: $v}}) {{ __typename ... on CiSaved {{ ci {{ version ownerTeam }} }} {ERROR} }} }}"""
@@ -35,6 +37,7 @@ async def test_creating_and_updating_a_ci_with_typed_errors(client, make_tenant,
     stale = (await gql(client, update, {"id": ci["id"], "v": 1}, headers))["data"]["updateConfigurationItem"]
 
     assert (ci["classKey"], ci["version"], ci["attributes"]) == ("database", 1, {"port": 5432})
+    assert (long_team["__typename"], long_team["field"]) == ("ValidationError", "ownerTeam")
     assert bad["createConfigurationItem"] == {
         "__typename": "ValidationError", "code": "VALIDATION", "field": "attributes",
         "message": "Attribute port is invalid for class database: 'high' is not of type 'integer'"}

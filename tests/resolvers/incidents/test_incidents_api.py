@@ -275,3 +275,16 @@ async def test_nothing_merges_into_a_closed_incident(client, make_tenant, sign_i
     still = await gql(client, "query($id: ID!) { incident(id: $id) { status mergedIntoId } }",
                       {"id": duplicate["id"]}, owner)
     assert still["data"]["incident"] == {"status": "TRIGGERED", "mergedIntoId": None}
+
+
+async def test_a_link_reason_longer_than_500_characters_is_refused_not_cut(client, make_tenant, sign_in):
+    _tenant, owner = await _owner(make_tenant, sign_in)
+    first = (await _create(client, owner, title="A"))["incident"]
+    second = (await _create(client, owner, title="B"))["incident"]
+
+    linked = await gql(client, f"""mutation($i: LinkIncidentsInput!) {{ linkIncidents(input: $i) {{
+        __typename {ERROR} }} }}""", {"i": {"fromId": first["id"], "toId": second["id"], "kind": "RELATED",
+                                            "reason": "r" * 501}}, owner)
+
+    assert linked["data"]["linkIncidents"]["__typename"] == "ValidationError"
+    assert linked["data"]["linkIncidents"]["field"] == "reason"
