@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -18,20 +20,28 @@ if TYPE_CHECKING:
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 MAX_DEPTH = 8
+_CLASSES = "cmdb.classes"  # the transaction's copy of all_classes, in its session's info
 
 
 def _from_row(row: TenantCiClass) -> CiClass:
     return CiClass(row.key, row.label, row.parent_key, row.attribute_schema, builtin=False)
 
 
-async def all_classes(tx: Transaction) -> dict[str, CiClass]:
-    """Every class the tenant can use: built-in ones first, then its own by key."""
-    rows = await tx.session.scalars(select(TenantCiClass).where(TenantCiClass.tenant_id == tx.tenant_id)
-                                    .order_by(TenantCiClass.key))
-    return {**BUILTIN_CLASSES, **{row.key: _from_row(row) for row in rows}}
+async def all_classes(tx: Transaction) -> Mapping[str, CiClass]:
+    """Every class the tenant can use: built-in ones first, then its own by key.
+
+    Read once per transaction (an import asks for every row); creating or deleting a class forgets it.
+    """
+    known = tx.session.info.get(_CLASSES)
+    if known is None:
+        rows = await tx.session.scalars(select(TenantCiClass).where(TenantCiClass.tenant_id == tx.tenant_id)
+                                        .order_by(TenantCiClass.key))
+        known = tx.session.info[_CLASSES] = MappingProxyType(
+            {**BUILTIN_CLASSES, **{row.key: _from_row(row) for row in rows}})
+    return known
 
 
-def ancestry(classes: dict[str, CiClass], key: str) -> list[CiClass]:
+def ancestry(classes: Mapping[str, CiClass], key: str) -> list[CiClass]:
     """The class and its ancestors, nearest first."""
     chain, current = [], classes.get(key)
     while current is not None and len(chain) < MAX_DEPTH:
@@ -40,12 +50,12 @@ def ancestry(classes: dict[str, CiClass], key: str) -> list[CiClass]:
     return chain
 
 
-def lineage(classes: dict[str, CiClass], key: str) -> set[str]:
+def lineage(classes: Mapping[str, CiClass], key: str) -> set[str]:
     """The keys of a class and all its ancestors."""
     return {c.key for c in ancestry(classes, key)}
 
 
-def check_class(classes: dict[str, CiClass], key: str, *, field: str = "classKey") -> list[CiClass]:
+def check_class(classes: Mapping[str, CiClass], key: str, *, field: str = "classKey") -> list[CiClass]:
     """The ancestry of an existing class; a ValidationFailed naming ``field`` otherwise."""
     if key not in classes:
         raise ValidationFailed(f"Unknown CI class {key!r}.", field=field)
@@ -92,6 +102,7 @@ async def create_class(tx: Transaction, *, key: str, label: str, parent: str, sc
                         attribute_schema=_check_schema(schema or {"type": "object"}), created_by=actor)
     tx.session.add(row)
     await tx.session.flush()
+    tx.session.info.pop(_CLASSES, None)
     return _from_row(row)
 
 
@@ -108,3 +119,4 @@ async def delete_class(tx: Transaction, *, key: str) -> None:
     if used or children:
         raise Conflict(f"Class {key!r} is still used by configuration items or subclasses.", field="key")
     await tx.session.delete(row)
+    tx.session.info.pop(_CLASSES, None)
