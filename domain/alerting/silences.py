@@ -129,6 +129,16 @@ def _ever_occurs(rule: rrule, starts_at: datetime) -> bool:
     return next(iter(probe), None) is not None
 
 
+@functools.lru_cache(maxsize=1024)
+def _stored_rule(text: str, starts_at: datetime) -> rrule | None:
+    """A stored window's rule, or None (once, logged) when it fails today's checks."""
+    try:
+        return recurrence_rule(text, starts_at)
+    except ValidationFailed:
+        log.warning("a maintenance window has an unusable recurrence %r; it silences nothing", text)
+        return None
+
+
 def is_active(silence: Silence, at: datetime) -> bool:
     """True if ``at`` falls in the window (or in an occurrence of a recurring one)."""
     if not silence.recurrence:
@@ -136,10 +146,8 @@ def is_active(silence: Silence, at: datetime) -> bool:
     if silence.ends_at is not None and at >= silence.ends_at:
         return False
     length = timedelta(minutes=silence.duration_minutes or 0)
-    try:
-        rule = recurrence_rule(silence.recurrence, silence.starts_at)
-    except ValidationFailed:  # saved before the rules were this strict: it silences nothing
-        log.warning("maintenance window %s has an unusable recurrence %r", silence.id, silence.recurrence)
+    rule = _stored_rule(silence.recurrence, silence.starts_at)
+    if rule is None:  # saved before the rules were this strict: it silences nothing
         return False
     began = rule.before(at, inc=True)
     return began is not None and at < began + length
