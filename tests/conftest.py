@@ -95,6 +95,20 @@ def add_member(db):
 
 
 @pytest.fixture
+def define_role(db):
+    """Define a custom role in a tenant, as its owner; returns the RoleView."""
+    from domain.access.roles import create_role
+    from domain.auth.principals import user_principal
+
+    async def define(tenant, name: str, permissions: list[str]):
+        async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+            owner = await user_principal(tx, user_id=tenant.admin_user_id, entitlements={})
+            return await create_role(tx, name=name, description="", permissions=permissions, actor=owner)
+
+    return define
+
+
+@pytest.fixture
 def sign_in(runtime):
     """Password grant for ``email`` in ``tenant``; returns the TokenGrant."""
 

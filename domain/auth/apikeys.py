@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, text
 
 from atlas.db import fetch_sql
-from domain.access.grants import grantable_roles
+from domain.access.grants import check_holds, grantable_roles
+from domain.access.service import permissions_for_roles
 from domain.audit import service as audit
 from domain.auth import credentials
 from domain.auth.models import API_KEY_KINDS, ApiKey
@@ -60,11 +61,13 @@ async def create_api_key(
     tx: Transaction, *, name: str, kind: str, roles: list[str], expires_at: datetime | None,
     actor: Principal,
 ) -> IssuedApiKey:
-    """Create a key of ``kind`` (ingest keys always get the `agent` role)."""
+    """Create a key of ``kind`` (ingest keys always get the `agent` role) conferring only what the actor holds."""
     name = _check_input(name, kind, expires_at)
-    roles = INGEST_ROLES if kind == "ingest" else await grantable_roles(
-        tx, roles=roles, granter_permissions=actor.permissions
-    )
+    if kind == "ingest":
+        roles = INGEST_ROLES
+        check_holds(actor, await permissions_for_roles(tx, roles), field="kind", doing="grant")
+    else:
+        roles = await grantable_roles(tx, roles=roles, actor=actor)
     row_id = uuid.uuid4()
     credential = credentials.new_credential(credentials.API_KEY, row_id)
     key = ApiKey(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from domain.access.grants import grantable_roles
+from domain.access.grants import check_may_change_member, grantable_roles
 from domain.audit import service as audit
 from domain.auth import credentials
 from domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -71,9 +71,10 @@ async def _check_owner_remains(tx: Transaction, membership: Membership, new_role
 async def update_member_roles(
     tx: Transaction, *, user_id: uuid.UUID, roles: list[str], actor: Principal
 ) -> Member:
-    """Replace a member's roles (only with roles the actor could hold; never the last owner's)."""
-    roles = await grantable_roles(tx, roles=roles, granter_permissions=actor.permissions)
+    """Replace a member's roles (only a member and with roles within the actor's own; never the last owner's)."""
+    roles = await grantable_roles(tx, roles=roles, actor=actor)
     membership = await _membership(tx, user_id)
+    await check_may_change_member(tx, member_roles=membership.roles, actor=actor)
     await _check_owner_remains(tx, membership, roles)
     before = list(membership.roles)
     membership.roles = roles
@@ -85,8 +86,9 @@ async def update_member_roles(
 
 
 async def remove_member(tx: Transaction, *, user_id: uuid.UUID, actor: Principal) -> None:
-    """Remove a member from the tenant (never the last owner)."""
+    """Remove a member whose permissions the actor holds (never the last owner)."""
     membership = await _membership(tx, user_id)
+    await check_may_change_member(tx, member_roles=membership.roles, actor=actor)
     await _check_owner_remains(tx, membership, [])
     await tx.session.delete(membership)
     await audit.record(tx, actor=actor.actor, action="member.removed", target_type="user",
@@ -104,7 +106,7 @@ class IssuedInvitation:
 async def invite_member(tx: Transaction, *, email: str, roles: list[str], actor: Principal) -> IssuedInvitation:
     """Invite ``email`` to join with ``roles``."""
     email = normalize_email(email)
-    roles = await grantable_roles(tx, roles=roles, granter_permissions=actor.permissions)
+    roles = await grantable_roles(tx, roles=roles, actor=actor)
     existing = await user_by_email(tx, email)
     if existing and await tx.session.scalar(select(Membership.user_id).where(
         Membership.tenant_id == tx.tenant_id, Membership.user_id == existing.id

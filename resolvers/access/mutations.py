@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.access import service as access
+from domain.access import roles as access
 from resolvers.access.types import CreateRoleInput, Role, RoleDeleted, RoleSaved, UpdateRoleInput
 from resolvers.errors import payload_union, run_mutation
 from resolvers.ids import parse_id
@@ -19,7 +19,7 @@ async def create_role(info: strawberry.Info, input: CreateRoleInput) -> SaveRole
     async def work() -> RoleSaved:
         async with info.context.transaction() as tx:
             role = await access.create_role(tx, name=input.name, description=input.description,
-                                            permissions=input.permissions, actor=info.context.actor.actor)
+                                            permissions=input.permissions, actor=info.context.actor)
             return RoleSaved(role=Role.from_view(role))
 
     return await run_mutation(work)
@@ -31,7 +31,7 @@ async def update_role(info: strawberry.Info, input: UpdateRoleInput) -> SaveRole
     async def work() -> RoleSaved:
         async with info.context.transaction() as tx:
             role = await access.update_role(tx, role_id=parse_id(input.id), description=input.description,
-                                            permissions=input.permissions, actor=info.context.actor.actor)
+                                            permissions=input.permissions, actor=info.context.actor)
             return RoleSaved(role=Role.from_view(role))
 
     return await run_mutation(work)
@@ -42,7 +42,7 @@ async def delete_role(info: strawberry.Info, id: strawberry.ID) -> DeleteRolePay
 
     async def work() -> RoleDeleted:
         async with info.context.transaction() as tx:
-            await access.delete_role(tx, role_id=parse_id(id), actor=info.context.actor.actor)
+            await access.delete_role(tx, role_id=parse_id(id), actor=info.context.actor)
             return RoleDeleted(id=id)
 
     return await run_mutation(work)

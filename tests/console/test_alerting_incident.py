@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from domain.access.service import create_role
 from tests.console.alerting_helpers import checks, create_rule, ingest
 
 INCIDENTS = "{ incidents(first: 10) { edges { node { id reference alertCount } } } }"
@@ -26,13 +25,12 @@ async def test_an_incident_raised_by_a_rule_lists_its_alerts(owner, db, incident
 
 
 async def test_members_without_alert_read_see_the_rule_name_without_a_link(owner, db, incident_api, add_member,
-                                                                            signed_in):
+                                                                            signed_in, define_role):
     api = await incident_api(owner.tenant)
     await create_rule(api)
     await ingest(db, owner.tenant, checks([2, 1]))
     [incident] = [edge["node"] for edge in (await api.call(INCIDENTS, {}))["incidents"]["edges"]]
-    async with db.transaction(tenant_id=owner.tenant.tenant_id) as tx:
-        await create_role(tx, name="incidents-only", description="", permissions=["incident.read"], actor="test")
+    await define_role(owner.tenant, "incidents-only", ["incident.read"])
     reader = await signed_in(await add_member(owner.tenant, ["incidents-only"]))
 
     page = await reader.get(f"/console/incidents/{incident['id']}")

@@ -3,7 +3,6 @@ incident's page, only for those with cmdb.read (the page still opens for the oth
 
 from __future__ import annotations
 
-from domain.access.service import create_role
 from domain.incidents.service import NewIncident, create_incident
 from tests.console.cmdb_helpers import section, shop
 
@@ -63,11 +62,10 @@ async def test_the_incident_page_shows_its_blast_radius_to_cmdb_readers(owner, d
 
 
 async def test_the_incident_page_opens_without_the_blast_radius_for_those_without_cmdb_read(owner, db, add_member,
-                                                                                            signed_in):
+                                                                                            signed_in, define_role):
     await shop(db, owner.tenant)
     incident = await open_incident(db, owner.tenant, ["payments"])
-    async with db.transaction(tenant_id=owner.tenant.tenant_id) as tx:
-        await create_role(tx, name="incidents-only", description="", permissions=["incident.read"], actor="test")
+    await define_role(owner.tenant, "incidents-only", ["incident.read"])
     reader = await signed_in(await add_member(owner.tenant, ["incidents-only"]))
 
     page = await reader.get(f"/console/incidents/{incident}")

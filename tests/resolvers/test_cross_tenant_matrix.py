@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from strawberry.permission import PermissionExtension
 
 from domain.access.models import Role
-from domain.access.service import create_role
+from domain.access.roles import create_role
 from domain.auth.apikeys import create_api_key
 from domain.auth.models import ApiKey
 from domain.auth.principals import user_principal
@@ -308,7 +308,7 @@ async def _side(db, make_tenant, add_member) -> Side:
     tenant = await make_tenant()
     async with db.transaction(tenant_id=tenant.tenant_id) as tx:
         owner = await user_principal(tx, user_id=tenant.admin_user_id, entitlements={})
-        role = await create_role(tx, name="auditor", description="", permissions=["audit.read"], actor="matrix")
+        role = await create_role(tx, name="auditor", description="", permissions=["audit.read"], actor=owner)
         key = await create_api_key(tx, name="side-key", kind="client", roles=["agent"], expires_at=None, actor=owner)
         invitation = await invite_member(tx, email=f"invitee@{tenant.slug}.example.com", roles=["viewer"],
                                          actor=owner)

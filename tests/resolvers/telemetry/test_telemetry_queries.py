@@ -121,12 +121,9 @@ async def test_events_filter_by_source_and_severity(client, db, make_tenant, sig
         {"title": "disk", "source": "nagios", "incidents": []}]
 
 
-async def test_an_events_incidents_need_incident_read(client, db, make_tenant, sign_in, add_member):
-    from domain.access.service import create_role
-
+async def test_an_events_incidents_need_incident_read(client, db, make_tenant, sign_in, add_member, define_role):
     tenant, _headers = await _owner(make_tenant, sign_in)
-    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
-        await create_role(tx, name="telemetry-only", description="", permissions=["telemetry.read"], actor="test")
+    await define_role(tenant, "telemetry-only", ["telemetry.read"])
     email = await add_member(tenant, ["telemetry-only"])
     reader = auth_headers(await sign_in(tenant, email))
     await _store(db, tenant, {"events": [{"source": "nagios", "title": "disk", "severity": "critical"}]})
