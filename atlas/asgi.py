@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from atlas import __version__
 from atlas.auth import BearerAuthMiddleware
-from atlas.middleware import SecurityHeadersMiddleware
+from atlas.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from atlas.paths import OPERATIONS_DIR
 from atlas.runtime import Runtime
 from atlas.settings import Settings
@@ -72,7 +72,8 @@ def create_app(settings: Settings) -> Starlette:
             Mount("/console", routes=console_routes),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
-        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(BearerAuthMiddleware)],
+        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(BearerAuthMiddleware),
+                    Middleware(BodyLimitMiddleware)],
         lifespan=lifespan,
     )
     app.state.settings = settings

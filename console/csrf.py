@@ -28,6 +28,7 @@ from console.sessions import Session
 
 FORM_COOKIE = "atlas_csrf"
 FIELD = "csrf_token"
+MAX_FORM_FIELD = 16 * 1024 * 1024  # a CMDB import pasted in a textarea; whole bodies are capped per route
 HEADER = "x-csrf-token"
 _TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -45,7 +46,7 @@ async def _sent_token(request: Request) -> str | None:
     header = request.headers.get(HEADER)
     if header:
         return header
-    value = (await request.form()).get(FIELD)
+    value = (await request.form(max_part_size=MAX_FORM_FIELD)).get(FIELD)
     return value if isinstance(value, str) else None
 
 

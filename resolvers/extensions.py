@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from graphql import (
     BREAK,
@@ -28,6 +29,7 @@ from domain.text import UNSTORABLE_MESSAGE, storable, unstorable_path
 from resolvers.cost import CostLimiter
 from resolvers.errors import UNEXPECTED_ERROR_MESSAGE, is_unexpected
 
+SUGGESTION = re.compile(r" Did you mean [^?]*\?")
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 3000
@@ -90,6 +92,11 @@ class RefuseUnstorableText(SchemaExtension):
             named = {"field": field} if field else {}
             raise GraphQLError(UNSTORABLE_MESSAGE, extensions={"code": "VALIDATION", **named})
         yield
+
+
+def without_suggestions(message: str) -> str:
+    """``message`` without graphql-core's " Did you mean 'x' or 'y'?" hints (GraphQL names hold no '?')."""
+    return SUGGESTION.sub("", message)
 
 
 def hardening_extensions(*, production: bool) -> list:

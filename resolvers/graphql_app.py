@@ -16,11 +16,13 @@ from collections import OrderedDict
 from datetime import timedelta
 
 import strawberry
+from cross_web import HTTPException
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from atlas.auth import TENANT_HEADER, authenticate
+from domain import strict_json
 from domain.errors import Forbidden, Unauthenticated
 from resolvers.context import Context
 
@@ -49,6 +51,20 @@ class AtlasGraphQL(GraphQL):
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
         )
         self._shared_json = SharedEncoding()
+
+    def parse_json(self, data: str | bytes) -> object:
+        """A request body or a GET parameter: strict JSON, or 400 saying what is wrong with it."""
+        try:
+            return strict_json.loads(data)
+        except strict_json.BadJSON as bad:
+            raise HTTPException(400, f"Body is {bad}.") from None
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A websocket message: strict JSON; anything else closes the socket as a bad message (4400)."""
+        try:
+            return strict_json.loads(data)
+        except strict_json.BadJSON as bad:
+            raise json.JSONDecodeError(str(bad), "", 0) from None
 
     def encode_json(self, data: object) -> str:
         """JSON for the wire; a subscription result shared by many subscribers is encoded once."""

@@ -24,7 +24,7 @@ from resolvers.billing.queries import Plan, resolve_plans
 from resolvers.cmdb import mutations as cmdb_mutations
 from resolvers.cmdb import queries as cmdb
 from resolvers.cmdb.types import CiClass, CmdbDocument, ConfigurationItem, ImpactAnalysis, RelationshipType, Topology
-from resolvers.extensions import hardening_extensions
+from resolvers.extensions import hardening_extensions, without_suggestions
 from resolvers.fast_fields import direct_attribute_resolvers
 from resolvers.guards import guard, platform_guard, public
 from resolvers.health.queries import resolve_health
@@ -226,15 +226,20 @@ class Subscription:
 
 
 class AtlasSchema(strawberry.Schema):
-    """The schema, with identical subscriptions sharing one execution (see shared_subscriptions.py)."""
+    """The schema, with identical subscriptions sharing one execution (see shared_subscriptions.py);
+    in production, error messages carry no "Did you mean ...?" hints that would map the schema."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, hide_suggestions: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.shared_subscriptions = SharedSubscriptions()
+        self.hide_suggestions = hide_suggestions
 
     def process_errors(self, errors, execution_context=None) -> None:
-        """Log nothing here: ReportErrors logs unexpected errors once; expected ones (validation,
-        guards, domain rules) are answers to the caller, not incidents of ours."""
+        """Every error passes here before it is answered: drop suggestions in production. Log nothing:
+        ReportErrors logs unexpected errors once; expected ones are answers, not incidents of ours."""
+        if self.hide_suggestions:
+            for error in errors:
+                error.message = without_suggestions(error.message)
 
     async def stream(self, query, variable_values=None, context_value=None, root_value=None,
                      operation_name=None, operation_extensions=None, allowed_operation_types=None):
@@ -252,7 +257,7 @@ class AtlasSchema(strawberry.Schema):
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     """Build the schema with the hardening extensions for the given environment."""
-    schema = AtlasSchema(query=Query, mutation=Mutation, subscription=Subscription,
+    schema = AtlasSchema(query=Query, mutation=Mutation, subscription=Subscription, hide_suggestions=production,
                          extensions=hardening_extensions(production=production),
                          scalar_overrides={datetime: DATETIME})
     direct_attribute_resolvers(schema)

@@ -6,8 +6,11 @@ Tests isolate by creating their own tenants (unique slugs), never by mocking or 
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import uuid
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
@@ -24,13 +27,21 @@ TEST_PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(scope="session")
-def live_settings(tmp_path_factory):
-    """Settings pointing at migrated, running servers for the whole test session."""
-    data_dir = tmp_path_factory.mktemp("atlas-data")
+def live_settings():
+    """Settings pointing at migrated, running servers for the whole test session.
+
+    The data directory is not under pytest's basetemp: pytest makes /tmp/pytest-of-<user> 0700 at
+    every session start, which locks the embedded PostgreSQL (run as another user) out of a
+    concurrent session's data directory.
+    """
+    data_dir = Path(tempfile.mkdtemp(prefix="atlas-test-"))
     settings = replace(load_settings(), data_dir=data_dir, env="development", demo_password=None)
-    with provide_services(settings) as live:
-        run_migrations(live)
-        yield live
+    try:
+        with provide_services(settings) as live:
+            run_migrations(live)
+            yield live
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +61,16 @@ async def app(live_settings):
     application = create_app(live_settings)
     async with application.router.lifespan_context(application):
         yield application
+
+
+@pytest.fixture(scope="session")
+async def production_client(live_settings):
+    """A client of the app as it runs with ATLAS_ENV=production."""
+    app = create_app(replace(live_settings, env="production"))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://atlas.test") as http:
+            yield http
 
 
 @pytest.fixture

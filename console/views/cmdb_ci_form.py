@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 
 from console.views.alert_rule_form import FormProblem
 from console.views.screens import text
+from domain import strict_json
 
 TEXT_FIELDS = ("class_key", "name", "description", "environment", "lifecycle_status", "owner_team", "attributes")
 BLANK: dict[str, Any] = {**dict.fromkeys(TEXT_FIELDS, ""), "environment": "production",
@@ -30,10 +31,9 @@ def attributes_of(raw: str) -> Any:
     if not raw:
         return {}
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError as bad:
-        raise FormProblem(f"Attributes must be JSON: {bad.msg} (line {bad.lineno}, column {bad.colno}).",
-                          "attributes") from None
+        return strict_json.loads(raw)
+    except strict_json.BadJSON as bad:
+        raise FormProblem(f"Attributes are {bad}.", "attributes") from None
 
 
 def _fields(values: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,6 @@ schema is typed as JSON and text that is not JSON is refused here, beside the fi
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -17,6 +16,7 @@ from console.guard import signed_in
 from console.views.alert_rule_form import FormProblem
 from console.views.cmdb_list import can_change, class_options
 from console.views.screens import page, run_mutation, run_screen, scope, screen_status, text
+from domain import strict_json
 
 TEMPLATE = "cmdb/classes.html"
 FIELDS = ("key", "label", "parent", "schema")
@@ -42,10 +42,9 @@ async def classes_page(request: Request) -> Response:
 def class_input(values: dict[str, str]) -> dict[str, Any]:
     """``CiClassInput`` from the form; FormProblem when the schema is not JSON."""
     try:
-        schema = json.loads(values["schema"]) if values["schema"] else None
-    except json.JSONDecodeError as bad:
-        raise FormProblem(f"The schema must be JSON: {bad.msg} (line {bad.lineno}, column {bad.colno}).",
-                          "attributeSchema") from None
+        schema = strict_json.loads(values["schema"]) if values["schema"] else None
+    except strict_json.BadJSON as bad:
+        raise FormProblem(f"The schema is {bad}.", "attributeSchema") from None
     return {"key": values["key"], "label": values["label"], "parent": values["parent"], "attributeSchema": schema}
 
 

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from console.csrf import MAX_FORM_FIELD
 from console.guard import signed_in
 from console.views.alert_rule_form import FormProblem
 from console.views.cmdb_list import can_change
@@ -70,7 +71,7 @@ async def _document(form: FormData, part: str) -> str:
 
 async def import_documents(request: Request) -> Response:
     """POST /console/cmdb/transfer: import the documents (all rows or none)."""
-    form = await request.form()
+    form = await request.form(max_part_size=MAX_FORM_FIELD)
     values = {"format": text(form, "format"), "cis": text(form, "cis"), "relationships": text(form, "relationships")}
     try:
         if values["format"] not in FORMATS:

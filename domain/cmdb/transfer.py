@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from domain import strict_json
 from domain.cmdb.classes import all_classes, check_class
 from domain.cmdb.models import CiRelationship, ConfigurationItem
 from domain.cmdb.service import EDITABLE, CiDraft, create_ci, create_relationship, find_relationship, update_ci
@@ -73,18 +74,16 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def strict_json(text: str) -> Any:
+def _standard_json(text: str) -> Any:
     """JSON as the standard has it: no NaN or Infinity, no number too large for a float."""
-    return json.loads(text, parse_float=_finite, parse_constant=_no_constants)
+    return strict_json.loads(text, parse_float=_finite, parse_constant=_no_constants)
 
 
 def _json_rows(text: str, part: str) -> list[dict[str, Any]]:
     try:
-        rows = strict_json(text) if text.strip() else []
-    except ValueError as bad:
-        raise ValidationFailed(f"The {part} part is not valid JSON: {bad}", field=part) from None
-    except RecursionError:
-        raise ValidationFailed(f"The {part} part is nested too deeply.", field=part) from None
+        rows = _standard_json(text) if text.strip() else []
+    except strict_json.BadJSON as bad:
+        raise ValidationFailed(f"The {part} part is {bad}.", field=part) from None
     if isinstance(rows, dict) and part in rows:
         rows = rows[part]
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
@@ -110,8 +109,8 @@ def _typed_csv_attributes(chain: list, attributes: dict[str, str]) -> dict[str, 
             typed[name] = raw
             continue
         try:
-            typed[name] = strict_json(raw)
-        except (ValueError, RecursionError):
+            typed[name] = _standard_json(raw)
+        except strict_json.BadJSON:
             raise ValidationFailed(f"Attribute {name} must be {kind}, got {raw!r}.", field=f"attr.{name}") from None
     return typed
 

@@ -30,6 +30,7 @@ from pydantic import (
     model_validator,
 )
 
+from domain import strict_json
 from domain.text import all_storable
 
 Scalar = str | int | float | bool | None
@@ -214,11 +215,11 @@ _EVENT_LIST = TypeAdapter(list[EventIn])
 def parse_envelope_json(raw: bytes) -> ParsedBatch:
     """Validate a JSON body: all at once when every item is valid (the common case), else item by item.
 
-    Raises ``ValueError`` for text that is not JSON and :class:`EnvelopeError` for a body that is not
+    Raises ``strict_json.BadJSON`` for text that is not JSON and :class:`EnvelopeError` for a body that is not
     an envelope; item problems become rejections.
     """
     if _MAY_BE_UNSTORABLE.search(raw):  # rare: the item-by-item path rejects exactly the items holding it
-        return parse_envelope(json.loads(raw))
+        return parse_envelope(strict_json.loads(raw))
     try:
         if raw.lstrip()[:1] == b"[":
             envelope = _Envelope(events=_EVENT_LIST.validate_json(raw))
@@ -226,7 +227,7 @@ def parse_envelope_json(raw: bytes) -> ParsedBatch:
             envelope = _Envelope.model_validate_json(raw)
         resource = resource_attributes(envelope.resource)
     except (ValidationError, EnvelopeError):
-        return parse_envelope(json.loads(raw))
+        return parse_envelope(strict_json.loads(raw))
     batch = ParsedBatch(resource=resource)
     for kind in KINDS:
         batch.items[kind] = list(enumerate(getattr(envelope, kind)))

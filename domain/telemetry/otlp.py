@@ -19,6 +19,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportM
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from pydantic import ValidationError
 
+from domain import strict_json
 from domain.telemetry.envelope import (
     KINDS,
     UNSTORABLE_REASON,
@@ -58,7 +59,7 @@ def decode(signal: str, body: bytes, *, json_body: bool):
     message = SIGNALS[signal]()
     try:
         if json_body:
-            json_format.ParseDict(_hex_ids_to_base64(json.loads(body)), message, ignore_unknown_fields=True)
+            json_format.ParseDict(_hex_ids_to_base64(strict_json.loads(body)), message, ignore_unknown_fields=True)
         else:
             message.ParseFromString(body)
     except (DecodeError, json_format.ParseError, ValueError, TypeError) as bad:

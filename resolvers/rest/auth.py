@@ -10,12 +10,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from domain import strict_json
 from domain.auth.service import GrantError
 from domain.errors import TooManyAttempts
 from domain.text import UNSTORABLE_MESSAGE, all_storable
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-MAX_BODY = 16 * 1024
 
 
 def _storable(params: dict[str, str]) -> dict[str, str]:
@@ -26,14 +26,12 @@ def _storable(params: dict[str, str]) -> dict[str, str]:
 
 async def _parameters(request: Request) -> dict[str, str]:
     """Token request parameters from a form or JSON body (text the database can hold)."""
-    if int(request.headers.get("content-length") or 0) > MAX_BODY:
-        raise GrantError("invalid_request", "Request body too large.")
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/json":
         try:
-            body = await request.json()
-        except ValueError:
-            raise GrantError("invalid_request", "Body is not valid JSON.") from None
+            body = strict_json.loads(await request.body())
+        except strict_json.BadJSON as bad:
+            raise GrantError("invalid_request", f"Body is {bad}.") from None
         if not isinstance(body, dict):
             raise GrantError("invalid_request", "Body must be a JSON object.")
         return _storable({k: str(v) for k, v in body.items() if isinstance(v, str | int)})

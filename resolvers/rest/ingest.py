@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from domain.strict_json import BadJSON
 from domain.telemetry.envelope import EnvelopeError, parse_envelope_json
 from resolvers.rest.ingest_http import IngestHTTPError, check_rate, ingest_principal, read_body, refused, store
 
@@ -24,8 +25,8 @@ def _parse(body: bytes):
         return parse_envelope_json(body)
     except EnvelopeError as bad:
         raise IngestHTTPError(400, str(bad)) from None
-    except (ValueError, UnicodeDecodeError) as bad:
-        raise IngestHTTPError(400, f"Body is not valid JSON: {bad}") from None
+    except BadJSON as bad:
+        raise IngestHTTPError(400, f"Body is {bad}.") from None
 
 
 async def ingest_events(request: Request) -> JSONResponse:

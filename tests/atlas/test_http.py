@@ -1,7 +1,6 @@
 """The HTTP surface: liveness, readiness, GraphQL transport rules and security headers."""
 
 import contextlib
-from dataclasses import replace
 
 import httpx
 import pytest
@@ -9,7 +8,6 @@ from httpx_ws import WebSocketDisconnect, aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 from redis.asyncio import Redis
 
-from atlas.asgi import create_app
 from atlas.db import Database
 from tests.conftest import auth_headers
 
@@ -83,15 +81,6 @@ async def test_graphiql_is_served_in_development(client):
     response = await client.get("/graphql", headers={"Accept": "text/html"})
 
     assert response.status_code == 200 and "graphiql" in response.text.lower()
-
-
-@pytest.fixture(scope="module")
-async def production_client(live_settings):
-    app = create_app(replace(live_settings, env="production"))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://atlas.test") as http:
-            yield http
 
 
 async def test_production_serves_no_graphiql_and_refuses_introspection(production_client):

@@ -43,7 +43,7 @@ async def test_attributes_that_are_not_json_are_refused_beside_the_field_and_not
 
     assert response.status_code == 400
     assert response.text.lstrip().startswith('<div id="new-ci-screen">')
-    assert beside(response.text, "ci-attributes").startswith("Attributes must be JSON: Expecting property name")
+    assert beside(response.text, "ci-attributes").startswith("Attributes are not valid JSON: Expecting property name")
     assert 'value="orders-db"' in response.text and '{&#34;port&#34;: 5432,</textarea>' in response.text
     assert await cis_named(owner, "orders-db") == []
 

@@ -39,7 +39,7 @@ async def test_a_schema_that_is_not_json_or_not_a_schema_is_refused_beside_it(ow
     bad_key = await owner.post("/console/cmdb/classes", {**PROBE, "key": "Edge Probe"})
 
     assert not_json.status_code == 400
-    assert f"{FIELD_ERROR}The schema must be JSON: Expecting property name enclosed in double quotes" \
+    assert f"{FIELD_ERROR}The schema is not valid JSON: Expecting property name enclosed in double quotes" \
         in section(not_json.text, "new-class")
     assert f"{FIELD_ERROR}The attribute schema must be a JSON Schema of type object.</span>" \
         in section(not_schema.text, "new-class")

@@ -62,7 +62,7 @@ async def test_json_that_does_not_parse_is_refused_beside_its_document(owner):
     assert response.status_code == 400
     assert ('<textarea id="import-cis" name="cis"' in response.text and
             '<span class="field-error" role="alert">The cis part is not valid JSON: Expecting property name enclosed '
-            'in double quotes: line 1 column 3 (char 2)</span>' in section(response.text, "import-form", "</form>"))
+            'in double quotes at line 1 column 3.</span>' in section(response.text, "import-form", "</form>"))
     assert listed((await owner.get("/console/cmdb")).text) == []
 
 

@@ -108,3 +108,32 @@ async def test_a_large_flat_page_is_within_budget():
     result = await COSTED.execute("{ pages(first: 1000) { name } }")
 
     assert result.errors is None
+
+
+MISSPELLED = [
+    ("field", "{ incidnts { id } }", None),
+    ("argument", "{ incidents(frist: 2) { edges { cursor } } }", None),
+    ("enum literal", '{ incidents(filter: {severities: [SEV0]}) { edges { cursor } } }', None),
+    ("enum variable", "query($s: [Severity!]) { incidents(filter: {severities: $s}) { edges { cursor } } }",
+     {"s": ["SEV11"]}),
+    ("input field", "{ incidents(filter: {severty: [SEV1]}) { edges { cursor } } }", None),
+    ("type name", "query($f: IncidentFiltr) { incidents(filter: $f) { edges { cursor } } }", None),
+    ("fragment type", "{ viewer { ... on Viewr { email } } }", None),
+]
+
+
+async def _messages(http, query: str, variables: dict | None) -> list[str]:
+    response = await http.post("/graphql", json={"query": query, "variables": variables or {}})
+    return [error["message"] for error in response.json()["errors"]]
+
+
+async def test_production_errors_carry_no_suggestions_that_map_the_schema(production_client):
+    for name, query, variables in MISSPELLED:
+        messages = await _messages(production_client, query, variables)
+        assert messages and not [m for m in messages if "Did you mean" in m], (name, messages)
+
+
+async def test_development_keeps_the_suggestions(client):
+    messages = await _messages(client, "{ incidnts { id } }", None)
+
+    assert messages == ["Cannot query field 'incidnts' on type 'Query'. Did you mean 'incidents' or 'incident'?"]
