@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 ChangeProvider = Callable[["Transaction", list[str], object], Awaitable[list[str]]]
 CHANGES: list[ChangeProvider] = []
 SAME_SERVICE_CONFIDENCE = 0.6
+ILLUSTRATIVE = "demo"  # seeded demo stories (atlas/demo_incidents.py) explain nothing
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,12 @@ class Relation:
 
 
 async def _candidates(tx: Transaction, incident: Incident, window: timedelta) -> list[Incident]:
-    """Active, unmerged incidents other than this one, created or still alerting within the window."""
+    """Active, unmerged incidents other than this one, created or still alerting within the window (demo
+    stories left out)."""
     since = clock.now() - window
     return list(await tx.session.scalars(select(Incident).where(
         Incident.tenant_id == tx.tenant_id, Incident.id != incident.id, Incident.status.in_(ACTIVE),
-        Incident.merged_into_id.is_(None),
+        Incident.merged_into_id.is_(None), Incident.source != ILLUSTRATIVE,
         or_(Incident.created_at >= since, func.coalesce(Incident.last_seen_at, Incident.created_at) >= since),
     ).order_by(Incident.created_at, Incident.id)))
 
@@ -112,6 +114,21 @@ async def correlate(tx: Transaction, incident: Incident) -> list[IncidentLink]:
     if not made:
         await _note_changes(tx, incident)
     return made
+
+
+async def recorrelate(tx: Transaction, incident: Incident) -> list[IncidentLink]:
+    """An incident reopened by a recurrence: a parent that is no longer active explains nothing now, so
+    the link goes and the incident is correlated anew (an active parent keeps it)."""
+    link = await tx.session.scalar(select(IncidentLink).where(
+        IncidentLink.tenant_id == tx.tenant_id, IncidentLink.kind == "parent", IncidentLink.to_id == incident.id))
+    if link is not None:
+        parent = await tx.session.get(Incident, link.from_id)
+        if parent is not None and parent.status in ACTIVE:
+            return []
+        await links.unlink_incidents(tx, link_id=link.id, actor="correlation engine", closed_ok=True,
+                                     reason=f"INC-{parent.number if parent else '?'} is no longer active; "
+                                            "the recurrence is correlated anew")
+    return await correlate(tx, incident)
 
 
 async def _link(tx: Transaction, *, parent: Incident, child: Incident, relation: Relation) -> IncidentLink:

@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 
 from atlas.jobs import AI_QUEUE
 from domain import clock
-from domain.alerting.correlation import correlate
+from domain.alerting.correlation import correlate, recorrelate
 from domain.alerting.grouping import REOPEN_NOTE, Home, find_home, group_key_for
 from domain.alerting.models import Alert
 from domain.alerting.release import sync_alert_count
@@ -123,6 +123,7 @@ async def _join(tx: Transaction, rule: CompiledRule, alert: Alert, home: Home) -
     actor = f"rule:{rule.name}"
     if home.how == "reopened":
         incident = await transition_incident(tx, incident_id=incident.id, to="open", actor=actor, note=REOPEN_NOTE)
+        await recorrelate(tx, incident)
     alert.incident_id = incident.id
     service = _service(rule, alert)
     if service and service not in incident.services:

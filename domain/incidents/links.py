@@ -84,15 +84,17 @@ async def _check_new_link(tx: Transaction, kind: str, from_id: uuid.UUID, to_id:
         raise Conflict("Linking would make an incident its own ancestor.", field="toId")
 
 
-async def unlink_incidents(tx: Transaction, *, link_id: uuid.UUID, actor: str) -> IncidentLink:
-    """Remove a link (for instance a wrong correlation); both timelines record it."""
+async def unlink_incidents(tx: Transaction, *, link_id: uuid.UUID, actor: str, reason: str = "",
+                           closed_ok: bool = False) -> IncidentLink:
+    """Remove a link (for instance a wrong correlation); both timelines record it (with ``reason``)."""
     link = await tx.session.scalar(select(IncidentLink).where(
         IncidentLink.tenant_id == tx.tenant_id, IncidentLink.id == link_id))
     if link is None:
         raise NotFound("No such link.", field="linkId")
-    first, second = await _locked_pair(tx, link.from_id, link.to_id, fields=("linkId", "linkId"))
+    first, second = await _locked_pair(tx, link.from_id, link.to_id, fields=("linkId", "linkId"), closed_ok=closed_ok)
     await tx.session.delete(link)
-    data = {"link_id": str(link.id), "kind": link.kind, "from": str(link.from_id), "to": str(link.to_id)}
+    data = {"link_id": str(link.id), "kind": link.kind, "from": str(link.from_id), "to": str(link.to_id),
+            **({"reason": reason[:500]} if reason else {})}
     for incident in (first, second):
         touch(incident)
         await timeline.append(tx, incident, kind="unlinked", actor=actor, data=data)
