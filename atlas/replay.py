@@ -10,6 +10,7 @@ the simulator's test and ``bench/noise.py`` drive the engine through this.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -33,6 +34,7 @@ class Replay:
     start: datetime
     tick_phase: float = 0.0
     batch_seconds: float = 10.0
+    after_tick: Callable[[float], Awaitable[None]] | None = None  # e.g. a test checking invariants
     _buffer: dict[str, list] = field(default_factory=lambda: {kind: [] for kind in KINDS})
     _buffered_since: float | None = None
     _buffered_until: float | None = None
@@ -80,3 +82,5 @@ class Replay:
                 await evaluate_windowed_rules(tx)
             async with self.db.transaction(tenant_id=self.tenant_id) as tx:
                 await resolve_quiet_alerts(tx)
+        if self.after_tick is not None:
+            await self.after_tick(second)

@@ -102,8 +102,9 @@ async def relations(tx: Transaction, incident: Incident) -> list[Relation]:
 async def correlate(tx: Transaction, incident: Incident) -> list[IncidentLink]:
     """Link ``incident`` under its nearest cause and re-parent the root-less incidents it causes."""
     found = await relations(tx, incident)
+    # nearest first; at one distance a cause already explained by a deeper root (it has a parent) first
     causes = sorted((r for r in found if r.role == "cause"),
-                    key=lambda r: (r.depth, r.has_parent, r.incident.created_at))
+                    key=lambda r: (r.depth, not r.has_parent, r.incident.created_at))
     made = []
     if causes:
         made.append(await _link(tx, parent=causes[0].incident, child=incident, relation=causes[0]))
