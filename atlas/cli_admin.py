@@ -95,7 +95,8 @@ def _set_status(settings: Settings, slug: str, status: str, reason: str) -> None
             found = await tenant_by_slug(tx, slug)
             if found is None:
                 raise NotFound(f"No tenant with slug {slug!r}.")
-            await set_tenant_status(tx, tenant_id=found.id, status=status, reason=reason, actor=ACTOR)
+            await set_tenant_status(tx, tenant_id=found.id, status=status, reason=reason, actor=ACTOR,
+                                    confirm_slug=slug)  # the operator typed it on the command line
 
     _with_database(settings, work)
     click.echo(f"tenant {slug} is now {status}")

@@ -2,6 +2,8 @@
 
 Each story is a list of steps at minutes before now, replayed through the domain services with
 the domain clock set to that moment, so timelines, acknowledgement and resolution times are real.
+Their source is ``demo``: correlation leaves them out, so `atlas simulate` outages are never chained
+under a story.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from domain.incidents import links, postmortems, service
 from domain.incidents.models import Incident
 from domain.users.models import Membership
 from domain.users.service import create_user, user_by_email
+
+DEMO_SOURCE = "demo"  # illustrative history: the correlation engine never links live alerts to it
 
 TEAM = {
     "priya": ("priya.raman@demo.local", "Priya Raman", ["responder"]),
@@ -108,7 +112,8 @@ async def _team(tx: Transaction) -> dict[str, uuid.UUID]:
 async def _step(tx: Transaction, story: dict, made: dict, team: dict, action: str, arg: Any) -> None:
     actor, incident = "admin@demo.local", made.get(story["key"])
     if action == "new":
-        made[story["key"]] = await service.create_incident(tx, new=service.NewIncident(**arg), actor=actor)
+        made[story["key"]] = await service.create_incident(tx, new=service.NewIncident(**arg, source=DEMO_SOURCE),
+                                                           actor=actor)
     elif action == "move":
         await service.transition_incident(tx, incident_id=incident.id, to=arg, actor=actor)
     elif action == "assign":

@@ -2,8 +2,15 @@
 
 Eight services call each other (web -> checkout -> payments, inventory, orders-db; web -> search ->
 search-index; web -> auth). Every second the simulator makes traces across them, request logs and
-metrics; every few minutes payments degrade (errors, timeouts, a synthetic monitor alert) and
-search slows down, so rules, incidents and dashboards have something real to show.
+metrics. Every nine minutes two outages are planted, each long and strong enough to trip the demo
+rules (atlas/demo_rules.py) whatever the phase of the once-a-minute evaluation, and far enough apart
+that each one's incidents resolve before the next begins:
+  - 1:00-2:30 payments fails (60% of calls time out after 2-5 s: errors, error logs, a failing
+    synthetic check, slow checkout and web upstream): one incident on payments, checkout and web
+    under it;
+  - 5:30-6:45 the search index slows down 40-fold (search and web slow upstream): one incident on
+    search-index, search and web under it.
+The next cycle's payments outage recurs after the first one resolved: its incident is reopened.
 """
 
 from __future__ import annotations
@@ -20,9 +27,10 @@ HOSTS = {service: [f"{service}-{n}" for n in range(1, 3)] for service in CALLS}
 BASE_LATENCY_MS = {"web": 8, "auth": 4, "checkout": 12, "inventory": 6, "payments": 40, "orders-db": 3,
                    "search": 15, "search-index": 10}
 ROUTES = [("GET /", ["auth"]), ("POST /checkout", ["auth", "checkout"]), ("GET /search", ["search"])]
-CYCLE = 240          # seconds between trouble
-PAYMENTS_OUTAGE = (60, 100)   # seconds into the cycle
-SEARCH_SLOWDOWN = (150, 180)
+CYCLE = 540          # seconds between trouble
+PAYMENTS_OUTAGE = (60, 150)   # seconds into the cycle
+SEARCH_SLOWDOWN = (330, 405)
+SEARCH_SLOWDOWN_FACTOR = 40
 
 
 @dataclass
@@ -71,7 +79,7 @@ class Simulator:
         span_id = uuid.uuid4().hex[:16]
         latency = BASE_LATENCY_MS[service] * self.rng.uniform(0.6, 1.8)
         if service == "search-index" and trouble.search_slow:
-            latency *= 12
+            latency *= SEARCH_SLOWDOWN_FACTOR
         failed = service == "payments" and trouble.payments_down and self.rng.random() < 0.6
         if failed:
             latency = self.rng.uniform(2000, 5000)

@@ -2,7 +2,8 @@
 ``IncidentFilterInput``, and matched against live changes (the stream's subscription is unfiltered).
 
 URL parameters: ``status`` and ``severity`` (repeatable), ``service``, ``assignee`` (a member id or
-``none``), ``q`` (text in title or description), ``from`` and ``to`` (creation dates, inclusive).
+``none``), ``q`` (text in title or description), ``from`` and ``to`` (creation dates, inclusive), ``top``
+(``1``, the default: top-level incidents only, their children folded under them; ``0``: every incident).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class ListFilters:
     text: str = ""
     created_from: date | None = None
     created_to: date | None = None
+    top_level: bool = True
 
     def variables(self) -> dict[str, Any] | None:
         """The ``IncidentFilterInput`` of these filters (None when there are none)."""
@@ -39,7 +41,8 @@ class ListFilters:
         found = {"statuses": [s.upper() for s in self.statuses] or None, "severities": list(self.severities) or None,
                  "service": self.service or None, "text": self.text or None, "createdAfter": after,
                  "createdBefore": before, "unassigned": self.assignee == UNASSIGNED,
-                 "assigneeId": self.assignee if self.assignee not in ("", UNASSIGNED) else None}
+                 "assigneeId": self.assignee if self.assignee not in ("", UNASSIGNED) else None,
+                 "topLevelOnly": self.top_level}
         return {key: value for key, value in found.items() if value} or None
 
     def query(self) -> list[tuple[str, str]]:
@@ -48,12 +51,13 @@ class ListFilters:
         pairs += [("service", self.service), ("assignee", self.assignee), ("q", self.text),
                   ("from", self.created_from.isoformat() if self.created_from else ""),
                   ("to", self.created_to.isoformat() if self.created_to else "")]
-        return [(key, value) for key, value in pairs if value]
+        return [(key, value) for key, value in pairs if value] + ([] if self.top_level else [("top", "0")])
 
     def matches(self, incident: dict[str, Any]) -> bool:
         """Whether an incident (a list row from the API) passes these filters."""
         assignee = (incident.get("assignee") or {}).get("id")
-        return ((not self.statuses or incident["status"].lower() in self.statuses)
+        return ((not self.top_level or not incident.get("parent"))
+                and (not self.statuses or incident["status"].lower() in self.statuses)
                 and (not self.severities or incident["severity"] in self.severities)
                 and (not self.service or self.service in incident["services"])
                 and (not self.assignee or assignee == (None if self.assignee == UNASSIGNED else self.assignee))
@@ -106,7 +110,9 @@ def _assignee(raw: str, errors: list) -> str:
 def form_values(params: QueryParams) -> dict[str, Any]:
     """The filter form's fields as the user sent them (kept even when invalid)."""
     many = {name: [v.strip() for v in params.getlist(name) if v.strip()] for name in ("status", "severity")}
-    return {**many, **{name: params.get(name, "").strip() for name in ("service", "assignee", "q", "from", "to")}}
+    top = params.getlist("top")  # a hidden "0" before the checkbox's "1": the last one sent wins
+    return {**many, **{name: params.get(name, "").strip() for name in ("service", "assignee", "q", "from", "to")},
+            "top": top[-1] != "0" if top else True}
 
 
 def parse_filters(params: QueryParams) -> tuple[ListFilters, dict[str, Any], list[dict[str, str]]]:
@@ -117,7 +123,7 @@ def parse_filters(params: QueryParams) -> tuple[ListFilters, dict[str, Any], lis
         severities=_choices(values["severity"], SEVERITIES, "severity", errors),
         service=values["service"], assignee=_assignee(values["assignee"], errors), text=values["q"],
         created_from=_day(values["from"], "Created from", "from", errors),
-        created_to=_day(values["to"], "Created to", "to", errors))
+        created_to=_day(values["to"], "Created to", "to", errors), top_level=values["top"])
     if filters.created_from and filters.created_to and filters.created_from > filters.created_to:
         errors.append(_error("Created from must not be after created to.", "from"))
     return filters, values, errors

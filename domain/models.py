@@ -4,6 +4,7 @@ from domain.access.models import Role
 from domain.alerting.models import (
     Alert,
     AlertEvent,
+    AlertingSettings,
     AlertRule,
     AlertRuleVersion,
     NotificationTarget,
@@ -41,6 +42,7 @@ __all__ = [
     "AlertEvent",
     "AlertRule",
     "AlertRuleVersion",
+    "AlertingSettings",
     "ApiKey",
     "AuditEvent",
     "Base",

@@ -16,7 +16,15 @@ from resolvers.access.queries import resolve_permissions, resolve_roles
 from resolvers.access.types import Permission, Role
 from resolvers.alerting import mutations as alerting_mutations
 from resolvers.alerting import queries as alerting
-from resolvers.alerting.types import Alert, AlertRule, DryRun, NotificationTarget, Silence, WebhookDelivery
+from resolvers.alerting.types import (
+    Alert,
+    AlertingSettings,
+    AlertRule,
+    DryRun,
+    NotificationTarget,
+    Silence,
+    WebhookDelivery,
+)
 from resolvers.apikeys.mutations import CreateApiKeyPayload, RevokeApiKeyPayload, create_api_key, revoke_api_key
 from resolvers.apikeys.queries import resolve_api_keys
 from resolvers.apikeys.types import ApiKey
@@ -117,6 +125,9 @@ class Query:
         resolver=alerting.resolve_webhook_deliveries, extensions=alert_read())
     alert_rule_dry_run: DryRun = strawberry.field(resolver=alerting.resolve_dry_run, extensions=alert_manage(),
                                                   description="Evaluate a draft rule over the last hours.")
+    alerting_settings: AlertingSettings = strawberry.field(
+        resolver=alerting.resolve_alerting_settings, extensions=alert_read(),
+        description="How alerts group into incidents, when a recurrence reopens one, how far correlation looks.")
     incident: Incident | None = strawberry.field(resolver=resolve_incident, extensions=incident_read())
     incidents: Connection[Incident] = strawberry.field(resolver=resolve_incidents, extensions=incident_read())
     ci_classes: list[CiClass] = strawberry.field(resolver=cmdb.resolve_ci_classes, extensions=cmdb_read())
@@ -176,6 +187,12 @@ class Mutation:
         resolver=alerting_mutations.create_notification_target, extensions=alert_manage())
     delete_notification_target: alerting_mutations.DeletePayload = strawberry.field(
         resolver=alerting_mutations.delete_notification_target, extensions=alert_manage())
+    update_notification_target: alerting_mutations.TargetSavedPayload = strawberry.field(
+        resolver=alerting_mutations.update_notification_target, extensions=alert_manage())
+    send_test_notification: alerting_mutations.TestNotificationPayload = strawberry.field(
+        resolver=alerting_mutations.send_test_notification, extensions=alert_manage())
+    update_alerting_settings: alerting_mutations.SettingsPayload = strawberry.field(
+        resolver=alerting_mutations.update_alerting_settings, extensions=alert_manage())
     create_configuration_item: cmdb_mutations.CiPayload = strawberry.field(
         resolver=cmdb_mutations.create_configuration_item, extensions=cmdb_write())
     update_configuration_item: cmdb_mutations.CiPayload = strawberry.field(

@@ -1,18 +1,24 @@
-"""Webhook targets: list, create (the signing secret is shown once), delete; recent deliveries."""
+"""Webhook targets: list, create (the signing secret is shown once), what each hears of, send test, delete;
+recent deliveries."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from console.guard import signed_in
 from console.views.alert_rules import can_manage
-from console.views.screens import page, run_mutation, run_screen, scope, screen_status, text
+from console.views.screens import choices, page, run_mutation, run_screen, scope, screen_status, text
 
 TEMPLATE = "alerts/targets.html"
+EVENT_TYPES = {"INCIDENT_CREATED": "created", "INCIDENT_ACKNOWLEDGED": "acknowledged",
+               "INCIDENT_ESCALATED": "escalated (priority raised)", "INCIDENT_SEVERITY_CHANGED": "severity changed",
+               "INCIDENT_RESOLVED": "resolved", "INCIDENT_REOPENED": "reopened", "INCIDENT_CLOSED": "closed"}
+SCOPES = {"ALL_INCIDENTS": "every incident", "RULE_INCIDENTS": "incidents of rules that notify it"}
 
 
 def deliveries_of(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -22,14 +28,22 @@ def deliveries_of(data: dict[str, Any]) -> list[dict[str, Any]]:
             for delivery in data.get("webhookDeliveries") or ()]
 
 
+def subscription(form: FormData) -> dict[str, Any]:
+    """The ``NotificationTargetInput`` a form describes (unknown choices are left for the API to refuse)."""
+    chosen_scope = text(form, "scope")
+    return {"eventTypes": choices(form, "event_types"), "enabled": text(form, "enabled") != "off",
+            "scope": chosen_scope if chosen_scope in SCOPES else "ALL_INCIDENTS"}
+
+
 async def targets_screen(
-    request: Request, *, outcome: dict[str, Any] | None = None, values: dict[str, str] | None = None,
+    request: Request, *, outcome: dict[str, Any] | None = None, values: dict[str, Any] | None = None,
 ) -> Response:
     """The targets, their deliveries and the form for a new one, with a change's outcome."""
     data, errors = await run_screen(request, "ConsoleNotificationTargets")
     targets = data.get("notificationTargets")
     context = {"targets": targets, "deliveries": deliveries_of(data), "errors": errors, "outcome": outcome or {},
-               "can_manage": can_manage(data), "values": values or {"name": "", "url": ""}}
+               "can_manage": can_manage(data), "event_types": EVENT_TYPES, "scopes": SCOPES,
+               "values": values or {"name": "", "url": "", "eventTypes": list(EVENT_TYPES), "scope": "ALL_INCIDENTS"}}
     status = screen_status(outcome, errors, loaded=targets is not None)
     return await page(request, TEMPLATE, context, block="screen", status_code=status)
 
@@ -42,13 +56,42 @@ async def targets_page(request: Request) -> Response:
 async def create_target(request: Request) -> Response:
     """POST /console/alerts/targets: a new webhook; its signing secret is in this response only."""
     form = await request.form()
-    values = {"name": text(form, "name"), "url": text(form, "url")}
+    values = {"name": text(form, "name"), "url": text(form, "url"), **subscription(form)}
+    variables = {"name": values["name"], "url": values["url"], "subscription": subscription(form)}
     outcome = scope(await run_mutation(request, "ConsoleCreateNotificationTarget", "createNotificationTarget",
-                                       values), "create")
+                                       variables), "create")
     if outcome["ok"]:
         outcome["notice"] = f"Webhook {outcome['ok']['target']['name']} created."
         return await targets_screen(request, outcome=outcome)
     return await targets_screen(request, outcome=outcome, values=values)
+
+
+async def update_target(request: Request) -> Response:
+    """POST /console/alerts/targets/{target_id}: change what it hears of, and whether it is enabled."""
+    target_id = request.path_params["target_id"]
+    variables = {"id": target_id, "subscription": subscription(await request.form())}
+    outcome = scope(await run_mutation(request, "ConsoleUpdateNotificationTarget", "updateNotificationTarget",
+                                       variables), f"target:{target_id}")
+    if outcome["ok"]:
+        outcome["notice"] = f"Webhook {outcome['ok']['target']['name']} saved."
+    return await targets_screen(request, outcome=outcome)
+
+
+def describe_test(delivery: dict[str, Any]) -> str:
+    """How a test delivery went, in a sentence."""
+    answer = f"HTTP {delivery['lastStatusCode']}" if delivery["lastStatusCode"] else delivery["lastError"]
+    return f"Test {delivery['status']}: {answer}." if answer else f"Test {delivery['status']}."
+
+
+async def send_test(request: Request) -> Response:
+    """POST /console/alerts/targets/{target_id}/test: send a test delivery now and show how it went."""
+    target_id = request.path_params["target_id"]
+    outcome = scope(await run_mutation(request, "ConsoleSendTestNotification", "sendTestNotification",
+                                       {"id": target_id}), f"target:{target_id}")
+    if outcome["ok"]:
+        delivery = outcome["ok"]["delivery"]
+        outcome["test"] = {"target": target_id, "status": delivery["status"], "text": describe_test(delivery)}
+    return await targets_screen(request, outcome=outcome)
 
 
 async def delete_target(request: Request) -> Response:
@@ -64,6 +107,10 @@ async def delete_target(request: Request) -> Response:
 routes = [
     Route("/alerts/targets", signed_in(targets_page), methods=["GET"], name="console_notification_targets"),
     Route("/alerts/targets", signed_in(create_target), methods=["POST"], name="console_create_notification_target"),
+    Route("/alerts/targets/{target_id}", signed_in(update_target), methods=["POST"],
+          name="console_update_notification_target"),
+    Route("/alerts/targets/{target_id}/test", signed_in(send_test), methods=["POST"],
+          name="console_test_notification_target"),
     Route("/alerts/targets/{target_id}/delete", signed_in(delete_target), methods=["POST"],
           name="console_delete_notification_target"),
 ]

@@ -1,4 +1,4 @@
-"""Alerting: rules (with the editor and dry runs), maintenance windows and webhook targets.
+"""Alerting: rules (with the editor and dry runs), maintenance windows, webhook targets and the settings.
 
 Each screen lives in its own module (alert_rules, alert_rule_editor, alert_silences, alert_targets);
 this one gathers their routes, and sends /console/alerts to the rules.
@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from console.guard import go_to, signed_in
-from console.views import alert_rule_editor, alert_rules, alert_silences, alert_targets
+from console.views import alert_rule_editor, alert_rules, alert_settings, alert_silences, alert_targets
 
 
 async def alerts_home(request: Request) -> Response:
@@ -25,4 +25,5 @@ routes = [
     *alert_rule_editor.routes,
     *alert_silences.routes,
     *alert_targets.routes,
+    *alert_settings.routes,
 ]

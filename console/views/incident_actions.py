@@ -42,7 +42,9 @@ async def change(
 ) -> Response:
     """Run a mutation of this incident; show the page with the notice, or the error beside ``form``."""
     outcome = await run_mutation(request, operation, field, variables)
-    outcome["form"] = None if outcome["error"] and outcome["error"].get("general") else form
+    error = outcome["error"]
+    general = error and (error.get("general") or error["code"] == "INCIDENT_CLOSED")  # its form is not shown
+    outcome["form"] = None if general else form
     if outcome["ok"]:
         outcome["notice"], values = notice(outcome["ok"]), None
     return await detail_screen(request, outcome=outcome, values=values)

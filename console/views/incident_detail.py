@@ -49,14 +49,18 @@ def _names(request: Request, incident: dict[str, Any], members: list[dict], cand
 
 
 def _links(incident: dict[str, Any], names: Names) -> list[dict[str, Any]]:
-    """The incident's links, each named from this incident's side: parent, child or related."""
+    """The incident's links as the API reads them from this incident: its parent, a child, or related."""
     found = []
     for link in incident["links"]:
-        outgoing = link["fromId"] == incident["id"]
-        other = link["toId"] if outgoing else link["fromId"]
-        relation = "related" if link["kind"] == "RELATED" else ("child" if outgoing else "parent")
-        found.append({**link, "relation": relation, "other": names.incident(other)})
+        other = link.get("other") or {}
+        other_id = link["toId"] if link["fromId"] == incident["id"] else link["fromId"]
+        found.append({**link, "relation": link["relation"].lower(), "title": other.get("title"),
+                      "other": names.incident(other_id, _number(other.get("reference")))})
     return found
+
+
+def _number(reference: str | None) -> int | None:
+    return int(reference.removeprefix("INC-")) if reference else None
 
 
 def _incident_context(request: Request, incident: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +74,7 @@ def _incident_context(request: Request, incident: dict[str, Any], data: dict[str
     return {"members": members, "candidates": candidates, "links": _links(incident, names),
             "timeline": [describe(edge["node"], names) for edge in timeline["edges"]],
             "timeline_more": timeline["pageInfo"]["hasNextPage"], "transitions": transitions,
-            "postmortem_ready": incident["status"] in POSTMORTEM_READY,
+            "postmortem_ready": incident["status"] in POSTMORTEM_READY, "closed": incident["status"] == "CLOSED",
             "mergeable": not incident["mergedIntoId"] and incident["status"] not in POSTMORTEM_READY}
 
 
@@ -85,6 +89,7 @@ def detail_context(request: Request, data: dict[str, Any]) -> dict[str, Any]:
         path = str(request.app.url_path_for("console_incident", incident_id=incident["id"]))
         stream = str(request.app.url_path_for("console_incident_watch", incident_id=incident["id"]))
         context.update(_incident_context(request, incident, data), detail_url=path, stream_url=stream)
+        context["editable"] = context["can_write"] and not context["closed"]
     return context
 
 

@@ -40,7 +40,7 @@ async def _screen(
     kept = urlencode({k: v for k, v in filters.items() if v})
     context = {"data": data, "errors": errors, "outcome": outcome or {}, "values": values or {"plan": "free"},
                "filters": filters, "kept": f"?{kept}" if kept else "", "statuses": STATUSES, "plans": PLANS,
-               "next_url": next_url}
+               "next_url": next_url, "own_tenant": str(request.state.principal.tenant_id)}
     return await page(request, "platform/tenants.html", context, block="screen", status_code=status)
 
 
@@ -69,6 +69,8 @@ async def _change_status(request: Request, operation: str, field: str, verb: str
     tenant_id = request.path_params["tenant_id"]
     form = await request.form()
     variables = {"id": tenant_id, "reason": text(form, "reason")}
+    if operation == "ConsoleSuspendTenant":
+        variables["confirmSlug"] = text(form, "confirm_slug")
     outcome = scope(await run_mutation(request, operation, field, variables), f"tenant:{tenant_id}")
     if outcome["ok"]:
         outcome["notice"] = f"Tenant {outcome['ok']['tenant']['slug']} {verb}."
@@ -76,7 +78,8 @@ async def _change_status(request: Request, operation: str, field: str, verb: str
 
 
 async def suspend(request: Request) -> Response:
-    """POST /console/platform/tenants/{tenant_id}/suspend: its users and keys are refused from now on."""
+    """POST /console/platform/tenants/{tenant_id}/suspend (``confirm_slug`` repeats its slug): its users and keys
+    are refused from now on. The tenant you are signed in to cannot be suspended from here."""
     return await _change_status(request, "ConsoleSuspendTenant", "suspendTenant", "suspended")
 
 

@@ -12,8 +12,9 @@ from console.render import is_htmx, render
 from resolvers.context import Context
 from resolvers.errors import UNEXPECTED_ERROR_MESSAGE
 
-ERROR_STATUS = {"VALIDATION": 400, "NOT_FOUND": 404, "CONFLICT": 409, "ILLEGAL_TRANSITION": 409, "FORBIDDEN": 403,
-                "NOT_ENTITLED": 403, "UNAUTHENTICATED": 401, "UNEXPECTED": 500}
+ERROR_STATUS = {"VALIDATION": 400, "NOT_FOUND": 404, "CONFLICT": 409, "ILLEGAL_TRANSITION": 409,
+                "INCIDENT_CLOSED": 409, "FORBIDDEN": 403, "NOT_ENTITLED": 403, "UNAUTHENTICATED": 401,
+                "UNEXPECTED": 500}
 
 
 def screen_context(request: Request) -> Context:

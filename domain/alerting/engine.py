@@ -1,8 +1,10 @@
-"""From a rule match to an incident: alerts per group, thresholds, silences, dedup, correlation.
+"""From a rule match to an incident: alerts per group, thresholds, silences, dedup, grouping, correlation.
 
 A match finds (or opens) the rule's alert for the event's group and counts the event once. When an
-alert reaches the rule's threshold it fires: it joins the open incident with its fingerprint, or
-opens one, which is then correlated and handed to the AI pipeline. Alerts a silence covers are
+alert reaches the rule's threshold it fires and finds its incident (domain/alerting/grouping.py):
+the active one with its fingerprint or its group key, a recently resolved one it reopens, or a new
+one, which is then correlated and handed to the AI pipeline. An incident's alert count is always the
+sum of its alerts' counts, and only an active incident ever counts. Alerts a silence covers are
 recorded and raise nothing. Per group and per fingerprint work is serialised with transaction
 advisory locks, so concurrent workers never open two alerts or two incidents for one thing.
 """
@@ -17,16 +19,17 @@ from sqlalchemy import select, text
 
 from atlas.jobs import AI_QUEUE
 from domain import clock
-from domain.alerting.correlation import correlate
+from domain.alerting.correlation import correlate, recorrelate
+from domain.alerting.grouping import REOPEN_NOTE, Home, find_home, group_key_for
 from domain.alerting.models import Alert
-from domain.alerting.notify import notify_targets
+from domain.alerting.release import sync_alert_count
 from domain.alerting.ruleset import CompiledRule
+from domain.alerting.settings import alerting_policy
 from domain.alerting.silences import active_silence
 from domain.alerting.templates import group_of, render_fingerprint
-from domain.incidents import timeline
-from domain.incidents.lifecycle import ACTIVE
+from domain.incidents import links, timeline
 from domain.incidents.models import Incident
-from domain.incidents.service import NewIncident, create_incident
+from domain.incidents.service import NewIncident, create_incident, transition_incident
 
 if TYPE_CHECKING:
     from atlas.db import Transaction
@@ -74,7 +77,7 @@ async def count_event(tx: Transaction, alert: Alert, event_id: uuid.UUID, at: da
 async def record_match(tx: Transaction, rule: CompiledRule, event: dict) -> Alert | None:
     """Count a matching event; fire or group the alert as the rule says. None for a repeat delivery."""
     at = event["occurred_at"]
-    labels = {key: _label(event, key) for key in rule.group_by}
+    labels = {key: label_of(event, key) for key in rule.group_by}
     silence = await active_silence(tx, rule=rule, labels=labels, at=at)
     alert = await open_alert(tx, rule, labels, at=at, silenced_by=silence)
     if not await count_event(tx, alert, event["id"], at):
@@ -82,59 +85,78 @@ async def record_match(tx: Transaction, rule: CompiledRule, event: dict) -> Aler
     if alert.status == "pending" and alert.count >= rule.threshold_count:
         await fire(tx, rule, alert, title_hint=event.get("title"))
     elif alert.status == "firing" and alert.incident_id is not None:
-        await _touch_incident(tx, alert.incident_id, at, added=1)
+        await sync_alert_count(tx, alert.incident_id)
     await _link_events(tx, alert)
     return alert
 
 
-def _label(event: dict, path: str) -> Any:
+def label_of(event: dict, path: str) -> Any:
+    """The value of an event field (``service``, ``attributes.region``) used to group alerts."""
     value: Any = event
     for part in path.split("."):
         value = value.get(part) if isinstance(value, dict) else None
     return value if isinstance(value, str | int | float | bool) or value is None else str(value)
 
 
+def _service(rule: CompiledRule, alert: Alert) -> str | None:
+    service = alert.labels.get("service") or rule.service
+    return service if isinstance(service, str) and service else None
+
+
 async def fire(tx: Transaction, rule: CompiledRule, alert: Alert, *, title_hint: str | None = None,
                value: float | None = None) -> Incident:
-    """The alert fires: it joins the open incident with its fingerprint, or opens a new one."""
+    """The alert fires: it joins (or reopens) the incident it belongs to, or opens a new one."""
     now = clock.now()
     alert.status, alert.firing_since, alert.value = "firing", now, value if value is not None else alert.value
     await lock(tx, "fingerprint", alert.fingerprint)
-    incident = await tx.session.scalar(select(Incident).where(
-        Incident.tenant_id == tx.tenant_id, Incident.fingerprint == alert.fingerprint,
-        Incident.status.in_(ACTIVE)).order_by(Incident.created_at).limit(1).with_for_update())
-    if incident is not None:
-        alert.incident_id = incident.id
-        await _touch_incident(tx, incident.id, alert.last_seen, added=alert.count)
-        await timeline.append(tx, incident, kind="alert_grouped", actor=f"rule:{rule.name}",
-                              data={"alert_id": str(alert.id), "rule": rule.name, "group": alert.group_key})
-        await notify_targets(tx, rule.notify, "alert.grouped", _payload(rule, alert, incident))
-        return incident
-    incident = await _open_incident(tx, rule, alert, title_hint)
-    await notify_targets(tx, rule.notify, "incident.triggered", _payload(rule, alert, incident))
+    policy = await alerting_policy(tx)
+    group_key = await group_key_for(tx, policy, _service(rule, alert))
+    home = await find_home(tx, fingerprint=alert.fingerprint, group_key=group_key, policy=policy, now=now)
+    if home.incident is None:
+        return await _open_incident(tx, rule, alert, title_hint, group_key=group_key, previous=home.previous)
+    return await _join(tx, rule, alert, home)
+
+
+async def _join(tx: Transaction, rule: CompiledRule, alert: Alert, home: Home) -> Incident:
+    """The alert joins an active incident (reopening it first when it recurred after a resolve)."""
+    incident = home.incident
+    actor = f"rule:{rule.name}"
+    if home.how == "reopened":
+        incident = await transition_incident(tx, incident_id=incident.id, to="open", actor=actor, note=REOPEN_NOTE)
+        await recorrelate(tx, incident)
+    alert.incident_id = incident.id
+    service = _service(rule, alert)
+    if service and service not in incident.services:
+        incident.services = [*incident.services, service]
+    await tx.session.flush()
+    await sync_alert_count(tx, incident.id)
+    await timeline.append(tx, incident, kind="alert_grouped", actor=actor, data={
+        "alert_id": str(alert.id), "rule": rule.name, "rule_ids": [str(rule.id)], "group": alert.group_key,
+        "fingerprint": alert.fingerprint, "by": home.how})
     return incident
 
 
-async def _open_incident(tx: Transaction, rule: CompiledRule, alert: Alert, title_hint: str | None) -> Incident:
+async def _open_incident(tx: Transaction, rule: CompiledRule, alert: Alert, title_hint: str | None, *,
+                         group_key: str | None, previous: Incident | None) -> Incident:
     services = [s for s in {rule.service, alert.labels.get("service")} if isinstance(s, str) and s]
     details = ", ".join(f"{k}={v}" for k, v in alert.labels.items() if v is not None)
     incident = await create_incident(tx, actor=f"rule:{rule.name}", new=NewIncident(
         title=(f"{rule.name}: {details}" if details else rule.name)[:300],
         description=title_hint or "", severity=rule.severity, services=sorted(services), source="alert",
-        fingerprint=alert.fingerprint[:200], labels={k: str(v) for k, v in alert.labels.items()}))
-    incident.alert_count, incident.last_seen_at = alert.count, alert.last_seen
+        fingerprint=alert.fingerprint[:200], labels={k: str(v) for k, v in alert.labels.items()},
+        group_key=group_key, alert_count=alert.count, last_seen_at=alert.last_seen,
+        origin={"rule": rule.name, "rule_ids": [str(rule.id)], "alert_id": str(alert.id),
+                "fingerprint": alert.fingerprint}))
     alert.incident_id = incident.id
     await tx.session.flush()
+    if previous is not None:
+        await links.link_incidents(tx, from_id=incident.id, to_id=previous.id, kind="related", closed_ok=True,
+                                   reason=f"recurrence of INC-{previous.number}", source="recurrence",
+                                   actor=f"rule:{rule.name}")
     await correlate(tx, incident)
     tx.enqueue("ai_pipeline", queue=AI_QUEUE, job_id=f"ai-pipeline:{incident.id}",
                tenant_id=str(tx.tenant_id), incident_id=str(incident.id))
     return incident
-
-
-async def _touch_incident(tx: Transaction, incident_id: uuid.UUID, at: datetime, *, added: int) -> None:
-    await tx.session.execute(text(
-        "UPDATE incidents SET alert_count = alert_count + :n, last_seen_at = greatest(last_seen_at, :at) "
-        "WHERE tenant_id = :t AND id = :i"), {"n": added, "at": at, "t": tx.tenant_id, "i": incident_id})
 
 
 async def _link_events(tx: Transaction, alert: Alert) -> None:
@@ -146,11 +168,3 @@ async def _link_events(tx: Transaction, alert: Alert) -> None:
         "SELECT tenant_id, event_id, :i, :r FROM alert_events WHERE tenant_id = :t AND alert_id = :a "
         "ON CONFLICT DO NOTHING"), {"i": alert.incident_id, "r": str(alert.rule_id), "t": tx.tenant_id,
                                     "a": alert.id})
-
-
-def _payload(rule: CompiledRule, alert: Alert, incident: Incident) -> dict:
-    return {"rule": {"id": str(rule.id), "name": rule.name, "version": rule.version},
-            "alert": {"id": str(alert.id), "group": alert.group_key, "labels": alert.labels, "count": alert.count,
-                      "fingerprint": alert.fingerprint, "status": alert.status},
-            "incident": {"id": str(incident.id), "reference": f"INC-{incident.number}", "title": incident.title,
-                         "severity": incident.severity, "status": incident.status}}

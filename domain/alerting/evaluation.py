@@ -1,7 +1,10 @@
 """Streaming evaluation of event rules on ingest, and resolution of alerts whose condition cleared.
 
 ``evaluate_events`` is an ingest consumer (domain/telemetry/pipeline.py): every stored batch meets the
-tenant's enabled event rules (compiled and indexed once per rule version, per process).
+tenant's enabled event rules (compiled and indexed once per rule version, per process). An event
+with ``status: resolved`` (as Alertmanager and Keep send when an alert clears) counts towards
+nothing: it resolves the open alert of each rule it matches, for its group. Event-rule alerts also
+resolve after ``autoResolveMinutes`` without a matching event.
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from domain import clock
-from domain.alerting.engine import OPEN, record_match
+from domain.alerting.engine import OPEN, label_of, lock, record_match
 from domain.alerting.models import Alert, AlertRule
-from domain.alerting.ruleset import RuleSet, compile_rule
+from domain.alerting.ruleset import CompiledRule, RuleSet, compile_rule
+from domain.alerting.templates import group_of
 from domain.incidents.lifecycle import ACTIVE
 from domain.incidents.models import Incident
 from domain.incidents.service import transition_incident
@@ -42,11 +46,15 @@ async def event_rules(tx: Transaction) -> RuleSet:
 
 
 def as_event(record: Any) -> dict:
-    """What CEL conditions see of a stored event (``event.<field>``)."""
+    """What CEL conditions see of a stored event (``event.<field>``); ``status`` is ``firing`` unless the
+    sender said ``resolved``, ``fingerprint`` the sender's own (or empty)."""
+    attributes = record["attributes"] or {}
+    status = "resolved" if attributes.get("status") == "resolved" else "firing"
     return {"id": record["id"], "occurred_at": record["occurred_at"], "source": record["source"],
             "kind": record["kind"], "severity": record["severity"], "title": record["title"],
             "message": record["message"], "service": record["service"], "host": record["host"],
-            "attributes": record["attributes"] or {}, "resource": record["resource"] or {}}
+            "status": status, "fingerprint": str(attributes.get("fingerprint") or ""),
+            "attributes": attributes, "resource": record["resource"] or {}}
 
 
 async def evaluate_events(tx: Transaction, events: list) -> int:
@@ -58,13 +66,29 @@ async def evaluate_events(tx: Transaction, events: list) -> int:
     for record in events:
         event = as_event(record)
         for rule in rules.matching(event):
-            counted += await record_match(tx, rule, event) is not None
+            if event["status"] == "resolved":
+                await resolve_by_event(tx, rule, event)
+            else:
+                counted += await record_match(tx, rule, event) is not None
     return counted
+
+
+async def resolve_by_event(tx: Transaction, rule: CompiledRule, event: dict) -> bool:
+    """A resolve event clears the rule's open alert for the event's group; False when none was open."""
+    group_key = group_of({key: label_of(event, key) for key in rule.group_by})
+    await lock(tx, "alert", rule.id, group_key)
+    alert = await tx.session.scalar(select(Alert).where(
+        Alert.tenant_id == tx.tenant_id, Alert.rule_id == rule.id, Alert.group_key == group_key,
+        Alert.status.in_(OPEN)))
+    if alert is None:
+        return False
+    await resolve_alert(tx, alert, rule_name=rule.name, reason=f"resolved by {event['source']}: {event['title']}")
+    return True
 
 
 async def resolve_alert(tx: Transaction, alert: Alert, *, rule_name: str, reason: str) -> None:
     """Resolve an alert; its incident resolves too when no other alert keeps it open."""
-    alert.status, alert.resolved_at = "resolved", clock.now()
+    alert.status, alert.resolved_at, alert.clear_since = "resolved", clock.now(), None
     await tx.session.flush()
     if alert.incident_id is None:
         return

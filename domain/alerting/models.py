@@ -27,6 +27,8 @@ from domain.base import Base, TenantScoped, Timestamped, new_id
 
 RULE_KINDS = ("event", "metric", "log", "absence")
 ALERT_STATES = ("pending", "firing", "resolved", "silenced")
+GROUP_KEYS = ("service", "ci", "off")
+TARGET_SCOPES = ("all", "rules")
 
 
 class AlertRule(TenantScoped, Timestamped, Base):
@@ -79,6 +81,7 @@ class Alert(TenantScoped, Base):
               postgresql_where=text("status IN ('pending', 'firing', 'silenced')")),
         Index("ix_alerts_incident", "tenant_id", "incident_id"),
         Index("ix_alerts_tenant_status", "tenant_id", "status"),
+        Index("ix_alerts_tenant_fingerprint", "tenant_id", "fingerprint", "last_seen"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -128,6 +131,32 @@ class NotificationTarget(TenantScoped, Timestamped, Base):
     url: Mapped[str] = mapped_column(String(2000))
     secret_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     enabled: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    # which incident changes it hears of (domain/alerting/notify.py EVENT_TYPES), and of which incidents:
+    # ``all`` of the tenant's, or only those raised by rules that name it in ``notify``
+    event_types: Mapped[list[str]] = mapped_column(ARRAY(String(40)), server_default="{}")
+    scope: Mapped[str] = mapped_column(String(8), server_default="all")
+
+
+class AlertingSettings(TenantScoped, Base):
+    """A tenant's alerting policy: grouping, reopening and correlation (one row, defaults until saved)."""
+
+    __tablename__ = "alerting_settings"
+    __table_args__ = (
+        CheckConstraint("group_by IN ('service', 'ci', 'off')", name="group_by"),
+        CheckConstraint("reopen_window_minutes BETWEEN 0 AND 10080", name="reopen_window"),
+        CheckConstraint("group_window_minutes BETWEEN 0 AND 1440", name="group_window"),
+        CheckConstraint("correlation_hops BETWEEN 1 AND 6", name="correlation_hops"),
+        CheckConstraint("correlation_window_minutes BETWEEN 1 AND 1440", name="correlation_window"),
+    )
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    reopen_window_minutes: Mapped[int] = mapped_column(Integer, server_default="60")
+    group_by: Mapped[str] = mapped_column(String(8), server_default="service")
+    group_window_minutes: Mapped[int] = mapped_column(Integer, server_default="10")
+    correlation_hops: Mapped[int] = mapped_column(Integer, server_default="3")
+    correlation_window_minutes: Mapped[int] = mapped_column(Integer, server_default="30")
+    updated_by: Mapped[str] = mapped_column(String(320), server_default="")
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class WebhookDelivery(TenantScoped, Timestamped, Base):

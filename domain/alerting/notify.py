@@ -1,4 +1,10 @@
-"""Outgoing webhooks: deliveries recorded with the alert, sent by a job, signed with HMAC-SHA256.
+"""Outgoing webhooks: every incident change a target subscribes to becomes a delivery, sent by a job.
+
+Every change of an incident goes through its timeline (domain/incidents/timeline.py), which hands
+it here: the changes people care about map to an event type (``EVENT_TYPES``), and each enabled
+target subscribed to that type gets one delivery, recorded in the same transaction and queued for
+sending after commit. A target hears of every incident of the tenant (scope ``all``) or only of the
+incidents raised by rules naming it in ``notify`` (scope ``rules``).
 
 The signature header is ``X-Atlas-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">``
 with the target's secret (stored sealed; see atlas/sealing.py), so receivers can check origin and
@@ -10,18 +16,76 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
 
 from domain.alerting.models import WebhookDelivery
 
 if TYPE_CHECKING:
     from atlas.db import Transaction
+    from domain.incidents.models import Incident, TimelineEntry
+
+EVENT_TYPES = ("incident.created", "incident.acknowledged", "incident.escalated", "incident.severity_changed",
+               "incident.resolved", "incident.reopened", "incident.closed")
+TEST_EVENT = "test"
+_STATUS_EVENTS = {"resolved": "incident.resolved", "closed": "incident.closed"}
+
+SUBSCRIBED_SQL = text(
+    "SELECT t.id FROM notification_targets t WHERE t.tenant_id = :t AND t.enabled AND :event = ANY(t.event_types) "
+    "AND (t.scope = 'all' OR EXISTS (SELECT 1 FROM alert_rules r WHERE r.tenant_id = :t AND t.id = ANY(r.notify) "
+    "AND (r.id = ANY(CAST(:rules AS uuid[])) OR r.id IN (SELECT a.rule_id FROM alerts a "
+    "WHERE a.tenant_id = :t AND a.incident_id = :i)))) ORDER BY t.name")
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
     """The value of X-Atlas-Signature for ``body`` sent at ``timestamp``."""
     digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     return f"t={timestamp},v1={digest}"
+
+
+def event_type_of(kind: str, data: dict[str, Any]) -> str | None:
+    """The notification a timeline entry is, if any (escalated: its priority was made more urgent)."""
+    if kind == "created":
+        return "incident.created"
+    if kind == "severity_changed":
+        return "incident.severity_changed"
+    if kind == "priority_changed" and str(data.get("to", "")) < str(data.get("from", "")):
+        return "incident.escalated"
+    if kind == "merged_into":
+        return "incident.resolved"
+    if kind != "status_changed":
+        return None
+    before, after = data.get("from"), data.get("to")
+    if after in _STATUS_EVENTS:
+        return _STATUS_EVENTS[after]
+    if before == "resolved" and after == "open":
+        return "incident.reopened"
+    return "incident.acknowledged" if before == "triggered" else None
+
+
+def incident_payload(incident: Incident, entry: TimelineEntry) -> dict[str, Any]:
+    """What a delivery says: the incident as it is after the change, and the change itself."""
+    def when(value):
+        return value.isoformat() if value is not None else None
+
+    return {"occurred_at": when(entry.occurred_at),
+            "incident": {"id": str(incident.id), "reference": f"INC-{incident.number}", "title": incident.title,
+                         "status": incident.status, "severity": incident.severity, "priority": incident.priority,
+                         "services": list(incident.services or ()), "alert_count": incident.alert_count,
+                         "created_at": when(incident.created_at), "resolved_at": when(incident.resolved_at)},
+            "change": {"seq": entry.stream_seq, "kind": entry.kind, "actor": entry.actor, "data": entry.data}}
+
+
+async def notify_incident_change(tx: Transaction, incident: Incident, entry: TimelineEntry) -> list[uuid.UUID]:
+    """One delivery per enabled target subscribed to what this change is (none for other changes)."""
+    event = event_type_of(entry.kind, entry.data or {})
+    if event is None:
+        return []
+    rules = [str(r) for r in (entry.data or {}).get("rule_ids", ())]
+    targets = list(await tx.session.scalars(SUBSCRIBED_SQL, {"t": tx.tenant_id, "event": event, "rules": rules,
+                                                             "i": incident.id}))
+    return await notify_targets(tx, targets, event, incident_payload(incident, entry)) if targets else []
 
 
 async def notify_targets(tx: Transaction, targets: tuple[uuid.UUID, ...] | list[uuid.UUID], event_type: str,

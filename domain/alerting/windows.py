@@ -2,8 +2,12 @@
 
 Each evaluation computes one value per group over the rule's window and moves the group's alert:
 condition met -> pending, firing once it has held for ``for_minutes``; condition no longer met ->
-a pending alert is dropped, a firing one resolves after ``auto_resolve_minutes`` of quiet. All state
-is in the ``alerts`` table, so a restarted worker neither fires twice nor forgets a firing alert.
+a pending alert is dropped, a firing one resolves once the condition has stayed clear for the rule's
+clear time (``auto_resolve_minutes``; by default its ``for_minutes``, at least one minute). A group
+whose newest sample is older than its freshness (a quarter of the window, at least a minute) has
+stopped reporting: it meets no threshold, so traffic that stops cannot fire a rule on old data.
+All state is in the ``alerts`` table, so a restarted worker neither fires twice nor forgets a
+firing alert.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from domain import clock
 from domain.alerting.engine import OPEN, fire, open_alert
 from domain.alerting.evaluation import resolve_alert
 from domain.alerting.models import Alert, AlertRule
+from domain.alerting.release import sync_alert_count
 from domain.alerting.ruleset import CompiledRule
 from domain.alerting.silences import active_silence
 from domain.alerting.templates import group_of
@@ -41,31 +46,51 @@ def _compiled(rule: AlertRule) -> CompiledRule:
                         threshold_count=1, auto_resolve_minutes=rule.auto_resolve_minutes, notify=tuple(rule.notify))
 
 
+def clear_minutes(rule: AlertRule) -> int:
+    """How long the condition must stay clear before a firing alert resolves."""
+    return rule.auto_resolve_minutes or max(1, int((rule.window or {}).get("for_minutes") or 0))
+
+
+def freshness(rule: AlertRule) -> timedelta:
+    """How recent a group's newest sample must be for its value to count."""
+    return max(timedelta(minutes=1), timedelta(minutes=rule.window["minutes"]) / 4)
+
+
 async def measure(tx: Transaction, rule: AlertRule, *, since: datetime, until: datetime) -> dict[tuple, float]:
-    """The rule's value per group over [since, until)."""
+    """The rule's value per group over [since, until), for groups that still report (see ``freshness``)."""
+    fresh_since = until - freshness(rule)
+    return {group: value for group, (value, latest) in (await _measure(tx, rule, since=since, until=until)).items()
+            if rule.kind == "absence" or (latest is not None and latest >= fresh_since)}
+
+
+async def _measure(tx: Transaction, rule: AlertRule, *, since: datetime, until: datetime) -> dict[tuple, tuple]:
+    """(value, newest sample time) per group over [since, until)."""
     window, groups = rule.window, list(rule.group_by or ())
     if rule.kind == "metric":
         keys = ", ".join(f"labels ->> ${6 + i}" for i in range(len(groups))) or "NULL::text"
         rows = await fetch_sql(tx.session, (
-            f"SELECT ARRAY[{keys}] AS grp, {AGGREGATIONS[window.get('aggregation', 'avg')]} AS value "
+            f"SELECT ARRAY[{keys}] AS grp, {AGGREGATIONS[window.get('aggregation', 'avg')]} AS value, "
+            f"max(ts) AS latest "
             f"FROM metric_points WHERE tenant_id = $1 AND name = $2 AND ts >= $3 AND ts < $4 "
             f"AND labels @> $5::jsonb GROUP BY grp"),
             tx.tenant_id, window["metric"], since, until, json.dumps(window.get("labels") or {}), *groups)
     elif rule.kind == "log":
         key = "service" if "service" in groups else "NULL::text"
         rows = await fetch_sql(tx.session, (
-            f"SELECT ARRAY[{key}] AS grp, count(*)::float8 AS value FROM log_records WHERE tenant_id = $1 "
+            f"SELECT ARRAY[{key}] AS grp, count(*)::float8 AS value, max(ts) AS latest FROM log_records "
+            f"WHERE tenant_id = $1 "
             f"AND ts >= $2 AND ts < $3 AND severity_number >= $4 AND ($5::text IS NULL OR service = $5) "
             f"AND ($6::text IS NULL OR search @@ websearch_to_tsquery('simple', $6)) GROUP BY grp"),
             tx.tenant_id, since, until, int(window.get("min_severity", 0)), window.get("service"),
             window.get("text"))
     else:
         rows = await fetch_sql(tx.session, (
-            "SELECT ARRAY[NULL::text] AS grp, count(*)::float8 AS value FROM events WHERE tenant_id = $1 "
+            "SELECT ARRAY[NULL::text] AS grp, count(*)::float8 AS value, max(occurred_at) AS latest "
+            "FROM events WHERE tenant_id = $1 "
             "AND occurred_at >= $2 AND occurred_at < $3 AND ($4::text IS NULL OR source = $4) "
             "AND ($5::text IS NULL OR service = $5) AND ($6::text IS NULL OR kind = $6)"),
             tx.tenant_id, since, until, window.get("source"), window.get("service"), window.get("kind"))
-    return {tuple(row["grp"]): row["value"] for row in rows if row["value"] is not None}
+    return {tuple(row["grp"]): (row["value"], row["latest"]) for row in rows if row["value"] is not None}
 
 
 def condition_met(rule: AlertRule, value: float | None) -> bool:
@@ -110,6 +135,8 @@ async def _met(tx: Transaction, rule: AlertRule, compiled: CompiledRule, labels:
                    title_hint=f"{rule.window.get('metric', rule.kind)} = {value:g} "
                               f"for {int(held_for.total_seconds() // 60)} min")
         return 1
+    if alert.status == "firing" and alert.incident_id is not None:
+        await sync_alert_count(tx, alert.incident_id)
     return 0
 
 
@@ -118,10 +145,9 @@ async def _cleared(tx: Transaction, rule: AlertRule, alert: Alert, now: datetime
         await resolve_alert(tx, alert, rule_name=rule.name, reason="condition cleared before firing")
         return 1
     alert.clear_since = alert.clear_since or now
-    quiet = timedelta(minutes=rule.auto_resolve_minutes) if rule.auto_resolve_minutes else None
-    if quiet is not None and now - alert.clear_since >= quiet:
-        await resolve_alert(tx, alert, rule_name=rule.name,
-                            reason=f"condition cleared for {rule.auto_resolve_minutes} min")
+    minutes = clear_minutes(rule)
+    if now - alert.clear_since >= timedelta(minutes=minutes):
+        await resolve_alert(tx, alert, rule_name=rule.name, reason=f"condition cleared for {minutes} min")
         return 1
     return 0
 

@@ -40,6 +40,17 @@ class IllegalTransition(Conflict):
         self.allowed = allowed
 
 
+class IncidentClosed(Conflict):
+    """The incident is closed: it is read-only (only its postmortem's action items may still change)."""
+
+    code = "INCIDENT_CLOSED"
+
+    def __init__(self, *, number: int, field: str = "id") -> None:
+        super().__init__(f"INC-{number} is closed, and closed incidents are read-only: only its postmortem's "
+                         "action items can still change. Open a new incident for new work.", field=field)
+        self.number = number
+
+
 def allowed_transitions(status: str) -> tuple[str, ...]:
     """Where an incident in ``status`` may go next."""
     return TRANSITIONS.get(status, ())

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, text
 
+from domain.alerting.release import move_open_alerts
 from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.incidents import timeline
 from domain.incidents.lifecycle import is_active
@@ -17,16 +18,19 @@ if TYPE_CHECKING:
     from atlas.db import Transaction
 
 
-async def _locked_pair(tx: Transaction, first: uuid.UUID, second: uuid.UUID) -> tuple[Incident, Incident]:
-    """Lock two incidents in id order (no deadlocks between concurrent links)."""
+async def _locked_pair(tx: Transaction, first: uuid.UUID, second: uuid.UUID, *, fields: tuple[str, str],
+                       closed_ok: bool = False) -> tuple[Incident, Incident]:
+    """Lock two incidents in id order (no deadlocks between concurrent links); closed ones are refused
+    (naming the field that holds them) unless ``closed_ok``."""
     if first == second:
-        raise ValidationFailed("An incident cannot be linked to itself.", field="toId")
-    locked = {i: await locked_incident(tx, i) for i in sorted((first, second))}
+        raise ValidationFailed("An incident cannot be linked to itself.", field=fields[1])
+    named = {first: fields[0], second: fields[1]}
+    locked = {i: await locked_incident(tx, i, closed_ok=closed_ok, field=named[i]) for i in sorted((first, second))}
     return locked[first], locked[second]
 
 
-async def _creates_cycle(tx: Transaction, parent_id: uuid.UUID, child_id: uuid.UUID) -> bool:
-    """True if ``child`` is already an ancestor of ``parent``."""
+async def would_cycle(tx: Transaction, *, parent_id: uuid.UUID, child_id: uuid.UUID) -> bool:
+    """True if ``child`` is already an ancestor of ``parent`` (the link would make a cycle)."""
     found = await tx.session.scalar(text(
         "WITH RECURSIVE up(id, depth) AS ("
         "  SELECT CAST(:parent AS uuid), 0"
@@ -39,16 +43,17 @@ async def _creates_cycle(tx: Transaction, parent_id: uuid.UUID, child_id: uuid.U
 
 async def link_incidents(
     tx: Transaction, *, from_id: uuid.UUID, to_id: uuid.UUID, kind: str, actor: str, reason: str = "",
-    source: str = "manual", confidence: float | None = None,
+    source: str = "manual", confidence: float | None = None, closed_ok: bool = False,
 ) -> IncidentLink:
-    """Link two incidents: ``parent`` makes ``to`` a child of ``from``; ``related`` is symmetric."""
+    """Link two incidents: ``parent`` makes ``to`` a child of ``from``; ``related`` is symmetric. People
+    cannot link a closed incident; the engine may (``closed_ok``: a recurrence names the closed one)."""
     if kind not in LINK_KINDS:
         raise ValidationFailed(f"kind must be one of {', '.join(LINK_KINDS)}.", field="kind")
     if confidence is not None and not 0.0 <= confidence <= 1.0:
         raise ValidationFailed("confidence must be between 0 and 1.", field="confidence")
     if len(reason) > 500:
         raise ValidationFailed("The reason is at most 500 characters.", field="reason")
-    source_incident, target = await _locked_pair(tx, from_id, to_id)
+    source_incident, target = await _locked_pair(tx, from_id, to_id, fields=("fromId", "toId"), closed_ok=closed_ok)
     await _check_new_link(tx, kind, from_id, to_id)
     link = IncidentLink(tenant_id=tx.tenant_id, kind=kind, from_id=from_id, to_id=to_id, reason=reason,
                         source=source[:100], confidence=confidence, created_by=actor)
@@ -75,19 +80,21 @@ async def _check_new_link(tx: Transaction, kind: str, from_id: uuid.UUID, to_id:
         IncidentLink.tenant_id == tx.tenant_id, IncidentLink.kind == "parent", IncidentLink.to_id == to_id))
     if has_parent is not None:
         raise Conflict("That incident already has a parent; unlink it first.", field="toId")
-    if await _creates_cycle(tx, from_id, to_id):
+    if await would_cycle(tx, parent_id=from_id, child_id=to_id):
         raise Conflict("Linking would make an incident its own ancestor.", field="toId")
 
 
-async def unlink_incidents(tx: Transaction, *, link_id: uuid.UUID, actor: str) -> IncidentLink:
-    """Remove a link (for instance a wrong correlation); both timelines record it."""
+async def unlink_incidents(tx: Transaction, *, link_id: uuid.UUID, actor: str, reason: str = "",
+                           closed_ok: bool = False) -> IncidentLink:
+    """Remove a link (for instance a wrong correlation); both timelines record it (with ``reason``)."""
     link = await tx.session.scalar(select(IncidentLink).where(
         IncidentLink.tenant_id == tx.tenant_id, IncidentLink.id == link_id))
     if link is None:
         raise NotFound("No such link.", field="linkId")
-    first, second = await _locked_pair(tx, link.from_id, link.to_id)
+    first, second = await _locked_pair(tx, link.from_id, link.to_id, fields=("linkId", "linkId"), closed_ok=closed_ok)
     await tx.session.delete(link)
-    data = {"link_id": str(link.id), "kind": link.kind, "from": str(link.from_id), "to": str(link.to_id)}
+    data = {"link_id": str(link.id), "kind": link.kind, "from": str(link.from_id), "to": str(link.to_id),
+            **({"reason": reason[:500]} if reason else {})}
     for incident in (first, second):
         touch(incident)
         await timeline.append(tx, incident, kind="unlinked", actor=actor, data=data)
@@ -97,20 +104,18 @@ async def unlink_incidents(tx: Transaction, *, link_id: uuid.UUID, actor: str) -
 async def merge_incidents(
     tx: Transaction, *, duplicate_id: uuid.UUID, into_id: uuid.UUID, actor: str
 ) -> tuple[Incident, Incident]:
-    """Merge a duplicate into another incident: the duplicate is resolved and keeps its timeline."""
-    duplicate, target = await _locked_pair(tx, duplicate_id, into_id)
+    """Merge a duplicate into another incident: the duplicate is resolved and keeps its timeline; its
+    open alerts go on counting in the incident it was merged into."""
+    duplicate, target = await _locked_pair(tx, duplicate_id, into_id, fields=("duplicateId", "intoId"))
     if duplicate.merged_into_id is not None:
         raise Conflict("That incident was already merged.", field="duplicateId")
     if target.merged_into_id is not None:
         raise Conflict("Cannot merge into an incident that was itself merged.", field="intoId")
     if not is_active(duplicate.status):
         raise Conflict("Only an active incident can be merged into another.", field="duplicateId")
-    if target.status == "closed":
-        raise Conflict("Cannot merge into a closed incident: closed is final. Merge into an open one.",
-                       field="intoId")
     duplicate.merged_into_id = target.id
     duplicate.status, duplicate.resolved_at = "resolved", utcnow()
-    target.alert_count += duplicate.alert_count
+    await move_open_alerts(tx, from_id=duplicate.id, to_id=target.id)
     target.services = list(dict.fromkeys([*target.services, *duplicate.services]))
     for incident, kind, other in ((duplicate, "merged_into", target), (target, "merged_from", duplicate)):
         touch(incident)

@@ -39,6 +39,8 @@ class Incident(TenantScoped, Timestamped, Base):
         Index("ix_incidents_title_trgm", "title", postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"}),
         Index("ix_incidents_services", "services", postgresql_using="gin"),
         Index("ix_incidents_tenant_assignee", "tenant_id", "assignee_id"),
+        Index("ix_incidents_tenant_group_key", "tenant_id", "group_key",
+              postgresql_where=text("status IN ('triggered', 'open', 'investigating')")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -50,6 +52,7 @@ class Incident(TenantScoped, Timestamped, Base):
     status: Mapped[str] = mapped_column(String(16), default="triggered", server_default="triggered")
     source: Mapped[str] = mapped_column(String(64), default="manual", server_default="manual")
     fingerprint: Mapped[str | None] = mapped_column(String(200))
+    group_key: Mapped[str | None] = mapped_column(String(300))  # alerts of several rules join on it
     labels: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     services: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list, server_default="{}")
     assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -33,8 +33,9 @@ class PostmortemEdit:
     status: str | None = None
 
 
-async def _resolved_incident(tx: Transaction, incident_id: uuid.UUID):
-    incident = await locked_incident(tx, incident_id)
+async def _resolved_incident(tx: Transaction, incident_id: uuid.UUID, *, closed_ok: bool = False):
+    """The incident, locked, once resolved; closed only for action items (the rest of a closed one is final)."""
+    incident = await locked_incident(tx, incident_id, closed_ok=closed_ok, field="incidentId")
     if incident.status not in ("resolved", "closed"):
         raise Conflict("Write the postmortem once the incident is resolved.", field="incidentId")
     return incident
@@ -72,8 +73,8 @@ async def add_action_item(
     tx: Transaction, *, incident_id: uuid.UUID, title: str, owner_id: uuid.UUID | None, due_date: date | None,
     actor: str,
 ) -> ActionItem:
-    """Add a follow-up action to a resolved incident's postmortem."""
-    incident = await _resolved_incident(tx, incident_id)
+    """Add a follow-up action to a resolved (or closed) incident's postmortem."""
+    incident = await _resolved_incident(tx, incident_id, closed_ok=True)
     title = (title or "").strip()
     if not 1 <= len(title) <= 300:
         raise ValidationFailed("title must be 1-300 characters.", field="title")
@@ -110,7 +111,7 @@ async def update_action_item(
         if not 1 <= len(title.strip()) <= 300:
             raise ValidationFailed("title must be 1-300 characters.", field="title")
         item.title = title.strip()
-    incident = await locked_incident(tx, item.incident_id)
+    incident = await locked_incident(tx, item.incident_id, closed_ok=True)
     touch(incident)
     await timeline.append(tx, incident, kind="action_item_updated", actor=actor,
                           data={"action_item_id": str(item.id), "status": item.status})

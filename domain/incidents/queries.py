@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 
 from domain.errors import NotFound, ValidationFailed
@@ -48,6 +48,7 @@ class IncidentFilter:
     created_after: datetime | None = None
     created_before: datetime | None = None
     text: str | None = None
+    top_level_only: bool = False
 
     def check(self) -> IncidentFilter:
         """Raise ValidationFailed for values that cannot match anything."""
@@ -90,6 +91,9 @@ def _conditions(tenant_id: uuid.UUID, f: IncidentFilter) -> list:
         conditions.append(Incident.created_at >= f.created_after)
     if f.created_before:
         conditions.append(Incident.created_at < f.created_before)
+    if f.top_level_only:
+        conditions.append(~exists().where(IncidentLink.tenant_id == tenant_id, IncidentLink.kind == "parent",
+                                          IncidentLink.to_id == Incident.id))
     if f.text and f.text.strip():
         pattern = _escaped(f.text.strip())
         matches = [Incident.title.ilike(pattern), Incident.description.ilike(pattern)]

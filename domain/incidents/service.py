@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from domain import clock
+from domain.alerting.release import release_alerts
 from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.incidents import timeline
-from domain.incidents.lifecycle import STATE_TIMESTAMPS, check_transition
+from domain.incidents.lifecycle import STATE_TIMESTAMPS, IncidentClosed, check_transition
 from domain.incidents.models import PRIORITIES, RESPONDER_ROLES, SEVERITIES, Incident, IncidentResponder
 from domain.users.models import Membership
 
@@ -46,6 +47,10 @@ class NewIncident:
     source: str = "manual"
     fingerprint: str | None = None
     assignee_id: uuid.UUID | None = None
+    group_key: str | None = None
+    alert_count: int = 0
+    last_seen_at: datetime | None = None
+    origin: dict[str, Any] = field(default_factory=dict)  # what raised it (rule, alert), for the timeline
 
 
 def _choice(value: str, options: tuple[str, ...], field_name: str) -> str:
@@ -98,22 +103,27 @@ async def create_incident(tx: Transaction, *, new: NewIncident, actor: str) -> I
         severity=severity, priority=priority, source=_text(new.source, "source", low=1, high=64),
         fingerprint=(new.fingerprint or None) and _text(new.fingerprint, "fingerprint", low=1, high=200),
         services=_services(new.services), labels=_labels(new.labels), assignee_id=new.assignee_id,
+        group_key=new.group_key, alert_count=new.alert_count, last_seen_at=new.last_seen_at,
     )
     tx.session.add(incident)
     await tx.session.flush()
     await timeline.append(tx, incident, kind="created", actor=actor, data={
         "title": incident.title, "severity": severity, "priority": priority, "services": incident.services,
-        "assignee_id": str(new.assignee_id) if new.assignee_id else None, "source": incident.source,
+        "assignee_id": str(new.assignee_id) if new.assignee_id else None, "source": incident.source, **new.origin,
     })
     return incident
 
 
-async def locked_incident(tx: Transaction, incident_id: uuid.UUID, *, expected_version: int | None = None) -> Incident:
-    """The incident, locked for this transaction; refuses a stale ``expected_version``."""
+async def locked_incident(tx: Transaction, incident_id: uuid.UUID, *, expected_version: int | None = None,
+                          closed_ok: bool = False, field: str = "id") -> Incident:
+    """The incident, locked for this transaction; refuses a stale ``expected_version`` and, unless
+    ``closed_ok``, a closed incident (closed is read-only)."""
     incident = await tx.session.scalar(
         select(Incident).where(Incident.tenant_id == tx.tenant_id, Incident.id == incident_id).with_for_update())
     if incident is None:
-        raise NotFound("No such incident.", field="id")
+        raise NotFound("No such incident.", field=field)
+    if incident.status == "closed" and not closed_ok:
+        raise IncidentClosed(number=incident.number, field=field)
     if expected_version is not None and incident.version != expected_version:
         raise Conflict(f"The incident changed since you loaded it (you had version {expected_version}, "
                        f"it is now {incident.version}); reload and try again.", field="expectedVersion")
@@ -130,8 +140,9 @@ async def transition_incident(
     tx: Transaction, *, incident_id: uuid.UUID, to: str, actor: str, expected_version: int | None = None,
     note: str = "",
 ) -> Incident:
-    """Move an incident through its lifecycle (see domain/incidents/lifecycle.py)."""
-    incident = await locked_incident(tx, incident_id, expected_version=expected_version)
+    """Move an incident through its lifecycle (see domain/incidents/lifecycle.py); resolving or closing it
+    resolves the alerts it holds, so a later match opens a new alert instead of counting into it."""
+    incident = await locked_incident(tx, incident_id, expected_version=expected_version, closed_ok=True)
     before = incident.status
     check_transition(before, to)
     incident.status = to
@@ -143,6 +154,8 @@ async def transition_incident(
     touch(incident)
     await timeline.append(tx, incident, kind="status_changed", actor=actor,
                           data={"from": before, "to": to, "note": note[:2000]})
+    if to in ("resolved", "closed"):
+        await release_alerts(tx, incident_id=incident.id)
     return incident
 
 

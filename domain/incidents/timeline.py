@@ -1,6 +1,7 @@
 """Appending to an incident's timeline, in commit order, and announcing the change after commit.
 
-Every change of an incident is one immutable timeline entry. Entries take the next ``stream_seq``
+Every change of an incident is one immutable timeline entry, and each goes to the notification
+targets subscribed to what it is (domain/alerting/notify.py). Entries take the next ``stream_seq``
 of their tenant from ``incident_streams`` under that row's lock, so a tenant's sequence numbers
 follow commit order; subscribers use them to deliver changes in order and fill any gap from here.
 """
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 
 from domain import clock
+from domain.alerting.notify import notify_incident_change
 from domain.incidents.models import Incident, TimelineEntry
 
 if TYPE_CHECKING:
@@ -43,7 +45,7 @@ async def next_incident_number(tx: Transaction) -> int:
 async def append(
     tx: Transaction, incident: Incident, *, kind: str, actor: str, data: dict[str, Any] | None = None
 ) -> TimelineEntry:
-    """Record one change of ``incident`` and announce it after commit."""
+    """Record one change of ``incident``, notify the targets subscribed to it, and announce it after commit."""
     seq, _ = await _advance_stream(tx)
     entry = TimelineEntry(tenant_id=tx.tenant_id, incident_id=incident.id, stream_seq=seq, actor=actor,
                           kind=kind, data=data or {}, occurred_at=clock.now())
@@ -53,4 +55,5 @@ async def append(
         "tenant_id": str(tx.tenant_id), "seq": seq, "incident_id": str(incident.id), "kind": kind,
         "entry_id": str(entry.id), "version": incident.version,
     })
+    await notify_incident_change(tx, incident, entry)
     return entry

@@ -74,6 +74,16 @@ class EventIn(_Item):
     service: Name | None = None
     host: Name | None = None
     attributes: Attributes
+    # an alert's state as Alertmanager and Keep send it; kept in attributes (``resolved`` clears alerts)
+    status: Literal["firing", "resolved"] | None = None
+    fingerprint: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+
+    @model_validator(mode="after")
+    def _keep_alert_state(self) -> EventIn:
+        for name in ("status", "fingerprint"):
+            if getattr(self, name) is not None:
+                self.attributes[name] = getattr(self, name)
+        return self
 
 
 

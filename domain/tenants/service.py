@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from domain.audit import service as audit
 from domain.billing.plans import DEFAULT_PLAN, PLANS
-from domain.errors import Conflict, NotFound, ValidationFailed
+from domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from domain.tenants.models import TENANT_STATUSES, Tenant
 from domain.tenants.queries import tenant_by_slug
 from domain.users.models import Membership
@@ -99,13 +99,29 @@ async def _tenant_for_update(tx: Transaction, tenant_id: uuid.UUID) -> Tenant:
     return tenant
 
 
+def _check_suspension(tenant: Tenant, *, confirm_slug: str | None, from_tenant: uuid.UUID | None) -> None:
+    """A tenant is never suspended from inside itself; another one only with its slug typed to confirm."""
+    if from_tenant is not None and tenant.id == from_tenant:
+        raise Forbidden(f"You are signed in to {tenant.slug!r}: a tenant cannot suspend itself from inside (that "
+                        "would lock out everyone, you included). Sign in to another tenant as a platform "
+                        "operator, or run `atlas tenant suspend` on the server.", field="id")
+    if confirm_slug is None or confirm_slug.strip() != tenant.slug:
+        raise ValidationFailed(f"Type the tenant's slug ({tenant.slug}) to confirm the suspension.",
+                               field="confirmSlug")
+
+
 async def set_tenant_status(
-    tx: Transaction, *, tenant_id: uuid.UUID, status: str, reason: str = "", actor: str
+    tx: Transaction, *, tenant_id: uuid.UUID, status: str, reason: str = "", actor: str,
+    confirm_slug: str | None = None, from_tenant: uuid.UUID | None = None,
 ) -> Tenant:
-    """Suspend or resume a tenant. Suspension blocks its tokens and API calls on the next request."""
+    """Suspend or resume a tenant. Suspension blocks its tokens and API calls on the next request; it
+    needs the slug typed as ``confirm_slug`` and is refused for ``from_tenant``, the tenant the
+    request comes from (on the server, ``atlas tenant suspend SLUG`` is the typed slug)."""
     if status not in TENANT_STATUSES:
         raise ValidationFailed(f"Status must be one of {', '.join(TENANT_STATUSES)}.", field="status")
     tenant = await _tenant_for_update(tx, tenant_id)
+    if status == "suspended":
+        _check_suspension(tenant, confirm_slug=confirm_slug, from_tenant=from_tenant)
     if tenant.status == status:
         raise Conflict(f"Tenant {tenant.slug!r} is already {status}.", field="id")
     tenant.status = status

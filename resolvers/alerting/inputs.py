@@ -7,9 +7,10 @@ from datetime import datetime
 import strawberry
 
 from domain.alerting.rules import DEFAULT_FINGERPRINT, RuleDefinition
+from domain.alerting.settings import AlertingPolicy
 from domain.alerting.silences import SilenceDefinition
 from domain.errors import ValidationFailed
-from resolvers.alerting.types import RuleKind, ids
+from resolvers.alerting.types import AlertGroupKey, NotificationEventType, NotificationScope, RuleKind, ids
 
 
 @strawberry.input(description="A rule definition. `window` holds the settings of metric, log and absence rules.")
@@ -54,3 +55,28 @@ class SilenceInput:
 
     def to_domain(self) -> SilenceDefinition:
         return SilenceDefinition(**{name: getattr(self, name) for name in SilenceDefinition.__dataclass_fields__})
+
+
+@strawberry.input(description="What a notification target hears of.")
+class NotificationTargetInput:
+    event_types: list[NotificationEventType] = strawberry.field(
+        default_factory=lambda: list(NotificationEventType), description="Default: every incident change.")
+    scope: NotificationScope = NotificationScope.ALL_INCIDENTS
+    enabled: bool = True
+
+    def event_type_values(self) -> list[str]:
+        return [event.value for event in self.event_types]
+
+
+@strawberry.input(description="The tenant's alerting policy (every field; see AlertingSettings).")
+class AlertingSettingsInput:
+    reopen_window_minutes: int = 60
+    group_by: AlertGroupKey = AlertGroupKey.SERVICE
+    group_window_minutes: int = 10
+    correlation_hops: int = 3
+    correlation_window_minutes: int = 30
+
+    def to_domain(self) -> AlertingPolicy:
+        return AlertingPolicy(reopen_window_minutes=self.reopen_window_minutes, group_by=self.group_by.value,
+                              group_window_minutes=self.group_window_minutes, correlation_hops=self.correlation_hops,
+                              correlation_window_minutes=self.correlation_window_minutes)

@@ -11,8 +11,17 @@ from domain.alerting.models import AlertRule as RuleModel
 from domain.alerting.models import NotificationTarget as TargetModel
 from domain.alerting.models import Silence as SilenceModel
 from domain.alerting.models import WebhookDelivery as DeliveryModel
+from domain.alerting.settings import alerting_policy, policy_row
 from resolvers.alerting.inputs import AlertRuleInput
-from resolvers.alerting.types import Alert, AlertRule, DryRun, NotificationTarget, Silence, WebhookDelivery
+from resolvers.alerting.types import (
+    Alert,
+    AlertingSettings,
+    AlertRule,
+    DryRun,
+    NotificationTarget,
+    Silence,
+    WebhookDelivery,
+)
 from resolvers.ids import parse_id
 
 
@@ -74,3 +83,9 @@ async def resolve_dry_run(info: strawberry.Info, input: AlertRuleInput, hours: i
     """What the draft rule would have fired over the last ``hours`` hours; nothing is saved."""
     async with info.context.transaction() as tx:
         return DryRun.from_result(await dry_run(tx, definition=input.to_domain(), hours=hours))
+
+
+async def resolve_alerting_settings(info: strawberry.Info) -> AlertingSettings:
+    """The tenant's alerting policy (the defaults until it saves one)."""
+    async with info.context.transaction() as tx:
+        return AlertingSettings.from_policy(await alerting_policy(tx), await policy_row(tx))

@@ -10,12 +10,14 @@ import strawberry
 
 from domain.alerting.dryrun import DryRunResult
 from domain.alerting.models import Alert as AlertModel
+from domain.alerting.models import AlertingSettings as SettingsModel
 from domain.alerting.models import AlertRule as RuleModel
 from domain.alerting.models import AlertRuleVersion as VersionModel
 from domain.alerting.models import NotificationTarget as TargetModel
 from domain.alerting.models import Silence as SilenceModel
 from domain.alerting.models import WebhookDelivery as DeliveryModel
 from domain.alerting.queries import rule_activity, rule_names, rule_versions
+from domain.alerting.settings import AlertingPolicy
 from resolvers.ids import parse_id
 from resolvers.loaders import loader
 
@@ -129,17 +131,67 @@ class Silence:
                    created_by=s.created_by)
 
 
-@strawberry.type(description="An outgoing webhook.")
+@strawberry.enum(description="An incident change a notification target can subscribe to.")
+class NotificationEventType(Enum):
+    INCIDENT_CREATED = "incident.created"
+    INCIDENT_ACKNOWLEDGED = "incident.acknowledged"
+    INCIDENT_ESCALATED = "incident.escalated"
+    INCIDENT_SEVERITY_CHANGED = "incident.severity_changed"
+    INCIDENT_RESOLVED = "incident.resolved"
+    INCIDENT_REOPENED = "incident.reopened"
+    INCIDENT_CLOSED = "incident.closed"
+
+
+@strawberry.enum(description="Which incidents a notification target hears of.")
+class NotificationScope(Enum):
+    ALL_INCIDENTS = "all"
+    RULE_INCIDENTS = "rules"
+
+
+@strawberry.type(description="An outgoing webhook and the incident changes it is sent.")
 class NotificationTarget:
     id: strawberry.ID
     name: str
     url: str
     enabled: bool
+    event_types: list[NotificationEventType]
+    scope: NotificationScope = strawberry.field(description="ALL_INCIDENTS of the tenant, or only RULE_INCIDENTS: "
+                                                            "those raised by rules naming it in `notify`.")
     created_at: datetime
 
     @classmethod
     def from_model(cls, t: TargetModel) -> NotificationTarget:
-        return cls(id=str(t.id), name=t.name, url=t.url, enabled=t.enabled, created_at=t.created_at)
+        return cls(id=str(t.id), name=t.name, url=t.url, enabled=t.enabled,
+                   event_types=[NotificationEventType(e) for e in t.event_types or ()],
+                   scope=NotificationScope(t.scope), created_at=t.created_at)
+
+
+@strawberry.enum(description="What alerts of several rules join one incident on.")
+class AlertGroupKey(Enum):
+    SERVICE = "service"
+    CI = "ci"
+    OFF = "off"
+
+
+@strawberry.type(description="The tenant's alerting policy: grouping, reopening and correlation.")
+class AlertingSettings:
+    reopen_window_minutes: int = strawberry.field(
+        description="A recurrence within this time after a resolve reopens the incident; later (or after a "
+                    "close) it opens a new incident linked to it. 0: never reopen.")
+    group_by: AlertGroupKey
+    group_window_minutes: int = strawberry.field(
+        description="Alerts of one group key join an active incident that alerted within this time. 0: never.")
+    correlation_hops: int = strawberry.field(description="How far along dependencies correlation looks.")
+    correlation_window_minutes: int = strawberry.field(description="Which active incidents correlation considers.")
+    updated_by: str | None
+    updated_at: datetime | None
+
+    @classmethod
+    def from_policy(cls, policy: AlertingPolicy, row: SettingsModel | None) -> AlertingSettings:
+        return cls(reopen_window_minutes=policy.reopen_window_minutes, group_by=AlertGroupKey(policy.group_by),
+                   group_window_minutes=policy.group_window_minutes, correlation_hops=policy.correlation_hops,
+                   correlation_window_minutes=policy.correlation_window_minutes,
+                   updated_by=row.updated_by if row else None, updated_at=row.updated_at if row else None)
 
 
 @strawberry.type

@@ -26,6 +26,8 @@ class IncidentFilterInput:
     created_before: datetime | None = None
     text: str | None = strawberry.field(
         default=None, description="Matches title or description, or a reference such as INC-42.")
+    top_level_only: bool = strawberry.field(
+        default=False, description="Only incidents without a parent (each outage's root and unrelated ones).")
 
     def to_domain(self) -> IncidentFilter:
         return IncidentFilter(
@@ -33,7 +35,7 @@ class IncidentFilterInput:
             priorities=[p.value for p in self.priorities or ()], service=self.service,
             assignee_id=parse_id(self.assignee_id, field="assigneeId") if self.assignee_id else None,
             unassigned=self.unassigned, created_after=self.created_after, created_before=self.created_before,
-            text=self.text,
+            text=self.text, top_level_only=self.top_level_only,
         )
 
 

@@ -8,7 +8,7 @@ import strawberry
 
 from atlas.db import Transaction
 from domain.incidents import links, postmortems, service
-from domain.incidents.lifecycle import IllegalTransition
+from domain.incidents.lifecycle import IllegalTransition, IncidentClosed
 from resolvers.errors import Error, payload_union, run_mutation
 from resolvers.ids import parse_id
 from resolvers.incidents.inputs import (
@@ -43,7 +43,13 @@ class IllegalTransitionError(Error):
     allowed: list[IncidentStatus]
 
 
-@strawberry.type
+@strawberry.type(description="The incident is closed: closed incidents are read-only (only the postmortem's "
+                             "action items may still change).")
+class IncidentClosedError(Error):
+    reference: str
+
+
+@strawberry.type(description="The new link, read from the `fromId` incident.")
 class IncidentsLinked:
     link: IncidentLink
 
@@ -69,11 +75,11 @@ class ActionItemSaved:
     action_item: ActionItem
 
 
-IncidentPayload = payload_union("IncidentPayload", IncidentSaved, IllegalTransitionError)
-LinkPayload = payload_union("LinkIncidentsPayload", IncidentsLinked)
-UnlinkPayload = payload_union("UnlinkIncidentsPayload", IncidentsUnlinked)
-MergePayload = payload_union("MergeIncidentsPayload", IncidentsMerged)
-PostmortemPayload = payload_union("PostmortemPayload", PostmortemSaved)
+IncidentPayload = payload_union("IncidentPayload", IncidentSaved, IllegalTransitionError, IncidentClosedError)
+LinkPayload = payload_union("LinkIncidentsPayload", IncidentsLinked, IncidentClosedError)
+UnlinkPayload = payload_union("UnlinkIncidentsPayload", IncidentsUnlinked, IncidentClosedError)
+MergePayload = payload_union("MergeIncidentsPayload", IncidentsMerged, IncidentClosedError)
+PostmortemPayload = payload_union("PostmortemPayload", PostmortemSaved, IncidentClosedError)
 ActionItemPayload = payload_union("ActionItemPayload", ActionItemSaved)
 
 
@@ -81,6 +87,13 @@ def _illegal(exc: IllegalTransition) -> IllegalTransitionError:
     return IllegalTransitionError(code=exc.code, message=exc.message, field=exc.field,
                                   current_status=IncidentStatus(exc.current),
                                   allowed=[IncidentStatus(s) for s in exc.allowed])
+
+
+def _closed(exc: IncidentClosed) -> IncidentClosedError:
+    return IncidentClosedError(code=exc.code, message=exc.message, field=exc.field, reference=f"INC-{exc.number}")
+
+
+READ_ONLY = {IncidentClosed: _closed}
 
 
 async def _saved(info: strawberry.Info, change: Callable[[Transaction, str], Awaitable]) -> IncidentPayload:
@@ -91,7 +104,7 @@ async def _saved(info: strawberry.Info, change: Callable[[Transaction, str], Awa
             changed = await change(tx, info.context.actor.actor)
             return IncidentSaved(incident=(await incident_nodes(tx, [changed]))[0])
 
-    return await run_mutation(work, special={IllegalTransition: _illegal})
+    return await run_mutation(work, special={IllegalTransition: _illegal, **READ_ONLY})
 
 
 async def create_incident(info: strawberry.Info, input: CreateIncidentInput) -> IncidentPayload:
@@ -141,9 +154,9 @@ async def link_incidents(info: strawberry.Info, input: LinkIncidentsInput) -> Li
             link = await links.link_incidents(
                 tx, from_id=parse_id(input.from_id, field="fromId"), to_id=parse_id(input.to_id, field="toId"),
                 kind=input.kind.value, reason=input.reason, actor=info.context.actor.actor)
-            return IncidentsLinked(link=IncidentLink.from_model(link))
+            return IncidentsLinked(link=IncidentLink.from_model(link, link.from_id))
 
-    return await run_mutation(work)
+    return await run_mutation(work, special=READ_ONLY)
 
 
 async def unlink_incidents(info: strawberry.Info, link_id: strawberry.ID) -> UnlinkPayload:
@@ -154,7 +167,7 @@ async def unlink_incidents(info: strawberry.Info, link_id: strawberry.ID) -> Unl
             await links.unlink_incidents(tx, link_id=parse_id(link_id, field="linkId"), actor=info.context.actor.actor)
             return IncidentsUnlinked(link_id=link_id)
 
-    return await run_mutation(work)
+    return await run_mutation(work, special=READ_ONLY)
 
 
 async def merge_incidents(info: strawberry.Info, duplicate_id: strawberry.ID, into_id: strawberry.ID) -> MergePayload:
@@ -168,7 +181,7 @@ async def merge_incidents(info: strawberry.Info, duplicate_id: strawberry.ID, in
             duplicate_node, into_node = await incident_nodes(tx, [duplicate, into])
             return IncidentsMerged(duplicate=duplicate_node, into=into_node)
 
-    return await run_mutation(work)
+    return await run_mutation(work, special=READ_ONLY)
 
 
 async def save_postmortem(info: strawberry.Info, input: PostmortemInput) -> PostmortemPayload:
@@ -181,7 +194,7 @@ async def save_postmortem(info: strawberry.Info, input: PostmortemInput) -> Post
                 actor=info.context.actor.actor)
             return PostmortemSaved(postmortem=Postmortem.from_model(saved))
 
-    return await run_mutation(work)
+    return await run_mutation(work, special=READ_ONLY)
 
 
 async def add_action_item(info: strawberry.Info, input: ActionItemInput) -> ActionItemPayload:

@@ -58,9 +58,16 @@ class ResponderRole(Enum):
     RESPONDER = "responder"
 
 
-@strawberry.enum
+@strawberry.enum(description="A link's type: a parent/child chain, or related incidents.")
 class LinkKind(Enum):
     PARENT = "parent"
+    RELATED = "related"
+
+
+@strawberry.enum(description="What the other incident of a link is to the incident it is read from.")
+class LinkRelation(Enum):
+    PARENT = "parent"
+    CHILD = "child"
     RELATED = "related"
 
 
@@ -95,23 +102,43 @@ class Responder:
         return Person.from_model(user) if user else None
 
 
-@strawberry.type(description="A link between two incidents and why it exists.")
+def relation_of(link: LinkModel, viewpoint: uuid.UUID) -> tuple[LinkRelation, uuid.UUID]:
+    """What the other end of ``link`` is to the incident ``viewpoint``, and which incident that is."""
+    other = link.to_id if link.from_id == viewpoint else link.from_id
+    if link.kind != "parent":
+        return LinkRelation.RELATED, other
+    return (LinkRelation.CHILD if link.from_id == viewpoint else LinkRelation.PARENT), other
+
+
+@strawberry.type(description="A link between two incidents and why it exists, read from one of them: "
+                             "`relation` and `other` say what the other incident is to it.")
 class IncidentLink:
     id: strawberry.ID
-    kind: LinkKind
+    kind: LinkKind = strawberry.field(description="The link's type (PARENT: `fromId` is the parent of `toId`).")
+    relation: LinkRelation = strawberry.field(
+        description="What `other` is to the incident this link was read from: its PARENT, its CHILD, or RELATED.")
     from_id: strawberry.ID
     to_id: strawberry.ID
-    reason: str
-    source: str = strawberry.field(description="`manual`, or the correlation rule that made the link.")
+    reason: str = strawberry.field(description="Why; for correlation the directed path from the child to the "
+                                               "parent, e.g. `web depends on checkout; checkout depends on payments`.")
+    source: str = strawberry.field(description="`manual`, `recurrence`, or the correlation rule that made the link.")
     confidence: float | None
     created_by: str
     created_at: datetime
+    other_id: strawberry.Private[uuid.UUID]
 
     @classmethod
-    def from_model(cls, link: LinkModel) -> IncidentLink:
-        return cls(id=strawberry.ID(str(link.id)), kind=LinkKind(link.kind), from_id=strawberry.ID(str(link.from_id)),
-                   to_id=strawberry.ID(str(link.to_id)), reason=link.reason, source=link.source,
-                   confidence=link.confidence, created_by=link.created_by, created_at=link.created_at)
+    def from_model(cls, link: LinkModel, viewpoint: uuid.UUID) -> IncidentLink:
+        """The link as read from the incident ``viewpoint`` (one of its two ends)."""
+        relation, other = relation_of(link, viewpoint)
+        return cls(id=strawberry.ID(str(link.id)), kind=LinkKind(link.kind), relation=relation,
+                   from_id=strawberry.ID(str(link.from_id)), to_id=strawberry.ID(str(link.to_id)), reason=link.reason,
+                   source=link.source, confidence=link.confidence, created_by=link.created_by,
+                   created_at=link.created_at, other_id=other)
+
+    @strawberry.field(description="The incident at the other end.")
+    async def other(self, info: strawberry.Info) -> Incident | None:
+        return await load_incident(info, self.other_id)
 
 
 @strawberry.type
@@ -172,7 +199,9 @@ class Incident:
     fingerprint: str | None
     labels: strawberry.scalars.JSON
     services: list[str]
-    alert_count: int
+    group_key: str | None = strawberry.field(
+        description="What alerts of several rules join this incident on (`service:<name>` or `ci:<id>`).")
+    alert_count: int = strawberry.field(description="The sum of its alerts' counts (see `alerts`).")
     version: int = strawberry.field(description="Bumped by every change; pass it as expectedVersion.")
     created_at: datetime
     updated_at: datetime
@@ -195,7 +224,7 @@ class Incident:
         return cls(
             id=str(i.id), number=i.number, reference=f"INC-{i.number}", title=i.title,
             description=i.description, severity=i.severity, priority=i.priority,
-            status=i.status, source=i.source, fingerprint=i.fingerprint, labels=i.labels,
+            status=i.status, source=i.source, fingerprint=i.fingerprint, labels=i.labels, group_key=i.group_key,
             services=list(i.services or ()), alert_count=i.alert_count, version=i.version, created_at=i.created_at,
             updated_at=i.updated_at, acknowledged_at=i.acknowledged_at, investigating_at=i.investigating_at,
             resolved_at=i.resolved_at, closed_at=i.closed_at, last_seen_at=i.last_seen_at,
@@ -223,9 +252,10 @@ class Incident:
             page = await queries.incident_timeline(tx, incident_id=self.key, first=first, after=after)
         return connection(page, TimelineEntry.from_model)
 
-    @strawberry.field(description="Parent, child and related links, with their reasons.")
+    @strawberry.field(description="Parent, child and related links, with their reasons, read from this incident.")
     async def links(self, info: strawberry.Info) -> list[IncidentLink]:
-        return [IncidentLink.from_model(link) for link in await loader(info, queries.links_by_incident).load(self.key)]
+        return [IncidentLink.from_model(link, self.key)
+                for link in await loader(info, queries.links_by_incident).load(self.key)]
 
     @strawberry.field
     async def parent(self, info: strawberry.Info) -> Incident | None:
@@ -275,6 +305,7 @@ async def load_incident(info: strawberry.Info, incident_id: uuid.UUID | None) ->
 FIELD_COLUMNS = {
     "title": ("title",), "description": ("description",), "severity": ("severity",), "priority": ("priority",),
     "source": ("source",), "fingerprint": ("fingerprint",), "labels": ("labels",), "services": ("services",),
+    "groupKey": ("group_key",),
     "alertCount": ("alert_count",), "version": ("version",), "updatedAt": ("updated_at",),
     "acknowledgedAt": ("acknowledged_at",), "investigatingAt": ("investigating_at",),
     "resolvedAt": ("resolved_at",), "closedAt": ("closed_at",), "lastSeenAt": ("last_seen_at",),

@@ -31,20 +31,23 @@ async def create_tenant(info: strawberry.Info, input: CreateTenantInput) -> Crea
     return await run_mutation(work)
 
 
-async def _set_status(info: strawberry.Info, tenant_id: strawberry.ID, status: str, reason: str) -> TenantChangePayload:
+async def _set_status(info: strawberry.Info, tenant_id: strawberry.ID, status: str, reason: str,
+                      confirm_slug: str | None = None) -> TenantChangePayload:
     async def work() -> TenantChanged:
         async with info.context.platform_transaction() as tx:
             tenant = await tenants.set_tenant_status(
-                tx, tenant_id=parse_id(tenant_id), status=status, reason=reason, actor=info.context.actor.actor
-            )
+                tx, tenant_id=parse_id(tenant_id), status=status, reason=reason, actor=info.context.actor.actor,
+                confirm_slug=confirm_slug, from_tenant=info.context.actor.tenant_id)
             return TenantChanged(tenant=Tenant.from_model(tenant))
 
     return await run_mutation(work)
 
 
-async def suspend_tenant(info: strawberry.Info, id: strawberry.ID, reason: str = "") -> TenantChangePayload:
-    """Suspend a tenant: its tokens and API calls are refused from the next request."""
-    return await _set_status(info, id, "suspended", reason)
+async def suspend_tenant(info: strawberry.Info, id: strawberry.ID, confirm_slug: str,
+                         reason: str = "") -> TenantChangePayload:
+    """Suspend another tenant (never the one you are signed in to): its tokens and API calls are refused
+    from the next request. ``confirmSlug`` must repeat its slug."""
+    return await _set_status(info, id, "suspended", reason, confirm_slug)
 
 
 async def resume_tenant(info: strawberry.Info, id: strawberry.ID, reason: str = "") -> TenantChangePayload:

@@ -100,7 +100,8 @@ async def test_suspending_a_tenant_blocks_its_tokens_at_once(client, db, make_te
     tenant = await make_tenant()
     grant = await sign_in(tenant)
     async with db.transaction(tenant_id=None) as tx:
-        await set_tenant_status(tx, tenant_id=tenant.tenant_id, status="suspended", actor="test")
+        await set_tenant_status(tx, tenant_id=tenant.tenant_id, status="suspended", actor="test",
+                                confirm_slug=tenant.slug)
 
     response = await _viewer(client, auth_headers(grant))
 

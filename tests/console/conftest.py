@@ -136,6 +136,13 @@ class IncidentApi:
     async def read(self, incident_id: str) -> dict:
         return (await self.call(READ_INCIDENT, {"id": incident_id}))["incident"]
 
+    async def link(self, parent: dict, child: dict, kind: str = "PARENT", reason: str = "") -> dict:
+        linked = await self.call("mutation($i: LinkIncidentsInput!) { linkIncidents(input: $i) { __typename "
+                                 "... on IncidentsLinked { link { id } } ... on Error { code message } } }",
+                                 {"i": {"fromId": parent["id"], "toId": child["id"], "kind": kind, "reason": reason}})
+        assert linked["linkIncidents"]["__typename"] == "IncidentsLinked", linked
+        return linked["linkIncidents"]["link"]
+
 
 @pytest.fixture
 def incident_api(client, sign_in):

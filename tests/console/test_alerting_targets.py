@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from tests.console.alerting_helpers import checks, create_rule, ingest
 from tests.console.test_alerting_rules import beside
+from tests.resolvers.alerting.test_notification_targets import receiver
 
-TARGETS = "{ notificationTargets { id name url } }"
+TARGETS = "{ notificationTargets { id name url eventTypes scope enabled } }"
 
 
 async def _targets(api) -> list[dict]:
@@ -45,7 +46,8 @@ async def test_a_bad_url_is_shown_beside_the_url_and_nothing_is_saved(owner, inc
 
 async def test_a_rule_that_fires_queues_a_delivery_listed_with_its_status(owner, db, incident_api):
     api = await incident_api(owner.tenant)
-    await owner.post("/console/alerts/targets", {"name": "pager", "url": "https://hooks.example.com/pager"})
+    await owner.post("/console/alerts/targets", {"name": "pager", "url": "https://hooks.example.com/pager",
+                                                 "event_types": ["INCIDENT_CREATED"]})
     [target] = await _targets(api)
     await create_rule(api, notify=[target["id"]])
     try:
@@ -55,7 +57,7 @@ async def test_a_rule_that_fires_queues_a_delivery_listed_with_its_status(owner,
         await owner.post(f"/console/alerts/targets/{target['id']}/delete")
 
     deliveries = page.text.split('id="deliveries"')[1]
-    assert "<td>pager</td>" in deliveries and "<code>incident.triggered</code>" in deliveries
+    assert "<td>pager</td>" in deliveries and "<code>incident.created</code>" in deliveries
     assert '<span class="delivery-state delivery-pending">pending</span>' in deliveries
 
 
@@ -73,3 +75,38 @@ async def test_a_viewer_sees_webhooks_but_cannot_add_or_delete(owner, incident_a
     assert 'id="target-form"' not in page.text and "/delete" not in page.text
     assert created.status_code == 403 and deleted.status_code == 403
     assert [t["name"] for t in await _targets(api)] == ["ops"]
+
+
+async def test_a_webhook_hears_of_the_changes_ticked_and_they_can_be_changed(owner, incident_api):
+    api = await incident_api(owner.tenant)
+
+    created = await owner.post("/console/alerts/targets", {
+        "name": "archive", "url": "https://hooks.example.com/a", "event_types": ["INCIDENT_RESOLVED", "INCIDENT_CLOSED"],
+        "scope": "RULE_INCIDENTS"})
+    [saved] = await _targets(api)
+    changed = await owner.post(f"/console/alerts/targets/{saved['id']}", {
+        "event_types": ["INCIDENT_REOPENED"], "scope": "ALL_INCIDENTS", "enabled": "off"})
+    nothing = await owner.post(f"/console/alerts/targets/{saved['id']}", {"event_types": ["INCIDENT_LOST"]})
+
+    row = created.text.split(f'id="target-{saved["id"]}"')[1].split("</tr>")[0]
+    assert '<span class="tag">resolved</span> <span class="tag">closed</span>' in row
+    assert "of incidents of rules that notify it" in row
+    assert "Webhook archive saved." in changed.text
+    assert nothing.status_code == 400 and "INCIDENT_LOST" in nothing.text.split('id="targets-screen"')[1]
+    assert [(t["eventTypes"], t["scope"], t["enabled"]) for t in await _targets(api)] == [
+        (["INCIDENT_REOPENED"], "ALL_INCIDENTS", False)]
+
+
+async def test_send_test_shows_how_the_receiver_answered(owner, incident_api):
+    api = await incident_api(owner.tenant)
+    async with receiver(503) as (url, received):
+        await owner.post("/console/alerts/targets", {"name": "flaky", "url": url, "event_types": "INCIDENT_CREATED"})
+        [target] = await _targets(api)
+
+        tested = await owner.post(f"/console/alerts/targets/{target['id']}/test", htmx=True)
+
+    assert tested.status_code == 200 and len(received) == 1
+    row = tested.text.split(f'id="target-{target["id"]}"')[1].split("</tr>")[0]
+    assert '<span class="delivery-state delivery-failed">failed</span> Test failed: HTTP 503.' in row
+    deliveries = tested.text.split('id="deliveries"')[1]
+    assert "<td>flaky</td>" in deliveries and "<code>test</code>" in deliveries

@@ -11,6 +11,7 @@ from sqlalchemy import delete
 
 from console.guard import safe_next
 from console.sessions import COOKIE
+from domain.tenants.models import Tenant
 from domain.tenants.service import revoke_tenant_tokens, set_tenant_status
 from domain.users.models import Membership
 from tests.conftest import TEST_PASSWORD
@@ -19,7 +20,8 @@ from tests.console.conftest import form_csrf, submit_login
 
 async def _suspend(db, tenant_id) -> None:
     async with db.transaction(tenant_id=None) as tx:
-        await set_tenant_status(tx, tenant_id=tenant_id, status="suspended", actor="test")
+        slug = (await tx.session.get(Tenant, tenant_id)).slug
+        await set_tenant_status(tx, tenant_id=tenant_id, status="suspended", actor="test", confirm_slug=slug)
 
 
 async def test_signed_out_pages_redirect_to_sign_in_with_next(client):

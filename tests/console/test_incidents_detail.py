@@ -176,8 +176,8 @@ async def test_links_show_their_relation_and_reason_and_can_be_removed(owner, in
 
     assert linked.status_code == 200 and "Incidents linked." in linked.text
     links = related.text.split('id="links"')[1].split("</ul>")[0]
-    assert f'<span class="tag">parent</span> <a href="/console/incidents/{parent["id"]}">{parent["reference"]}</a>: ' \
-           "same deploy" in links
+    assert f'<span class="tag">parent</span> <a href="/console/incidents/{parent["id"]}">{parent["reference"]}</a> ' \
+           "Root cause: same deploy" in links
     assert f'<span class="tag">related</span> <a href="/console/incidents/{other["id"]}">' in links
     assert twice.status_code == 409 and "These incidents are already linked." in twice.text.split('id="link-form"')[1]
     assert f'<span class="tag">child</span> <a href="/console/incidents/{child["id"]}">{child["reference"]}</a>' \
@@ -186,6 +186,29 @@ async def test_links_show_their_relation_and_reason_and_can_be_removed(owner, in
     link_id = re.search(r"/links/([0-9a-f-]+)/remove", related.text)[1]
     unlinked = await owner.post(f"/console/incidents/{child['id']}/links/{link_id}/remove")
     assert "Link removed." in unlinked.text and len((await api.read(child["id"]))["links"]) == 1
+
+
+async def test_a_closed_incident_is_read_only_except_its_action_items(owner, incident_api):
+    api = await incident_api(owner.tenant)
+    incident = await api.move(await api.create("Done and dusted"), "RESOLVED")
+    await owner.post(f"/console/incidents/{incident['id']}/postmortem", {"summary": "a bad deploy", "status": "draft"})
+    other = await api.create("Elsewhere")
+    await api.link(incident, other, "RELATED")
+    await api.move(incident, "CLOSED")
+
+    page = (await owner.get(f"/console/incidents/{incident['id']}")).text
+    commented = await owner.post(f"/console/incidents/{incident['id']}/comment", {"body": "one more thing"})
+
+    assert "Closed is final: this incident is read-only. Only its postmortem's action items can still change." in page
+    for form in ("assign-form", "triage-form", "responder-form", "comment-form", "link-form", "merge-form",
+                 "postmortem-form", "transition-form"):
+        assert f'id="{form}"' not in page, form
+    assert "/remove" not in page.split('id="links"')[1].split("</ul>")[0]
+    assert 'id="action-item-form"' in page
+    assert commented.status_code == 409
+    assert f"<code>INCIDENT_CLOSED</code> {incident['reference']} is closed, and closed incidents are read-only" \
+        in commented.text
+    assert [e["node"]["kind"] for e in (await api.read(incident["id"]))["timeline"]["edges"]][-1] == "status_changed"
 
 
 async def test_merging_a_duplicate_resolves_it_into_the_other(owner, incident_api):

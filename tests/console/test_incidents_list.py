@@ -162,4 +162,30 @@ def test_filters_match_live_rows_like_the_list_does():
     assert not matches("status=triggered") and not matches("severity=SEV1") and not matches("service=web")
     assert not matches("q=database") and not matches("from=2025-03-05") and not matches("to=2025-03-03")
     assert not matches("assignee=3f1b1a3e-0000-4000-8000-000000000000")
-    assert ListFilters().variables() is None
+    assert ListFilters(top_level=False).variables() is None
+    assert ListFilters().variables() == {"topLevelOnly": True}
+    child = {**incident, "parent": {"id": "p", "reference": "INC-1"}}
+    assert not parse_filters(QueryParams(""))[0].matches(child)
+    assert parse_filters(QueryParams("top=0"))[0].matches(child)
+    assert parse_filters(QueryParams("top=0&top=1"))[0].matches(child) is False
+
+
+async def test_top_level_rows_fold_their_children_and_the_filter_can_show_every_incident(owner, incident_api):
+    api = await incident_api(owner.tenant)
+    root = await api.create("Payments down", severity="SEV1", services=["payments"])
+    children = [await api.create(f"Symptom {n}", severity="SEV3") for n in range(2)]
+    for child in children:
+        await api.link(root, child, "PARENT")
+
+    folded = await owner.get("/console/incidents")
+    every = await owner.get("/console/incidents?top=0")
+
+    assert rows(folded.text) == [root["id"]]
+    row = folded.text.split(f'<tr id="incident-{root["id"]}"')[1].split("</tr>")[0]
+    assert "<summary>+2 related</summary>" in row
+    assert all(f'>{child["reference"]}</a> {child["title"]}' in row for child in children)
+    assert 'name="top" value="1" checked' in folded.text
+    assert rows(every.text) == [children[1]["id"], children[0]["id"], root["id"]]
+    assert f'child of <a href="/console/incidents/{root["id"]}">{root["reference"]}</a>' in every.text
+    assert 'name="top" value="1" checked' not in every.text
+    assert 'sse-connect="/console/incidents/stream?top=0"' in every.text

@@ -16,7 +16,9 @@ async def operator(make_tenant, signed_in, db):
     tenant = await make_tenant()
     async with db.transaction(tenant_id=None) as tx:
         (await tx.session.get(User, tenant.admin_user_id)).is_platform_admin = True
-    return await signed_in(f"owner@{tenant.slug}.example.com")
+    browser = await signed_in(f"owner@{tenant.slug}.example.com")
+    browser.tenant = tenant
+    return browser
 
 
 async def test_the_tenants_screen_is_hidden_from_tenant_browsers(owner):
@@ -73,7 +75,11 @@ async def test_operators_create_suspend_filter_and_resume_a_tenant(operator):
     row = created.text.split(f'id="tenant-{slug}"')[1]
     tenant_id = re.search(r"/console/platform/tenants/([0-9a-f-]+)/suspend", row)[1]
 
-    suspended = await operator.post(f"/console/platform/tenants/{tenant_id}/suspend?search={slug}")
+    untyped = await operator.post(f"/console/platform/tenants/{tenant_id}/suspend?search={slug}",
+                                  {"confirm_slug": "made"})
+    assert untyped.status_code == 400 and f"Type the tenant&#39;s slug ({slug}) to confirm the suspension." in untyped.text
+    suspended = await operator.post(f"/console/platform/tenants/{tenant_id}/suspend?search={slug}",
+                                    {"confirm_slug": slug})
     assert f"Tenant {slug} suspended." in suspended.text
     only_suspended = await operator.get(f"/console/platform/tenants?status=suspended&search={slug}")
     assert f'id="tenant-{slug}"' in only_suspended.text
@@ -94,3 +100,15 @@ async def test_a_taken_slug_is_shown_beside_the_slug(operator, make_tenant):
     assert response.status_code == 409
     assert re.search(r'id="tenant-slug"[^>]*>\s*<span class="field-error" role="alert">A tenant with slug',
                      response.text)
+
+
+async def test_operators_cannot_suspend_the_tenant_they_are_signed_in_to(operator):
+    own = operator.tenant
+    page = await operator.get(f"/console/platform/tenants?search={own.slug}")
+    refused = await operator.post(f"/console/platform/tenants/{own.tenant_id}/suspend", {"confirm_slug": own.slug})
+
+    row = page.text.split(f'id="tenant-{own.slug}"')[1].split("</tr>")[0]
+    assert "You are signed in to it: a tenant cannot be suspended from inside." in row and "/suspend" not in row
+    assert refused.status_code == 403 and "a tenant cannot suspend itself from inside" in refused.text
+    still = await operator.get("/console/")
+    assert still.status_code == 200

@@ -21,6 +21,7 @@ from strawberry.permission import PermissionExtension
 
 from domain.access.models import Role
 from domain.access.roles import create_role
+from domain.alerting.models import AlertingSettings, NotificationTarget, WebhookDelivery
 from domain.auth.apikeys import create_api_key
 from domain.auth.models import ApiKey
 from domain.auth.principals import user_principal
@@ -138,6 +139,8 @@ QUERIES: dict[str, Case] = {
     "silences": Case("{ silences { id name } }", permission="alert.read"),
     "notificationTargets": Case("{ notificationTargets { id name url } }", permission="alert.read"),
     "webhookDeliveries": Case("{ webhookDeliveries { id } }", permission="alert.read"),
+    "alertingSettings": Case("{ alertingSettings { reopenWindowMinutes groupBy groupWindowMinutes updatedBy } }",
+                             permission="alert.read"),
     "alertRuleDryRun": Case(
         'query($i: AlertRuleInput!) { alertRuleDryRun(input: $i, hours: 1) { scanned groups { fingerprint } } }',
         lambda w, s: {"i": {"name": "dry", "kind": "EVENT", "condition": "event.source == 'matrix'"}},
@@ -169,8 +172,9 @@ MUTATIONS: dict[str, Case] = {
         lambda w, s: {"i": {"name": "Matrix", "slug": _fresh_slug(), "adminEmail": "m@matrix.example.com",
                             "adminPassword": TEST_PASSWORD}},
         permission="platform.admin", cross_tenant=False),
-    "suspendTenant": Case(f"mutation($id: ID!) {{ suspendTenant(id: $id) {{ {_PAYLOAD} }} }}",
-                          lambda w, s: {"id": w.side(s).tenant_id}, permission="platform.admin", cross_tenant=False),
+    "suspendTenant": Case(f"mutation($id: ID!, $c: String!) {{ suspendTenant(id: $id, confirmSlug: $c) {{ {_PAYLOAD} }} }}",
+                          lambda w, s: {"id": w.side(s).tenant_id, "c": w.side(s).tenant.slug},
+                          permission="platform.admin", cross_tenant=False),
     "resumeTenant": Case(f"mutation($id: ID!) {{ resumeTenant(id: $id) {{ {_PAYLOAD} }} }}",
                          lambda w, s: {"id": w.side(s).tenant_id}, permission="platform.admin", cross_tenant=False),
     "revokeTenantTokens": Case(f"mutation {{ revokeTenantTokens {{ {_PAYLOAD} }} }}", permission="tenant.admin"),
@@ -226,6 +230,14 @@ MUTATIONS: dict[str, Case] = {
         f"{{ {_PAYLOAD} }} }}", permission="alert.manage"),
     "deleteNotificationTarget": Case(f"mutation($id: ID!) {{ deleteNotificationTarget(id: $id) {{ {_PAYLOAD} }} }}",
                                      lambda w, s: {"id": w.side(s).target_id}, permission="alert.manage"),
+    "updateNotificationTarget": Case(
+        f"mutation($id: ID!) {{ updateNotificationTarget(id: $id, subscription: {{eventTypes: [INCIDENT_CLOSED], "
+        f"enabled: false}}) {{ {_PAYLOAD} }} }}", lambda w, s: {"id": w.side(s).target_id}, permission="alert.manage"),
+    "sendTestNotification": Case(f"mutation($id: ID!) {{ sendTestNotification(id: $id) {{ {_PAYLOAD} }} }}",
+                                 lambda w, s: {"id": w.side(s).target_id}, permission="alert.manage"),
+    "updateAlertingSettings": Case(
+        f"mutation {{ updateAlertingSettings(input: {{reopenWindowMinutes: 5, groupBy: OFF}}) {{ {_PAYLOAD} }} }}",
+        permission="alert.manage"),
     "createConfigurationItem": Case(
         f"mutation($i: CiInput!) {{ createConfigurationItem(input: $i) {{ {_PAYLOAD} }} }}",
         lambda w, s: {"i": {"classKey": "host", "name": f"new-{uuid.uuid4().hex[:6]}"}}, permission="cmdb.write"),
@@ -445,6 +457,12 @@ async def _snapshot(db, side: Side) -> dict:
             "cis": sorted(str(r) for r in await s.execute(select(ConfigurationItem.id, ConfigurationItem.version))),
             "ci_relationships": sorted(str(i) for i in await s.scalars(select(CiRelationship.id))),
             "ci_classes": sorted(await s.scalars(select(TenantCiClass.key))),
+            "targets": sorted(str(r) for r in await s.execute(select(
+                NotificationTarget.id, NotificationTarget.event_types, NotificationTarget.scope,
+                NotificationTarget.enabled))),
+            "deliveries": await s.scalar(select(func.count()).select_from(WebhookDelivery)),
+            "alerting_settings": [str(r) for r in await s.execute(select(
+                AlertingSettings.reopen_window_minutes, AlertingSettings.group_by))],
         }
 
 

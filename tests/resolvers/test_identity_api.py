@@ -67,18 +67,60 @@ def _type(code):
 async def test_platform_admin_suspends_and_resumes_a_tenant(client, db, make_tenant, sign_in):
     headers = await _platform_admin(db, make_tenant, sign_in)
     victim = await make_tenant()
-    query = "mutation($id: ID!) { %s(id: $id, reason: \"abuse\") { __typename ... on TenantChanged { tenant { status } } %s } }"
+    suspend = ("mutation($id: ID!, $c: String!) { suspendTenant(id: $id, confirmSlug: $c, reason: \"abuse\") { "
+               f"__typename ... on TenantChanged {{ tenant {{ status }} }} {ERROR} }} }}")
+    resume = ("mutation($id: ID!) { resumeTenant(id: $id) { __typename ... on TenantChanged { tenant { status } } "
+              f"{ERROR} }} }}")
 
-    suspended = await gql(client, query % ("suspendTenant", ERROR), {"id": str(victim.tenant_id)}, headers)
-    again = await gql(client, query % ("suspendTenant", ERROR), {"id": str(victim.tenant_id)}, headers)
-    resumed = await gql(client, query % ("resumeTenant", ERROR), {"id": str(victim.tenant_id)}, headers)
-    unknown = await gql(client, query % ("resumeTenant", ERROR), {"id": "not-a-uuid"}, headers)
+    suspended = await gql(client, suspend, {"id": str(victim.tenant_id), "c": victim.slug}, headers)
+    again = await gql(client, suspend, {"id": str(victim.tenant_id), "c": victim.slug}, headers)
+    resumed = await gql(client, resume, {"id": str(victim.tenant_id)}, headers)
+    unknown = await gql(client, resume, {"id": "not-a-uuid"}, headers)
 
     assert suspended["data"]["suspendTenant"]["tenant"]["status"] == "suspended"
     assert again["data"]["suspendTenant"]["code"] == "CONFLICT"
     assert resumed["data"]["resumeTenant"]["tenant"]["status"] == "active"
     assert unknown["data"]["resumeTenant"] == {"__typename": "ValidationError", "code": "VALIDATION",
                                                "message": "'not-a-uuid' is not a valid ID.", "field": "id"}
+
+
+SUSPEND = ("mutation($id: ID!, $c: String!) { suspendTenant(id: $id, confirmSlug: $c) { __typename "
+           f"{ERROR} }} }}")
+
+
+async def _status(db, tenant_id):
+    async with db.transaction(tenant_id=None) as tx:
+        return (await tx.session.get(Tenant, tenant_id)).status
+
+
+async def test_suspension_needs_the_slug_typed_exactly(client, db, make_tenant, sign_in):
+    headers = await _platform_admin(db, make_tenant, sign_in)
+    victim = await make_tenant()
+
+    for typed in ("", victim.slug.upper(), victim.slug[:-1], "demo"):
+        refused = (await gql(client, SUSPEND, {"id": str(victim.tenant_id), "c": typed}, headers))["data"]
+
+        assert refused["suspendTenant"] == {
+            "__typename": "ValidationError", "code": "VALIDATION", "field": "confirmSlug",
+            "message": f"Type the tenant's slug ({victim.slug}) to confirm the suspension."}, typed
+    assert await _status(db, victim.tenant_id) == "active"
+
+
+async def test_a_tenant_cannot_suspend_itself_from_inside(client, db, make_tenant, sign_in):
+    tenant = await make_tenant()
+    async with db.transaction(tenant_id=None) as tx:
+        (await tx.session.get(User, tenant.admin_user_id)).is_platform_admin = True
+    headers = auth_headers(await sign_in(tenant))
+
+    refused = (await gql(client, SUSPEND, {"id": str(tenant.tenant_id), "c": tenant.slug}, headers))["data"]
+
+    assert refused["suspendTenant"]["__typename"] == "ForbiddenError"
+    assert refused["suspendTenant"]["field"] == "id"
+    assert refused["suspendTenant"]["message"].startswith(
+        f"You are signed in to {tenant.slug!r}: a tenant cannot suspend itself from inside")
+    assert await _status(db, tenant.tenant_id) == "active"
+    still = await gql(client, "{ tenant { slug status } }", headers=headers)
+    assert still["data"]["tenant"] == {"slug": tenant.slug, "status": "active"}
 
 
 async def test_tenants_list_pages_with_cursors(client, db, make_tenant, sign_in):

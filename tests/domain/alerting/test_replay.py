@@ -14,7 +14,7 @@ from domain.alerting.models import Alert
 from domain.alerting.rules import RuleDefinition, create_rule
 from domain.alerting.silences import SilenceDefinition, create_silence
 from domain.alerting.windows import evaluate_windowed_rules
-from domain.incidents.models import Incident, IncidentLink
+from domain.incidents.models import Incident, IncidentLink, TimelineEntry
 from domain.telemetry import pipeline
 from domain.telemetry.envelope import parse_envelope
 from domain.telemetry.ingest import store_batch
@@ -54,24 +54,26 @@ async def _state(db, tenant):
     return incidents, alerts, links
 
 
-async def test_the_recorded_outage_raises_groups_and_chains_exactly_as_expected(runtime, make_tenant):
+async def test_the_recorded_outage_raises_and_groups_two_rules_of_one_service_into_one_incident(runtime, make_tenant):
     db, tenant = runtime.db, await make_tenant()
     await _rules(db, tenant, CHECKS, DATABASE)
 
     await _replay(db, tenant, RECORDING["events"])
 
     incidents, alerts, links = await _state(db, tenant)
-    assert [(i.title, i.severity, i.alert_count, i.source) for i in incidents] == [
-        ("Checkout checks failing: service=payments", "SEV2", 4, "alert"),
-        ("Database agent errors: service=payments", "SEV3", 1, "alert")]
-    assert [(a.group_key, a.status, a.count) for a in alerts] == [
-        ("service=payments", "firing", 4), ("service=payments", "firing", 1), ("service=search", "pending", 1)]
-    assert len(links) == 1
-    assert (links[0].from_id, links[0].to_id, links[0].kind) == (incidents[0].id, incidents[1].id, "parent")
-    assert links[0].source == "correlation:service" and links[0].reason.startswith("both concern payments")
+    assert [(i.title, i.severity, i.alert_count, i.source, i.group_key) for i in incidents] == [
+        ("Checkout checks failing: service=payments", "SEV2", 5, "alert", "service:payments")]
+    assert [(a.group_key, a.status, a.count, a.incident_id) for a in alerts] == [
+        ("service=payments", "firing", 4, incidents[0].id), ("service=payments", "firing", 1, incidents[0].id),
+        ("service=search", "pending", 1, None)]
+    assert links == []
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        grouped = [e.data for e in await tx.session.scalars(select(TimelineEntry).where(
+            TimelineEntry.incident_id == incidents[0].id, TimelineEntry.kind == "alert_grouped"))]
+    assert [(d["rule"], d["by"]) for d in grouped] == [("Database agent errors", "group")]
     queued = [job for job in await runtime.redis.queued_jobs(queue_name=AI_QUEUE)
               if job.kwargs.get("tenant_id") == str(tenant.tenant_id)]
-    assert sorted(job.kwargs["incident_id"] for job in queued) == sorted(str(i.id) for i in incidents)
+    assert [job.kwargs["incident_id"] for job in queued] == [str(incidents[0].id)]
 
 
 async def test_delivering_the_same_events_again_changes_nothing(runtime, make_tenant):

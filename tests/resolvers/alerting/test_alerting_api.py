@@ -175,5 +175,6 @@ async def test_webhooks_are_delivered_signed_with_the_target_secret(client, runt
     expected = hmac.new(created["secret"].encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(digest, expected)
     payload = json.loads(body)
-    assert payload["type"] == "incident.triggered" and payload["incident"]["severity"] == "SEV2"
-    assert request_headers["x-atlas-event"] == "incident.triggered"
+    assert payload["type"] == "incident.created" and payload["incident"]["severity"] == "SEV2"
+    assert payload["change"]["kind"] == "created" and payload["change"]["data"]["rule"] == RULE["name"]
+    assert request_headers["x-atlas-event"] == "incident.created"

@@ -270,7 +270,7 @@ async def test_nothing_merges_into_a_closed_incident(client, make_tenant, sign_i
     merged = await gql(client, f"""mutation($d: ID!, $i: ID!) {{ mergeIncidents(duplicateId: $d, intoId: $i) {{
         __typename {ERROR} }} }}""", {"d": duplicate["id"], "i": closed["id"]}, owner)
 
-    assert merged["data"]["mergeIncidents"]["__typename"] == "ConflictError"
+    assert merged["data"]["mergeIncidents"]["__typename"] == "IncidentClosedError"
     assert merged["data"]["mergeIncidents"]["field"] == "intoId"
     still = await gql(client, "query($id: ID!) { incident(id: $id) { status mergedIntoId } }",
                       {"id": duplicate["id"]}, owner)

@@ -68,7 +68,8 @@ async def test_a_user_of_another_tenant_is_not_let_in(client, make_tenant):
 async def test_a_suspended_tenant_cannot_sign_in(client, db, make_tenant):
     tenant = await make_tenant()
     async with db.transaction(tenant_id=None) as tx:
-        await set_tenant_status(tx, tenant_id=tenant.tenant_id, status="suspended", actor="test")
+        await set_tenant_status(tx, tenant_id=tenant.tenant_id, status="suspended", actor="test",
+                                confirm_slug=tenant.slug)
 
     response = await _password(client, tenant)
 
