@@ -23,9 +23,11 @@ from domain.incidents.models import (
     Postmortem,
     TimelineEntry,
 )
+from domain.outbox.models import OutboxJob
 from domain.telemetry.models import (
     Event,
     EventIncident,
+    EventKey,
     IngestBatch,
     LogRecord,
     MetricPoint,
@@ -49,6 +51,7 @@ __all__ = [
     "ConfigurationItem",
     "Event",
     "EventIncident",
+    "EventKey",
     "Incident",
     "IncidentLink",
     "IncidentResponder",
@@ -59,6 +62,7 @@ __all__ = [
     "Membership",
     "MetricPoint",
     "NotificationTarget",
+    "OutboxJob",
     "Postmortem",
     "RefreshToken",
     "Role",

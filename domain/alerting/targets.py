@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from domain.alerting.models import NotificationTarget
+from domain.alerting.notify import new_secret
 from domain.audit import service as audit
 from domain.errors import Conflict, NotFound, ValidationFailed
 
@@ -49,7 +49,7 @@ async def create_target(tx: Transaction, *, name: str, url: str, seal: Callable[
     if await tx.session.scalar(select(NotificationTarget.id).where(
             NotificationTarget.tenant_id == tx.tenant_id, NotificationTarget.name == name)):
         raise Conflict(f"A target named {name!r} already exists.", field="name")
-    secret = "whsec_" + secrets.token_urlsafe(32)
+    secret = new_secret()
     target = NotificationTarget(tenant_id=tx.tenant_id, name=name, url=url, secret_sealed=seal(secret))
     tx.session.add(target)
     await tx.session.flush()
