@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import sqlalchemy.exc
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from atlas.dbadmin import plain_dsn, with_user
@@ -45,6 +45,8 @@ class DatabaseUnavailable(RuntimeError):
 def is_outage(exc: BaseException) -> bool:
     """Whether ``exc`` (SQLAlchemy- or asyncpg-raised) means the server cannot serve right now."""
     if isinstance(exc, DatabaseUnavailable | sqlalchemy.exc.TimeoutError):  # the latter: no pooled connection
+        return True
+    if getattr(exc, "connection_invalidated", False):  # the connection was lost (and dropped from the pool)
         return True
     state = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "orig", None), "sqlstate", None)
     return isinstance(state, str) and (state.startswith("08") or state in OUTAGE_SQLSTATES)
@@ -130,6 +132,7 @@ class Database:
             pool_recycle=1800,
             echo=echo,
         )
+        event.listen(self.engine.sync_engine, "handle_error", _broken_connection_is_lost)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self.event_sink: EventSink | None = None
         self.job_sink: JobSink | None = None
@@ -169,6 +172,13 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _broken_connection_is_lost(context: sqlalchemy.engine.ExceptionContext) -> None:
+    """A connection cut by the server in the middle of an operation can be left by asyncpg in a state
+    where every use fails ("cannot switch to state ..."): treat it as lost, so the pool replaces it."""
+    if isinstance(context.original_exception, getattr(context.dialect.dbapi, "InternalClientError", ())):
+        context.is_disconnect = True
 
 
 async def bind_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:

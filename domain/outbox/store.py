@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import String, Uuid
 
-FAST_PATH_GRACE = 10  # seconds
+FAST_PATH_GRACE = 3  # seconds (a sweep racing the fast path is harmless: arq refuses a job id it holds)
 RECHECK_BASE, RECHECK_MAX = 5, 300  # seconds: 5, 10, 20, ... up to 5 minutes between looks at one row
 MAX_RELAYS = 20  # a job that failed this many relays is kept as 'failed' (dead letter), not relayed again
 ARQ_PICKLE_PROTOCOL = pickle.HIGHEST_PROTOCOL
