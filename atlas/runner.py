@@ -64,11 +64,13 @@ def _ignore_further_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
-def _wait_until_ready(base_url: str, children: list[ChildProcess]) -> None:
+def _wait_until_ready(base_url: str, children: list[ChildProcess], supervisor: Supervisor) -> None:
+    """Wait for /readyz; a server that stops meanwhile is restarted, a child that exits fails the start."""
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
         if not all(child.alive() for child in children):
             raise StartupError("a child process exited during start-up; see the messages above")
+        supervisor.check()
         with contextlib.suppress(OSError):
             with urllib.request.urlopen(f"{base_url}/readyz", timeout=2) as response:
                 if response.status == 200:
@@ -113,11 +115,11 @@ def run_platform(settings: Settings, *, step, console: Console, with_worker: boo
             children = _children(settings, with_worker=with_worker)
             for child in children:
                 child.start()
-            _wait_until_ready(f"http://{settings.host}:{settings.port}", children)
-            step.done()
-            _banner(console, settings, account)
             parts = [*(servers.supervised_parts() if servers else []), *(c.as_part() for c in children)]
             supervisor = Supervisor(parts, say=console.print)
+            _wait_until_ready(f"http://{settings.host}:{settings.port}", children, supervisor)
+            step.done()
+            _banner(console, settings, account)
             while True:
                 time.sleep(CHECK_EVERY)
                 supervisor.check()
