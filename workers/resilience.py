@@ -32,7 +32,7 @@ from atlas.outages import DEPENDENCY_DOWN, REDIS_DOWN
 log = logging.getLogger("atlas.worker")
 LEASE = 20.0  # seconds a running job stays claimed without renewal
 LEASE_RENEWAL = 5.0
-RECONNECT_DELAYS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # seconds, then 5 s between tries
+RECONNECT_DELAYS = (0.1, 0.2, 0.5, 1.0)  # seconds, then 1 s between tries (a refused connection is cheap)
 Job = Callable[..., Awaitable[Any]]
 # redis-py reports a connection lost while a pipeline WATCHes as WatchError; arq handles WatchError
 # only where a watched key changed, so any other that reaches the poll loop is Redis going away.
