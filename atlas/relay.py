@@ -17,7 +17,6 @@ the deletion of its row runs it again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 
@@ -126,15 +125,3 @@ class OutboxRelay:
             await outbox.finish(tx.session, job_ids=done)
             for row_id, error in buried:
                 await outbox.bury(tx.session, row_id=row_id, error=error)
-
-
-@contextlib.asynccontextmanager
-async def sweeping(relay: OutboxRelay):
-    """Run ``relay``'s sweep in the background for the duration of the block."""
-    task = asyncio.create_task(relay.run(), name="atlas-outbox-sweep")
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

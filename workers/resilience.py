@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -79,7 +80,7 @@ class AtlasWorker(Worker):
 
     async def _connect(self) -> ArqRedis:
         """Connect to Redis, waiting for it as long as it takes."""
-        for attempt in range(10**9):
+        for attempt in itertools.count():
             try:
                 return await create_pool(self.redis_settings, default_queue_name=self.queue_name,
                                          job_serializer=self.job_serializer, job_deserializer=self.job_deserializer,
@@ -88,7 +89,7 @@ class AtlasWorker(Worker):
                 if attempt == 0:
                     log.warning("waiting for Redis: %s", exc)
                 await asyncio.sleep(RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)])
-        raise AssertionError("unreachable")
+        raise AssertionError("itertools.count() does not end")
 
     async def _poll_iteration(self) -> None:
         try:
@@ -129,7 +130,7 @@ class AtlasWorker(Worker):
         """Wait for Redis to answer again; running jobs carry on meanwhile."""
         log.warning("Redis is unavailable (%s: %s); the worker waits for it and carries on", type(exc).__name__, exc)
         started = time.monotonic()
-        for attempt in range(10**9):
+        for attempt in itertools.count():
             await asyncio.sleep(RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)])
             try:
                 await self.pool.ping()

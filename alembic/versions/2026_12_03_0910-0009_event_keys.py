@@ -27,7 +27,7 @@ def upgrade() -> None:
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('tenant_id', 'key', name=op.f('pk_event_keys'))
     )
-    op.create_index('ix_event_keys_first_seen', 'event_keys', ['tenant_id', 'first_seen'], unique=False)
+    op.create_index('ix_event_keys_first_seen', 'event_keys', ['first_seen'], unique=False, postgresql_using='brin')
     for statement in tenant_rls_sql("event_keys"):
         op.execute(statement)
 
@@ -35,5 +35,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     for statement in drop_tenant_rls_sql("event_keys"):
         op.execute(statement)
-    op.drop_index('ix_event_keys_first_seen', table_name='event_keys')
+    op.drop_index('ix_event_keys_first_seen', table_name='event_keys', postgresql_using='brin')
     op.drop_table('event_keys')
