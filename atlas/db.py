@@ -202,9 +202,9 @@ async def _run_after_commit(tx: Transaction) -> None:
 
 
 def _is_redis_outage(exc: Exception) -> bool:
-    from redis.exceptions import ConnectionError, TimeoutError
+    from atlas.outages import REDIS_DOWN
 
-    return isinstance(exc, ConnectionError | TimeoutError)
+    return isinstance(exc, REDIS_DOWN)
 
 
 async def fetch_plain(session: AsyncSession, statement) -> list:

@@ -22,7 +22,10 @@ from atlas.db import DatabaseUnavailable
 RETRY_AFTER = 5  # seconds
 DATABASE_DOWN = (DatabaseUnavailable, sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, OSError,
                  asyncio.TimeoutError)
-REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# redis-py reports a connection lost while a pipeline WATCHes as WatchError (arq handles the other
+# WatchError, a watched key that changed, inside enqueue_job); BusyLoadingError (a restarted server
+# loading its data) is a ConnectionError.
+REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, redis.exceptions.WatchError)
 DEPENDENCY_DOWN = DATABASE_DOWN + REDIS_DOWN
 DATABASE_MESSAGE = "The database is unavailable; retry shortly."
 REDIS_MESSAGE = "The queue and cache server (Redis) is unavailable; retry shortly."

@@ -26,7 +26,6 @@ from arq import Retry
 from arq.connections import ArqRedis, create_pool
 from arq.constants import in_progress_key_prefix
 from arq.worker import Function, Worker, func
-from redis.exceptions import WatchError
 
 from atlas.outages import DEPENDENCY_DOWN, REDIS_DOWN
 
@@ -35,9 +34,6 @@ LEASE = 20.0  # seconds a running job stays claimed without renewal
 LEASE_RENEWAL = 5.0
 RECONNECT_DELAYS = (0.1, 0.2, 0.5, 1.0)  # seconds, then 1 s between tries (a refused connection is cheap)
 Job = Callable[..., Awaitable[Any]]
-# redis-py reports a connection lost while a pipeline WATCHes as WatchError; arq handles WatchError
-# only where a watched key changed, so any other that reaches the poll loop is Redis going away.
-POLL_FAILURES = (*REDIS_DOWN, WatchError)
 
 
 def outage_backoff(job_try: int) -> float:
@@ -94,7 +90,7 @@ class AtlasWorker(Worker):
     async def _poll_iteration(self) -> None:
         try:
             await super()._poll_iteration()
-        except POLL_FAILURES as exc:
+        except REDIS_DOWN as exc:
             await self._ride_out(exc)
 
     async def start_jobs(self, job_ids: list[bytes]) -> None:
@@ -105,7 +101,7 @@ class AtlasWorker(Worker):
             before = self.tasks.get(job_id.decode())
             try:
                 await super().start_jobs([job_id])
-            except POLL_FAILURES:
+            except REDIS_DOWN:
                 if self.tasks.get(job_id.decode()) is before:  # no task took the slot it counted
                     self.job_counter -= 1
                     self.sem.release()

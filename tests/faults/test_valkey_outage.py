@@ -3,6 +3,7 @@ exiting, and the events accepted meanwhile are evaluated by the alert rules once
 
 from standardwebhooks import Webhook
 
+from atlas.runtime import Runtime
 from tests.conftest import auth_headers
 from tests.faults.lab import critical_events, delivery_states, incidents_by_service, wait_for
 
@@ -55,3 +56,29 @@ async def _delivered(runtime, tenant) -> bool:
 async def _ready(client) -> dict | None:
     response = await client.get("/readyz")
     return response.json() if response.status_code == 200 and response.json()["checks"]["worker"] == "ok" else None
+
+
+async def test_a_web_app_and_a_worker_started_while_valkey_is_down_come_up_when_it_does(lab, workers):
+    # given Valkey down when a worker and a web app start
+    lab.kill_valkey()
+    worker = workers()
+    await worker.wait_for_log("waiting for Redis")
+    runtime = await Runtime.open(lab.settings)
+    try:
+        down = await runtime.readiness()
+
+        # when Valkey comes back
+        lab.servers.restart_valkey()
+        await worker.wait_for_log("Starting worker")
+        up = await wait_for(lambda: _redis_ok(runtime), timeout=15, what="the web app's Redis")
+    finally:
+        await runtime.close()
+
+    # then both started anyway and use it once it answers
+    assert down.failing == ["redis"]
+    assert up.failing == [] and worker.process.poll() is None
+
+
+async def _redis_ok(runtime):
+    state = await runtime.readiness()
+    return state if not state.failing else None
