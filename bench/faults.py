@@ -105,7 +105,7 @@ async def valkey_drill(lab, outage: float = 3.0) -> dict:
     await asyncio.to_thread(lab.servers.restart_valkey)
     back = time.monotonic()
     agents.watch_recovery()
-    readiness = asyncio.create_task(wait_for(lambda: ready(lab.base), timeout=WITHIN))
+    readiness = asyncio.create_task(_ready_after(lab.base, back))
     await asyncio.sleep(2)
     await agents.stop()
     stop.set()
@@ -114,10 +114,14 @@ async def valkey_drill(lab, outage: float = 3.0) -> dict:
     await asyncio.sleep(2)  # the peer's queued jobs run as fast as ours
     ours, theirs = (await counts(lab.runtime, lab.tenant, agents.acknowledged),
                     await counts(lab.runtime, lab.peer, peer_acked))
-    ready_at = time.monotonic() - back if await readiness else None
-    return {"ready_s": ready_at, "drained_s": drained, "acknowledged": len(agents.acknowledged), **ours,
+    return {"ready_s": await readiness, "drained_s": drained, "acknowledged": len(agents.acknowledged), **ours,
             "errors": agents.errors(), "worker_alive": lab.worker.poll() is None,
             "peer_acknowledged": len(peer_acked), "peer_evaluated": theirs["evaluated"]}
+
+
+async def _ready_after(base: str, since: float) -> float | None:
+    """Seconds from ``since`` until /readyz is 200 with a worker seen; None if not within 60 s."""
+    return time.monotonic() - since if await wait_for(lambda: ready(base), timeout=WITHIN) else None
 
 
 async def postgres_drill(lab, outage: float = 2.0) -> dict:
@@ -129,11 +133,13 @@ async def postgres_drill(lab, outage: float = 2.0) -> dict:
     await asyncio.to_thread(lab.servers.restart_postgres)
     back = time.monotonic()
     agents.watch_recovery()
+    readiness = asyncio.create_task(_ready_after(lab.base, back))
     await asyncio.sleep(2)
     await agents.stop()
     drained = await until_evaluated(lab.runtime, lab.tenant, agents.acknowledged, back)
-    return {"recover_s": agents.first_202_after, "drained_s": drained, "acknowledged": len(agents.acknowledged),
-            **await counts(lab.runtime, lab.tenant, agents.acknowledged), "errors": agents.errors()}
+    figures = await counts(lab.runtime, lab.tenant, agents.acknowledged)
+    return {"recover_s": agents.first_202_after, "ready_s": await readiness, "drained_s": drained,
+            "acknowledged": len(agents.acknowledged), **figures, "errors": agents.errors()}
 
 
 async def worker_kill_drill(lab, round_no: int) -> dict:
