@@ -66,24 +66,27 @@ class OutboxRelay:
             log.warning("job %s ran; its outbox row stays until the sweep settles it (%s)", job_id, exc)
 
     async def run(self, *, interval: float = SWEEP_INTERVAL) -> None:
-        """Sweep until cancelled; wait out PostgreSQL and Redis outages."""
+        """Sweep until cancelled; wait out PostgreSQL and Redis outages, then catch up at once."""
+        catch_up = False
         while True:
             try:
-                while await self.sweep() == SWEEP_BATCH:
+                while await self.sweep(catch_up=catch_up) == SWEEP_BATCH:
                     pass
+                catch_up = False
                 self._sweep_outage.recovered()
             except DEPENDENCY_DOWN as exc:
+                catch_up = True
                 self._sweep_outage.failed(exc)
             except Exception:
                 log.exception("outbox sweep failed; trying again")
             await asyncio.sleep(interval)
 
-    async def sweep(self) -> int:
-        """One pass over the rows that are due; returns how many it looked at."""
+    async def sweep(self, *, catch_up: bool = False) -> int:
+        """One pass over the rows that are due (``catch_up``: and those within the grace); returns how many."""
         await self.redis.ping()  # claim nothing while Redis is down: the rows stay due
         async with self.db.transaction(tenant_id=None) as tx:
             await outbox.bind_relay(tx.session)
-            due = await outbox.claim_due(tx.session, limit=SWEEP_BATCH)
+            due = await outbox.claim_due(tx.session, limit=SWEEP_BATCH, catch_up=catch_up)
         if not due:
             return 0
         relayed, done, buried = [], [], []

@@ -62,12 +62,17 @@ async def bind_relay(session: AsyncSession) -> None:
     await session.execute(text("SELECT set_config('app.outbox_relay', 'on', true)"))
 
 
-async def claim_due(session: AsyncSession, *, limit: int) -> list[PendingJob]:
-    """Rows due for a look, pushed back by their next recheck delay (so concurrent sweeps skip them)."""
+async def claim_due(session: AsyncSession, *, limit: int, catch_up: bool = False) -> list[PendingJob]:
+    """Rows due for a look, pushed back by their next recheck delay (so concurrent sweeps skip them).
+
+    ``catch_up`` (after an outage) also takes rows still within the fast path's grace: their fast
+    path most likely failed too.
+    """
+    horizon = f"now() + interval '{FAST_PATH_GRACE} seconds'" if catch_up else "now()"
     rows = await session.execute(text(
         "UPDATE job_outbox o SET checks = o.checks + 1, available_at = now() + make_interval(secs => "
         f"least({RECHECK_MAX}, {RECHECK_BASE} * power(2, least(o.checks, 10)))) "
-        "WHERE o.id IN (SELECT id FROM job_outbox WHERE status = 'pending' AND available_at <= now() "
+        f"WHERE o.id IN (SELECT id FROM job_outbox WHERE status = 'pending' AND available_at <= {horizon} "
         "ORDER BY available_at LIMIT :limit FOR UPDATE SKIP LOCKED) "
         "RETURNING o.id, o.job_id, o.function, o.queue, o.arguments, o.relays"), {"limit": limit})
     # the arguments are our own pickles, written by record(), as arq pickles them into Redis
