@@ -1,6 +1,7 @@
 """`atlas up` as an operator's bad day goes: Valkey, the worker and PostgreSQL are killed one after the other;
 each comes back on its own, and only SIGTERM stops everything, leaving every server's files in place."""
 
+import contextlib
 import json
 import os
 import signal
@@ -28,6 +29,20 @@ def _start_up(data, port: int, log) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "atlas", "up", "--data-dir", str(data), "--port", str(port)],
                             env={**env, "ATLAS_DEMO_PASSWORD": "demo-password-1234", "ATLAS_LOG_LEVEL": "warning"},
                             stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
+def _stop(up: subprocess.Popen) -> None:
+    """After a failed drill: SIGTERM (atlas up stops its children and servers), then kill what is left."""
+    if up.poll() is not None:
+        return
+    children = psutil.Process(up.pid).children(recursive=True)
+    up.send_signal(signal.SIGTERM)
+    try:
+        up.wait(60)
+    except subprocess.TimeoutExpired:
+        for process in [psutil.Process(up.pid), *children]:
+            with contextlib.suppress(psutil.Error):
+                process.kill()
 
 
 def _alive(process: psutil.Process) -> bool:
@@ -79,6 +94,5 @@ async def test_atlas_up_brings_back_what_was_killed_and_stops_only_on_a_signal(t
         assert (data / "pg" / "PG_VERSION").exists() and (data / "valkey" / "appendonlydir").is_dir()
         assert not (data / "services.json").exists()
     finally:
-        if up.poll() is None:
-            up.kill()
+        _stop(up)
         print(log.read_text()[-5000:])
