@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 from atlas import __version__
 from atlas.auth import BearerAuthMiddleware
 from atlas.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from atlas.outages import OutageMiddleware
 from atlas.paths import OPERATIONS_DIR
 from atlas.runtime import Runtime
 from atlas.settings import Settings
@@ -72,8 +73,8 @@ def create_app(settings: Settings) -> Starlette:
             Mount("/console", routes=console_routes),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
-        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(BearerAuthMiddleware),
-                    Middleware(BodyLimitMiddleware)],
+        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(OutageMiddleware),
+                    Middleware(BearerAuthMiddleware), Middleware(BodyLimitMiddleware)],
         lifespan=lifespan,
     )
     app.state.settings = settings

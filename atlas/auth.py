@@ -8,19 +8,16 @@ on anonymously (public fields still work; guarded fields answer UNAUTHENTICATED)
 
 from __future__ import annotations
 
-import asyncio
-
-import sqlalchemy.exc
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from atlas.outages import DATABASE_DOWN, unavailable_response
 from domain.auth.principals import Principal, principal_from_claims
 from domain.auth.tokens import verify_access_token
 from domain.errors import Forbidden, Unauthenticated
 
 TENANT_HEADER = "x-tenant-id"
-DEPENDENCY_DOWN = (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, OSError, asyncio.TimeoutError)
 
 
 def bearer_token(connection: HTTPConnection) -> str | None:
@@ -71,10 +68,8 @@ class BearerAuthMiddleware:
             except (Unauthenticated, Forbidden) as exc:
                 await auth_error_response(exc)(scope, receive, send)
                 return
-            except DEPENDENCY_DOWN:
-                unavailable = JSONResponse({"error": "unavailable", "message": "The database is unavailable; retry "
-                                            "shortly."}, status_code=503, headers={"Retry-After": "5"})
-                await unavailable(scope, receive, send)
+            except DATABASE_DOWN as exc:
+                await unavailable_response(exc)(scope, receive, send)
                 return
             scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)

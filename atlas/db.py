@@ -4,8 +4,12 @@ Every unit of work goes through :meth:`Database.transaction`. With a ``tenant_id
 transaction to that tenant (``set_config('app.tenant_id', ..., true)``) so row-level security
 shows only that tenant's rows; the setting is transaction-local, so a pooled connection never
 carries it into the next transaction. Actions registered with :meth:`Transaction.after_commit`
-and the jobs and events requested with :meth:`Transaction.enqueue` (arq) and
-:meth:`Transaction.emit` (pub/sub) happen only once the transaction has committed.
+and the events requested with :meth:`Transaction.emit` (pub/sub) happen only once the transaction
+has committed. Jobs requested with :meth:`Transaction.enqueue` are written to the job outbox in
+the same transaction (domain/outbox) and handed to the queue after the commit (atlas/relay.py).
+
+A database that cannot serve (unreachable, shutting down, starting up, out of connections) raises
+:class:`DatabaseUnavailable` from here, the one place every query passes; callers answer 503.
 """
 
 from __future__ import annotations
@@ -18,14 +22,45 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import text
+import sqlalchemy.exc
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from atlas.dbadmin import plain_dsn, with_user
+from atlas.jobs import QUEUE_NAME
 from atlas.settings import Settings
+from domain.outbox import store as outbox
 
 log = logging.getLogger("atlas.db")
 AfterCommit = Callable[[], Awaitable[object]]
+# SQLSTATEs of a server that cannot serve right now: class 08 (connection exception), admin or
+# crash shutdown and "cannot connect now" (shutting down, starting up), too many connections.
+OUTAGE_SQLSTATES = ("57P01", "57P02", "57P03", "53300")
+
+
+class DatabaseUnavailable(RuntimeError):
+    """PostgreSQL cannot serve: unreachable, shutting down, starting up or out of connections."""
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` (SQLAlchemy- or asyncpg-raised) means the server cannot serve right now."""
+    if isinstance(exc, DatabaseUnavailable | sqlalchemy.exc.TimeoutError):  # the latter: no pooled connection
+        return True
+    if getattr(exc, "connection_invalidated", False):  # the connection was lost (and dropped from the pool)
+        return True
+    state = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(state, str) and (state.startswith("08") or state in OUTAGE_SQLSTATES)
+
+
+@contextlib.asynccontextmanager
+async def outage_as_unavailable() -> AsyncIterator[None]:
+    """Re-raise errors that mean "the database cannot serve" as :class:`DatabaseUnavailable`."""
+    try:
+        yield
+    except Exception as exc:
+        if is_outage(exc) and not isinstance(exc, DatabaseUnavailable):
+            raise DatabaseUnavailable(f"the database is unavailable: {exc}") from exc
+        raise
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -49,10 +84,9 @@ class EventSink(Protocol):
 
 
 class JobSink(Protocol):
-    """Where jobs requested by committed transactions go (the arq queue in a running process)."""
+    """Where the outbox rows of committed transactions go at once (the relay to arq in a running process)."""
 
-    async def enqueue(self, function: str, *, job_id: str | None = None, queue: str | None = None,
-                      **kwargs) -> bool: ...
+    async def relay(self, jobs: list[outbox.PendingJob]) -> None: ...
 
 
 @dataclass
@@ -70,7 +104,11 @@ class Transaction:
         self._events.append((channel, payload))
 
     def enqueue(self, function: str, **kwargs) -> None:
-        """Queue job ``function(**kwargs)`` once this transaction has committed (``job_id``/``queue`` allowed)."""
+        """Run job ``function(**kwargs)`` once this transaction has committed (``job_id``/``queue`` allowed).
+
+        The job is written to the outbox with this transaction, so it survives a Redis outage or a
+        crash right after the commit; ``job_id`` makes requests of the same work run it once.
+        """
         self._jobs.append((function, kwargs))
 
     async def enter_tenant(self, tenant_id: uuid.UUID) -> None:
@@ -94,6 +132,7 @@ class Database:
             pool_recycle=1800,
             echo=echo,
         )
+        event.listen(self.engine.sync_engine, "handle_error", _broken_connection_is_lost)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self.event_sink: EventSink | None = None
         self.job_sink: JobSink | None = None
@@ -105,25 +144,41 @@ class Database:
     @contextlib.asynccontextmanager
     async def transaction(self, *, tenant_id: uuid.UUID | None) -> AsyncIterator[Transaction]:
         """Open a transaction, bound to ``tenant_id`` when given; commit on success, else roll back."""
-        async with self.sessions() as session:
+        async with outage_as_unavailable(), self.sessions() as session:
             tx = Transaction(session=session, tenant_id=tenant_id)
             async with session.begin():
                 if tenant_id is not None:
                     await bind_tenant(session, tenant_id)
                 yield tx
-            if tx._events and self.event_sink is not None:
-                tx.after_commit(lambda: self.event_sink.publish(tx._events))
-            for function, kwargs in tx._jobs if self.job_sink is not None else ():
-                tx.after_commit(functools.partial(self.job_sink.enqueue, function, **kwargs))
-            await _run_after_commit(tx)
+                jobs = await self._record_jobs(tx)
+        if tx._events and self.event_sink is not None:
+            tx.after_commit(lambda: self.event_sink.publish(tx._events))
+        if jobs and self.job_sink is not None:
+            tx.after_commit(functools.partial(self.job_sink.relay, jobs))
+        await _run_after_commit(tx)
+
+    @staticmethod
+    async def _record_jobs(tx: Transaction) -> list[outbox.PendingJob]:
+        if not tx._jobs:
+            return []
+        jobs = [outbox.pending_job(function, kwargs, default_queue=QUEUE_NAME) for function, kwargs in tx._jobs]
+        await outbox.record(tx.session, tenant_id=tx.tenant_id, jobs=jobs)
+        return jobs
 
     async def ping(self) -> None:
         """Raise unless the database answers."""
-        async with self.engine.connect() as conn:
+        async with outage_as_unavailable(), self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _broken_connection_is_lost(context: sqlalchemy.engine.ExceptionContext) -> None:
+    """A connection cut by the server in the middle of an operation can be left by asyncpg in a state
+    where every use fails ("cannot switch to state ..."): treat it as lost, so the pool replaces it."""
+    if isinstance(context.original_exception, getattr(context.dialect.dbapi, "InternalClientError", ())):
+        context.is_disconnect = True
 
 
 async def bind_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
@@ -139,8 +194,17 @@ async def _run_after_commit(tx: Transaction) -> None:
     for action in tx._after_commit:
         try:
             await action()
-        except Exception:  # the data is committed; a lost follow-up must not fail the request
-            log.exception("after-commit action failed")
+        except Exception as exc:  # the data is committed; a lost follow-up must not fail the request
+            if _is_redis_outage(exc):
+                log.warning("after-commit action skipped, Redis is unavailable: %s", exc)
+            else:
+                log.exception("after-commit action failed")
+
+
+def _is_redis_outage(exc: Exception) -> bool:
+    from atlas.outages import REDIS_DOWN
+
+    return isinstance(exc, REDIS_DOWN)
 
 
 async def fetch_plain(session: AsyncSession, statement) -> list:

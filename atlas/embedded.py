@@ -4,6 +4,8 @@ The first ``atlas`` process that needs them in a data directory starts them and 
 addresses in ``<data dir>/services.json``; later processes given the same data directory attach to
 those servers instead of starting second copies. The owner stops them when it exits; a server left
 behind by an owner that died without cleaning up is detected and taken over on the next start.
+The owner can also start a server of its own again, at the same address, after it stopped
+(``supervised_parts``, which `atlas up` watches); files of a running server are never removed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 import psutil
 
 from atlas.dbadmin import prepare_embedded_database
+from atlas.supervisor import Part, exit_detail
 
 SERVICES_FILE = "services.json"
 LOCK_FILE = "services.lock"
@@ -114,6 +117,7 @@ class EmbeddedServices:
         self.app_role = app_role
         self._postgres = None
         self._valkey = None
+        self.addresses: ServiceAddresses | None = None
 
     def start(self, *, postgres: bool, redis: bool, progress: Progress) -> ServiceAddresses:
         """Start the requested servers, record their addresses and return them."""
@@ -126,7 +130,55 @@ class EmbeddedServices:
             progress("Starting embedded Valkey")
             addresses = self._start_valkey(addresses)
         _write_addresses(self.data_dir, addresses)
+        self.addresses = addresses
         return addresses
+
+    def supervised_parts(self) -> list[Part]:
+        """The servers this process started, as parts a Supervisor keeps running."""
+        parts = []
+        if self._postgres is not None:
+            parts.append(Part("PostgreSQL", self.postgres_alive, self.restart_postgres, lambda: "not running"))
+        if self._valkey is not None:
+            parts.append(Part("Valkey", self.valkey_alive, self.restart_valkey, self._valkey_exit))
+        return parts
+
+    def valkey_alive(self) -> bool:
+        """Whether the Valkey this process started is running."""
+        process = self._valkey._process if self._valkey is not None else None
+        return process is not None and process.poll() is None
+
+    def _valkey_exit(self) -> str:
+        process = self._valkey._process if self._valkey is not None else None
+        return exit_detail(process.poll() if process is not None else None)
+
+    def restart_valkey(self) -> None:
+        """Start the stopped Valkey again on its port, with its data (append-only file), and record its pid."""
+        self._valkey.terminate()  # forgets the exited process (its files stay: they are the data)
+        self._valkey.start()
+        self._record(valkey_pid=self._valkey._process.pid)
+
+    def postgres_alive(self) -> bool:
+        """Whether the PostgreSQL of this data directory runs (whoever started it)."""
+        from pgserver.utils import PostmasterInfo
+
+        info = PostmasterInfo.read_from_pgdata(self.data_dir / "pg")
+        return info is not None and info.is_running()
+
+    def restart_postgres(self) -> None:
+        """Start the stopped PostgreSQL again with its data directory (same socket, same URL)."""
+        with self._postgres._lock:
+            self._postgres.ensure_postgres_running()
+
+    def stop_postgres(self, *, mode: str = "fast", wait: bool = True) -> None:
+        """Stop PostgreSQL as ``pg_ctl stop -m <mode>`` does (an operator's restart; fault drills)."""
+        from pgserver._commands import pg_ctl
+
+        pg_ctl(["-m", mode, *(["-w"] if wait else ["-W"]), "stop"], pgdata=self._postgres.pgdata,
+               user=self._postgres.system_user)
+
+    def _record(self, **changes: object) -> None:
+        self.addresses = _replace(self.addresses, **changes)
+        _write_addresses(self.data_dir, self.addresses)
 
     def stop(self) -> None:
         """Stop the servers this process started and forget their addresses."""

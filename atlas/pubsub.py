@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
 
+from atlas.outages import OutageLog
+
 log = logging.getLogger("atlas.pubsub")
 LISTENER_QUEUE = 1000
 
@@ -109,13 +111,15 @@ class PubSubHub:
                     await self._pubsub.unsubscribe(channel)
 
     async def _read(self) -> None:
+        outage = OutageLog(log, "pub/sub reads fail (listeners are kept; retrying every 0.5 s)")
         while self._listeners:
             try:
                 message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-            except Exception:  # connection trouble: keep listeners, retry shortly
-                log.exception("pub/sub read failed; retrying")
+            except Exception as exc:  # noqa: BLE001 - connection trouble: keep listeners, retry (it resubscribes)
+                outage.failed(exc)
                 await asyncio.sleep(0.5)
                 continue
+            outage.recovered()
             if message is not None and message.get("type") == "message":
                 self._dispatch(_text(message["channel"]), message["data"])
 

@@ -1,13 +1,15 @@
-"""`atlas up`: one process owns the embedded servers and supervises a web and a worker process."""
+"""`atlas up`: one process owns the embedded servers and supervises a web and a worker process.
+
+After start-up everything is kept running by a Supervisor (atlas/supervisor.py): a web or worker
+process that exits, and the embedded Valkey or PostgreSQL if it stops, is started again with
+backoff; a crash loop is reported. Only Ctrl-C or SIGTERM stops everything, cleanly.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable
@@ -21,15 +23,12 @@ from atlas.demo_rules import seed_demo_rules
 from atlas.demo_topology import seed_demo_topology
 from atlas.embedded import StartupError
 from atlas.migrate import run_migrations
-from atlas.services import provide_services
+from atlas.services import own_services
 from atlas.settings import Settings
+from atlas.supervisor import ChildProcess, Supervisor
 
 READY_TIMEOUT = 90.0
-
-
-def spawn(*args: str) -> subprocess.Popen:
-    """Start ``atlas <args>`` as a child process with this interpreter."""
-    return subprocess.Popen([sys.executable, "-m", "atlas", *args], env=os.environ.copy())
+CHECK_EVERY = 0.5  # seconds between the supervisor's looks
 
 
 def seed_demo_data(settings: Settings, *, step: Callable[[str], None]) -> DemoAccount:
@@ -65,11 +64,13 @@ def _ignore_further_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
-def _wait_until_ready(base_url: str, children: list[subprocess.Popen]) -> None:
+def _wait_until_ready(base_url: str, children: list[ChildProcess], supervisor: Supervisor) -> None:
+    """Wait for /readyz; a server that stops meanwhile is restarted, a child that exits fails the start."""
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
-        if any(child.poll() is not None for child in children):
+        if not all(child.alive() for child in children):
             raise StartupError("a child process exited during start-up; see the messages above")
+        supervisor.check()
         with contextlib.suppress(OSError):
             with urllib.request.urlopen(f"{base_url}/readyz", timeout=2) as response:
                 if response.status == 200:
@@ -78,15 +79,11 @@ def _wait_until_ready(base_url: str, children: list[subprocess.Popen]) -> None:
     raise StartupError(f"the web app did not become ready within {READY_TIMEOUT:.0f} s")
 
 
-def _stop_children(children: list[subprocess.Popen]) -> None:
+def _stop_children(children: list[ChildProcess]) -> None:
     for child in children:
-        if child.poll() is None:
-            child.send_signal(signal.SIGINT)
+        child.interrupt()
     for child in children:
-        try:
-            child.wait(15)
-        except subprocess.TimeoutExpired:
-            child.kill()
+        child.reap()
 
 
 def _banner(console: Console, settings: Settings, account: DemoAccount) -> None:
@@ -99,27 +96,33 @@ def _banner(console: Console, settings: Settings, account: DemoAccount) -> None:
     console.print("  Press Ctrl-C to stop.\n")
 
 
+def _children(settings: Settings, *, with_worker: bool) -> list[ChildProcess]:
+    data_dir = str(settings.data_dir.resolve())
+    web = ChildProcess("web", "serve", "--data-dir", data_dir, "--host", settings.host, "--port", str(settings.port))
+    return [web, ChildProcess("worker", "worker", "--data-dir", data_dir)] if with_worker else [web]
+
+
 def run_platform(settings: Settings, *, step, console: Console, with_worker: bool) -> None:
-    """Start servers, migrate, seed, then run web + worker until Ctrl-C; stop everything cleanly."""
+    """Start servers, migrate, seed, then keep web + worker (and the servers) running until Ctrl-C."""
     _stop_on_sigterm()
-    children: list[subprocess.Popen] = []
-    with provide_services(settings, progress=step) as live:
+    children: list[ChildProcess] = []
+    with own_services(settings, progress=step) as (live, servers):
         try:
             step("Applying database migrations")
             run_migrations(live)
             account = seed_demo_data(live, step=step)
             step("Starting the web app" + (" and a worker" if with_worker else ""))
-            data_dir = str(settings.data_dir.resolve())
-            children.append(spawn("serve", "--data-dir", data_dir, "--host", settings.host,
-                                  "--port", str(settings.port)))
-            if with_worker:
-                children.append(spawn("worker", "--data-dir", data_dir))
-            _wait_until_ready(f"http://{settings.host}:{settings.port}", children)
+            children = _children(settings, with_worker=with_worker)
+            for child in children:
+                child.start()
+            parts = [*(servers.supervised_parts() if servers else []), *(c.as_part() for c in children)]
+            supervisor = Supervisor(parts, say=console.print)
+            _wait_until_ready(f"http://{settings.host}:{settings.port}", children, supervisor)
             step.done()
             _banner(console, settings, account)
-            while all(child.poll() is None for child in children):
-                time.sleep(0.5)
-            console.print("[red]a child process exited; shutting down[/]")
+            while True:
+                time.sleep(CHECK_EVERY)
+                supervisor.check()
         except KeyboardInterrupt:
             console.print("\nStopping AtlasAI ...")
         finally:

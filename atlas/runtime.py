@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
+from redis.asyncio import ConnectionPool
 
 from atlas.db import Database
 from atlas.health import Readiness, check_readiness
 from atlas.jobs import QUEUE_NAME, JobQueue
 from atlas.keys import KeyRing
+from atlas.outages import REDIS_DOWN
 from atlas.pubsub import PubSubHub, RedisEventSink
+from atlas.relay import OutboxRelay
 from atlas.sealing import Sealer
 from atlas.secrets import secrets_provider
 from atlas.settings import Settings
@@ -22,6 +26,7 @@ from domain.auth.tokens import TokenPolicy
 from domain.incidents.feed import IncidentFeed
 
 KEY_RETENTION_MARGIN = 300
+log = logging.getLogger("atlas.runtime")
 
 
 def redis_settings(url: str) -> RedisSettings:
@@ -30,6 +35,15 @@ def redis_settings(url: str) -> RedisSettings:
     settings.conn_retries = 3
     settings.conn_retry_delay = 0.5
     return settings
+
+
+async def open_redis(url: str) -> ArqRedis:
+    """A Redis client for ``url``. Redis down at start-up is logged, not fatal: the client connects once it answers."""
+    try:
+        return await create_pool(redis_settings(url), default_queue_name=QUEUE_NAME)
+    except (*REDIS_DOWN, OSError) as exc:
+        log.warning("Redis is unavailable (%s); starting anyway, /readyz reports it until it answers", exc)
+        return ArqRedis(ConnectionPool.from_url(url, socket_connect_timeout=1), default_queue_name=QUEUE_NAME)
 
 
 def token_policy(settings: Settings) -> TokenPolicy:
@@ -47,12 +61,13 @@ def open_key_ring(settings: Settings) -> KeyRing:
 
 @dataclass
 class Runtime:
-    """Settings, the database, Redis, the job queue and the token machinery of one process."""
+    """Settings, the database, Redis, the job queue and outbox relay, and the token machinery of one process."""
 
     settings: Settings
     db: Database
     redis: ArqRedis
     jobs: JobQueue
+    relay: OutboxRelay
     keys: KeyRing
     tokens: TokenService
     hub: PubSubHub
@@ -63,18 +78,18 @@ class Runtime:
     async def open(cls, settings: Settings) -> Runtime:
         """Connect to the database and Redis named by ``settings`` and load the signing keys."""
         db = Database.from_settings(settings)
-        redis = await create_pool(redis_settings(settings.redis_url), default_queue_name=QUEUE_NAME)
+        redis = await open_redis(settings.redis_url)
         keys = await asyncio.to_thread(open_key_ring, settings)
         sealer = await asyncio.to_thread(Sealer.from_provider, secrets_provider(settings))
         throttle = LoginThrottle(redis, settings.login_max_failures, settings.login_lockout_seconds)
         tokens = TokenService(db=db, keys=keys, policy=token_policy(settings), throttle=throttle,
                               refresh_ttl=settings.refresh_token_ttl)
         db.event_sink = RedisEventSink(redis)
-        jobs = JobQueue(redis)
-        db.job_sink = jobs
+        relay = OutboxRelay(db, redis)
+        db.job_sink = relay
         hub = PubSubHub(redis)
-        return cls(settings=settings, db=db, redis=redis, jobs=jobs, keys=keys, tokens=tokens,
-                   hub=hub, incident_feed=IncidentFeed(hub, db), sealer=sealer)
+        return cls(settings=settings, db=db, redis=redis, jobs=JobQueue(redis), relay=relay, keys=keys,
+                   tokens=tokens, hub=hub, incident_feed=IncidentFeed(hub, db), sealer=sealer)
 
     @property
     def policy(self) -> TokenPolicy:

@@ -28,9 +28,18 @@ def provide_services(settings: Settings, *, progress: Progress = _quiet) -> Iter
     embedded servers of the data directory are attached to when another process owns them, or
     started (and stopped again on exit) by this process.
     """
+    with own_services(settings, progress=progress) as (live, _):
+        yield live
+
+
+@contextlib.contextmanager
+def own_services(settings: Settings, *,
+                 progress: Progress = _quiet) -> Iterator[tuple[Settings, EmbeddedServices | None]]:
+    """Like :func:`provide_services`, also yielding the embedded servers this process started (or None),
+    for a supervisor to keep them running."""
     need_pg, need_redis = settings.uses_embedded_database, settings.uses_embedded_redis
     if not (need_pg or need_redis):
-        yield settings
+        yield settings, None
         return
     data_dir = ensure_data_dir(settings.data_dir)
     owned: EmbeddedServices | None = None
@@ -50,7 +59,7 @@ def provide_services(settings: Settings, *, progress: Progress = _quiet) -> Iter
         yield settings.with_services(
             database_url=settings.database_url or addresses.database_url,
             redis_url=settings.redis_url or addresses.redis_url,
-        )
+        ), owned
     finally:
         if owned is not None:
             progress("Stopping embedded servers")

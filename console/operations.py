@@ -16,6 +16,8 @@ import strawberry
 from graphql import OperationDefinitionNode, OperationType, parse
 from strawberry.types import ExecutionResult
 
+from atlas.outages import DEPENDENCY_DOWN
+
 
 class OperationError(LookupError):
     """An operation is unknown, duplicated, or not allowed for the request method."""
@@ -48,6 +50,13 @@ def load_operations(directory: Path) -> dict[str, NamedOperation]:
     return operations
 
 
+def _raise_outage(result: ExecutionResult) -> None:
+    """A screen that failed because PostgreSQL or Redis is down answers 503 (atlas.outages), not an error page."""
+    for error in result.errors or ():
+        if isinstance(error.original_error, DEPENDENCY_DOWN):
+            raise error.original_error
+
+
 class OperationRunner:
     """Runs named operations against the schema with a given context."""
 
@@ -70,9 +79,11 @@ class OperationRunner:
             raise OperationError(f"{name} is a subscription: stream it with subscribe()")
         if operation.kind is OperationType.MUTATION and method.upper() != "POST":
             raise OperationError(f"mutation {name} needs a POST request")
-        return await self.schema.execute(
+        result = await self.schema.execute(
             operation.document, variable_values=variables, context_value=context, operation_name=name
         )
+        _raise_outage(result)
+        return result
 
     async def subscribe(
         self, name: str, *, context: Any, variables: dict[str, Any] | None = None

@@ -24,9 +24,11 @@ from domain.incidents.models import (
     Postmortem,
     TimelineEntry,
 )
+from domain.outbox.models import OutboxJob
 from domain.telemetry.models import (
     Event,
     EventIncident,
+    EventKey,
     IngestBatch,
     LogRecord,
     MetricPoint,
@@ -51,6 +53,7 @@ __all__ = [
     "ConfigurationItem",
     "Event",
     "EventIncident",
+    "EventKey",
     "Incident",
     "IncidentLink",
     "IncidentResponder",
@@ -61,6 +64,7 @@ __all__ = [
     "Membership",
     "MetricPoint",
     "NotificationTarget",
+    "OutboxJob",
     "Postmortem",
     "RefreshToken",
     "Role",

@@ -53,3 +53,19 @@ def credential_rls_sql(table: str) -> list[str]:
         f"WITH CHECK (tenant_id = {CURRENT_TENANT})"
     )
     return statements
+
+
+CURRENT_RELAY = "(SELECT coalesce(current_setting('app.outbox_relay', true), '') = 'on')"
+
+
+def outbox_rls_sql(table: str) -> list[str]:
+    """Like :func:`tenant_rls_sql` for the job outbox, with two additions.
+
+    Rows without a tenant (jobs requested outside any tenant) belong to unbound transactions, and
+    the outbox relay, which binds ``app.outbox_relay`` to ``on``, sees and settles every tenant's
+    rows (it only moves job descriptions to the queue; the jobs themselves bind their tenant).
+    """
+    statements = tenant_rls_sql(table)
+    check = f"(tenant_id IS NOT DISTINCT FROM {CURRENT_TENANT} OR {CURRENT_RELAY})"
+    statements[-1] = f"CREATE POLICY {POLICY_NAME} ON {table} USING {check} WITH CHECK {check}"
+    return statements

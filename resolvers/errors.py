@@ -8,6 +8,7 @@ from typing import Annotated, TypeVar, Union
 import strawberry
 from graphql import GraphQLError
 
+from atlas.outages import DEPENDENCY_DOWN
 from domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
 T = TypeVar("T")
@@ -34,11 +35,17 @@ class PublicError(Exception):
 
 
 def is_unexpected(error: GraphQLError) -> bool:
-    """True for errors to mask: caused by an exception that is neither a PublicError nor a DomainError."""
+    """True for errors to mask: caused by an exception that is neither a PublicError nor a DomainError
+    nor an outage of PostgreSQL or Redis (those answer ``UNAVAILABLE``)."""
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         return False
-    return not isinstance(original, (PublicError, DomainError))
+    return not isinstance(original, (PublicError, DomainError, *DEPENDENCY_DOWN))
+
+
+def is_outage(error: GraphQLError) -> bool:
+    """True for an error caused by PostgreSQL or Redis being unavailable."""
+    return isinstance(error.original_error, DEPENDENCY_DOWN)
 
 
 @strawberry.interface(description="A typed, expected failure of a mutation; nothing was changed.")

@@ -15,6 +15,7 @@ from graphql import (
     Visitor,
     visit,
 )
+from starlette.responses import Response
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -24,10 +25,11 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
+from atlas.outages import RETRY_AFTER, outage_message
 from domain.errors import DomainError
 from domain.text import UNSTORABLE_MESSAGE, storable, unstorable_path
 from resolvers.cost import CostLimiter
-from resolvers.errors import UNEXPECTED_ERROR_MESSAGE, is_unexpected
+from resolvers.errors import UNEXPECTED_ERROR_MESSAGE, is_outage, is_unexpected
 
 SUGGESTION = re.compile(r" Did you mean [^?]*\?")
 MAX_DEPTH = 12
@@ -38,7 +40,11 @@ log = logging.getLogger("atlas.graphql")
 
 
 class ReportErrors(SchemaExtension):
-    """Give domain errors their ``extensions.code`` (and ``field``); log errors that will be masked, once."""
+    """Give domain errors their ``extensions.code`` (and ``field``); log errors that will be masked, once.
+
+    An outage of PostgreSQL or Redis is an ``UNAVAILABLE`` error saying which, and the HTTP answer
+    is 503 with Retry-After (never a masked "Unexpected error." with 200).
+    """
 
     def on_execute(self):
         yield
@@ -47,8 +53,19 @@ class ReportErrors(SchemaExtension):
             if isinstance(error.original_error, DomainError):
                 field = {"field": error.original_error.field} if error.original_error.field else {}
                 error.extensions = {**(error.extensions or {}), "code": error.original_error.code, **field}
+            elif is_outage(error):
+                error.message = outage_message(error.original_error)
+                error.extensions = {**(error.extensions or {}), "code": "UNAVAILABLE"}
+                _answer_unavailable(self.execution_context.context)
             elif is_unexpected(error):
                 log.error("unexpected GraphQL error at %s", error.path, exc_info=error.original_error)
+
+
+def _answer_unavailable(context) -> None:
+    response = getattr(context, "response", None)
+    if isinstance(response, Response):
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER)
 
 
 class _UnstorableLiteral(Visitor):

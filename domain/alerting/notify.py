@@ -6,15 +6,24 @@ target subscribed to that type gets one delivery, recorded in the same transacti
 sending after commit. A target hears of every incident of the tenant (scope ``all``) or only of the
 incidents raised by rules naming it in ``notify`` (scope ``rules``).
 
-The signature header is ``X-Atlas-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">``
-with the target's secret (stored sealed; see atlas/sealing.py), so receivers can check origin and
-freshness.
+Each POST carries two signatures over the same body, with the target's secret (stored sealed; see
+atlas/sealing.py):
+
+- Standard Webhooks (https://www.standardwebhooks.com): ``webhook-id`` (the delivery's id, the same
+  on every retry, so receivers drop resends), ``webhook-timestamp`` (unix seconds) and
+  ``webhook-signature: v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">``, keyed with the
+  base64-decoded part of the ``whsec_...`` secret, so any Standard Webhooks library verifies it.
+- ``X-Atlas-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`` keyed with the whole
+  secret text (AtlasAI's original scheme, kept for receivers built on it).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
+import secrets
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +45,14 @@ SUBSCRIBED_SQL = text(
     "AND (t.scope = 'all' OR EXISTS (SELECT 1 FROM alert_rules r WHERE r.tenant_id = :t AND t.id = ANY(r.notify) "
     "AND (r.id = ANY(CAST(:rules AS uuid[])) OR r.id IN (SELECT a.rule_id FROM alerts a "
     "WHERE a.tenant_id = :t AND a.incident_id = :i)))) ORDER BY t.name")
+
+
+SECRET_PREFIX = "whsec_"
+
+
+def new_secret() -> str:
+    """A Standard Webhooks signing secret: ``whsec_`` + base64 of 32 random bytes."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -86,6 +103,26 @@ async def notify_incident_change(tx: Transaction, incident: Incident, entry: Tim
     targets = list(await tx.session.scalars(SUBSCRIBED_SQL, {"t": tx.tenant_id, "event": event, "rules": rules,
                                                              "i": incident.id}))
     return await notify_targets(tx, targets, event, incident_payload(incident, entry)) if targets else []
+
+
+def signing_key(secret: str) -> bytes:
+    """The Standard Webhooks key of ``secret``: its base64 part decoded as the reference libraries do.
+
+    Secrets made before targets used standard base64 (URL-safe text) decode as URL-safe base64 when
+    the standard decoding fails.
+    """
+    encoded = secret.removeprefix(SECRET_PREFIX)
+    try:
+        return base64.b64decode(encoded + "==")
+    except (binascii.Error, ValueError):
+        return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+
+
+def standard_headers(secret: str, *, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """The Standard Webhooks headers of one POST (``webhook-id`` stays the same across retries)."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = base64.b64encode(hmac.new(signing_key(secret), signed, hashlib.sha256).digest()).decode()
+    return {"webhook-id": message_id, "webhook-timestamp": str(timestamp), "webhook-signature": f"v1,{digest}"}
 
 
 async def notify_targets(tx: Transaction, targets: tuple[uuid.UUID, ...] | list[uuid.UUID], event_type: str,

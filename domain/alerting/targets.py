@@ -3,7 +3,6 @@ changes each subscribes to (domain/alerting/notify.py ``EVENT_TYPES``), and test
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from sqlalchemy import select
 
 from domain import clock
 from domain.alerting.models import TARGET_SCOPES, NotificationTarget, WebhookDelivery
-from domain.alerting.notify import EVENT_TYPES, TEST_EVENT
+from domain.alerting.notify import EVENT_TYPES, TEST_EVENT, new_secret
 from domain.audit import service as audit
 from domain.errors import Conflict, NotFound, ValidationFailed
 
@@ -69,7 +68,7 @@ async def create_target(tx: Transaction, *, name: str, url: str, seal: Callable[
     if await tx.session.scalar(select(NotificationTarget.id).where(
             NotificationTarget.tenant_id == tx.tenant_id, NotificationTarget.name == name)):
         raise Conflict(f"A target named {name!r} already exists.", field="name")
-    secret = "whsec_" + secrets.token_urlsafe(32)
+    secret = new_secret()
     target = NotificationTarget(tenant_id=tx.tenant_id, name=name, url=url, secret_sealed=seal(secret),
                                 event_types=event_types, scope=scope)
     tx.session.add(target)

@@ -3,6 +3,10 @@
 Everything of a batch is written in the caller's tenant-bound transaction: the rows of each kind,
 the telemetry resources seen, and (with an Idempotency-Key) the answer to replay on a retry. Only
 after that transaction commits may the HTTP layer answer 202: accepted data is never lost.
+
+An event with an ``id`` is stored once within ``EVENT_DEDUP_WINDOW`` whatever its ``time`` (a resent
+event without a time gets a new server time, so the events table's own uniqueness cannot see it):
+its id is recorded in ``event_keys``, and the hourly maintenance job forgets ids past the window.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ if TYPE_CHECKING:
     from atlas.db import Transaction
 
 FUTURE_TOLERANCE = timedelta(days=1)
+EVENT_DEDUP_WINDOW = timedelta(hours=48)  # an event id is stored once within at least this long
 _known_days: set[date] = set()
 
 SEVERITY_NUMBERS = {"trace": 1, "debug": 5, "info": 9, "warn": 13, "warning": 13, "error": 17, "fatal": 21,
@@ -178,12 +183,42 @@ INSERT_SPANS = _insert_rows_sql("spans", SPAN_COLUMNS, constants={"resource": "$
 
 
 async def _insert_events(tx, items: list[tuple[datetime, EventIn]], resource: dict, defaults: dict):
+    items = await _first_sightings(tx, items)
     if not items:
         return 0, []
     rows = [(at, event_dedup_key(e, at), e.source, e.kind, e.severity, e.title, e.message,
              e.service or defaults["service"], e.host or defaults["host"], e.attributes) for at, e in items]
     stored = await fetch_sql(tx.session, INSERT_EVENTS, tx.tenant_id, _rows_json(rows), _json(resource))
     return len(stored), [(r["occurred_at"], r["id"]) for r in stored]
+
+
+async def _first_sightings(tx, items: list[tuple[datetime, EventIn]]) -> list[tuple[datetime, EventIn]]:
+    """Drop events whose ``id`` was seen in the dedup window (or earlier in this batch); remember the others.
+
+    Concurrent requests carrying the same id (retries, several instances) wait on the key's row, so
+    exactly one of them stores the event.
+    """
+    ids = list(dict.fromkeys(e.id for _, e in items if e.id))
+    if not ids:
+        return items
+    fresh = {r["key"] for r in await fetch_sql(tx.session, (
+        "INSERT INTO event_keys (tenant_id, key) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING RETURNING key"),
+        tx.tenant_id, ids)}
+    kept = []
+    for at, event in items:
+        if event.id is None:
+            kept.append((at, event))
+        elif event.id in fresh:
+            fresh.discard(event.id)
+            kept.append((at, event))
+    return kept
+
+
+async def forget_event_keys(tx: Transaction, *, older_than: datetime) -> int:
+    """Drop the tenant's event ids first seen before ``older_than`` (the end of their dedup window)."""
+    gone = await fetch_sql(tx.session, "WITH gone AS (DELETE FROM event_keys WHERE tenant_id = $1 AND first_seen < $2 "
+                           "RETURNING 1) SELECT count(*) AS n FROM gone", tx.tenant_id, older_than)
+    return gone[0]["n"]
 
 
 def _severity_number(log: LogIn) -> int:

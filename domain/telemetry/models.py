@@ -167,6 +167,19 @@ class IngestBatch(TenantScoped, Base):
     request_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
+class EventKey(TenantScoped, Base):
+    """An event id seen by ingest, kept for the dedup window: a resend with the same id is stored once,
+    whatever its ``time`` (events' own uniqueness includes their time, which a time-less resend changes)."""
+
+    __tablename__ = "event_keys"
+    # BRIN: keys arrive in time order, and a B-tree here would cost every ingested event a second insert
+    __table_args__ = (Index("ix_event_keys_first_seen", "first_seen", postgresql_using="brin"),)
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    first_seen: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
 class EventIncident(TenantScoped, Base):
     """Which incident an event raised or was grouped into (written by alert evaluation)."""
 

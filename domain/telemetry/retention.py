@@ -29,6 +29,21 @@ def partition_cutoff(today: date) -> date:
     return today - timedelta(days=longest_retention())
 
 
+async def forget_event_keys(db: Database, *, before: datetime) -> int:
+    """Every tenant's event ids first seen before ``before`` leave the dedup window; returns how many."""
+    from sqlalchemy import select
+
+    from domain.telemetry.ingest import forget_event_keys as forget
+
+    async with db.transaction(tenant_id=None) as tx:
+        tenants = list(await tx.session.scalars(select(Tenant.id)))
+    forgotten = 0
+    for tenant_id in tenants:
+        async with db.transaction(tenant_id=tenant_id) as tx:
+            forgotten += await forget(tx, older_than=before)
+    return forgotten
+
+
 async def purge_expired(db: Database, *, today: date) -> int:
     """Delete each tenant's rows older than its plan's retention; return how many rows went."""
     from sqlalchemy import select

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from atlas.auth import DEPENDENCY_DOWN as UNAVAILABLE
+from atlas.outages import DATABASE_DOWN, DATABASE_MESSAGE, RETRY_AFTER
 from domain import clock
 from domain.auth.apikeys import authenticate_ingest_key
 from domain.auth.principals import Principal
@@ -41,8 +41,8 @@ async def ingest_principal(request: Request) -> Principal:
             principal = await authenticate_ingest_key(request.app.state.runtime.db, key)
         except Unauthenticated as refused:
             raise IngestHTTPError(401, refused.message) from None
-        except UNAVAILABLE:
-            raise IngestHTTPError(503, "The database is unavailable; retry shortly.", retry_after=5) from None
+        except DATABASE_DOWN:
+            raise IngestHTTPError(503, DATABASE_MESSAGE, retry_after=RETRY_AFTER) from None
     if not principal.can("ingest.write"):
         raise IngestHTTPError(403, "This credential may not send telemetry (needs ingest.write).")
     if "ingest" not in principal.features:
@@ -102,8 +102,8 @@ async def store(request: Request, principal: Principal, batches: list[ParsedBatc
             if stored.events:
                 tx.enqueue("telemetry_ingested", tenant_id=str(principal.tenant_id),
                            **pipeline.job_arguments(stored.events))
-    except UNAVAILABLE:
-        raise IngestHTTPError(503, "The database is unavailable; retry shortly.", retry_after=5) from None
+    except DATABASE_DOWN:
+        raise IngestHTTPError(503, DATABASE_MESSAGE, retry_after=RETRY_AFTER) from None
     return answer, False
 
 

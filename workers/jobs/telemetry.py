@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from atlas.runtime import Runtime
 from domain import clock
-from domain.telemetry import partitions, pipeline, retention
+from domain.telemetry import ingest, partitions, pipeline, retention
 
 
 async def telemetry_ingested(ctx: dict, tenant_id: str, times: list[datetime], ids: list[int]) -> dict[str, int]:
@@ -17,7 +17,8 @@ async def telemetry_ingested(ctx: dict, tenant_id: str, times: list[datetime], i
 
 
 async def maintain_partitions(ctx: dict) -> dict[str, int]:
-    """Create partitions for the next days; drop those past every plan's retention; purge per tenant."""
+    """Create partitions for the next days; drop those past every plan's retention; purge per tenant; forget
+    event ids past the dedup window."""
     runtime: Runtime = ctx["runtime"]
     today = clock.now().date()
     async with runtime.db.transaction(tenant_id=None) as tx:
@@ -25,4 +26,5 @@ async def maintain_partitions(ctx: dict) -> dict[str, int]:
                                                   last=today + timedelta(days=3))
         dropped = await partitions.drop_partitions_before(tx.session, cutoff=retention.partition_cutoff(today))
     purged = await retention.purge_expired(runtime.db, today=today)
-    return {"created": made, "dropped": dropped, "purged": purged}
+    forgotten = await retention.forget_event_keys(runtime.db, before=clock.now() - ingest.EVENT_DEDUP_WINDOW)
+    return {"created": made, "dropped": dropped, "purged": purged, "event_keys_forgotten": forgotten}

@@ -1,4 +1,10 @@
-"""Sending webhook deliveries: signed POSTs, retried with backoff, never to private networks in production."""
+"""Sending webhook deliveries: signed POSTs, retried with backoff, never to private networks in production.
+
+Delivery is at least once: a delivery is marked ``delivered`` in its own transaction as soon as the
+receiver answered 2xx. A worker that dies between the answer and that write leaves the job to be
+picked up again (workers/resilience.py), which sends it once more with the same ``webhook-id`` (the
+delivery's id) for the receiver to drop, and then records it.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +22,7 @@ from arq import Retry
 from atlas.runtime import Runtime
 from domain import clock
 from domain.alerting.models import NotificationTarget, WebhookDelivery
-from domain.alerting.notify import signature
+from domain.alerting.notify import signature, standard_headers
 
 MAX_TRIES = 5
 TIMEOUT = 10.0
@@ -57,6 +63,25 @@ async def _record(runtime: Runtime, tenant_id, delivery_id, *, attempt: int, cod
             delivery.delivered_at = clock.now()
 
 
+def _headers(secret: str, delivery_id: uuid.UUID, event_type: str, body: bytes) -> dict[str, str]:
+    now = int(time.time())
+    return {"Content-Type": "application/json", "User-Agent": "AtlasAI-Webhooks/1", "X-Atlas-Event": event_type,
+            "X-Atlas-Delivery": str(delivery_id), "X-Atlas-Signature": signature(secret, now, body),
+            **standard_headers(secret, message_id=str(delivery_id), timestamp=now, body=body)}
+
+
+async def _post(url: str, secret: str, delivery_id: uuid.UUID, event_type: str,
+                payload: dict) -> tuple[int | None, str | None]:
+    """POST the signed payload; (status code, None) when the receiver answered, else (None, error)."""
+    body = json.dumps(payload, separators=(",", ":"), default=str).encode()
+    try:
+        async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as http:
+            response = await http.post(url, content=body, headers=_headers(secret, delivery_id, event_type, body))
+    except httpx.HTTPError as failed:
+        return None, f"{type(failed).__name__}: {failed}"[:500]
+    return response.status_code, None
+
+
 async def send_delivery(runtime: Runtime, *, tenant_id: uuid.UUID, delivery_id: uuid.UUID, attempt: int,
                         final: bool) -> str:
     """POST one delivery; raise arq Retry (with backoff) on failure until the last try."""
@@ -68,15 +93,7 @@ async def send_delivery(runtime: Runtime, *, tenant_id: uuid.UUID, delivery_id: 
     if runtime.settings.is_production and not await _public_address(url):
         error = "refused: the URL resolves to a private or local address"
     else:
-        body = json.dumps(payload, separators=(",", ":"), default=str).encode()
-        headers = {"Content-Type": "application/json", "User-Agent": "AtlasAI-Webhooks/1",
-                   "X-Atlas-Event": event_type, "X-Atlas-Delivery": str(delivery_id),
-                   "X-Atlas-Signature": signature(secret, int(time.time()), body)}
-        try:
-            async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=False) as http:
-                code = (await http.post(url, content=body, headers=headers)).status_code
-        except httpx.HTTPError as failed:
-            error = f"{type(failed).__name__}: {failed}"[:500]
+        code, error = await _post(url, secret, delivery_id, event_type, payload)
     delivered = code is not None and 200 <= code < 300
     status = "delivered" if delivered else ("failed" if final or (error and error.startswith("refused")) else "pending")
     await _record(runtime, tenant_id, delivery_id, attempt=attempt, code=code, error=error, status=status)

@@ -1,0 +1,144 @@
+"""An arq worker that rides out Redis outages and whose jobs are picked up again soon after it dies.
+
+- Redis down: the worker waits and reconnects with backoff instead of exiting (arq's own worker
+  exits on the first ``ConnectionError``); running jobs go on; it records its health at once when
+  Redis is back, so ``/readyz`` shows the worker again.
+- A worker that dies mid-job (``kill -9``, a lost machine) leaves arq's "in progress" key behind,
+  which keeps every other worker off that job until the key expires. arq sets it for the longest
+  job timeout + 10 s (five minutes by default); here it lives ``LEASE`` seconds and is renewed
+  every ``LEASE_RENEWAL`` seconds while the job runs, so a dead worker's jobs run again within
+  about ``LEASE`` seconds, however long a job may take.
+- Each job function is wrapped (``job``): an outage of PostgreSQL or Redis while it runs is a
+  ``Retry`` with backoff, not a failure; when it returns, its outbox rows are deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import itertools
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from arq import Retry
+from arq.connections import ArqRedis, create_pool
+from arq.constants import in_progress_key_prefix
+from arq.worker import Function, Worker, func
+
+from atlas.outages import DEPENDENCY_DOWN, REDIS_DOWN
+
+log = logging.getLogger("atlas.worker")
+LEASE = 20.0  # seconds a running job stays claimed without renewal
+LEASE_RENEWAL = 5.0
+RECONNECT_DELAYS = (0.1, 0.2, 0.5, 1.0)  # seconds, then 1 s between tries (a refused connection is cheap)
+Job = Callable[..., Awaitable[Any]]
+
+
+def outage_backoff(job_try: int) -> float:
+    """Seconds before running a job again that met an outage: 2, 4, 8, 16, 30, 30, ..."""
+    return min(30.0, 2.0 ** max(1, job_try))
+
+
+def job(function: Job, *, timeout: float, max_tries: int | None = None) -> Function:
+    """``function`` as an arq job: its own timeout, outages retried with backoff, outbox rows settled on return."""
+
+    @functools.wraps(function)
+    async def run(ctx: dict, *args: Any, **kwargs: Any) -> Any:
+        try:
+            result = await function(ctx, *args, **kwargs)
+        except Retry:
+            raise
+        except DEPENDENCY_DOWN as exc:
+            log.warning("%s met an outage (%s: %s); retrying", ctx.get("job_id"), type(exc).__name__, exc)
+            raise Retry(defer=outage_backoff(ctx.get("job_try", 1))) from exc
+        relay = getattr(ctx.get("runtime"), "relay", None)
+        if relay is not None and ctx.get("job_id"):
+            await relay.finished(ctx["job_id"])
+        return result
+
+    return func(run, name=function.__name__, timeout=timeout, max_tries=max_tries)
+
+
+class AtlasWorker(Worker):
+    """arq's Worker, with reconnection on Redis outages and short, renewed job leases."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.in_progress_timeout_s = LEASE
+        self._last_renewal = 0.0
+
+    async def main(self) -> None:
+        if self._pool is None:
+            self._pool = await self._connect()
+        await super().main()
+
+    async def _connect(self) -> ArqRedis:
+        """Connect to Redis, waiting for it as long as it takes."""
+        for attempt in itertools.count():
+            try:
+                return await create_pool(self.redis_settings, default_queue_name=self.queue_name,
+                                         job_serializer=self.job_serializer, job_deserializer=self.job_deserializer,
+                                         expires_extra_ms=self.expires_extra_ms)
+            except (*REDIS_DOWN, OSError) as exc:
+                if attempt == 0:
+                    log.warning("waiting for Redis: %s", exc)
+                await asyncio.sleep(RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)])
+        raise AssertionError("itertools.count() does not end")
+
+    async def _poll_iteration(self) -> None:
+        try:
+            await super()._poll_iteration()
+        except REDIS_DOWN as exc:
+            await self._ride_out(exc)
+
+    async def start_jobs(self, job_ids: list[bytes]) -> None:
+        """arq's start_jobs, one id at a time, giving back the job slot a Redis error would leak."""
+        for job_id in job_ids:
+            if self.job_counter >= self.max_jobs:
+                return
+            before = self.tasks.get(job_id.decode())
+            try:
+                await super().start_jobs([job_id])
+            except REDIS_DOWN:
+                if self.tasks.get(job_id.decode()) is before:  # no task took the slot it counted
+                    self.job_counter -= 1
+                    self.sem.release()
+                raise
+
+    async def heart_beat(self) -> None:
+        await super().heart_beat()
+        if time.monotonic() - self._last_renewal >= LEASE_RENEWAL:
+            self._last_renewal = time.monotonic()
+            await self._renew_leases()
+
+    async def _renew_leases(self) -> None:
+        running = [job_id for job_id, task in self.tasks.items() if not task.done()]
+        if not running:
+            return
+        async with self.pool.pipeline(transaction=False) as pipe:
+            for job_id in running:
+                pipe.pexpire(in_progress_key_prefix + job_id, int(LEASE * 1000))
+            await pipe.execute()
+
+    async def _ride_out(self, exc: BaseException) -> None:
+        """Wait for Redis to answer again; running jobs carry on meanwhile."""
+        log.warning("Redis is unavailable (%s: %s); the worker waits for it and carries on", type(exc).__name__, exc)
+        started = time.monotonic()
+        for attempt in itertools.count():
+            await asyncio.sleep(RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)])
+            try:
+                await self.pool.ping()
+                break
+            except REDIS_DOWN:
+                continue
+        log.warning("Redis is back after %.1f s; picking up jobs again", time.monotonic() - started)
+        self._last_health_check = 0  # record health now, so readiness sees the worker at once
+        self._last_renewal = 0.0
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        except REDIS_DOWN as exc:
+            log.warning("stopped without saying goodbye to Redis: %s", exc)
