@@ -12,10 +12,11 @@ from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from atlas.outages import DATABASE_DOWN, unavailable_response
+from atlas.outages import unavailable_response
 from domain.auth.principals import Principal, principal_from_claims
 from domain.auth.tokens import verify_access_token
 from domain.errors import Forbidden, Unauthenticated
+from domain.outages import DATABASE_DOWN
 
 TENANT_HEADER = "x-tenant-id"
 

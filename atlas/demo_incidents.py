@@ -14,10 +14,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from atlas.db import Database, Transaction
+from atlas.db import Database
 from domain import clock
 from domain.incidents import links, postmortems, service
 from domain.incidents.models import Incident
+from domain.uow import Transaction
 from domain.users.models import Membership
 from domain.users.service import create_user, user_by_email
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from atlas.db import Database
-from atlas.jobs import QUEUE_NAME
+from domain.uow import QUEUE_NAME
 
 CHECK_TIMEOUT = 2.0
 

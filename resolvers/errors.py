@@ -8,8 +8,8 @@ from typing import Annotated, TypeVar, Union
 import strawberry
 from graphql import GraphQLError
 
-from atlas.outages import DEPENDENCY_DOWN
 from domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from domain.outages import DEPENDENCY_DOWN
 
 T = TypeVar("T")
 

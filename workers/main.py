@@ -13,9 +13,9 @@ from typing import Any
 
 from arq import cron
 
-from atlas.jobs import QUEUE_NAME
 from atlas.runtime import Runtime, redis_settings
 from atlas.settings import Settings, load_settings
+from domain.uow import QUEUE_NAME
 from workers.jobs.alerting import alerting_tick, deliver_webhook
 from workers.jobs.cmdb import discover_cmdb
 from workers.jobs.housekeeping import prune_all_audit_events, prune_audit_events

@@ -24,8 +24,8 @@ from domain.access.service import check_role_names, permissions_for_roles
 from domain.errors import Forbidden
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
     from domain.auth.principals import Principal
+    from domain.uow import Transaction
 
 
 def check_holds(actor: Principal, permissions: Iterable[str], *, field: str, doing: str) -> None:

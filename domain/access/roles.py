@@ -18,8 +18,8 @@ from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.users.models import Membership
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
     from domain.auth.principals import Principal
+    from domain.uow import Transaction
 
 ROLE_NAME = re.compile(r"[a-z][a-z0-9-]{1,63}")
 

@@ -13,7 +13,7 @@ from domain.access.models import Role
 from domain.errors import ValidationFailed
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from domain.incidents.lifecycle import ACTIVE
 from domain.incidents.models import Incident, IncidentLink
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 # (tx, services, since) -> ["change description", ...]
 ChangeProvider = Callable[["Transaction", list[str], object], Awaitable[list[str]]]

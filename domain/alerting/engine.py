@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
 
-from atlas.jobs import AI_QUEUE
 from domain import clock
 from domain.alerting.correlation import correlate, recorrelate
 from domain.alerting.grouping import REOPEN_NOTE, Home, find_home, group_key_for
@@ -30,9 +29,10 @@ from domain.alerting.templates import group_of, render_fingerprint
 from domain.incidents import links, timeline
 from domain.incidents.models import Incident
 from domain.incidents.service import NewIncident, create_incident, transition_incident
+from domain.uow import AI_QUEUE
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 OPEN = ("pending", "firing", "silenced")
 

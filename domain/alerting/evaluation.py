@@ -25,7 +25,7 @@ from domain.incidents.models import Incident
 from domain.incidents.service import transition_incident
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 PENDING_EXPIRY = timedelta(hours=1)
 _rule_sets: dict[uuid.UUID, tuple[frozenset, RuleSet]] = {}

@@ -32,8 +32,8 @@ from sqlalchemy import text
 from domain.alerting.models import WebhookDelivery
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
     from domain.incidents.models import Incident, TimelineEntry
+    from domain.uow import Transaction
 
 EVENT_TYPES = ("incident.created", "incident.acknowledged", "incident.escalated", "incident.severity_changed",
                "incident.resolved", "incident.reopened", "incident.closed")

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from domain.alerting.models import Alert, AlertRule, AlertRuleVersion
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 OPEN_STATES = ("pending", "firing", "silenced")  # as engine.OPEN: an alert still counting
 

@@ -18,7 +18,7 @@ from domain.audit import service as audit
 from domain.errors import Conflict, NotFound, ValidationFailed
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from sqlalchemy import delete
 from domain.audit.models import AuditEvent
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 
 async def record(

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, text
 
-from atlas.db import fetch_sql
 from domain.access.grants import check_holds, grantable_roles
 from domain.access.service import permissions_for_roles
 from domain.audit import service as audit
@@ -19,9 +18,10 @@ from domain.auth.principals import Principal, api_key_principal
 from domain.billing.plans import entitlements_for
 from domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
 from domain.pagination import Page, paginate
+from domain.uow import fetch_sql
 
 if TYPE_CHECKING:
-    from atlas.db import Database, Transaction
+    from domain.uow import Transaction, UnitOfWork
 
 INGEST_ROLES = ["agent"]
 TOUCH_INTERVAL = timedelta(seconds=60)
@@ -119,7 +119,7 @@ def _recently_used(key: ApiKey) -> bool:
     return key.last_used_at is not None and key.last_used_at > datetime.now(UTC) - TOUCH_INTERVAL
 
 
-async def authenticate_ingest_key(db: Database, raw: str) -> Principal:
+async def authenticate_ingest_key(db: UnitOfWork, raw: str) -> Principal:
     """The principal of an ingest-only key sent as a header; refuses every other kind of key.
 
     Runs on every ingest request, so it reads with plain SQL (two short selects) and writes

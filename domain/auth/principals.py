@@ -21,7 +21,7 @@ from domain.tenants.models import Tenant
 from domain.users.models import Membership, User
 
 if TYPE_CHECKING:
-    from atlas.db import Database, Transaction
+    from domain.uow import Transaction, UnitOfWork
 
 USER, API_KEY = "user", "api_key"
 
@@ -70,7 +70,7 @@ async def active_tenant(tx: Transaction, tenant_id: uuid.UUID) -> Tenant:
     return tenant
 
 
-async def principal_from_claims(db: Database, claims: dict[str, Any]) -> Principal:
+async def principal_from_claims(db: UnitOfWork, claims: dict[str, Any]) -> Principal:
     """Resolve verified token claims into a principal, checking revocation and membership now."""
     try:
         tenant_id = uuid.UUID(claims["tid"])

@@ -24,7 +24,7 @@ from domain.users.passwords import verify_password
 from domain.users.service import user_by_email
 
 if TYPE_CHECKING:
-    from atlas.db import Database, Transaction
+    from domain.uow import Transaction, UnitOfWork
 
 
 class GrantError(DomainError):
@@ -61,7 +61,7 @@ def _now() -> datetime:
 class TokenService:
     """Issues access and refresh tokens after checking credentials."""
 
-    db: Database
+    db: UnitOfWork
     keys: KeySource
     policy: TokenPolicy
     throttle: LoginThrottle

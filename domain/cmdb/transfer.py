@@ -26,7 +26,7 @@ from domain.errors import DomainError, ValidationFailed
 from domain.text import UNSTORABLE_MESSAGE, all_storable
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 FORMATS = ("json", "csv")
 MAX_CIS, MAX_RELATIONSHIPS, MAX_ERRORS = 10_000, 50_000, 200

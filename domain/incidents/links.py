@@ -15,7 +15,7 @@ from domain.incidents.models import LINK_KINDS, Incident, IncidentLink
 from domain.incidents.service import locked_incident, touch, utcnow
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 
 async def _locked_pair(tx: Transaction, first: uuid.UUID, second: uuid.UUID, *, fields: tuple[str, str],

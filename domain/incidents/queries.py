@@ -32,7 +32,7 @@ REFERENCE = re.compile(r"(?:INC-?)?(\d{1,10})", re.IGNORECASE)
 MAX_NUMBER = 2**31 - 1
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 
 @dataclass

@@ -23,7 +23,7 @@ from domain.incidents.models import PRIORITIES, RESPONDER_ROLES, SEVERITIES, Inc
 from domain.users.models import Membership
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 DEFAULT_PRIORITY = {"SEV1": "P1", "SEV2": "P2", "SEV3": "P3", "SEV4": "P4"}
 MAX_SERVICES, MAX_LABELS = 50, 50

@@ -14,10 +14,10 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from atlas.db import fetch_sql
+from domain.uow import fetch_sql
 
 if TYPE_CHECKING:
-    from atlas.db import Database, Transaction
+    from domain.uow import Transaction, UnitOfWork
 
 Consumer = Callable[["Transaction", list], Awaitable[object]]
 
@@ -47,7 +47,7 @@ async def stored_events(tx: Transaction, keys: list[tuple[datetime, uuid.UUID]])
         tx.tenant_id, [at for at, _ in keys], [event_id for _, event_id in keys])
 
 
-async def deliver(db: Database, *, tenant_id: uuid.UUID, keys: list[tuple[datetime, uuid.UUID]]) -> dict[str, int]:
+async def deliver(db: UnitOfWork, *, tenant_id: uuid.UUID, keys: list[tuple[datetime, uuid.UUID]]) -> dict[str, int]:
     """Hand the events to every consumer; return how many events each one received."""
     delivered: dict[str, int] = {}
     for name, handle in consumers():

@@ -11,7 +11,7 @@ from domain.pagination import Page, paginate
 from domain.tenants.models import Tenant
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 
 async def active_tenant_ids(tx: Transaction) -> list[uuid.UUID]:

@@ -20,7 +20,7 @@ from domain.users.passwords import check_policy
 from domain.users.service import create_user, normalize_email, user_by_email
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
 RESERVED_SLUGS = frozenset({"admin", "api", "console", "graphql", "platform", "static", "www"})

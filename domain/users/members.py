@@ -21,8 +21,8 @@ from domain.users.passwords import check_policy, verify_password
 from domain.users.service import create_user, normalize_email, user_by_email
 
 if TYPE_CHECKING:
-    from atlas.db import Database, Transaction
     from domain.auth.principals import Principal
+    from domain.uow import Transaction, UnitOfWork
 
 INVITATION_TTL = timedelta(days=7)
 OWNER = "owner"
@@ -157,7 +157,7 @@ class AcceptedInvitation:
 
 
 async def accept_invitation(
-    db: Database, *, token: str, password: str | None, display_name: str | None = None
+    db: UnitOfWork, *, token: str, password: str | None, display_name: str | None = None
 ) -> AcceptedInvitation:
     """Join the inviting tenant; new users set their password here."""
     presented = credentials.parse_credential(token, credentials.INVITATION)
@@ -202,7 +202,7 @@ class InvitationPreview:
     expires_at: datetime
 
 
-async def preview_invitation(db: Database, *, token: str) -> InvitationPreview:
+async def preview_invitation(db: UnitOfWork, *, token: str) -> InvitationPreview:
     """Describe an open invitation to the holder of its token."""
     presented = credentials.parse_credential(token, credentials.INVITATION)
     if presented is None:

@@ -15,7 +15,7 @@ from domain.users.models import Membership, User
 from domain.users.passwords import hash_password
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 # On-premises teams sign in with internal domains such as corp.local: allow those.
 for _internal in ("local", "localhost", "test"):

@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable
 
 import strawberry
 
-from atlas.db import Transaction
 from domain.incidents import links, postmortems, service
 from domain.incidents.lifecycle import IllegalTransition, IncidentClosed
+from domain.uow import Transaction
 from resolvers.errors import Error, payload_union, run_mutation
 from resolvers.ids import parse_id
 from resolvers.incidents.inputs import (

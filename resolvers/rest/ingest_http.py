@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from atlas.outages import DATABASE_DOWN, DATABASE_MESSAGE, RETRY_AFTER
 from domain import clock
 from domain.auth.apikeys import authenticate_ingest_key
 from domain.auth.principals import Principal
 from domain.errors import Unauthenticated
+from domain.outages import DATABASE_DOWN, DATABASE_MESSAGE, RETRY_AFTER
 from domain.telemetry import ingest, limits, pipeline
 from domain.telemetry.envelope import ParsedBatch
 

@@ -8,9 +8,9 @@ from arq.jobs import Job, JobStatus
 from redis.asyncio import Redis
 from sqlalchemy import text
 
-from atlas.jobs import QUEUE_NAME
 from atlas.relay import OutboxRelay
 from domain.outbox import store as outbox
+from domain.uow import QUEUE_NAME
 from workers.main import create_worker
 
 

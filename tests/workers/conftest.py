@@ -2,7 +2,7 @@
 
 import pytest
 
-from atlas.jobs import QUEUE_NAME
+from domain.uow import QUEUE_NAME
 from workers.main import create_worker
 
 

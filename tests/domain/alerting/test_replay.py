@@ -7,7 +7,6 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from atlas.jobs import AI_QUEUE
 from domain import clock
 from domain.alerting import evaluation
 from domain.alerting.models import Alert
@@ -18,6 +17,7 @@ from domain.incidents.models import Incident, IncidentLink, TimelineEntry
 from domain.telemetry import pipeline
 from domain.telemetry.envelope import parse_envelope
 from domain.telemetry.ingest import store_batch
+from domain.uow import AI_QUEUE
 
 RECORDING = json.loads((Path(__file__).parent / "fixtures" / "checkout_outage.json").read_text())
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
