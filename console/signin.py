@@ -10,11 +10,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from atlas.runtime import Runtime
 from domain.auth.principals import Principal, active_tenant, user_principal
 from domain.auth.service import GrantError
 from domain.billing.plans import entitlements_for
 from domain.errors import TooManyAttempts, Unauthenticated
+from domain.ports import Runtime
 from domain.tenants.queries import tenant_by_ref
 from domain.text import UNSTORABLE_MESSAGE, all_storable
 from domain.users.service import TenantMembership, user_tenants

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from atlas.runtime import Runtime
 from domain.auth.principals import Principal
+from domain.ports import Runtime
 from domain.uow import Transaction
 
 

@@ -16,14 +16,17 @@ from sqlalchemy import select
 
 from domain.access.service import permissions_for_roles
 from domain.auth.models import ApiKey
+from domain.auth.tokens import verify_access_token
 from domain.errors import Forbidden, Unauthenticated
 from domain.tenants.models import Tenant
 from domain.users.models import Membership, User
 
 if TYPE_CHECKING:
+    from domain.ports import Runtime
     from domain.uow import Transaction, UnitOfWork
 
 USER, API_KEY = "user", "api_key"
+TENANT_HEADER = "x-tenant-id"  # every tenant-plane call names its tenant; it must equal the token's
 
 
 @dataclass(frozen=True)
@@ -139,3 +142,14 @@ async def api_key_principal(
         permissions=await permissions_for_roles(tx, key.roles), entitlements=entitlements,
         api_key_id=key.id, display_name=key.name, expires_at=expires_at,
     )
+
+
+async def authenticate(runtime: Runtime, token: str, tenant_header: str | None) -> Principal:
+    """Verify a bearer ``token`` and resolve its principal; the tenant header must match the token."""
+    if not token:
+        raise Unauthenticated("Authorization must be 'Bearer <access token>'.")
+    claims = verify_access_token(runtime.keys, runtime.policy, token)
+    if not tenant_header or tenant_header.strip().lower() != str(claims.get("tid", "")).lower():
+        raise Forbidden(f"The {TENANT_HEADER} header is required and must equal the token's tenant.",
+                        code="TENANT_MISMATCH")
+    return await principal_from_claims(runtime.db, claims)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import strawberry
 
 from domain.alerting import rules, silences, targets
+from domain.alerting.delivery import send_delivery
 from domain.alerting.models import WebhookDelivery as DeliveryModel
 from domain.alerting.settings import policy_row, save_policy
 from resolvers.alerting.inputs import AlertingSettingsInput, AlertRuleInput, NotificationTargetInput, SilenceInput
 from resolvers.alerting.types import AlertingSettings, AlertRule, NotificationTarget, Silence, WebhookDelivery
 from resolvers.errors import payload_union, run_mutation
 from resolvers.ids import parse_id
-from workers.jobs.webhooks import send_delivery
 
 
 @strawberry.type

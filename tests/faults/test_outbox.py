@@ -9,9 +9,9 @@ from redis.asyncio import Redis
 from sqlalchemy import text
 
 from atlas.relay import OutboxRelay
+from atlas.worker import create_worker
 from domain.outbox import store as outbox
 from domain.uow import QUEUE_NAME
-from workers.main import create_worker
 
 
 class Refused(Exception):

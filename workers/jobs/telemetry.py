@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from atlas.runtime import Runtime
 from domain import clock
+from domain.ports import Runtime
 from domain.telemetry import ingest, partitions, pipeline, retention
 
 

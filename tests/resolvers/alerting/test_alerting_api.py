@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 import uvicorn
 from sqlalchemy import select
 
+from domain.alerting.delivery import send_delivery
 from domain.alerting.models import AlertRuleVersion, WebhookDelivery
 from domain.telemetry.envelope import parse_envelope
 from domain.telemetry.ingest import store_batch
 from tests.conftest import auth_headers, gql
-from workers.jobs.webhooks import send_delivery
 
 ERROR = "... on Error { code message field }"
 SAVE = f"""mutation($i: AlertRuleInput!) {{ createAlertRule(input: $i) {{ __typename

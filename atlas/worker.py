@@ -1,8 +1,7 @@
-"""The arq worker: which jobs exist, how long each may take, how often cron jobs run, and start-up.
+"""The arq worker process: start-up and shut-down, settings, and the outbox sweep.
 
-Every job is safe to run twice (a dead worker's job runs again; see workers/resilience.py), and
-each has a timeout sized to its work rather than arq's five-minute default. Each worker also runs
-the outbox sweep (atlas/relay.py) unless it is a burst worker draining the queue.
+Which jobs exist and how long each may take is workers/registry.py; every worker also runs the
+outbox sweep (atlas/relay.py) unless it is a burst worker draining the queue.
 """
 
 from __future__ import annotations
@@ -11,17 +10,11 @@ import asyncio
 import contextlib
 from typing import Any
 
-from arq import cron
-
 from atlas.runtime import Runtime, redis_settings
 from atlas.settings import Settings, load_settings
 from domain.uow import QUEUE_NAME
-from workers.jobs.alerting import alerting_tick, deliver_webhook
-from workers.jobs.cmdb import discover_cmdb
-from workers.jobs.housekeeping import prune_all_audit_events, prune_audit_events
-from workers.jobs.telemetry import maintain_partitions, telemetry_ingested
-from workers.jobs.webhooks import MAX_TRIES as WEBHOOK_TRIES
-from workers.resilience import AtlasWorker, job
+from workers.registry import CRON_JOBS, FUNCTIONS
+from workers.resilience import AtlasWorker
 
 
 async def startup(ctx: dict) -> None:
@@ -44,23 +37,11 @@ async def shutdown(ctx: dict) -> None:
 
 
 class WorkerSettings:
-    """arq settings. `atlas worker` uses them; so does `arq workers.main.WorkerSettings`
+    """arq settings. `atlas worker` uses them; so does `arq atlas.worker.WorkerSettings`
     when DATABASE_URL and REDIS_URL are set (with arq's own Worker: no outage riding, long leases)."""
 
-    functions = [
-        job(telemetry_ingested, timeout=60),
-        job(deliver_webhook, timeout=30, max_tries=WEBHOOK_TRIES),
-        job(prune_audit_events, timeout=300),
-        job(maintain_partitions, timeout=300),
-        job(alerting_tick, timeout=55),
-        job(discover_cmdb, timeout=240),
-    ]
-    cron_jobs = [
-        cron(alerting_tick, second={0}, unique=True, timeout=55),
-        cron(prune_all_audit_events, hour={3}, minute={17}, unique=True, timeout=600),
-        cron(maintain_partitions, minute={5}, unique=True, run_at_startup=True, timeout=300),
-        cron(discover_cmdb, minute=set(range(1, 60, 5)), second={30}, unique=True, timeout=240),
-    ]
+    functions = FUNCTIONS
+    cron_jobs = CRON_JOBS
     queue_name = QUEUE_NAME
     redis_settings = redis_settings(load_settings().redis_url or "redis://127.0.0.1:6379/0")
     on_startup = startup

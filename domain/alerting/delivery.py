@@ -1,5 +1,8 @@
 """Sending webhook deliveries: signed POSTs, retried with backoff, never to private networks in production.
 
+The worker's ``deliver_webhook`` job and the ``sendTestNotification`` mutation both send through
+:func:`send_delivery`; a delivery to try again later raises :class:`RetryLater`.
+
 Delivery is at least once: a delivery is marked ``delivered`` in its own transaction as soon as the
 receiver answered 2xx. A worker that dies between the answer and that write leaves the job to be
 picked up again (workers/resilience.py), which sends it once more with the same ``webhook-id`` (the
@@ -17,15 +20,22 @@ import uuid
 from urllib.parse import urlsplit
 
 import httpx
-from arq import Retry
 
-from atlas.runtime import Runtime
 from domain import clock
 from domain.alerting.models import NotificationTarget, WebhookDelivery
 from domain.alerting.notify import signature, standard_headers
+from domain.ports import Runtime
 
 MAX_TRIES = 5
 TIMEOUT = 10.0
+
+
+class RetryLater(Exception):
+    """The receiver did not take the delivery; try again in ``seconds``."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"retry in {seconds} s")
+        self.seconds = seconds
 
 
 def backoff(attempt: int) -> int:
@@ -84,7 +94,7 @@ async def _post(url: str, secret: str, delivery_id: uuid.UUID, event_type: str,
 
 async def send_delivery(runtime: Runtime, *, tenant_id: uuid.UUID, delivery_id: uuid.UUID, attempt: int,
                         final: bool) -> str:
-    """POST one delivery; raise arq Retry (with backoff) on failure until the last try."""
+    """POST one delivery; raise RetryLater (with backoff) on failure until the last try."""
     loaded = await _load(runtime, tenant_id, delivery_id)
     if loaded is None:
         return "skipped"
@@ -98,5 +108,5 @@ async def send_delivery(runtime: Runtime, *, tenant_id: uuid.UUID, delivery_id: 
     status = "delivered" if delivered else ("failed" if final or (error and error.startswith("refused")) else "pending")
     await _record(runtime, tenant_id, delivery_id, attempt=attempt, code=code, error=error, status=status)
     if status == "pending":
-        raise Retry(defer=backoff(attempt))
+        raise RetryLater(backoff(attempt))
     return status
