@@ -159,7 +159,8 @@ async def alerting_tenant(runtime, receiver: Receiver, slug: str) -> AlertingTen
         tenant = await provision_tenant(tx, name=f"Tenant {slug}", slug=slug, admin_email=f"owner@{slug}.example.com",
                                         admin_password="correct-horse-battery", plan="enterprise")
     async with runtime.db.transaction(tenant_id=tenant.tenant_id) as tx:
-        made = await create_target(tx, name="receiver", url=receiver.url, seal=runtime.sealer.seal, actor="test")
+        made = await create_target(tx, name="receiver", url=receiver.url, seal=runtime.sealer.seal, actor="test",
+                                   event_types=["incident.created"], scope="rules")
         await create_rule(tx, definition=RuleDefinition(**CRITICAL_RULE, notify=[made.target.id]), actor="test")
         owner = await user_principal(tx, user_id=tenant.admin_user_id, entitlements={})
         key = await create_api_key(tx, name="edge", kind="ingest", roles=["agent"], expires_at=None, actor=owner)

@@ -36,7 +36,7 @@ async def test_jobs_of_a_killed_worker_are_finished_by_another_within_a_minute(
     assert len(set(ids)) == len(SERVICES) and all(ids.count(i) >= 2 for i in set(ids))
     verifier = Webhook(tenant.target_secret)
     for request in receiver.requests:
-        assert verifier.verify(request["body"], request["headers"])["type"] == "incident.triggered"
+        assert verifier.verify(request["body"], request["headers"])["type"] == "incident.created"
     bodies = {}
     for request in receiver.requests:
         bodies.setdefault(request["headers"]["webhook-id"], set()).add(request["body"])
