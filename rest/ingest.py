@@ -7,8 +7,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from domain.strict_json import BadJSON
+from domain.telemetry import intake
 from domain.telemetry.envelope import EnvelopeError, parse_envelope_json
-from resolvers.rest.ingest_http import IngestHTTPError, check_rate, ingest_principal, read_body, refused, store
+from rest.ingest_http import API_KEY_HEADER, REFUSED, IngestHTTPError, read_body, refused
 
 MAX_IDEMPOTENCY_KEY = 200
 
@@ -31,18 +32,22 @@ def _parse(body: bytes):
 
 async def ingest_events(request: Request) -> JSONResponse:
     """Validate every item, store the valid ones, answer 202 with counts and per-item reasons."""
+    runtime = request.app.state.runtime
     try:
-        principal = await ingest_principal(request)
-        key = _idempotency_key(request)
-        body = await read_body(request)
-        batch = _parse(body)
-        await check_rate(request, principal, batch.item_count)
-        answer, replayed = await store(request, principal, [batch], body=body, idempotency_key=key)
+        try:
+            sender = await intake.sender(runtime.db, principal=getattr(request.state, "principal", None),
+                                         ingest_key=request.headers.get(API_KEY_HEADER))
+            key = _idempotency_key(request)
+            body = await read_body(request)
+            accepted = await intake.accept(runtime.db, runtime.redis, sender=sender, batches=[_parse(body)],
+                                           body=body, idempotency_key=key)
+        except REFUSED as exc:
+            raise IngestHTTPError.of(exc) from None
     except IngestHTTPError as exc:
         status, content, headers = refused(exc)
         return JSONResponse(content, status_code=status, headers=headers)
-    headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    return JSONResponse(answer, status_code=202, headers=headers)
+    headers = {"Idempotent-Replayed": "true"} if accepted.replayed else {}
+    return JSONResponse(accepted.answer, status_code=202, headers=headers)
 
 
 routes = [Route("/api/ingest/events", ingest_events, methods=["POST"])]

@@ -12,7 +12,7 @@ from opentelemetry.proto.resource.v1 import resource_pb2
 from sqlalchemy import func, select
 
 from domain.telemetry.models import LogRecord, Span
-from tests.resolvers.rest.test_ingest import _key
+from tests.rest.test_ingest import _key
 
 PROTOBUF = {"Content-Type": "application/x-protobuf"}
 

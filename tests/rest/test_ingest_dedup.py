@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from domain.telemetry.ingest import EVENT_DEDUP_WINDOW, forget_event_keys
 from domain.telemetry.models import Event
 from tests.atlas.test_http import swapped
-from tests.resolvers.rest.test_ingest import _key
+from tests.rest.test_ingest import _key
 
 TIMELESS = {"events": [{"source": "agent", "title": f"disk {n} full", "severity": "error", "id": f"disk-{n}"}
                        for n in range(3)]}

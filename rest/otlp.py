@@ -17,8 +17,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from domain.telemetry import intake
 from domain.telemetry.otlp import CONVERTERS, OtlpError, decode
-from resolvers.rest.ingest_http import IngestHTTPError, check_rate, ingest_principal, read_body, store
+from rest.ingest_http import API_KEY_HEADER, REFUSED, IngestHTTPError, read_body
 
 PROTOBUF, JSON = "application/x-protobuf", "application/json"
 GRPC_CODES = {400: 3, 401: 16, 403: 7, 409: 6, 413: 8, 415: 3, 429: 8, 503: 14}
@@ -59,21 +60,29 @@ def _content_type(request: Request) -> bool:
 
 async def _export(request: Request, signal: str) -> Response:
     as_json = request.headers.get("content-type", "").split(";")[0].strip().lower() == JSON
+    runtime = request.app.state.runtime
     try:
-        as_json = _content_type(request)
-        principal = await ingest_principal(request)
-        body = await read_body(request)
         try:
-            batches = CONVERTERS[signal](decode(signal, body, json_body=as_json))
-        except OtlpError as bad:
-            raise IngestHTTPError(400, str(bad)) from None
-        await check_rate(request, principal, sum(batch.item_count for batch in batches))
-        answer, _ = await store(request, principal, batches, body=body, idempotency_key=None)
+            as_json = _content_type(request)
+            sender = await intake.sender(runtime.db, principal=getattr(request.state, "principal", None),
+                                         ingest_key=request.headers.get(API_KEY_HEADER))
+            body = await read_body(request)
+            accepted = await intake.accept(runtime.db, runtime.redis, sender=sender, body=body,
+                                           batches=_batches(signal, body, as_json=as_json))
+        except REFUSED as exc:
+            raise IngestHTTPError.of(exc) from None
     except IngestHTTPError as exc:
         return _error(exc, as_json)
-    rejected = answer["rejected"]
+    rejected = accepted.answer["rejected"]
     message = "; ".join(f"#{r['index']}: {r['reason']}" for r in rejected[:5])
     return _encode(_partial_success(signal, len(rejected), message), as_json)
+
+
+def _batches(signal: str, body: bytes, *, as_json: bool) -> list:
+    try:
+        return CONVERTERS[signal](decode(signal, body, json_body=as_json))
+    except OtlpError as bad:
+        raise IngestHTTPError(400, str(bad)) from None
 
 
 async def export_logs(request: Request) -> Response:
