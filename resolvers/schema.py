@@ -32,6 +32,7 @@ from resolvers.billing.queries import Plan, resolve_plans
 from resolvers.cmdb import mutations as cmdb_mutations
 from resolvers.cmdb import queries as cmdb
 from resolvers.cmdb.types import CiClass, CmdbDocument, ConfigurationItem, ImpactAnalysis, RelationshipType, Topology
+from resolvers.errors import DeletePayload
 from resolvers.extensions import hardening_extensions, without_suggestions
 from resolvers.fast_fields import direct_attribute_resolvers
 from resolvers.guards import guard, platform_guard, public
@@ -177,15 +178,15 @@ class Mutation:
         resolver=alerting_mutations.create_alert_rule, extensions=alert_manage())
     update_alert_rule: alerting_mutations.RulePayload = strawberry.field(
         resolver=alerting_mutations.update_alert_rule, extensions=alert_manage())
-    delete_alert_rule: alerting_mutations.DeletePayload = strawberry.field(
+    delete_alert_rule: DeletePayload = strawberry.field(
         resolver=alerting_mutations.delete_alert_rule, extensions=alert_manage())
     create_silence: alerting_mutations.SilencePayload = strawberry.field(
         resolver=alerting_mutations.create_silence, extensions=alert_manage())
-    delete_silence: alerting_mutations.DeletePayload = strawberry.field(
+    delete_silence: DeletePayload = strawberry.field(
         resolver=alerting_mutations.delete_silence, extensions=alert_manage())
     create_notification_target: alerting_mutations.TargetPayload = strawberry.field(
         resolver=alerting_mutations.create_notification_target, extensions=alert_manage())
-    delete_notification_target: alerting_mutations.DeletePayload = strawberry.field(
+    delete_notification_target: DeletePayload = strawberry.field(
         resolver=alerting_mutations.delete_notification_target, extensions=alert_manage())
     update_notification_target: alerting_mutations.TargetSavedPayload = strawberry.field(
         resolver=alerting_mutations.update_notification_target, extensions=alert_manage())
@@ -197,15 +198,15 @@ class Mutation:
         resolver=cmdb_mutations.create_configuration_item, extensions=cmdb_write())
     update_configuration_item: cmdb_mutations.CiPayload = strawberry.field(
         resolver=cmdb_mutations.update_configuration_item, extensions=cmdb_write())
-    delete_configuration_item: alerting_mutations.DeletePayload = strawberry.field(
+    delete_configuration_item: DeletePayload = strawberry.field(
         resolver=cmdb_mutations.delete_configuration_item, extensions=cmdb_write())
     create_ci_relationship: cmdb_mutations.CiRelationshipPayload = strawberry.field(
         resolver=cmdb_mutations.create_ci_relationship, extensions=cmdb_write())
-    delete_ci_relationship: alerting_mutations.DeletePayload = strawberry.field(
+    delete_ci_relationship: DeletePayload = strawberry.field(
         resolver=cmdb_mutations.delete_ci_relationship, extensions=cmdb_write())
     create_ci_class: cmdb_mutations.CiClassPayload = strawberry.field(
         resolver=cmdb_mutations.create_ci_class, extensions=cmdb_write())
-    delete_ci_class: alerting_mutations.DeletePayload = strawberry.field(
+    delete_ci_class: DeletePayload = strawberry.field(
         resolver=cmdb_mutations.delete_ci_class, extensions=cmdb_write())
     import_cmdb: cmdb_mutations.CmdbImportPayload = strawberry.field(
         resolver=cmdb_mutations.import_cmdb, extensions=cmdb_write())

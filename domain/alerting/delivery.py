@@ -24,6 +24,7 @@ import httpx
 from domain import clock
 from domain.alerting.models import NotificationTarget, WebhookDelivery
 from domain.alerting.notify import signature, standard_headers
+from domain.alerting.targets import record_test_delivery
 from domain.ports import Runtime
 
 MAX_TRIES = 5
@@ -110,3 +111,12 @@ async def send_delivery(runtime: Runtime, *, tenant_id: uuid.UUID, delivery_id: 
     if status == "pending":
         raise RetryLater(backoff(attempt))
     return status
+
+
+async def send_test(runtime: Runtime, *, tenant_id: uuid.UUID, target_id: uuid.UUID, actor: str) -> WebhookDelivery:
+    """Record a ``test`` delivery to an enabled target, send it now (no retries) and return how it ended."""
+    async with runtime.db.transaction(tenant_id=tenant_id) as tx:
+        delivery = await record_test_delivery(tx, target_id=target_id, actor=actor)
+    await send_delivery(runtime, tenant_id=tenant_id, delivery_id=delivery.id, attempt=1, final=True)
+    async with runtime.db.transaction(tenant_id=tenant_id) as tx:
+        return await tx.session.get(WebhookDelivery, delivery.id)

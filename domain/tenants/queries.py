@@ -22,6 +22,11 @@ async def active_tenant_ids(tx: Transaction) -> list[uuid.UUID]:
     return list(rows)
 
 
+async def tenant_by_id(tx: Transaction, tenant_id: uuid.UUID) -> Tenant | None:
+    """The tenant with this id, or None."""
+    return await tx.session.get(Tenant, tenant_id)
+
+
 async def tenant_by_slug(tx: Transaction, slug: str) -> Tenant | None:
     """The tenant with this slug, or None."""
     return await tx.session.scalar(select(Tenant).where(Tenant.slug == slug.lower()))

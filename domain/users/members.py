@@ -157,30 +157,29 @@ class AcceptedInvitation:
 
 
 async def accept_invitation(
-    db: UnitOfWork, *, token: str, password: str | None, display_name: str | None = None
+    tx: Transaction, *, token: str, password: str | None, display_name: str | None = None
 ) -> AcceptedInvitation:
-    """Join the inviting tenant; new users set their password here."""
+    """Join the inviting tenant (``tx`` starts unbound and is bound to it); new users set their password here."""
     presented = credentials.parse_credential(token, credentials.INVITATION)
     if presented is None:
         raise ValidationFailed("Malformed invitation token.", field="token")
-    async with db.transaction(tenant_id=None) as tx:
-        await credentials.reveal_credential_row(tx.session, presented.id)
-        invitation = await tx.session.scalar(select(Invitation).where(Invitation.id == presented.id).with_for_update())
-        _check_invitation(invitation, presented.secret)
-        await tx.enter_tenant(invitation.tenant_id)
-        user = await user_by_email(tx, invitation.email)
-        if user is None:
-            if not password:
-                raise ValidationFailed("Choose a password to create your account.", field="password")
-            check_policy(password)
-            user = await create_user(tx, email=invitation.email, password=password, display_name=display_name)
-        else:
-            await _check_existing_account(tx, user, password, invitation)
-        tx.session.add(Membership(tenant_id=invitation.tenant_id, user_id=user.id, roles=list(invitation.roles)))
-        invitation.accepted_at = datetime.now(UTC)
-        await audit.record(tx, actor=user.email, action="invitation.accepted", target_type="invitation",
-                           target_id=str(invitation.id), data={"roles": list(invitation.roles)})
-        return AcceptedInvitation(invitation.tenant_id, user.id, user.email)
+    await credentials.reveal_credential_row(tx.session, presented.id)
+    invitation = await tx.session.scalar(select(Invitation).where(Invitation.id == presented.id).with_for_update())
+    _check_invitation(invitation, presented.secret)
+    await tx.enter_tenant(invitation.tenant_id)
+    user = await user_by_email(tx, invitation.email)
+    if user is None:
+        if not password:
+            raise ValidationFailed("Choose a password to create your account.", field="password")
+        check_policy(password)
+        user = await create_user(tx, email=invitation.email, password=password, display_name=display_name)
+    else:
+        await _check_existing_account(tx, user, password, invitation)
+    tx.session.add(Membership(tenant_id=invitation.tenant_id, user_id=user.id, roles=list(invitation.roles)))
+    invitation.accepted_at = datetime.now(UTC)
+    await audit.record(tx, actor=user.email, action="invitation.accepted", target_type="invitation",
+                       target_id=str(invitation.id), data={"roles": list(invitation.roles)})
+    return AcceptedInvitation(invitation.tenant_id, user.id, user.email)
 
 
 async def _check_existing_account(tx: Transaction, user: User, password: str | None, invitation: Invitation) -> None:

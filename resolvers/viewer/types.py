@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.tenants.models import Tenant as TenantModel
+from domain.tenants.queries import tenant_by_id
 from domain.users.service import user_tenants
 from resolvers.tenants.types import Tenant
 
@@ -30,7 +30,7 @@ class Viewer:
     @strawberry.field(description="The tenant the viewer is signed in to.")
     async def tenant(self, info: strawberry.Info) -> Tenant:
         async with info.context.transaction() as tx:
-            return Tenant.from_model(await tx.session.get(TenantModel, tx.tenant_id))
+            return Tenant.from_model(await tenant_by_id(tx, tx.tenant_id))
 
     @strawberry.field(description="Every tenant this user belongs to (empty for API keys).")
     async def tenants(self, info: strawberry.Info) -> list[ViewerTenant]:
