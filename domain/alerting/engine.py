@@ -151,7 +151,7 @@ async def _open_incident(tx: Transaction, rule: CompiledRule, alert: Alert, titl
     await tx.session.flush()
     if previous is not None:
         await links.link_incidents(tx, from_id=incident.id, to_id=previous.id, kind="related", closed_ok=True,
-                                   reason=f"recurrence of INC-{previous.number}", source="recurrence",
+                                   reason=f"recurrence of {previous.reference}", source="recurrence",
                                    actor=f"rule:{rule.name}")
     await correlate(tx, incident)
     tx.enqueue("ai_pipeline", queue=AI_QUEUE, job_id=f"ai-pipeline:{incident.id}",

@@ -87,7 +87,7 @@ def incident_payload(incident: Incident, entry: TimelineEntry) -> dict[str, Any]
         return value.isoformat() if value is not None else None
 
     return {"occurred_at": when(entry.occurred_at),
-            "incident": {"id": str(incident.id), "reference": f"INC-{incident.number}", "title": incident.title,
+            "incident": {"id": str(incident.id), "reference": incident.reference, "title": incident.title,
                          "status": incident.status, "severity": incident.severity, "priority": incident.priority,
                          "services": list(incident.services or ()), "alert_count": incident.alert_count,
                          "created_at": when(incident.created_at), "resolved_at": when(incident.resolved_at)},

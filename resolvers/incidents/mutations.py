@@ -8,6 +8,7 @@ import strawberry
 
 from domain.incidents import links, postmortems, service
 from domain.incidents.lifecycle import IllegalTransition, IncidentClosed
+from domain.incidents.models import reference
 from domain.uow import Transaction
 from resolvers.errors import Error, mutate, payload_union
 from resolvers.ids import parse_id
@@ -90,7 +91,7 @@ def _illegal(exc: IllegalTransition) -> IllegalTransitionError:
 
 
 def _closed(exc: IncidentClosed) -> IncidentClosedError:
-    return IncidentClosedError(code=exc.code, message=exc.message, field=exc.field, reference=f"INC-{exc.number}")
+    return IncidentClosedError(code=exc.code, message=exc.message, field=exc.field, reference=reference(exc.number))
 
 
 READ_ONLY = {IncidentClosed: _closed}
