@@ -18,9 +18,9 @@ from atlas.db import Database
 from domain import clock
 from domain.incidents import links, postmortems, service
 from domain.incidents.models import Incident
+from domain.members.models import Membership
+from domain.members.users import create_user, user_by_email
 from domain.uow import Transaction
-from domain.users.models import Membership
-from domain.users.service import create_user, user_by_email
 
 DEMO_SOURCE = "demo"  # illustrative history: the correlation engine never links live alerts to it
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
+    from domain.alerting.delivery import Sealer
     from domain.auth.service import TokenService
     from domain.auth.tokens import KeySource, TokenPolicy
     from domain.incidents.feed import IncidentFeed
@@ -45,14 +46,6 @@ class AdapterSettings(Protocol):
     public_url: str | None
     session_ttl: int
     audit_retention_days: int
-
-
-class Sealer(Protocol):
-    """Seals secrets stored in the database (webhook secrets) and opens them again."""
-
-    def seal(self, value: str) -> bytes: ...
-
-    def open(self, sealed: bytes) -> str: ...
 
 
 class Runtime(Protocol):

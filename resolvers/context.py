@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.auth.principals import Principal
 from domain.ports import Runtime
+from domain.principal import Principal
 from domain.uow import Transaction
 
 

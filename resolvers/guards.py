@@ -20,7 +20,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location
 
-from domain.access.catalog import PERMISSION_NAMES, PLATFORM_ADMIN
+from domain.roles.catalog import PERMISSION_NAMES, PLATFORM_ADMIN
 from resolvers.errors import PublicError
 
 

@@ -17,6 +17,7 @@ import json
 import socket
 import time
 import uuid
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -25,7 +26,29 @@ from domain import clock
 from domain.alerting.models import NotificationTarget, WebhookDelivery
 from domain.alerting.notify import signature, standard_headers
 from domain.alerting.targets import record_test_delivery
-from domain.ports import Runtime
+
+if TYPE_CHECKING:
+    from domain.uow import UnitOfWork
+
+class Sealer(Protocol):
+    """Seals webhook secrets for storage and opens them again to sign."""
+
+    def seal(self, value: str) -> bytes: ...
+
+    def open(self, sealed: bytes) -> str: ...
+
+
+class Environment(Protocol):
+    is_production: bool  # refuse private and local addresses
+
+
+class Sending(Protocol):
+    """What sending needs of the running process (domain.ports.Runtime has it)."""
+
+    db: UnitOfWork
+    sealer: Sealer
+    settings: Environment
+
 
 MAX_TRIES = 5
 TIMEOUT = 10.0
@@ -53,7 +76,7 @@ async def _public_address(url: str) -> bool:
     return bool(addresses) and all(a.is_global for a in addresses)
 
 
-async def _load(runtime: Runtime, tenant_id: uuid.UUID, delivery_id: uuid.UUID):
+async def _load(runtime: Sending, tenant_id: uuid.UUID, delivery_id: uuid.UUID):
     async with runtime.db.transaction(tenant_id=tenant_id) as tx:
         delivery = await tx.session.get(WebhookDelivery, delivery_id)
         if delivery is None or delivery.status == "delivered":
@@ -64,7 +87,7 @@ async def _load(runtime: Runtime, tenant_id: uuid.UUID, delivery_id: uuid.UUID):
         return target.url, runtime.sealer.open(target.secret_sealed), delivery.event_type, delivery.payload
 
 
-async def _record(runtime: Runtime, tenant_id, delivery_id, *, attempt: int, code: int | None, error: str | None,
+async def _record(runtime: Sending, tenant_id, delivery_id, *, attempt: int, code: int | None, error: str | None,
                   status: str) -> None:
     async with runtime.db.transaction(tenant_id=tenant_id) as tx:
         delivery = await tx.session.get(WebhookDelivery, delivery_id)
@@ -93,7 +116,7 @@ async def _post(url: str, secret: str, delivery_id: uuid.UUID, event_type: str,
     return response.status_code, None
 
 
-async def send_delivery(runtime: Runtime, *, tenant_id: uuid.UUID, delivery_id: uuid.UUID, attempt: int,
+async def send_delivery(runtime: Sending, *, tenant_id: uuid.UUID, delivery_id: uuid.UUID, attempt: int,
                         final: bool) -> str:
     """POST one delivery; raise RetryLater (with backoff) on failure until the last try."""
     loaded = await _load(runtime, tenant_id, delivery_id)
@@ -113,7 +136,7 @@ async def send_delivery(runtime: Runtime, *, tenant_id: uuid.UUID, delivery_id: 
     return status
 
 
-async def send_test(runtime: Runtime, *, tenant_id: uuid.UUID, target_id: uuid.UUID, actor: str) -> WebhookDelivery:
+async def send_test(runtime: Sending, *, tenant_id: uuid.UUID, target_id: uuid.UUID, actor: str) -> WebhookDelivery:
     """Record a ``test`` delivery to an enabled target, send it now (no retries) and return how it ended."""
     async with runtime.db.transaction(tenant_id=tenant_id) as tx:
         delivery = await record_test_delivery(tx, target_id=target_id, actor=actor)

@@ -8,55 +8,24 @@ from the token (``ent``), refreshed when a token is re-issued.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
 
-from domain.access.service import permissions_for_roles
-from domain.auth.models import ApiKey
+from domain.apikeys.models import ApiKey
 from domain.auth.tokens import verify_access_token
 from domain.errors import Forbidden, Unauthenticated
+from domain.members.models import Membership, User
+from domain.principal import API_KEY, USER, Principal
+from domain.roles.queries import permissions_for_roles
 from domain.tenants.models import Tenant
-from domain.users.models import Membership, User
 
 if TYPE_CHECKING:
-    from domain.ports import Runtime
+    from domain.auth.tokens import KeySource, TokenPolicy
     from domain.uow import Transaction, UnitOfWork
 
-USER, API_KEY = "user", "api_key"
 TENANT_HEADER = "x-tenant-id"  # every tenant-plane call names its tenant; it must equal the token's
-
-
-@dataclass(frozen=True)
-class Principal:
-    """An authenticated caller in one tenant."""
-
-    kind: str
-    subject: str
-    tenant_id: uuid.UUID
-    roles: tuple[str, ...]
-    permissions: frozenset[str]
-    entitlements: dict[str, Any] = field(default_factory=dict)
-    user_id: uuid.UUID | None = None
-    api_key_id: uuid.UUID | None = None
-    email: str | None = None
-    display_name: str | None = None
-    is_platform_admin: bool = False
-    expires_at: float | None = None
-
-    @property
-    def actor(self) -> str:
-        """How the audit log names this caller."""
-        return self.email or self.subject
-
-    @property
-    def features(self) -> frozenset[str]:
-        return frozenset(self.entitlements.get("features", ()))
-
-    def can(self, permission: str) -> bool:
-        return permission in self.permissions
 
 
 def _issued_at(claims: dict[str, Any]) -> datetime:
@@ -144,7 +113,17 @@ async def api_key_principal(
     )
 
 
-async def authenticate(runtime: Runtime, token: str, tenant_header: str | None) -> Principal:
+class Verifying(Protocol):
+    """What checking a token needs of the running process (domain.ports.Runtime has it)."""
+
+    db: UnitOfWork
+    keys: KeySource
+
+    @property
+    def policy(self) -> TokenPolicy: ...
+
+
+async def authenticate(runtime: Verifying, token: str, tenant_header: str | None) -> Principal:
     """Verify a bearer ``token`` and resolve its principal; the tenant header must match the token."""
     if not token:
         raise Unauthenticated("Authorization must be 'Bearer <access token>'.")

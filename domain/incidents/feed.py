@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from domain.incidents.models import Incident, TimelineEntry
 from domain.incidents.queries import entries_between, incidents_by_ids, users_by_ids
 from domain.incidents.timeline import channel_for
-from domain.users.models import User
+from domain.members.models import User
 
 if TYPE_CHECKING:
     from domain.uow import UnitOfWork

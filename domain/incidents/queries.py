@@ -25,8 +25,8 @@ from domain.incidents.models import (
     Postmortem,
     TimelineEntry,
 )
+from domain.members.models import User
 from domain.pagination import Page, paginate
-from domain.users.models import User
 
 REFERENCE = re.compile(r"(?:INC-?)?(\d{1,10})", re.IGNORECASE)
 MAX_NUMBER = 2**31 - 1
@@ -197,7 +197,7 @@ async def incidents_by_ids(tx: Transaction, ids: Sequence[uuid.UUID]) -> list[In
 
 async def users_by_ids(tx: Transaction, ids: Sequence[uuid.UUID]) -> list[User | None]:
     """Users by id, limited to members of the transaction's tenant."""
-    from domain.users.models import Membership
+    from domain.members.models import Membership
 
     rows = await tx.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
         Membership.tenant_id == tx.tenant_id, User.id.in_(ids)))

@@ -20,7 +20,7 @@ from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.incidents import timeline
 from domain.incidents.lifecycle import STATE_TIMESTAMPS, IncidentClosed, check_transition
 from domain.incidents.models import PRIORITIES, RESPONDER_ROLES, SEVERITIES, Incident, IncidentResponder
-from domain.users.models import Membership
+from domain.members.models import Membership
 
 if TYPE_CHECKING:
     from domain.uow import Transaction

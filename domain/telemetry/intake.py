@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from domain import clock
-from domain.auth.apikeys import authenticate_ingest_key
+from domain.auth.ingest_keys import authenticate_ingest_key
 from domain.errors import Conflict, Forbidden, Unauthenticated
 from domain.telemetry import ingest, limits, pipeline
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-    from domain.auth.principals import Principal
+    from domain.principal import Principal
     from domain.telemetry.envelope import ParsedBatch
     from domain.uow import UnitOfWork
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.access import roles as access
+from domain.roles import service as access
 from resolvers.access.types import CreateRoleInput, Role, RoleDeleted, RoleSaved, UpdateRoleInput
 from resolvers.errors import mutate, payload_union
 from resolvers.ids import parse_id

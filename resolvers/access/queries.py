@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.access.catalog import PERMISSIONS
-from domain.access.service import list_roles
+from domain.roles.catalog import PERMISSIONS
+from domain.roles.queries import list_roles
 from resolvers.access.types import Permission, Role
 
 

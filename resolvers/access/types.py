@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.access.catalog import Permission as PermissionRecord
-from domain.access.service import RoleView
+from domain.roles.catalog import Permission as PermissionRecord
+from domain.roles.queries import RoleView
 
 
 @strawberry.type(description="One entry of the permission catalog.")

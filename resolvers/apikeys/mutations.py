@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.auth import apikeys
+from domain.apikeys import service as apikeys
 from resolvers.apikeys.types import ApiKey, ApiKeyCreated, ApiKeyRevoked, CreateApiKeyInput
 from resolvers.errors import mutate, payload_union
 from resolvers.ids import parse_id

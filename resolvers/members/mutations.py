@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.users import members
+from domain.members import service as members
 from resolvers.errors import mutate, payload_union
 from resolvers.ids import parse_id
 from resolvers.members.types import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.users.models import User
+from domain.members.models import User
 
 
 @strawberry.type(description="A member of the tenant.")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.tenants.queries import tenant_by_id
-from domain.users.service import user_tenants
+from domain.tenants.queries import tenant_by_id, tenants_of_user
 from resolvers.tenants.types import Tenant
 
 
@@ -38,5 +37,5 @@ class Viewer:
         if principal.user_id is None:
             return []
         async with info.context.platform_transaction() as tx:
-            found = await user_tenants(tx, user_id=principal.user_id)
+            found = await tenants_of_user(tx, user_id=principal.user_id)
         return [ViewerTenant(tenant=Tenant.from_model(m.tenant), roles=list(m.roles)) for m in found]

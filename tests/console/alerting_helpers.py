@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from domain.telemetry import pipeline
+from domain.alerting.evaluation import evaluate_ingested
 from tests.console.explore_helpers import store
 
 RULE_FIELDS = "id name version kind enabled condition window severity service groupBy thresholdCount notify"
@@ -41,4 +41,4 @@ def checks(minutes_ago: list[int], *, service: str = "payments", severity: str =
 async def ingest(db, tenant, events: list[dict]) -> None:
     """Store events as the ingest endpoint does and hand them to the pipeline (rules evaluate them)."""
     stored = await store(db, tenant, {"events": events})
-    await pipeline.deliver(db, tenant_id=tenant.tenant_id, keys=stored.events)
+    await evaluate_ingested(db, tenant_id=tenant.tenant_id, keys=stored.events)

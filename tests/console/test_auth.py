@@ -11,9 +11,9 @@ from sqlalchemy import delete
 
 from console.guard import safe_next
 from console.sessions import COOKIE
+from domain.members.models import Membership
 from domain.tenants.models import Tenant
 from domain.tenants.service import revoke_tenant_tokens, set_tenant_status
-from domain.users.models import Membership
 from tests.conftest import TEST_PASSWORD
 from tests.console.conftest import form_csrf, submit_login
 

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from domain.users.models import User
+from domain.members.models import User
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from atlas.settings import Settings
 from domain.alerting.models import WebhookDelivery
 from domain.alerting.rules import RuleDefinition, create_rule
 from domain.alerting.targets import create_target
-from domain.auth.apikeys import create_api_key
+from domain.apikeys.service import create_api_key
 from domain.auth.principals import user_principal
 from domain.incidents.models import Incident
 from domain.tenants.service import provision_tenant

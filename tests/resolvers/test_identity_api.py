@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
+from domain.members.models import User
 from domain.tenants.models import Tenant
-from domain.users.models import User
 from tests.conftest import TEST_PASSWORD, auth_headers, gql, unique_slug
 
 ERROR = "... on Error { code message field }"

@@ -7,7 +7,7 @@ createRole, updateRole, deleteRole, inviteMember, updateMemberRoles, removeMembe
 
 import pytest
 
-from domain.access.catalog import PERMISSION_NAMES
+from domain.roles.catalog import PERMISSION_NAMES
 from tests.conftest import auth_headers, gql
 
 ERROR = "... on Error { code message field }"

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from atlas.db import Database
-from domain.auth.apikeys import create_api_key
+from domain.apikeys.service import create_api_key
 from domain.auth.principals import user_principal
 from domain.telemetry.models import Event, LogRecord, MetricPoint, Span
 from tests.conftest import auth_headers

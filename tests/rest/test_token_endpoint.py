@@ -6,7 +6,7 @@ import httpx
 import jwt
 import pytest
 
-from domain.auth.apikeys import create_api_key, revoke_api_key
+from domain.apikeys.service import create_api_key, revoke_api_key
 from domain.tenants.service import set_tenant_status
 from tests.conftest import TEST_PASSWORD
 

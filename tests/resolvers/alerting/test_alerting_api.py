@@ -155,13 +155,13 @@ async def test_webhooks_are_delivered_signed_with_the_target_secret(client, runt
             {{ ... on NotificationTargetCreated {{ secret target {{ id }} }} }} }}""", headers=headers)
         created = made["data"]["createNotificationTarget"]
         await gql(client, SAVE, {"i": {**RULE, "notify": [created["target"]["id"]]}}, headers)
-        from domain.telemetry import pipeline
+        from domain.alerting.evaluation import evaluate_ingested
         async with runtime.db.transaction(tenant_id=tenant.tenant_id) as tx:
             stored = await store_batch(tx, parse_envelope({"events": [{"source": "synthetic-monitor",
                                                                         "severity": "critical", "title": "check",
                                                                         "service": "payments"}]}),
                                        now=datetime.now(UTC), retention_days=7)
-        await pipeline.deliver(runtime.db, tenant_id=tenant.tenant_id, keys=stored.events)
+        await evaluate_ingested(runtime.db, tenant_id=tenant.tenant_id, keys=stored.events)
         async with runtime.db.transaction(tenant_id=tenant.tenant_id) as tx:
             delivery = await tx.session.scalar(select(WebhookDelivery))
         status = await send_delivery(runtime, tenant_id=tenant.tenant_id, delivery_id=delivery.id, attempt=1,

@@ -20,11 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from domain.access.service import check_role_names, permissions_for_roles
 from domain.errors import Forbidden
+from domain.roles.queries import check_role_names, permissions_for_roles
 
 if TYPE_CHECKING:
-    from domain.auth.principals import Principal
+    from domain.principal import Principal
     from domain.uow import Transaction
 
 

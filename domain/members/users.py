@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import email_validator
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from domain.errors import ValidationFailed
-from domain.tenants.models import Tenant
-from domain.users.models import Membership, User
-from domain.users.passwords import hash_password
+from domain.members.models import User
+from domain.members.passwords import hash_password
 
 if TYPE_CHECKING:
     from domain.uow import Transaction
@@ -52,21 +49,3 @@ async def create_user(
     tx.session.add(user)
     await tx.session.flush()
     return user
-
-
-@dataclass(frozen=True)
-class TenantMembership:
-    """One tenant a user belongs to, with their roles there."""
-
-    tenant: Tenant
-    roles: tuple[str, ...]
-
-
-async def user_tenants(tx: Transaction, *, user_id: uuid.UUID) -> list[TenantMembership]:
-    """Every active tenant ``user_id`` is a member of (for sign-in and the tenant switcher)."""
-    await tx.session.execute(text("SELECT set_config('app.user_id', :u, true)"), {"u": str(user_id)})
-    rows = await tx.session.execute(
-        select(Tenant, Membership.roles).join(Membership, Membership.tenant_id == Tenant.id)
-        .where(Membership.user_id == user_id, Tenant.status == "active").order_by(Tenant.name)
-    )
-    return [TenantMembership(tenant, tuple(roles)) for tenant, roles in rows]

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from domain.access.catalog import BUILT_IN_ROLES, PERMISSION_NAMES
-from domain.access.models import Role
 from domain.errors import ValidationFailed
+from domain.roles.catalog import BUILT_IN_ROLES, PERMISSION_NAMES
+from domain.roles.models import Role
 
 if TYPE_CHECKING:
     from domain.uow import Transaction

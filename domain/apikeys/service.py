@@ -4,30 +4,24 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, text
 
-from domain.access.grants import check_holds, grantable_roles
-from domain.access.service import permissions_for_roles
+from domain import credentials
+from domain.apikeys.models import API_KEY_KINDS, ApiKey
 from domain.audit import service as audit
-from domain.auth import credentials
-from domain.auth.models import API_KEY_KINDS, ApiKey
-from domain.auth.principals import Principal, api_key_principal
-from domain.billing.plans import entitlements_for
-from domain.errors import Conflict, NotFound, Unauthenticated, ValidationFailed
+from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.pagination import Page, paginate
-from domain.uow import fetch_sql
+from domain.principal import Principal
+from domain.roles.grants import check_holds, grantable_roles
+from domain.roles.queries import permissions_for_roles
 
 if TYPE_CHECKING:
-    from domain.uow import Transaction, UnitOfWork
+    from domain.uow import Transaction
 
 INGEST_ROLES = ["agent"]
-TOUCH_INTERVAL = timedelta(seconds=60)
-_INGEST_KEY_SQL = ("SELECT id, tenant_id, name, kind, roles, secret_hash, expires_at, last_used_at, revoked_at "
-                   "FROM api_keys WHERE id = $1")
-_TENANT_SQL = "SELECT slug, status, plan FROM tenants WHERE id = $1"
 
 
 @dataclass(frozen=True)
@@ -113,34 +107,3 @@ async def touch_api_key(tx: Transaction, key_id: uuid.UUID) -> None:
         "UPDATE api_keys SET last_used_at = now() WHERE id = :id "
         "AND (last_used_at IS NULL OR last_used_at < now() - interval '60 seconds')"
     ), {"id": key_id})
-
-
-def _recently_used(key: ApiKey) -> bool:
-    return key.last_used_at is not None and key.last_used_at > datetime.now(UTC) - TOUCH_INTERVAL
-
-
-async def authenticate_ingest_key(db: UnitOfWork, raw: str) -> Principal:
-    """The principal of an ingest-only key sent as a header; refuses every other kind of key.
-
-    Runs on every ingest request, so it reads with plain SQL (two short selects) and writes
-    ``last_used_at`` only when it is more than a minute old.
-    """
-    presented = credentials.parse_credential(raw, credentials.API_KEY)
-    if presented is None:
-        raise Unauthenticated("Malformed API key.")
-    async with db.transaction(tenant_id=None) as tx:
-        await credentials.reveal_credential_row(tx.session, presented.id)
-        rows = await fetch_sql(tx.session, _INGEST_KEY_SQL, presented.id)
-        key = ApiKey(**rows[0]) if rows else None
-        if key is None or not credentials.secret_matches(key.secret_hash, presented.secret):
-            raise Unauthenticated("Unknown API key.")
-        if key.kind != "ingest":
-            raise Unauthenticated("Only ingest keys may be sent as a header; exchange client keys for a token.")
-        await tx.enter_tenant(key.tenant_id)
-        slug, status, plan = (await fetch_sql(tx.session, _TENANT_SQL, key.tenant_id))[0]
-        if status != "active":
-            raise Unauthenticated(f"Tenant {slug!r} is suspended.")
-        principal = await api_key_principal(tx, key, entitlements=entitlements_for(plan))
-        if not _recently_used(key):
-            await touch_api_key(tx, key.id)
-    return principal

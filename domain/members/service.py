@@ -10,19 +10,18 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from domain.access.grants import check_may_change_member, grantable_roles
+from domain import credentials
 from domain.audit import service as audit
-from domain.auth import credentials
 from domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from domain.members.models import Invitation, Membership, User
+from domain.members.passwords import check_policy, verify_password
+from domain.members.users import create_user, normalize_email, user_by_email
 from domain.pagination import Page, paginate
-from domain.tenants.models import Tenant
-from domain.users.models import Invitation, Membership, User
-from domain.users.passwords import check_policy, verify_password
-from domain.users.service import create_user, normalize_email, user_by_email
+from domain.roles.grants import check_may_change_member, grantable_roles
 
 if TYPE_CHECKING:
-    from domain.auth.principals import Principal
-    from domain.uow import Transaction, UnitOfWork
+    from domain.principal import Principal
+    from domain.uow import Transaction
 
 INVITATION_TTL = timedelta(days=7)
 OWNER = "owner"
@@ -194,25 +193,24 @@ async def _check_existing_account(tx: Transaction, user: User, password: str | N
 class InvitationPreview:
     """What an invitee may see before accepting: where, as whom, and whether they have an account."""
 
-    tenant_name: str
+    tenant_id: uuid.UUID
     email: str
     roles: tuple[str, ...]
     account_exists: bool
     expires_at: datetime
 
 
-async def preview_invitation(db: UnitOfWork, *, token: str) -> InvitationPreview:
-    """Describe an open invitation to the holder of its token."""
+async def preview_invitation(tx: Transaction, *, token: str) -> InvitationPreview:
+    """Describe an open invitation to the holder of its token (``tx`` is not bound to a tenant)."""
     presented = credentials.parse_credential(token, credentials.INVITATION)
     if presented is None:
         raise ValidationFailed("Malformed invitation token.", field="token")
-    async with db.transaction(tenant_id=None) as tx:
-        await credentials.reveal_credential_row(tx.session, presented.id)
-        invitation = await tx.session.get(Invitation, presented.id)
-        _check_invitation(invitation, presented.secret)
-        tenant = await tx.session.get(Tenant, invitation.tenant_id)
-        exists = await user_by_email(tx, invitation.email) is not None
-        return InvitationPreview(tenant.name, invitation.email, tuple(invitation.roles), exists, invitation.expires_at)
+    await credentials.reveal_credential_row(tx.session, presented.id)
+    invitation = await tx.session.get(Invitation, presented.id)
+    _check_invitation(invitation, presented.secret)
+    exists = await user_by_email(tx, invitation.email) is not None
+    return InvitationPreview(invitation.tenant_id, invitation.email, tuple(invitation.roles), exists,
+                             invitation.expires_at)
 
 
 def _check_invitation(invitation: Invitation | None, secret: str) -> None:
