@@ -11,9 +11,6 @@ from datetime import datetime
 import strawberry
 from strawberry.printer import print_schema
 
-from resolvers.access.mutations import DeleteRolePayload, SaveRolePayload, create_role, delete_role, update_role
-from resolvers.access.queries import resolve_permissions, resolve_roles
-from resolvers.access.types import Permission, Role
 from resolvers.alerting import mutations as alerting_mutations
 from resolvers.alerting import queries as alerting
 from resolvers.alerting.types import (
@@ -46,6 +43,9 @@ from resolvers.members import mutations as member_mutations
 from resolvers.members.queries import resolve_invitation_preview, resolve_invitations, resolve_members
 from resolvers.members.types import Invitation, InvitationPreview, Member
 from resolvers.pagination import Connection
+from resolvers.roles.mutations import DeleteRolePayload, SaveRolePayload, create_role, delete_role, update_role
+from resolvers.roles.queries import resolve_permissions, resolve_roles
+from resolvers.roles.types import Permission, Role
 from resolvers.scalars import DATETIME
 from resolvers.shared_subscriptions import SharedSubscriptions, share_key
 from resolvers.telemetry import queries as telemetry

@@ -9,7 +9,7 @@ import strawberry
 from domain.incidents.feed import IncidentChangeEvent
 from resolvers.incidents.inputs import IncidentChangeFilter
 from resolvers.incidents.types import Incident, IncidentChange, TimelineEntry
-from resolvers.users.types import Person
+from resolvers.members.person import Person
 
 
 async def incident_changed(

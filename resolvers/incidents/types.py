@@ -24,8 +24,8 @@ from resolvers.cmdb.types import ImpactAnalysis, ImpactDirection
 from resolvers.guards import guard
 from resolvers.incidents.vocabulary import IncidentStatus, Priority, Severity
 from resolvers.loaders import loader
+from resolvers.members.person import Person
 from resolvers.pagination import Connection, connection
-from resolvers.users.types import Person
 
 
 @strawberry.enum

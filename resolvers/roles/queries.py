@@ -6,7 +6,7 @@ import strawberry
 
 from domain.roles.catalog import PERMISSIONS
 from domain.roles.queries import list_roles
-from resolvers.access.types import Permission, Role
+from resolvers.roles.types import Permission, Role
 
 
 async def resolve_roles(info: strawberry.Info) -> list[Role]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import strawberry
 
 from domain.roles import service as access
-from resolvers.access.types import CreateRoleInput, Role, RoleDeleted, RoleSaved, UpdateRoleInput
 from resolvers.errors import mutate, payload_union
 from resolvers.ids import parse_id
+from resolvers.roles.types import CreateRoleInput, Role, RoleDeleted, RoleSaved, UpdateRoleInput
 
 SaveRolePayload = payload_union("SaveRolePayload", RoleSaved)
 DeleteRolePayload = payload_union("DeleteRolePayload", RoleDeleted)
