@@ -1,5 +1,3 @@
-"""Audit log use cases."""
-
 from __future__ import annotations
 
 from datetime import datetime

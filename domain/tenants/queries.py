@@ -1,5 +1,3 @@
-"""Read side of tenants."""
-
 from __future__ import annotations
 
 import uuid

@@ -1,5 +1,3 @@
-"""GraphQL inputs for alerting."""
-
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,5 +1,3 @@
-"""Alerting mutations."""
-
 from __future__ import annotations
 
 import strawberry

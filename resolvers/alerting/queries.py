@@ -1,5 +1,3 @@
-"""Alerting queries."""
-
 from __future__ import annotations
 
 import strawberry

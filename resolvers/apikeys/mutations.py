@@ -1,5 +1,3 @@
-"""API key mutations."""
-
 from __future__ import annotations
 
 import strawberry

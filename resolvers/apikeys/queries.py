@@ -1,5 +1,3 @@
-"""API key queries."""
-
 from __future__ import annotations
 
 import strawberry

@@ -1,5 +1,3 @@
-"""CMDB mutations."""
-
 from __future__ import annotations
 
 import strawberry

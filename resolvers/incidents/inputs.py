@@ -1,5 +1,3 @@
-"""GraphQL inputs for incidents."""
-
 from __future__ import annotations
 
 from datetime import date, datetime

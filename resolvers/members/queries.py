@@ -1,5 +1,3 @@
-"""Member and invitation queries."""
-
 from __future__ import annotations
 
 import strawberry

@@ -1,5 +1,3 @@
-"""Custom role mutations."""
-
 from __future__ import annotations
 
 import strawberry

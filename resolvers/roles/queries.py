@@ -1,5 +1,3 @@
-"""Role and permission queries."""
-
 from __future__ import annotations
 
 import strawberry

@@ -1,4 +1,4 @@
-"""Nobody grants, widens or takes away what they do not hold (domain/access/grants.py).
+"""Nobody grants, widens or takes away what they do not hold (domain/roles/grants.py).
 
 The paths that change what someone may do, each tried here:
 createRole, updateRole, deleteRole, inviteMember, updateMemberRoles, removeMember, createApiKey
