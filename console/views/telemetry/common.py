@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
-from console.forms import parse_moment, path, validation
+from console.forms import kept, next_url, parse_moment, path, url, validation
+from console.screens import run_screen
 
 PRESETS = {"15m": ("last 15 min", timedelta(minutes=15)), "1h": ("last hour", timedelta(hours=1)),
            "24h": ("last 24 h", timedelta(hours=24)), "7d": ("last 7 days", timedelta(days=7))}
@@ -47,6 +49,24 @@ def parse_window(params: QueryParams, errors: list[dict[str, str]], *, now: date
     until = parse_moment(values["until"], "Until", "until", errors)
     end = until or now or datetime.now(UTC)
     return Window(since=since or end - PRESETS[preset][1], until=end)
+
+
+async def page_of(request: Request, operation: str, field: str, variables: dict[str, Any],
+                  errors: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """(one page of a filtered connection, errors): the ``after`` cursor's page; none when the form has errors."""
+    if errors:
+        return None, errors
+    data, errors = await run_screen(request, operation,
+                                    {"filter": variables, "after": request.query_params.get("after") or None})
+    return data.get(field), errors
+
+
+def page_links(request: Request, route: str, values: dict[str, Any],
+               connection: dict[str, Any] | None) -> dict[str, str | None]:
+    """A paged list's links: without filters, back to the first page (when on a later one), the next page."""
+    first = url(request, route, kept(values)) if request.query_params.get("after") else None
+    return {"list_url": url(request, route), "first_url": first,
+            "next_url": next_url(request, route, values, connection)}
 
 
 def trace_url(request: Request, trace_id: str | None) -> str | None:

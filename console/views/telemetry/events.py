@@ -9,10 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from console.forms import kept, next_url, path, url, validation
+from console.forms import path, validation
 from console.guard import signed_in
-from console.screens import nodes, page, run_screen, screen_status
-from console.views.telemetry.common import PRESETS, parse_window, precise, window_values
+from console.screens import nodes, page, screen_status
+from console.views.telemetry.common import PRESETS, page_links, page_of, parse_window, precise, window_values
 
 SEVERITIES = ("critical", "error", "warning", "info", "debug", "ok")
 
@@ -43,18 +43,11 @@ async def events_page(request: Request) -> Response:
     """GET /console/explore/events[?range=&since=&until=&source=&severity=&service=&after=]."""
     values, errors = form_values(request.query_params), []
     variables = {**event_filter(values, errors), **parse_window(request.query_params, errors).variables()}
-    connection = None
-    if not errors:
-        data, errors = await run_screen(request, "ConsoleExploreEvents",
-                                        {"filter": variables, "after": request.query_params.get("after") or None})
-        connection = data.get("events")
+    connection, errors = await page_of(request, "ConsoleExploreEvents", "events", variables, errors)
     found = nodes(connection)
     context = {"values": values, "errors": errors, "presets": PRESETS, "severities": SEVERITIES,
                "events": [event(request, node) for node in found] if found is not None else None,
-               "list_url": url(request, "console_explore_events"),
-               "first_url": url(request, "console_explore_events", kept(values))
-               if request.query_params.get("after") else None,
-               "next_url": next_url(request, "console_explore_events", values, connection)}
+               **page_links(request, "console_explore_events", values, connection)}
     return await page(request, "telemetry/events.html", context, block="screen",
                       status_code=screen_status(None, errors, loaded=connection is not None))
 

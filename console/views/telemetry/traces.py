@@ -12,11 +12,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from console.forms import kept, next_url, url, validation
+from console.forms import url, validation
 from console.guard import signed_in
 from console.screens import nodes, page, run_screen, screen_status
 from console.views.telemetry import charts
-from console.views.telemetry.common import PRESETS, milliseconds, parse_window, precise, trace_url, window_values
+from console.views.telemetry.common import (
+    PRESETS,
+    milliseconds,
+    page_links,
+    page_of,
+    parse_window,
+    precise,
+    trace_url,
+    window_values,
+)
 
 BAR_WIDTH = 1000.0
 MAX_INDENT = 15
@@ -51,18 +60,11 @@ async def traces_page(request: Request) -> Response:
     """GET /console/explore/traces[?range=&since=&until=&service=&min=&errors=1&after=]."""
     values, errors = form_values(request.query_params), []
     variables = {**trace_filter(values, errors), **parse_window(request.query_params, errors).variables()}
-    connection = None
-    if not errors:
-        data, errors = await run_screen(request, "ConsoleExploreTraces",
-                                        {"filter": variables, "after": request.query_params.get("after") or None})
-        connection = data.get("traces")
+    connection, errors = await page_of(request, "ConsoleExploreTraces", "traces", variables, errors)
     found = nodes(connection)
     context = {"values": values, "errors": errors, "presets": PRESETS,
                "traces": [summary(request, node) for node in found] if found is not None else None,
-               "list_url": url(request, "console_explore_traces"),
-               "first_url": url(request, "console_explore_traces", kept(values))
-               if request.query_params.get("after") else None,
-               "next_url": next_url(request, "console_explore_traces", values, connection)}
+               **page_links(request, "console_explore_traces", values, connection)}
     return await page(request, "telemetry/traces.html", context, block="screen",
                       status_code=screen_status(None, errors, loaded=connection is not None))
 
