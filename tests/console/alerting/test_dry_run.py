@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests.console.alerting.helpers import EVENT_FORM, checks, create_rule, rules
-from tests.console.alerting.test_rules import beside
+from tests.console.html import beside, cells, has, one, root, select, text, texts
 from tests.console.telemetry.helpers import store
 
 
@@ -17,15 +17,15 @@ async def test_a_dry_run_shows_which_groups_would_have_fired_against_stored_even
     response = await owner.post("/console/alerts/rules/dry-run", {**EVENT_FORM, "hours": "1"}, htmx=True)
 
     assert response.status_code == 200
-    assert response.text.lstrip().startswith('<section id="dry-run"')
+    assert root(response.text).name == "section" and root(response.text)["id"] == "dry-run"
     assert ("Over the last 1 h this draft would have fired for 1 of 2 groups, raising 1 incident."
             in response.text)
     assert "5 events evaluated" in response.text and "Nothing was saved." in response.text
-    fired, quiet = response.text.split('<tr class="fires">')[1], response.text.split('<tr class="quiet">')[1]
-    assert '<span class="tag">service=payments</span>' in fired.split("</tr>")[0]
-    assert "<td>3</td>" in fired and "checkout check 30 min ago" in fired and "checkout check 50 min ago" in fired
-    assert '<span class="tag">service=search</span>' in quiet and "no (below threshold)" in quiet
-    assert "<code>Checkout failing:service=search</code>" in quiet
+    fired, quiet = one(response.text, "#dry-run-groups tr.fires"), one(response.text, "#dry-run-groups tr.quiet")
+    assert texts(fired, "td .tag") == ["service=payments"] and cells(fired)[2] == "3"
+    assert "checkout check 30 min ago" in text(fired) and "checkout check 50 min ago" in text(fired)
+    assert texts(quiet, "td .tag") == ["service=search"] and cells(quiet)[5] == "no (below threshold)"
+    assert texts(quiet, "td code") == ["Checkout failing:service=search"]
     assert await rules(api) == []
 
 
@@ -54,7 +54,7 @@ async def test_a_metric_draft_is_evaluated_window_by_window(owner, db):
     assert response.status_code == 200
     assert "would have fired for 1 of 1 groups, raising 1 incident." in response.text
     assert "6 windows evaluated" in response.text
-    assert '<span class="tag">service=billing</span>' in response.text and "value 950.0" in response.text
+    assert texts(response.text, "#dry-run-groups td .tag") == ["service=billing"] and "value 950.0" in response.text
 
 
 async def test_a_draft_with_bad_cel_comes_back_as_the_editor_with_the_error_beside_the_condition(owner, incident_api):
@@ -67,10 +67,10 @@ async def test_a_draft_with_bad_cel_comes_back_as_the_editor_with_the_error_besi
 
     assert response.status_code == 400
     assert response.headers["HX-Retarget"] == "#rule-editor-screen" and response.headers["HX-Reswap"] == "outerHTML"
-    assert response.text.lstrip().startswith('<div id="rule-editor-screen">')
+    assert root(response.text)["id"] == "rule-editor-screen"
     assert beside(response.text, "rule-condition").startswith("The condition is not valid CEL")
-    assert 'id="rule-version-1"' in response.text  # still the saved rule's editor
-    assert '<option value="24" selected>' in response.text
+    assert has(response.text, "#rule-version-1")  # still the saved rule's editor
+    assert [option["value"] for option in select(response.text, "#dry-run-hours option[selected]")] == ["24"]
     assert [r["condition"] for r in await rules(api)] == [EVENT_FORM["condition"]]
 
 
@@ -80,7 +80,7 @@ async def test_without_htmx_the_dry_run_shows_the_whole_editor_with_the_preview(
     response = await owner.post("/console/alerts/rules/dry-run", {**EVENT_FORM, "hours": "1"})
 
     assert response.status_code == 200 and response.text.startswith("<!doctype html>")
-    assert 'value="Checkout failing"' in response.text
+    assert one(response.text, "#rule-name")["value"] == "Checkout failing"
     assert "would have fired for 1 of 1 groups" in response.text
 
 

@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from tests.console.alerting.helpers import EVENT_FORM, create_rule, rules
-
-FIELD_ERROR = '<span class="field-error" role="alert">'
-
-
-def beside(html: str, field_id: str) -> str:
-    """The error shown right after the input ``field_id`` (empty when there is none)."""
-    found = re.search(rf'id="{field_id}"[^>]*>(?:[^<]*</textarea>)?\s*(?:<span class="muted">.*?</span>\s*)?'
-                      rf'<span class="field-error" role="alert">([^<]+)</span>', html, re.DOTALL)
-    return found[1] if found else ""
+from tests.console.html import beside, cells, has, one, root, select, text, texts
 
 
 async def test_the_list_shows_each_rule_with_its_kind_severity_service_and_version(owner, incident_api):
@@ -25,14 +15,15 @@ async def test_the_list_shows_each_rule_with_its_kind_severity_service_and_versi
     page = await owner.get("/console/alerts/rules")
 
     assert page.status_code == 200
-    row = page.text.split(f'id="rule-{rule["id"]}"')[1].split("</tr>")[0]
-    assert f'href="/console/alerts/rules/{rule["id"]}">Checkout failing</a>' in row
-    assert '<span class="tag">event</span>' in row and '<span class="sev sev-sev2">SEV2</span>' in row
-    assert "<td>payments</td>" in row and '<span class="state-ok">enabled</span>' in row
-    assert '<td class="count">0</td>' in row and '<span class="muted">never</span>' in row
-    assert '<span class="tag">absence</span>' in page.text and "disabled" in page.text
-    assert 'href="/console/alerts/rules/new">New rule</a>' in page.text
-    assert f'/console/alerts/rules/{rule["id"]}/delete' in page.text
+    row = one(page.text, f"#rule-{rule['id']}")
+    name = one(row, "td:first-child a")
+    assert text(name) == "Checkout failing" and name["href"] == f"/console/alerts/rules/{rule['id']}"
+    assert texts(row, "td .tag") == ["event"] and texts(row, "td .sev.sev-sev2") == ["SEV2"]
+    assert cells(row)[3] == "payments" and texts(row, "td .state-ok") == ["enabled"]
+    assert texts(row, "td.count") == ["0"] and texts(row, "td .muted") == ["never"]
+    assert texts(page.text, "#alert-rules td .tag") == ["event", "absence"] and "disabled" in page.text
+    assert texts(page.text, 'a[href="/console/alerts/rules/new"]') == ["New rule"]
+    assert has(row, f'form[action="/console/alerts/rules/{rule["id"]}/delete"]')
 
 
 async def test_the_navigation_offers_alerts_to_those_with_alert_read_only(owner, make_tenant, add_member, signed_in):
@@ -43,8 +34,8 @@ async def test_the_navigation_offers_alerts_to_those_with_alert_read_only(owner,
     refused = await agent.get("/console/alerts/rules")
     opened = await owner.get("/console/alerts")
 
-    assert '<a href="/console/alerts">Alerts</a>' in mine.text
-    assert 'href="/console/alerts"' not in theirs.text
+    assert texts(mine.text, 'a[href="/console/alerts"]') == ["Alerts"]
+    assert not has(theirs.text, 'a[href="/console/alerts"]')
     assert refused.status_code == 403 and "<code>FORBIDDEN</code>" in refused.text and "alert.read" in refused.text
     assert opened.status_code == 303 and opened.headers["location"] == "/console/alerts/rules"
 
@@ -63,7 +54,7 @@ async def test_a_viewer_sees_rules_but_no_controls_and_their_changes_are_refused
 
     assert listed.status_code == 200 and "Checkout failing" in listed.text
     assert "New rule" not in listed.text and "/delete" not in listed.text and ">Edit<" not in listed.text
-    assert opened.status_code == 200 and 'id="rule-form"' not in opened.text and "Dry run" not in opened.text
+    assert opened.status_code == 200 and not has(opened.text, "#rule-form") and "Dry run" not in opened.text
     assert "Changing alert rules needs the alert.manage permission." in opened.text
     assert "event.source == &#39;synthetic-monitor&#39;" in opened.text  # the definition, read-only
     for refused in (created, edited, deleted):
@@ -84,8 +75,8 @@ async def test_a_rule_created_with_the_form_is_saved_and_opened(owner, incident_
         "name": "Checkout failing", "kind": "EVENT", "severity": "SEV2", "service": "payments",
         "groupBy": ["service"], "thresholdCount": 2, "enabled": True, "version": 1}
     page = await owner.get(created.headers["HX-Redirect"])
-    assert "Checkout failing <span class=\"muted\">version 1</span>" in page.text
-    assert 'id="rule-version-1"' in page.text and "created" in page.text.split('id="rule-version-1"')[1]
+    assert text(one(page.text, "h1")) == "Checkout failing version 1" and texts(page.text, "h1 .muted") == ["version 1"]
+    assert "created" in text(one(page.text, "#rule-version-1"))
 
 
 async def test_a_metric_rule_from_the_form_carries_its_window(owner, incident_api):
@@ -111,9 +102,9 @@ async def test_bad_cel_is_shown_beside_the_condition_and_nothing_is_saved(owner,
                                 htmx=True)
 
     assert response.status_code == 400
-    assert response.text.lstrip().startswith('<div id="rule-editor-screen">')
+    assert root(response.text)["id"] == "rule-editor-screen"
     assert beside(response.text, "rule-condition").startswith("The condition is not valid CEL")
-    assert "event.severity ==</textarea>" in response.text  # what was typed is kept
+    assert one(response.text, "textarea#rule-condition").string == "event.severity =="  # what was typed is kept
     assert await rules(api) == []
 
 
@@ -132,17 +123,18 @@ async def test_saving_an_edit_makes_the_next_version_and_the_history_names_what_
     api = await incident_api(owner.tenant)
     rule = await create_rule(api)
     editor = await owner.get(f"/console/alerts/rules/{rule['id']}")
-    assert 'value="Checkout failing"' in editor.text and 'option value="SEV2" selected' in editor.text
+    assert one(editor.text, "#rule-name")["value"] == "Checkout failing"
+    assert texts(editor.text, "#rule-severity option[selected]") == ["SEV2"]
 
     saved = await owner.post(f"/console/alerts/rules/{rule['id']}", {**EVENT_FORM, "threshold_count": "5"},
                              htmx=True)
 
     assert saved.status_code == 200 and "Rule Checkout failing saved as version 2." in saved.text
     assert [r["thresholdCount"] for r in await rules(api)] == [5]
-    history = saved.text.split('id="rule-history"')[1]
-    assert history.index('id="rule-version-2"') < history.index('id="rule-version-1"')
-    assert "<code>threshold_count</code>" in history.split('id="rule-version-2"')[1].split("</tr>")[0]
-    assert f"owner@{owner.tenant.slug}.example.com" in history
+    history = one(saved.text, "#rule-history")
+    assert [row["id"] for row in select(history, "[id^=\"rule-version-\"]")] == ["rule-version-2", "rule-version-1"]
+    assert texts(one(history, "#rule-version-2"), "code") == ["threshold_count"]
+    assert f"owner@{owner.tenant.slug}.example.com" in text(history)
 
 
 async def test_a_rule_deleted_from_the_list_is_gone(owner, incident_api):
@@ -154,7 +146,7 @@ async def test_a_rule_deleted_from_the_list_is_gone(owner, incident_api):
                                               "X-CSRF-Token": await owner.csrf()})
 
     assert response.status_code == 200 and "Rule deleted." in response.text
-    assert f'id="rule-{rule["id"]}"' not in response.text and "No alert rules yet." in response.text
+    assert not has(response.text, f"#rule-{rule['id']}") and "No alert rules yet." in response.text
     assert await rules(api) == []
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.console.alerting.test_rules import beside
+from tests.console.html import beside, cells, has, one, texts
 
 SILENCES = "{ silences { id name service matcher startsAt endsAt recurrence durationMinutes reason } }"
 ONE_OFF = {"name": "DB upgrade", "service": "db", "matcher": "", "starts_at": "2030-01-05T22:00",
@@ -21,14 +21,14 @@ async def test_a_one_off_window_is_scheduled_listed_and_deleted(owner, incident_
     [saved] = await _silences(api)
     assert created.status_code == 200 and "Maintenance window DB upgrade scheduled." in created.text
     assert saved["startsAt"] == "2030-01-05T22:00:00+00:00" and saved["endsAt"] == "2030-01-06T02:00:00+00:00"
-    row = created.text.split(f'id="silence-{saved["id"]}"')[1].split("</tr>")[0]
-    assert 'service <span class="tag">db</span>' in row and "2030-01-05 22:00 UTC → 2030-01-06 02:00 UTC" in row
-    assert '<span class="silence-state silence-upcoming">upcoming</span>' in row and "CHG-42" in row
+    row = one(created.text, f"#silence-{saved['id']}")
+    assert cells(row)[1:5] == ["service db", "2030-01-05 22:00 UTC → 2030-01-06 02:00 UTC", "upcoming", "CHG-42"]
+    assert texts(row, "td .tag") == ["db"] and texts(row, "td .silence-state.silence-upcoming") == ["upcoming"]
 
     deleted = await owner.post(f"/console/alerts/silences/{saved['id']}/delete", htmx=True)
 
     assert deleted.status_code == 200 and "Maintenance window deleted." in deleted.text
-    assert f'id="silence-{saved["id"]}"' not in deleted.text and await _silences(api) == []
+    assert not has(deleted.text, f"#silence-{saved['id']}") and await _silences(api) == []
 
 
 async def test_a_recurring_window_takes_an_rrule_and_a_duration(owner, incident_api):
@@ -40,9 +40,9 @@ async def test_a_recurring_window_takes_an_rrule_and_a_duration(owner, incident_
 
     [saved] = await _silences(api)
     assert saved["recurrence"] == "FREQ=WEEKLY;BYDAY=SU" and saved["durationMinutes"] == 90
-    row = created.text.split(f'id="silence-{saved["id"]}"')[1].split("</tr>")[0]
-    assert "<code>FREQ=WEEKLY;BYDAY=SU</code> for 1 h 30 min" in row and "recurring" in row
-    assert "<code>alert.severity == &#39;SEV4&#39;</code>" in row
+    row = one(created.text, f"#silence-{saved['id']}")
+    assert cells(row)[2].startswith("FREQ=WEEKLY;BYDAY=SU for 1 h 30 min") and cells(row)[3] == "recurring"
+    assert texts(row, "td code") == ["alert.severity == 'SEV4'", "FREQ=WEEKLY;BYDAY=SU"]
 
 
 async def test_a_bad_rrule_is_shown_beside_the_recurrence_and_nothing_is_saved(owner, incident_api):
@@ -53,7 +53,7 @@ async def test_a_bad_rrule_is_shown_beside_the_recurrence_and_nothing_is_saved(o
 
     assert response.status_code == 400
     assert beside(response.text, "silence-recurrence").startswith("recurrence is not a valid RRULE")
-    assert 'value="EVERY SUNDAY"' in response.text and await _silences(api) == []
+    assert one(response.text, "#silence-recurrence")["value"] == "EVERY SUNDAY" and await _silences(api) == []
 
 
 async def test_a_recurring_window_without_a_duration_is_refused(owner, incident_api):
@@ -110,6 +110,6 @@ async def test_a_viewer_sees_windows_but_cannot_schedule_or_delete(owner, incide
     deleted = await viewer.post(f"/console/alerts/silences/{saved['id']}/delete")
 
     assert page.status_code == 200 and "DB upgrade" in page.text
-    assert 'id="silence-form"' not in page.text and "/delete" not in page.text
+    assert not has(page.text, "#silence-form") and "/delete" not in page.text
     assert created.status_code == 403 and deleted.status_code == 403
     assert [s["name"] for s in await _silences(api)] == ["DB upgrade"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.console.alerting.helpers import checks, create_rule, ingest
-from tests.console.alerting.test_rules import beside
+from tests.console.html import beside, cells, has, one, select, text, texts
 from tests.resolvers.alerting.test_notification_targets import receiver
 
 TARGETS = "{ notificationTargets { id name url eventTypes scope enabled } }"
@@ -21,17 +21,18 @@ async def test_a_webhook_is_created_with_its_secret_shown_once_then_deleted(owne
 
     [saved] = await _targets(api)
     assert created.status_code == 200 and "Webhook ops created." in created.text
-    secret = created.text.split('id="new-target-secret" readonly aria-label="Signing secret" value="')[1].split('"')[0]
-    assert secret.startswith("whsec_") and len(secret) > 30
-    row = created.text.split(f'id="target-{saved["id"]}"')[1].split("</tr>")[0]
-    assert "<td>ops</td>" in row and "<code>https://hooks.example.com/ops</code>" in row
+    secret = one(created.text, "#new-target-secret")
+    assert secret["aria-label"] == "Signing secret" and secret.has_attr("readonly")
+    assert secret["value"].startswith("whsec_") and len(secret["value"]) > 30
+    row = one(created.text, f"#target-{saved['id']}")
+    assert cells(row)[:2] == ["ops", "https://hooks.example.com/ops"] and texts(row, "td code") == [cells(row)[1]]
     again = await owner.get("/console/alerts/targets")
-    assert secret not in again.text and 'id="new-target"' not in again.text
+    assert secret["value"] not in again.text and not has(again.text, "#new-target")
 
     deleted = await owner.post(f"/console/alerts/targets/{saved['id']}/delete", htmx=True)
 
     assert deleted.status_code == 200 and "Webhook deleted." in deleted.text
-    assert f'id="target-{saved["id"]}"' not in deleted.text and await _targets(api) == []
+    assert not has(deleted.text, f"#target-{saved['id']}") and await _targets(api) == []
 
 
 async def test_a_bad_url_is_shown_beside_the_url_and_nothing_is_saved(owner, incident_api):
@@ -41,7 +42,7 @@ async def test_a_bad_url_is_shown_beside_the_url_and_nothing_is_saved(owner, inc
 
     assert response.status_code == 400
     assert beside(response.text, "target-url") == "url must be an http(s) URL."
-    assert 'value="ftp://files.example.com"' in response.text and await _targets(api) == []
+    assert one(response.text, "#target-url")["value"] == "ftp://files.example.com" and await _targets(api) == []
 
 
 async def test_a_rule_that_fires_queues_a_delivery_listed_with_its_status(owner, db, incident_api):
@@ -56,9 +57,10 @@ async def test_a_rule_that_fires_queues_a_delivery_listed_with_its_status(owner,
     finally:  # its queued delivery then finds no target: no worker later retries an unreachable URL for minutes
         await owner.post(f"/console/alerts/targets/{target['id']}/delete")
 
-    deliveries = page.text.split('id="deliveries"')[1]
-    assert "<td>pager</td>" in deliveries and "<code>incident.created</code>" in deliveries
-    assert '<span class="delivery-state delivery-pending">pending</span>' in deliveries
+    [delivery] = select(page.text, "#deliveries tbody tr")
+    assert cells(delivery)[1:4] == ["pager", "incident.created", "pending"]
+    assert texts(delivery, "td code") == ["incident.created"]
+    assert texts(delivery, "td .delivery-state.delivery-pending") == ["pending"]
 
 
 async def test_a_viewer_sees_webhooks_but_cannot_add_or_delete(owner, incident_api, add_member, signed_in):
@@ -71,8 +73,8 @@ async def test_a_viewer_sees_webhooks_but_cannot_add_or_delete(owner, incident_a
     created = await viewer.post("/console/alerts/targets", {"name": "mine", "url": "https://evil.example.com"})
     deleted = await viewer.post(f"/console/alerts/targets/{saved['id']}/delete")
 
-    assert page.status_code == 200 and "<td>ops</td>" in page.text
-    assert 'id="target-form"' not in page.text and "/delete" not in page.text
+    assert page.status_code == 200 and cells(one(page.text, f"#target-{saved['id']}"))[0] == "ops"
+    assert not has(page.text, "#target-form") and "/delete" not in page.text
     assert created.status_code == 403 and deleted.status_code == 403
     assert [t["name"] for t in await _targets(api)] == ["ops"]
 
@@ -88,11 +90,11 @@ async def test_a_webhook_hears_of_the_changes_ticked_and_they_can_be_changed(own
         "event_types": ["INCIDENT_REOPENED"], "scope": "ALL_INCIDENTS", "enabled": "off"})
     nothing = await owner.post(f"/console/alerts/targets/{saved['id']}", {"event_types": ["INCIDENT_LOST"]})
 
-    row = created.text.split(f'id="target-{saved["id"]}"')[1].split("</tr>")[0]
-    assert '<span class="tag">resolved</span> <span class="tag">closed</span>' in row
-    assert "of incidents of rules that notify it" in row
+    row = one(created.text, f"#target-{saved['id']}")
+    assert texts(row, "td.hears .tag") == ["resolved", "closed"]
+    assert texts(row, "td.hears .muted") == ["of incidents of rules that notify it"]
     assert "Webhook archive saved." in changed.text
-    assert nothing.status_code == 400 and "INCIDENT_LOST" in nothing.text.split('id="targets-screen"')[1]
+    assert nothing.status_code == 400 and "INCIDENT_LOST" in text(one(nothing.text, "#targets-screen"))
     assert [(t["eventTypes"], t["scope"], t["enabled"]) for t in await _targets(api)] == [
         (["INCIDENT_REOPENED"], "ALL_INCIDENTS", False)]
 
@@ -106,7 +108,8 @@ async def test_send_test_shows_how_the_receiver_answered(owner, incident_api):
         tested = await owner.post(f"/console/alerts/targets/{target['id']}/test", htmx=True)
 
     assert tested.status_code == 200 and len(received) == 1
-    row = tested.text.split(f'id="target-{target["id"]}"')[1].split("</tr>")[0]
-    assert '<span class="delivery-state delivery-failed">failed</span> Test failed: HTTP 503.' in row
-    deliveries = tested.text.split('id="deliveries"')[1]
-    assert "<td>flaky</td>" in deliveries and "<code>test</code>" in deliveries
+    result = one(tested.text, f"#target-{target['id']} .test-result")
+    assert text(result) == "failed Test failed: HTTP 503." and texts(result, ".delivery-state.delivery-failed") == [
+        "failed"]
+    [delivery] = select(tested.text, "#deliveries tbody tr")
+    assert cells(delivery)[1:3] == ["flaky", "test"] and texts(delivery, "td code") == ["test"]
