@@ -67,9 +67,16 @@ def href(html: Markup, selector: str) -> str:
     return one(html, selector)["href"]
 
 
+def link(html: Markup, label: str) -> str:
+    """Where the one link that reads ``label`` goes."""
+    found = [anchor["href"] for anchor in select(html, "a[href]") if text(anchor) == label]
+    assert len(found) == 1, f"{len(found)} links read {label!r}"
+    return found[0]
+
+
 def beside(html: Markup, field_id: str) -> str:
-    """The error shown right after the field ``field_id`` (past a hint), or "" when there is none."""
-    field = one(html, f"#{field_id}")
+    """The error shown right after the form field ``field_id`` (past a hint), or "" when there is none."""
+    field = one(html, f":is(input, select, textarea)#{field_id}")
     for sibling in field.find_next_siblings():
         if sibling.name == "span" and "field-error" in sibling.get("class", ()):
             return text(sibling)

@@ -3,7 +3,7 @@ errors, usable for new CIs and the list's class filter, and deleted."""
 
 from __future__ import annotations
 
-from tests.console.cmdb.helpers import FIELD_ERROR, section
+from tests.console.html import beside, cells, has, one, text, texts
 
 PROBE = {"key": "edge_probe", "label": "Edge probe", "parent": "host",
          "schema": '{"type": "object", "properties": {"site": {"type": "string"}}}'}
@@ -13,24 +13,26 @@ async def test_the_classes_show_their_parent_and_own_attributes(owner):
     page = await owner.get("/console/cmdb/classes")
 
     assert page.status_code == 200
-    vm = section(page.text, "class-virtual_machine", "</tr>")
-    assert "<td>· Virtual machine</td>" in vm and "<td><code>host</code></td>" in vm
-    assert '<span class="tag">hypervisor</span>' in vm and "built in" in vm
-    assert '<a href="/console/cmdb/classes" class="active" aria-current="page">Classes</a>' in page.text
+    vm = one(page.text, "#class-virtual_machine")
+    assert cells(vm)[0] == "· Virtual machine" and cells(vm)[2] == "host" and texts(vm, "td:nth-of-type(3) code") == [
+        "host"]
+    assert "hypervisor" in texts(vm, "td .tag") and texts(vm, "td.actions") == ["built in"]
+    current = one(page.text, 'a[href="/console/cmdb/classes"][aria-current="page"]')
+    assert current["class"] == ["active"] and text(current) == "Classes"
 
 
 async def test_a_tenant_class_is_added_and_used_by_the_forms_and_filters(owner):
     added = await owner.post("/console/cmdb/classes", PROBE, htmx=True)
 
     assert added.status_code == 200 and "Class Edge probe (edge_probe) added." in added.text
-    row = section(added.text, "class-edge_probe", "</tr>")
-    assert "<td>· Edge probe</td>" in row and '<span class="tag">site</span>' in row and "Delete" in row
+    row = one(added.text, "#class-edge_probe")
+    assert cells(row)[0] == "· Edge probe" and texts(row, "td .tag") == ["site"] and "Delete" in cells(row)[4]
     created = await owner.post("/console/cmdb/new", {"class_key": "edge_probe", "name": "probe-1",
                                                      "environment": "production", "lifecycle_status": "active",
                                                      "attributes": '{"site": "fra", "os": "linux"}'})
     assert created.status_code == 303
     hosts = await owner.get("/console/cmdb?class=host")
-    assert ">probe-1</a>" in hosts.text  # a kind of host
+    assert "probe-1" in texts(hosts.text, "#cis tr td a")  # a kind of host
 
 
 async def test_a_schema_that_is_not_json_or_not_a_schema_is_refused_beside_it(owner):
@@ -39,14 +41,12 @@ async def test_a_schema_that_is_not_json_or_not_a_schema_is_refused_beside_it(ow
     bad_key = await owner.post("/console/cmdb/classes", {**PROBE, "key": "Edge Probe"})
 
     assert not_json.status_code == 400
-    assert f"{FIELD_ERROR}The schema is not valid JSON: Expecting property name enclosed in double quotes" \
-        in section(not_json.text, "new-class")
-    assert f"{FIELD_ERROR}The attribute schema must be a JSON Schema of type object.</span>" \
-        in section(not_schema.text, "new-class")
-    assert f"{FIELD_ERROR}Class keys are 2-64 lowercase letters, digits and underscores.</span>" \
-        in section(bad_key.text, "new-class")
-    assert 'value="Edge Probe"' in bad_key.text
-    assert 'id="class-edge_probe"' not in (await owner.get("/console/cmdb/classes")).text
+    assert beside(not_json.text, "class-schema").startswith(
+        "The schema is not valid JSON: Expecting property name enclosed in double quotes")
+    assert beside(not_schema.text, "class-schema") == "The attribute schema must be a JSON Schema of type object."
+    assert beside(bad_key.text, "class-key") == "Class keys are 2-64 lowercase letters, digits and underscores."
+    assert one(bad_key.text, "#class-key")["value"] == "Edge Probe"
+    assert not has((await owner.get("/console/cmdb/classes")).text, "#class-edge_probe")
 
 
 async def test_a_tenant_class_is_deleted(owner):
@@ -55,4 +55,4 @@ async def test_a_tenant_class_is_deleted(owner):
     deleted = await owner.post("/console/cmdb/classes/edge_probe/delete", htmx=True)
 
     assert deleted.status_code == 200 and "Class edge_probe deleted." in deleted.text
-    assert 'id="class-edge_probe"' not in deleted.text
+    assert not has(deleted.text, "#class-edge_probe")

@@ -3,17 +3,20 @@ paging, the navigation entry, and who sees the New CI button."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 from domain.cmdb.discovery import flag_stale
 from domain.cmdb.service import CiDraft, create_ci
-from tests.console.cmdb.helpers import section, shop
+from tests.console.cmdb.helpers import shop
+from tests.console.html import cells, has, link, one, root, select, text, texts
 
 
 def names(html: str) -> list[str]:
-    """The CI names of the list, in order."""
-    return re.findall(r'<tr id="ci-[^"]+">\s*<td><a href="/console/cmdb/[^"]+">([^<]+)</a>', html)
+    """The CI names of the list, in order (each links to its CI)."""
+    rows = [row.select_one("td:first-child > a") for row in select(html, 'tr[id^="ci-"]')]
+    assert all(name["href"] == f"/console/cmdb/{row['id'].removeprefix('ci-')}"
+               for name, row in zip(rows, select(html, 'tr[id^="ci-"]'), strict=True))
+    return [text(name) for name in rows]
 
 
 async def estate(db, tenant) -> dict:
@@ -38,12 +41,12 @@ async def test_the_list_shows_each_ci_with_its_columns(owner, db):
 
     assert page.status_code == 200
     assert names(page.text) == ["db-host", "ghost-host", "orders-db", "payments", "web-vm"]
-    row = section(page.text, f"ci-{made['db-host'].id}", "</tr>")
-    assert "<td><span class=\"tag\">host</span></td>" in row and "<td>staging</td>" in row
-    assert '<span class="ci-status ci-active">active</span>' in row and "<td>platform</td>" in row
-    assert "<td>manual</td>" in row and "stale" not in row and '<span class="muted">never</span>' in row
-    ghost = section(page.text, f"ci-{made['ghost-host'].id}", "</tr>")
-    assert "<td>discovered</td>" in ghost and '<span class="badge stale"' in ghost and "3 d ago" in ghost
+    row = one(page.text, f"#ci-{made['db-host'].id}")
+    assert cells(row) == ["db-host", "host", "staging", "active", "platform", "manual", "", "never"]
+    assert texts(row, "td .tag") == ["host"] and texts(row, "td .ci-status.ci-active") == ["active"]
+    assert "stale" not in str(row) and texts(row, "td .muted") == ["never"]
+    ghost = one(page.text, f"#ci-{made['ghost-host'].id}")
+    assert cells(ghost)[5:] == ["discovered", "stale", "3 d ago"] and texts(ghost, "td .badge.stale") == ["stale"]
 
 
 async def test_search_and_filters_narrow_the_list_and_stay_in_the_form(owner, db):
@@ -65,7 +68,8 @@ async def test_search_and_filters_narrow_the_list_and_stay_in_the_form(owner, db
     assert names(discovered.text) == names(stale.text) == ["ghost-host"]
     assert names(fresh.text) == ["db-host", "web-vm"]
     assert names(none.text) == [] and "No configuration items match." in none.text
-    assert 'option value="host" selected' in hosts.text and 'name="q" type="search" value="DB"' in searched.text
+    assert [option["value"] for option in select(hosts.text, 'select[name="class"] option[selected]')] == ["host"]
+    assert one(searched.text, 'input[name="q"][type="search"]')["value"] == "DB"
 
 
 async def test_an_htmx_filter_answers_with_the_screen_only(owner, db):
@@ -73,7 +77,7 @@ async def test_an_htmx_filter_answers_with_the_screen_only(owner, db):
 
     response = await owner.get("/console/cmdb?environment=staging", htmx=True)
 
-    assert response.text.lstrip().startswith('<div id="cmdb-screen">')
+    assert root(response.text)["id"] == "cmdb-screen"
     assert names(response.text) == ["db-host"]
 
 
@@ -97,11 +101,11 @@ async def test_next_page_continues_after_the_last_row(owner, db):
             await create_ci(tx, draft=CiDraft("host", f"host-{n:02d}"), actor="test")
 
     first = await owner.get("/console/cmdb?class=host")
-    link = re.search(r'<a href="([^"]+)">Next page</a>', first.text)
-    second = await owner.get(link[1].replace("&amp;", "&"))
+    next_page = link(first.text, "Next page")
+    second = await owner.get(next_page)
 
     assert names(first.text) == [f"host-{n:02d}" for n in range(50)]
-    assert "class=host" in link[1] and "after=" in link[1]
+    assert "class=host" in next_page and "after=" in next_page
     assert names(second.text) == ["host-50", "host-51"] and "Next page" not in second.text
 
 
@@ -113,19 +117,20 @@ async def test_the_navigation_offers_the_cmdb_to_those_with_cmdb_read(owner, add
     refused = await agent.get("/console/cmdb")
     opened = await owner.get("/console/cmdb")
 
-    assert '<a href="/console/cmdb">CMDB</a>' in mine.text
-    assert 'href="/console/cmdb"' not in theirs.text
+    assert texts(mine.text, 'a[href="/console/cmdb"]') == ["CMDB"]
+    assert not has(theirs.text, 'a[href="/console/cmdb"]')
     assert refused.status_code == 403 and "<code>FORBIDDEN</code>" in refused.text and "cmdb.read" in refused.text
-    assert '<a href="/console/cmdb" class="active" aria-current="page">CMDB</a>' in opened.text
-    assert 'href="/console/cmdb/new">New CI</a>' in opened.text
+    current = one(opened.text, 'nav[aria-label="Console"] a[href="/console/cmdb"][aria-current="page"]')
+    assert current["class"] == ["active"] and text(current) == "CMDB"
+    assert texts(opened.text, 'a[href="/console/cmdb/new"]') == ["New CI"]
 
 
 async def test_a_viewer_sees_the_cmdb_without_any_control_and_their_changes_are_refused(owner, db, add_member,
                                                                                        signed_in):
     ids = await shop(db, owner.tenant)
     viewer = await signed_in(await add_member(owner.tenant, ["viewer"]))
-    [rel] = re.findall(r'/relationships/([0-9a-f-]{36})/remove', (await owner.get(f"/console/cmdb/{ids['payments']}"))
-                       .text)[:1]
+    removes = select((await owner.get(f"/console/cmdb/{ids['payments']}")).text, 'form[action$="/remove"]')
+    rel = removes[0]["action"].split("/relationships/")[1].removesuffix("/remove")
 
     listed = await viewer.get("/console/cmdb")
     opened = await viewer.get(f"/console/cmdb/{ids['payments']}")
@@ -142,11 +147,13 @@ async def test_a_viewer_sees_the_cmdb_without_any_control_and_their_changes_are_
 
     assert listed.status_code == 200 and "payments" in listed.text and "New CI" not in listed.text
     assert opened.status_code == 200 and "What breaks if this fails" in opened.text
-    for control in ('id="ci-form"', 'id="relate-form"', 'id="ci-delete"', "/remove", "Add relationship"):
+    for control in ("#ci-form", "#relate-form", "#ci-delete"):
+        assert not has(opened.text, control)
+    for control in ("/remove", "Add relationship"):
         assert control not in opened.text
     assert "Changing the CMDB needs the cmdb.write permission." in opened.text
     for response in refused:
         assert response.status_code == 403 and "<code>FORBIDDEN</code>" in response.text
     after = await owner.get(f"/console/cmdb/{ids['payments']}")
-    assert "<h1>payments " in after.text and f"/relationships/{rel}/remove" in after.text
-    assert "sneaky" not in (await owner.get("/console/cmdb?q=sneaky")).text.split('id="cis"')[1]
+    assert text(one(after.text, "h1")).startswith("payments ") and f"/relationships/{rel}/remove" in after.text
+    assert "sneaky" not in text(one((await owner.get("/console/cmdb?q=sneaky")).text, "#cis"))

@@ -3,17 +3,16 @@ by htmx when the depth or the direction change, marked when the API truncates it
 
 from __future__ import annotations
 
-import re
-
 from domain.cmdb.service import CiDraft, create_ci, create_relationship
-from tests.console.cmdb.helpers import section, shop
+from tests.console.cmdb.helpers import shop
+from tests.console.html import has, one, root, select, text, texts
 
 TOPOLOGY = {"HX-Request": "true", "HX-Target": "ci-topology"}
 
 
-def linked(svg: str) -> set[str]:
+def linked(html) -> set[str]:
     """The CI ids the drawing links to."""
-    return set(re.findall(r'<a class="node [^"]*" href="/console/cmdb/([^"]+)"', svg))
+    return {node["href"].removeprefix("/console/cmdb/") for node in select(html, "svg.topology a.node")}
 
 
 async def test_the_page_draws_the_neighbourhood_two_steps_both_ways(owner, db):
@@ -21,14 +20,16 @@ async def test_the_page_draws_the_neighbourhood_two_steps_both_ways(owner, db):
 
     page = await owner.get(f"/console/cmdb/{ids['checkout']}")
 
-    svg = section(page.text, "ci-topology")
-    assert '<svg class="topology"' in svg and 'aria-label="Topology around checkout"' in svg
+    topology = one(page.text, "section#ci-topology")
+    svg = one(topology, "svg.topology")
+    assert svg["aria-label"] == "Topology around checkout"
     assert linked(svg) == {ids["Online store"], ids["ACME Corp"], ids["payments"], ids["payments-db"]}
-    assert f'<g class="node center" data-ci="{ids["checkout"]}">' in svg
-    assert svg.count('marker-end="url(#topology-arrow)"') == 4 and ">depends on</text>" in svg
-    assert f'class="node upstream d1" href="/console/cmdb/{ids["Online store"]}"' in svg
-    assert f'class="node downstream d2" href="/console/cmdb/{ids["payments-db"]}"' in svg
-    assert "4 CIs within 2 steps (both)" in svg and "truncated" not in svg
+    assert one(svg, "g.node.center")["data-ci"] == ids["checkout"]
+    assert len(select(svg, 'g.edge path[marker-end="url(#topology-arrow)"]')) == 4
+    assert set(texts(svg, "g.edge text")) == {"depends on"}
+    assert one(svg, f'a.node[href="/console/cmdb/{ids["Online store"]}"]')["class"] == ["node", "upstream", "d1"]
+    assert one(svg, f'a.node[href="/console/cmdb/{ids["payments-db"]}"]')["class"] == ["node", "downstream", "d2"]
+    assert "4 CIs within 2 steps (both)" in text(topology) and "truncated" not in str(topology)
 
 
 async def test_a_smaller_depth_draws_only_the_nearest(owner, db):
@@ -37,10 +38,10 @@ async def test_a_smaller_depth_draws_only_the_nearest(owner, db):
     response = await owner.http.get(f"/console/cmdb/{ids['checkout']}?depth=1&direction=both", headers=TOPOLOGY)
 
     assert response.status_code == 200
-    assert response.text.lstrip().startswith('<section id="ci-topology"')
-    assert "<html" not in response.text and 'id="ci-history"' not in response.text
+    assert root(response.text).name == "section" and root(response.text)["id"] == "ci-topology"
+    assert not has(response.text, "html") and not has(response.text, "#ci-history")
     assert linked(response.text) == {ids["Online store"], ids["payments"]}
-    assert '<option value="1" selected>1</option>' in response.text
+    assert texts(response.text, "#topology-depth option[selected]") == ["1"]
 
 
 async def test_one_direction_follows_relationships_that_way_only(owner, db):
@@ -50,9 +51,10 @@ async def test_one_direction_follows_relationships_that_way_only(owner, db):
     up = await owner.get(f"/console/cmdb/{ids['checkout']}?depth=4&direction=upstream")
 
     assert linked(down.text) == {ids["payments"], ids["payments-db"]}
-    assert "node upstream" not in down.text
-    assert linked(section(up.text, "ci-topology")) == {ids["Online store"], ids["ACME Corp"]}
-    assert 'value="upstream" checked' in up.text
+    assert not has(down.text, "svg.topology .node.upstream")
+    assert linked(one(up.text, "section#ci-topology")) == {ids["Online store"], ids["ACME Corp"]}
+    assert [radio["value"] for radio in select(up.text, '#topology-form input[name="direction"][checked]')] == [
+        "upstream"]
 
 
 async def test_a_depth_out_of_range_is_refused_and_the_default_drawn(owner, db):
@@ -74,5 +76,5 @@ async def test_a_neighbourhood_larger_than_the_view_is_marked_truncated(owner, d
 
     response = await owner.http.get(f"/console/cmdb/{cluster.id}?depth=1", headers=TOPOLOGY)
 
-    assert '<strong id="topology-truncated">truncated</strong>' in response.text
+    assert texts(response.text, "strong#topology-truncated") == ["truncated"]
     assert len(linked(response.text)) == 149  # the view holds 150 CIs, the centre included

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
 
-from tests.console.cmdb.helpers import section, shop
+from tests.console.cmdb.helpers import shop
+from tests.console.html import cells, has, one, root, select, text, texts
 
 BAD_CIS = "class,name,attr.port\ndatabase,orders-db,5432\nspaceship,x,\ndatabase,cache,not-a-port\n"
 GOOD_CIS = "class,name,environment,attr.port\ndatabase,orders-db,production,5432\napplication_service,orders,staging,\n"
@@ -14,7 +14,12 @@ GOOD_RELS = "type,source_class,source_name,target_class,target_name\n" \
 
 
 def listed(html: str) -> list[str]:
-    return re.findall(r'<tr id="ci-[^"]+">\s*<td><a href="[^"]+">([^<]+)</a>', html)
+    return [text(row.select_one("td:first-child > a")) for row in select(html, 'tr[id^="ci-"]')]
+
+
+def counts(html: str) -> list[str]:
+    """The import's result: CIs created, updated, unchanged; relationships created, unchanged."""
+    return cells(one(html, "#import-result tbody tr"))
 
 
 async def test_an_import_with_bad_rows_lists_each_row_and_imports_nothing(owner):
@@ -22,13 +27,13 @@ async def test_an_import_with_bad_rows_lists_each_row_and_imports_nothing(owner)
                                 htmx=True)
 
     assert response.status_code == 400
-    assert response.text.lstrip().startswith('<div id="transfer-screen">')
+    assert root(response.text)["id"] == "transfer-screen"
     assert "<code>IMPORT_REJECTED</code> 2 row(s) are invalid; nothing was imported." in response.text
-    rows = re.findall(r"<tr><td>(\w+)</td><td>(\d+)</td><td>(?:<code>([^<]+)</code>)?</td><td>([^<]+)</td></tr>",
-                      section(response.text, "import-errors", "</table>"))
-    assert rows == [("cis", "2", "class", "Unknown CI class &#39;spaceship&#39;."),
-                    ("cis", "3", "attr.port", "Attribute port must be integer, got &#39;not-a-port&#39;.")]
-    assert "spaceship,x,\ndatabase,cache,not-a-port</textarea>" in response.text  # kept, to fix it
+    rows = select(response.text, "#import-errors tbody tr")
+    assert [cells(row) for row in rows] == [["cis", "2", "class", "Unknown CI class 'spaceship'."],
+                                            ["cis", "3", "attr.port", "Attribute port must be integer, got 'not-a-port'."]]
+    assert [texts(row, "td:nth-of-type(3) code") for row in rows] == [["class"], ["attr.port"]]
+    assert one(response.text, "textarea#import-cis").string.endswith("spaceship,x,\ndatabase,cache,not-a-port")  # kept
     assert listed((await owner.get("/console/cmdb")).text) == []
 
 
@@ -39,8 +44,8 @@ async def test_a_good_import_shows_its_counts_and_the_cis_arrive(owner):
                                                         "relationships": GOOD_RELS})
 
     assert response.status_code == 200 and "Imported." in response.text
-    assert "<td>2</td><td>0</td><td>0</td><td>1</td><td>0</td>" in section(response.text, "import-result", "</table>")
-    assert "<td>0</td><td>0</td><td>2</td><td>0</td><td>1</td>" in section(again.text, "import-result", "</table>")
+    assert counts(response.text) == ["2", "0", "0", "1", "0"]
+    assert counts(again.text) == ["0", "0", "2", "0", "1"]
     assert listed((await owner.get("/console/cmdb")).text) == ["orders", "orders-db"]
 
 
@@ -53,16 +58,16 @@ async def test_documents_can_be_uploaded_as_files(owner):
         headers={"X-CSRF-Token": csrf})
 
     assert response.status_code == 200
-    assert "<td>2</td><td>0</td><td>0</td><td>1</td><td>0</td>" in section(response.text, "import-result", "</table>")
+    assert counts(response.text) == ["2", "0", "0", "1", "0"]
 
 
 async def test_json_that_does_not_parse_is_refused_beside_its_document(owner):
     response = await owner.post("/console/cmdb/transfer", {"format": "json", "cis": "[{", "relationships": ""})
 
     assert response.status_code == 400
-    assert ('<textarea id="import-cis" name="cis"' in response.text and
-            '<span class="field-error" role="alert">The cis part is not valid JSON: Expecting property name enclosed '
-            'in double quotes at line 1 column 3.</span>' in section(response.text, "import-form", "</form>"))
+    document = one(response.text, '#import-form textarea#import-cis[name="cis"]')
+    assert texts(document.parent, ".field-error") == [
+        "The cis part is not valid JSON: Expecting property name enclosed in double quotes at line 1 column 3."]
     assert listed((await owner.get("/console/cmdb")).text) == []
 
 
@@ -93,6 +98,6 @@ async def test_a_viewer_may_export_but_sees_no_import_form(owner, db, add_member
     page = await viewer.get("/console/cmdb/transfer")
     download = await viewer.get("/console/cmdb/export/cis.csv")
 
-    assert page.status_code == 200 and 'href="/console/cmdb/export/cis.csv"' in page.text
-    assert 'id="import-form"' not in page.text
+    assert page.status_code == 200 and has(page.text, 'a[href="/console/cmdb/export/cis.csv"]')
+    assert not has(page.text, "#import-form")
     assert download.status_code == 200 and "payments-db" in download.text
