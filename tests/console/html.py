@@ -67,11 +67,22 @@ def href(html: Markup, selector: str) -> str:
     return one(html, selector)["href"]
 
 
+def links(html: Markup, label: str) -> list[str]:
+    """Where each link that reads ``label`` goes."""
+    return [anchor["href"] for anchor in select(html, "a[href]") if text(anchor) == label]
+
+
 def link(html: Markup, label: str) -> str:
     """Where the one link that reads ``label`` goes."""
-    found = [anchor["href"] for anchor in select(html, "a[href]") if text(anchor) == label]
+    found = links(html, label)
     assert len(found) == 1, f"{len(found)} links read {label!r}"
     return found[0]
+
+
+def selected(html: Markup, name: str) -> list[str]:
+    """The values chosen in the select (or checked in the radio buttons and boxes) named ``name``."""
+    return [choice["value"] for choice in select(html, f'select[name="{name}"] option[selected], '
+                                                       f'input[name="{name}"][checked]')]
 
 
 def beside(html: Markup, field_id: str) -> str:

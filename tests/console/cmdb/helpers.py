@@ -13,7 +13,6 @@ EDGES = [("ACME Corp", "depends_on", "Online store"), ("Online store", "depends_
          ("checkout", "depends_on", "payments"), ("payments", "depends_on", "payments-db")]
 CI_FORM = {"class_key": "database", "name": "orders-db", "environment": "production", "lifecycle_status": "active",
            "owner_team": "data", "description": "Orders", "attributes": '{"port": 5432, "engine": "postgres"}'}
-FIELD_ERROR = '<span class="field-error" role="alert">'
 
 
 async def shop(db, tenant) -> dict:
@@ -28,7 +27,3 @@ async def stored(db, tenant, ci_id: str):
         return {"name": ci.name, "version": ci.version, "owner_team": ci.owner_team, "attributes": ci.attributes,
                 "environment": ci.environment}
 
-
-def section(html: str, element_id: str, end: str = "</section>") -> str:
-    """The markup from ``id="element_id"`` to the next ``end``."""
-    return html.split(f'id="{element_id}"', 1)[1].split(end, 1)[0]

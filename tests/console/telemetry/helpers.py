@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from domain.telemetry.envelope import parse_envelope
 from domain.telemetry.ingest import store_batch
 from domain.telemetry.models import EventIncident
-
-LOG_LINE = re.compile(r'<li class="log-line level-(\w+)">.*?<span class="body"><span class="text">(.*?)</span>', re.DOTALL)
+from tests.console.html import select, text
 
 
 def ago(**delta: float) -> str:
@@ -35,12 +33,13 @@ async def link_event(db, tenant, event_id: uuid.UUID, incident_id: str) -> None:
 
 def log_bodies(html: str) -> list[str]:
     """The bodies of the log lines on a page, top to bottom."""
-    return [body.strip() for _, body in LOG_LINE.findall(html)]
+    return [text(line.select_one("span.body > span.text")) for line in select(html, "li.log-line")]
 
 
 def log_levels(html: str) -> list[str]:
     """The severity classes of the log lines on a page, top to bottom."""
-    return [level for level, _ in LOG_LINE.findall(html)]
+    return [name.removeprefix("level-") for line in select(html, "li.log-line") for name in line["class"]
+            if name.startswith("level-")]
 
 
 def trace_id() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.console.html import texts
 from tests.console.telemetry.helpers import ago, store, trace_id
 
 NOW_SPAN = {"span_id": "a" * 16, "name": "secret span", "service": "vault"}
@@ -47,7 +48,7 @@ async def test_a_member_without_telemetry_read_sees_forbidden(url, make_tenant, 
     page = await agent.get(url)
 
     assert page.status_code == (200 if "/tail" in url else 403)
-    assert '<p class="error" role="alert"><code>FORBIDDEN</code>' in page.text
+    assert "FORBIDDEN" in texts(page.text, 'p.error[role="alert"] > code:first-child')
     assert "telemetry.read" in page.text
 
 

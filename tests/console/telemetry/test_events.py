@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from domain.incidents.service import NewIncident, create_incident
+from tests.console.html import cells, has, one, root, select, selected, text, texts
 from tests.console.telemetry.helpers import ago, link_event, store
 
 
 def titles(html: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", cell).split("\n")[0].strip()
-            for cell in re.findall(r'<tr id="event-[^"]+">.*?<td>.*?</td>.*?</td>.*?</td>\s*<td>\s*(.*?)</td>',
-                                   html, re.DOTALL)]
+    """The events' titles, top to bottom (a title with a message is the summary of its details)."""
+    found = [row.find_all("td", recursive=False)[3] for row in select(html, 'tr[id^="event-"]')]
+    return [text(cell.summary or cell) for cell in found]
 
 
 async def _events(db, tenant):
@@ -33,12 +32,14 @@ async def test_events_are_listed_newest_first_with_the_incidents_they_raised(own
     page = await owner.get("/console/explore/events")
 
     assert page.status_code == 200 and titles(page.text) == ["CPU high", "Disk ok again", "Disk full"]
-    row = page.text.split(f'<tr id="event-{keys["Disk full"][1]}"')[1].split("</tr>")[0]
-    assert f'<a href="/console/incidents/{incident.id}" title="Disk trouble (triggered)">INC-{incident.number}</a>' in row
-    assert '<span class="event-severity ev-critical">critical</span>' in row and "sda1 at 99%" in row
-    assert "checkout" in row and "web-1" in row
-    other = page.text.split(f'<tr id="event-{keys["CPU high"][1]}"')[1].split("</tr>")[0]
-    assert "/console/incidents/" not in other
+    row = one(page.text, f"#event-{keys['Disk full'][1]}")
+    raised = one(row, "td.incidents a")
+    assert (raised["href"], raised["title"], text(raised)) == (
+        f"/console/incidents/{incident.id}", "Disk trouble (triggered)", f"INC-{incident.number}")
+    assert texts(row, "td .event-severity.ev-critical") == ["critical"] and texts(row, "p.message") == ["sda1 at 99%"]
+    assert cells(row)[4] == "checkout web-1"
+    other = one(page.text, f"#event-{keys['CPU high'][1]}")
+    assert not has(other, "td.incidents a") and "/console/incidents/" not in str(other)
 
 
 async def test_filters_narrow_the_events_and_stay_in_the_form(owner, db):
@@ -52,7 +53,7 @@ async def test_filters_narrow_the_events_and_stay_in_the_form(owner, db):
     assert titles(nagios.text) == ["Disk ok again", "Disk full"]
     assert titles(bad.text) == ["CPU high", "Disk full"] and titles(search.text) == ["CPU high"]
     assert titles(recent.text) == [] and "No events match." in recent.text
-    assert 'name="severity" value="critical" checked' in bad.text and 'name="source" value="nagios"' in nagios.text
+    assert "critical" in selected(bad.text, "severity") and one(nagios.text, 'input[name="source"]')["value"] == "nagios"
 
 
 async def test_an_unknown_severity_is_refused_with_a_message(owner):
@@ -67,5 +68,5 @@ async def test_htmx_gets_the_screen_fragment(owner, db):
 
     screen = await owner.get("/console/explore/events?source=datadog", htmx=True)
 
-    assert screen.text.lstrip().startswith('<div id="events-screen">') and "<html" not in screen.text
+    assert root(screen.text)["id"] == "events-screen" and not has(screen.text, "html")
     assert titles(screen.text) == ["CPU high"]

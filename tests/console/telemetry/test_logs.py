@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import UTC, datetime, timedelta
 
 from console.views.telemetry import logs
+from tests.console import html
 from tests.console.telemetry.helpers import ago, log_bodies, log_levels, store, trace_id
 
-TAIL = re.compile(r'<p id="log-tail"[^>]* hx-get="([^"]+)"')
 
-
-def link(page: str, pattern: str) -> str:
-    """The (unescaped) URL of the first match of ``pattern`` in a page."""
-    return html.unescape(re.search(pattern, page)[1])
+def tail_url(page: str) -> str:
+    """The URL the page's live tail polls."""
+    return html.one(page, "p#log-tail")["hx-get"]
 
 
 async def _store_mixed(db, tenant, trace: str) -> None:
@@ -37,11 +34,10 @@ async def test_records_show_newest_first_with_severity_service_and_a_trace_link(
     assert log_bodies(page.text) == ["cache warmed", "retrying the charge", "card accepted for order 43",
                                      "card declined for order 42", "an old line"]
     assert log_levels(page.text) == ["debug", "warn", "info", "error", "info"]
-    declined = page.text.split("card declined")[0].rsplit('<li class="log-line', 1)[1] + page.text.split(
-        "card declined")[1].split("</li>")[0]
-    assert '<span class="service">payments</span>' in declined and '<span class="level">ERROR</span>' in declined
-    assert f'href="/console/explore/traces/{trace}"' in declined
-    assert 'href="/static/explore.css"' in page.text
+    [declined] = [line for line in html.select(page.text, "li.log-line") if "card declined" in html.text(line)]
+    assert html.texts(declined, "span.service") == ["payments"] and html.texts(declined, "span.level") == ["ERROR"]
+    assert html.has(declined, f'a[href="/console/explore/traces/{trace}"]')
+    assert html.has(page.text, 'head link[rel="stylesheet"][href="/static/explore.css"]')
 
 
 async def test_filters_narrow_the_records_and_stay_in_the_form(owner, db):
@@ -63,9 +59,9 @@ async def test_filters_narrow_the_records_and_stay_in_the_form(owner, db):
     assert log_bodies(by_trace.text) == ["card declined for order 42"]
     assert "an old line" not in log_bodies(recent.text) and len(log_bodies(recent.text)) == 4
     assert log_bodies(custom.text) == ["an old line"]
-    assert '<option value="error" selected>' in errors.text
-    assert 'name="q" type="search" value="card order"' in text.text
-    assert '<option value="15m" selected>' in recent.text
+    assert html.selected(errors.text, "severity") == ["error"]
+    assert html.one(text.text, 'input[name="q"][type="search"]')["value"] == "card order"
+    assert html.selected(recent.text, "range") == ["15m"]
 
 
 async def test_older_pages_follow_the_cursor_and_keep_the_filters(owner, db, monkeypatch):
@@ -74,14 +70,14 @@ async def test_older_pages_follow_the_cursor_and_keep_the_filters(owner, db, mon
                                              "time": ago(minutes=10 - n)} for n in range(5)]})
 
     first = await owner.get("/console/explore/logs?service=api")
-    second = await owner.get(older := link(first.text, r'<a href="([^"]+)"[^>]*rel="next">Older</a>'))
-    third = await owner.get(link(second.text, r'<a href="([^"]+)"[^>]*rel="next">Older</a>'))
+    second = await owner.get(older := html.href(first.text, 'a[rel="next"]'))
+    third = await owner.get(html.href(second.text, 'a[rel="next"]'))
 
-    assert older.startswith("/console/explore/logs?service=api&after=")
+    assert older.startswith("/console/explore/logs?service=api&after=") and html.link(first.text, "Older") == older
     assert log_bodies(first.text) == ["line 4", "line 3"] and log_bodies(second.text) == ["line 2", "line 1"]
-    assert log_bodies(third.text) == ["line 0"] and "Older</a>" not in third.text
-    assert link(second.text, r'<a href="([^"]+)"[^>]*>Newest</a>') == "/console/explore/logs?service=api"
-    assert "Newest</a>" not in first.text
+    assert log_bodies(third.text) == ["line 0"] and html.links(third.text, "Older") == []
+    assert html.link(second.text, "Newest") == "/console/explore/logs?service=api"
+    assert html.links(first.text, "Newest") == []
 
 
 async def test_a_bad_time_range_shows_the_apis_validation_message(owner):
@@ -92,12 +88,13 @@ async def test_a_bad_time_range_shows_the_apis_validation_message(owner):
 
     assert backwards.status_code == 400
     assert "<code>VALIDATION</code> since must be before until." in backwards.text
-    assert 'id="log-lines"' not in backwards.text
+    assert not html.has(backwards.text, "#log-lines")
     assert too_long.status_code == 400 and "The time range may span at most 31 days." in too_long.text
     assert garbled.status_code == 400
     assert "Since must be a date and time (YYYY-MM-DDTHH:MM)." in garbled.text
     assert "Unknown range &#39;2w&#39;: choose from 15m, 1h, 24h, 7d." in garbled.text
-    assert "Unknown severity &#39;loud&#39;" in garbled.text and 'value="yesterday"' in garbled.text
+    assert "Unknown severity &#39;loud&#39;" in garbled.text
+    assert html.one(garbled.text, 'input[name="since"]')["value"] == "yesterday"
 
 
 async def test_a_malformed_trace_id_is_refused_with_the_apis_message(owner):
@@ -111,7 +108,7 @@ async def test_htmx_gets_the_screen_fragment(owner, db):
 
     screen = await owner.get("/console/explore/logs?severity=info", htmx=True)
 
-    assert screen.text.lstrip().startswith('<div id="logs-screen">') and "<html" not in screen.text
+    assert html.root(screen.text)["id"] == "logs-screen" and not html.has(screen.text, "html")
     assert log_bodies(screen.text) == ["fragment line"]
 
 
@@ -119,12 +116,13 @@ async def test_the_tail_toggle_starts_and_stops_polling(owner, db):
     await store(db, owner.tenant, {"logs": [{"body": "steady", "severity": "INFO"}]})
 
     off = await owner.get("/console/explore/logs?service=")
-    on = await owner.get(start := link(off.text, r'<a href="([^"]+)"[^>]*id="tail-start"'))
+    on = await owner.get(start := html.href(off.text, "a#tail-start"))
 
-    assert 'id="log-tail"' not in off.text and start == "/console/explore/logs?tail=1"
-    assert 'hx-trigger="every 2s" hx-target="#log-lines" hx-swap="afterbegin"' in on.text
-    assert link(on.text, r'<a href="([^"]+)"[^>]*id="tail-stop"') == "/console/explore/logs"
-    assert '<input type="hidden" name="tail" value="1">' in on.text
+    assert not html.has(off.text, "#log-tail") and start == "/console/explore/logs?tail=1"
+    tail = html.one(on.text, "#log-tail")
+    assert (tail["hx-trigger"], tail["hx-target"], tail["hx-swap"]) == ("every 2s", "#log-lines", "afterbegin")
+    assert html.href(on.text, "a#tail-stop") == "/console/explore/logs"
+    assert html.one(on.text, 'input[type="hidden"][name="tail"]')["value"] == "1"
 
 
 async def test_the_live_tail_returns_only_records_newer_than_those_shown(owner, db):
@@ -132,19 +130,19 @@ async def test_the_live_tail_returns_only_records_newer_than_those_shown(owner, 
     await store(db, owner.tenant, {"logs": [{"body": "already here", "severity": "ERROR", "time": moment},
                                             {"body": "older", "severity": "ERROR", "time": ago(minutes=1)}]})
     page = await owner.get("/console/explore/logs?tail=1&severity=warn")
-    poll = link(page.text, TAIL.pattern)
+    poll = tail_url(page.text)
 
     quiet = await owner.get(poll, htmx=True)
     await store(db, owner.tenant, {"logs": [{"body": "same moment", "severity": "ERROR", "time": moment},
                                             {"body": "brand new", "severity": "ERROR", "time": ago(seconds=1)},
                                             {"body": "too quiet", "severity": "INFO", "time": ago(seconds=1)}]})
     fresh = await owner.get(poll, htmx=True)
-    again = await owner.get(link(fresh.text, TAIL.pattern), htmx=True)
+    again = await owner.get(tail_url(fresh.text), htmx=True)
 
     assert "newer=" in poll and "seen=" in poll and "severity=warn" in poll
     assert quiet.status_code == 204
     assert fresh.status_code == 200 and log_bodies(fresh.text) == ["brand new", "same moment"]
-    assert '<p id="log-tail"' in fresh.text and 'hx-swap-oob="true"' in fresh.text and "<html" not in fresh.text
+    assert html.one(fresh.text, "p#log-tail")["hx-swap-oob"] == "true" and not html.has(fresh.text, "html")
     assert again.status_code == 204
 
 
@@ -152,7 +150,7 @@ async def test_an_empty_page_tails_from_the_start_of_its_range(owner, db):
     page = await owner.get("/console/explore/logs?tail=1&range=15m")
     await store(db, owner.tenant, {"logs": [{"body": "first ever", "severity": "INFO", "time": ago(seconds=5)}]})
 
-    fresh = await owner.get(link(page.text, TAIL.pattern), htmx=True)
+    fresh = await owner.get(tail_url(page.text), htmx=True)
 
     assert "No log records match." in page.text and log_bodies(fresh.text) == ["first ever"]
 
@@ -162,16 +160,17 @@ async def test_older_pages_do_not_tail(owner, db, monkeypatch):
     await store(db, owner.tenant, {"logs": [{"body": "a", "time": ago(minutes=2)}, {"body": "b", "time": ago(minutes=1)}]})
 
     first = await owner.get("/console/explore/logs?tail=1")
-    older = await owner.get(link(first.text, r'<a href="([^"]+)"[^>]*rel="next">Older</a>'))
+    older = await owner.get(html.link(first.text, "Older"))
 
-    assert 'id="log-tail"' in first.text and 'id="log-tail"' not in older.text and log_bodies(older.text) == ["a"]
+    assert html.has(first.text, "#log-tail") and not html.has(older.text, "#log-tail") and log_bodies(older.text) == [
+        "a"]
 
 
 async def test_a_tail_without_its_starting_time_stops_with_a_message(owner):
     response = await owner.get("/console/explore/logs/tail?tail=1", htmx=True)
 
     assert response.status_code == 200
-    assert 'id="log-tail" hx-swap-oob="true"' in response.text and "hx-trigger" not in response.text
+    assert html.one(response.text, "#log-tail")["hx-swap-oob"] == "true" and "hx-trigger" not in response.text
     assert "The live tail needs the time of the newest record shown (newer)." in response.text
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 from console.views.telemetry.common import Window
 from console.views.telemetry.metrics import auto_step, describe
+from tests.console.html import has, one, root, select, selected, text, texts
 from tests.console.telemetry.helpers import store
 
 BASE = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=20)
@@ -20,12 +20,12 @@ async def _latency(db, tenant) -> None:
     await store(db, tenant, {"metrics": [*points, {"name": "queue.depth", "value": 3.0}]})
 
 
-def polylines(html: str) -> list[str]:
-    return re.findall(r'<polyline points="([^"]*)"/>', html)
+def polylines(html) -> list[str]:
+    return [line["points"] for line in select(html, "svg.chart polyline")]
 
 
-def legend(html: str) -> list[str]:
-    return [label.strip() for label in re.findall(r'<span class="swatch s\d"></span>([^<]*)<', html)]
+def legend(html) -> list[str]:
+    return [item.select_one("span.swatch").next_sibling.strip() for item in select(html, "#metric-legend li")]
 
 
 async def test_the_picker_lists_the_tenants_metrics(owner, db):
@@ -34,9 +34,9 @@ async def test_the_picker_lists_the_tenants_metrics(owner, db):
     page = await owner.get("/console/explore/metrics")
 
     assert page.status_code == 200
-    assert re.findall(r'<option value="([^"]+)">', page.text.split('name="name"')[1].split("</select>")[0]) == [
+    assert [option["value"] for option in select(page.text, 'select[name="name"] option[value!=""]')] == [
         "http.latency", "queue.depth"]
-    assert "Choose a metric to chart it." in page.text and "<svg" not in page.text
+    assert "Choose a metric to chart it." in page.text and not has(page.text, "svg")
 
 
 async def test_a_grouped_metric_is_one_polyline_per_series_with_a_legend(owner, db):
@@ -45,14 +45,14 @@ async def test_a_grouped_metric_is_one_polyline_per_series_with_a_legend(owner, 
     page = await owner.get("/console/explore/metrics?name=http.latency&agg=MAX&step=60&by=route&range=1h")
 
     assert page.status_code == 200
-    chart = page.text.split('id="metric-chart"')[1]
-    assert chart.count('<svg class="chart"') == 1 and len(polylines(chart)) == 2
+    chart = one(page.text, "#metric-chart")
+    assert len(select(chart, "svg.chart")) == 1 and len(polylines(chart)) == 2
     assert all(len(points.split()) == 3 for points in polylines(chart))
-    assert re.findall(r'<g class="series (s\d)" data-label="([^"]+)"', chart) == [("s0", "route=/pay"),
-                                                                                  ("s1", "route=/search")]
+    assert [(series["class"], series["data-label"]) for series in select(chart, "svg.chart g.series")] == [
+        (["series", "s0"], "route=/pay"), (["series", "s1"], "route=/search")]
     assert legend(chart) == ["route=/pay", "route=/search"]
-    assert "last 50 · min 1 · max 50" in chart and "<h2>MAX of http.latency per 1 min</h2>" in chart
-    assert '<option value="http.latency" selected>' in page.text and '<option value="MAX" selected>' in page.text
+    assert "last 50 · min 1 · max 50" in text(chart) and texts(chart, "h2") == ["MAX of http.latency per 1 min"]
+    assert selected(page.text, "name") == ["http.latency"] and selected(page.text, "agg") == ["MAX"]
 
 
 async def test_ungrouped_and_filtered_series_and_the_label_values_offered(owner, db):
@@ -63,8 +63,8 @@ async def test_ungrouped_and_filtered_series_and_the_label_values_offered(owner,
 
     assert len(polylines(whole.text)) == 1 and legend(whole.text) == ["all"]
     assert len(polylines(only_pay.text)) == 1 and legend(only_pay.text) == ["route=/pay"]
-    assert re.findall(r'<option value="([^"]+)">', only_pay.text.split('id="label-values"')[1].split("</datalist>")[0]
-                      ) == ["/pay", "/search"]
+    assert [option["value"] for option in select(only_pay.text, "datalist#label-values option")] == [
+        "/pay", "/search"]
 
 
 async def test_a_metric_without_points_in_the_range_draws_an_empty_chart(owner, db):
@@ -82,12 +82,12 @@ async def test_bad_choices_show_clear_messages(owner, db):
     local = await owner.get("/console/explore/metrics?name=http.latency&agg=median&step=fast")
     too_fine = await owner.get("/console/explore/metrics?name=http.latency&step=1&range=7d")
 
-    assert local.status_code == 400 and "<svg" not in local.text
+    assert local.status_code == 400 and not has(local.text, "svg")
     assert "Unknown aggregation &#39;median&#39;: choose from AVG, MIN, MAX, SUM, COUNT, P95." in local.text
     assert "Step must be a whole number of seconds." in local.text
     assert too_fine.status_code == 400
     assert "<code>VALIDATION</code> step must be at least 1 s and give at most 2000 buckets." in too_fine.text
-    assert '<option value="http.latency" selected>' in too_fine.text  # the picker survives the refused chart
+    assert selected(too_fine.text, "name") == ["http.latency"]  # the picker survives the refused chart
 
 
 async def test_htmx_gets_the_screen_fragment(owner, db):
@@ -95,7 +95,7 @@ async def test_htmx_gets_the_screen_fragment(owner, db):
 
     screen = await owner.get("/console/explore/metrics?name=http.latency&by=route", htmx=True)
 
-    assert screen.text.lstrip().startswith('<div id="metrics-screen">') and "<html" not in screen.text
+    assert root(screen.text)["id"] == "metrics-screen" and not has(screen.text, "html")
     assert len(polylines(screen.text)) == 2
 
 

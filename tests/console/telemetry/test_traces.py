@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
+from tests.console.html import cells, has, href, one, root, select, selected, text, texts
 from tests.console.telemetry.helpers import store, trace_id
 
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
@@ -38,7 +38,12 @@ async def _quick(db, tenant) -> str:
 
 
 def listed(html: str) -> list[str]:
-    return re.findall(r'<tr id="trace-([0-9a-f]{32})"', html)
+    return [row["id"].removeprefix("trace-") for row in select(html, 'tr[id^="trace-"]')]
+
+
+def pairs(html) -> dict[str, str]:
+    """A ``dl.pairs``' terms and their values."""
+    return {text(term): text(term.find_next_sibling("dd")) for term in select(html, "dl.pairs dt")}
 
 
 async def test_the_list_summarises_each_trace_and_filters(owner, db):
@@ -51,13 +56,13 @@ async def test_the_list_summarises_each_trace_and_filters(owner, db):
     long_ago = await owner.get("/console/explore/traces?since=2026-01-01T00:00&until=2026-01-01T01:00")
 
     assert everything.status_code == 200 and listed(everything.text) == [health, checkout]
-    row = everything.text.split(f'<tr id="trace-{checkout}"')[1].split("</tr>")[0]
-    cells = [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)]
-    assert cells[0] == "POST /checkout" and cells[1] == "web" and cells[3:] == ["200 ms", "4", "1"]
-    assert f'href="/console/explore/traces/{checkout}"' in row and 'class="has-errors"' in row
+    row = one(everything.text, f"#trace-{checkout}")
+    found = cells(row)
+    assert found[0] == "POST /checkout" and found[1] == "web" and found[3:] == ["200 ms", "4", "1"]
+    assert href(row, "td a") == f"/console/explore/traces/{checkout}" and row["class"] == ["has-errors"]
     assert listed(errors_only.text) == [checkout] and listed(slow.text) == [checkout]
     assert listed(by_service.text) == [checkout] and listed(long_ago.text) == []
-    assert 'name="errors" value="1" checked' in errors_only.text and "No traces match." in long_ago.text
+    assert selected(errors_only.text, "errors") == ["1"] and "No traces match." in long_ago.text
 
 
 async def test_the_waterfall_shows_spans_depth_first_with_bars_and_the_error_marked(owner, db):
@@ -66,17 +71,20 @@ async def test_the_waterfall_shows_spans_depth_first_with_bars_and_the_error_mar
     page = await owner.get(f"/console/explore/traces/{trace}")
 
     assert page.status_code == 200
-    rows = re.findall(r'<li id="span-([0-9a-f]{16})" class="span-row( failed)?" data-depth="(\d+)">', page.text)
-    assert rows == [(ROOT, "", "0"), (CHARGE, "", "1"), (QUERY, " failed", "2"), (RENDER, "", "1")]
-    bars = re.findall(r'<rect class="span-bar( failed)?" x="([\d.]+)" y="1" width="([\d.]+)"', page.text)
-    assert [(float(x), float(w)) for _, x, w in bars] == [(0, 1000), (50, 700), (150, 250), (100, 200)]
-    assert [mark for mark, _, _ in bars] == ["", "", " failed", ""]
-    assert re.findall(r'class="span-name indent-(\d+)"', page.text) == ["0", "1", "2", "1"]
-    query = page.text.split(f'id="span-{QUERY}"')[1].split("</li>\n      <li")[0]
-    assert "<details>" in query and "error: deadlock" in query and "<dt>db.system</dt><dd>postgresql</dd>" in query
-    assert "<strong>exception</strong>" in query and "<dt>exception.type</dt><dd>Deadlock</dd>" in query
-    assert f'href="/console/explore/logs?trace={trace}&amp;since=' in page.text
-    assert '<span>0 ms</span><span>50 ms</span><span>100 ms</span><span>150 ms</span><span>200 ms</span>' in page.text
+    rows = select(page.text, "ol#waterfall > li.span-row")
+    assert [(row["id"], row["class"], row["data-depth"]) for row in rows] == [
+        (f"span-{ROOT}", ["span-row"], "0"), (f"span-{CHARGE}", ["span-row"], "1"),
+        (f"span-{QUERY}", ["span-row", "failed"], "2"), (f"span-{RENDER}", ["span-row"], "1")]
+    bars = [one(row, "svg.bar rect.span-bar") for row in rows]
+    assert [(float(bar["x"]), float(bar["width"])) for bar in bars] == [(0, 1000), (50, 700), (150, 250), (100, 200)]
+    assert [bar["class"] for bar in bars] == [["span-bar"], ["span-bar"], ["span-bar", "failed"], ["span-bar"]]
+    assert [one(row, "span.span-name")["class"][1] for row in rows] == ["indent-0", "indent-1", "indent-2", "indent-1"]
+    query = one(rows[2], "details")
+    assert "error: deadlock" in text(query) and pairs(query) == {"db.system": "postgresql", "exception.type": "Deadlock"}
+    assert texts(query, "ul.span-events strong") == ["exception"]
+    assert one(query, "ul.span-events dl.pairs dt").string == "exception.type"
+    assert href(page.text, "a#trace-logs").startswith(f"/console/explore/logs?trace={trace}&since=")
+    assert texts(page.text, "span.scale > span") == ["0 ms", "50 ms", "100 ms", "150 ms", "200 ms"]
 
 
 async def test_unknown_and_malformed_trace_ids_get_clear_messages(owner):
@@ -86,7 +94,7 @@ async def test_unknown_and_malformed_trace_ids_get_clear_messages(owner):
     assert missing.status_code == 404 and "<code>NOT_FOUND</code> No span of trace" in missing.text
     assert malformed.status_code == 400
     assert "<code>VALIDATION</code> A trace id is 32 lower-case hex characters." in malformed.text
-    assert 'id="waterfall"' not in malformed.text
+    assert not has(malformed.text, "#waterfall")
 
 
 async def test_a_bad_minimum_duration_is_refused_before_asking(owner):
@@ -101,5 +109,5 @@ async def test_htmx_gets_the_screen_fragments(owner, db):
     listing = await owner.get("/console/explore/traces?errors=1", htmx=True)
     waterfall = await owner.get(f"/console/explore/traces/{trace}", htmx=True)
 
-    assert listing.text.lstrip().startswith('<div id="traces-screen">') and "<html" not in listing.text
-    assert waterfall.text.lstrip().startswith('<div id="trace-screen">') and 'id="waterfall"' in waterfall.text
+    assert root(listing.text)["id"] == "traces-screen" and not has(listing.text, "html")
+    assert root(waterfall.text)["id"] == "trace-screen" and has(waterfall.text, "#waterfall")
