@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 
 from tests.conftest import TEST_PASSWORD
 from tests.console.conftest import form_csrf, submit_login
+from tests.console.html import beside, has, one, root, select, texts
 
-INVITE_LINK = re.compile(r'value="(http://atlas\.test/console/invite\?token=[^"]+)"')
-ADMIN_LINKS = ('href="/console/admin/members"', 'href="/console/admin/roles"', 'href="/console/admin/api-keys"',
-               'href="/console/platform/tenants"')
+ADMIN_LINKS = ("/console/admin/members", "/console/admin/roles", "/console/admin/api-keys", "/console/platform/tenants")
+
+
+def invite_link(html: str) -> str:
+    """The acceptance link shown once, after an invitation is made."""
+    link = one(html, 'input[value^="http://atlas.test/console/invite?token="]')["value"]
+    assert link.startswith("http://atlas.test/console/invite?token=")
+    return link
 
 
 async def _invite(browser, email: str, *roles: str, htmx: bool = False):
@@ -19,7 +24,7 @@ async def _invite(browser, email: str, *roles: str, htmx: bool = False):
 
 async def _accept(browser, link: str, *, display_name: str = "Invitee", password: str = TEST_PASSWORD):
     page = await browser.get(link.removeprefix("http://atlas.test"))
-    token = re.search(r'name="token" value="([^"]+)"', page.text).group(1)
+    token = one(page.text, 'input[name="token"]')["value"]
     return await browser.http.post("/console/invite", data={
         "csrf_token": form_csrf(page.text), "token": token, "display_name": display_name, "password": password})
 
@@ -28,7 +33,7 @@ async def test_owners_see_the_admin_navigation(owner):
     home = await owner.get("/console/")
 
     for link in ADMIN_LINKS[:3]:
-        assert link in home.text
+        assert has(home.text, f'nav[aria-label="Console"] a[href="{link}"]')
 
 
 async def test_a_viewer_sees_no_admin_navigation(make_tenant, add_member, signed_in):
@@ -39,7 +44,7 @@ async def test_a_viewer_sees_no_admin_navigation(make_tenant, add_member, signed
 
     assert home.status_code == 200
     for link in ADMIN_LINKS:
-        assert link not in home.text
+        assert not has(home.text, f'a[href="{link}"]')
 
 
 async def test_a_viewer_posting_an_admin_action_gets_forbidden_and_nothing_changes(make_tenant, add_member,
@@ -62,7 +67,7 @@ async def test_invite_shows_the_link_once_and_the_invitee_joins_and_signs_in(own
 
     assert created.status_code == 200
     assert f"Invitation created for {email}." in created.text
-    link = INVITE_LINK.search(created.text).group(1)
+    link = invite_link(created.text)
     listing = await owner.get("/console/admin/members")
     assert email in listing.text and link not in listing.text and "token=" not in listing.text
 
@@ -77,13 +82,13 @@ async def test_invite_shows_the_link_once_and_the_invitee_joins_and_signs_in(own
 
 
 async def test_accepting_with_a_short_password_shows_the_error_beside_the_field(owner, new_browser):
-    link = INVITE_LINK.search((await _invite(owner, f"p-{uuid.uuid4().hex[:6]}@example.com", "viewer")).text)[1]
+    link = invite_link((await _invite(owner, f"p-{uuid.uuid4().hex[:6]}@example.com", "viewer")).text)
 
     response = await _accept(await new_browser(), link, password="short")
 
     assert response.status_code == 400
-    assert re.search(r'name="password"[^>]*>\s*<span class="field-error" role="alert">'
-                     r'Password must be at least 8 characters.</span>', response.text)
+    assert one(response.text, "input#password")["name"] == "password"
+    assert beside(response.text, "password") == "Password must be at least 8 characters."
 
 
 async def test_an_unknown_invitation_token_is_refused(new_browser):
@@ -108,36 +113,34 @@ async def test_invalid_invite_email_is_shown_next_to_the_email_field(owner):
     response = await _invite(owner, "not-an-email", "viewer")
 
     assert response.status_code == 400
-    assert re.search(r'id="invite-email"[^>]*>\s*<span class="field-error" role="alert">Invalid email address',
-                     response.text)
+    assert beside(response.text, "invite-email").startswith("Invalid email address")
 
 
 async def test_inviting_without_roles_is_shown_next_to_the_roles(owner):
     response = await _invite(owner, "someone@example.com")
 
     assert response.status_code == 400
-    form = response.text.split('id="invite-form"')[1]
-    assert '<span class="field-error" role="alert">Give at least one role.</span>' in form
+    assert texts(one(response.text, "#invite-form fieldset"), ".field-error") == ["Give at least one role."]
 
 
 async def test_revoking_an_invitation_removes_it(owner):
     email = f"r-{uuid.uuid4().hex[:6]}@example.com"
     await _invite(owner, email, "viewer")
     listing = (await owner.get("/console/admin/members")).text
-    revoke = re.search(r'action="(/console/admin/members/invitations/[^"]+/revoke)"', listing).group(1)
+    [revoke] = [form["action"] for form in select(listing, 'form[action^="/console/admin/members/invitations/"]')]
 
     response = await owner.post(revoke, htmx=True)
 
     assert response.status_code == 200
     assert f"Invitation for {email} withdrawn." in response.text
-    assert 'id="invitations"' in response.text and f"<td>{email}</td>" not in response.text
+    assert has(response.text, "#invitations") and email not in texts(response.text, "#invitations td")
 
 
 async def test_changing_roles_and_removing_a_member(owner, add_member, db):
     email = await add_member(owner.tenant, ["viewer"])
     listing = (await owner.get("/console/admin/members")).text
-    user_id = re.search(rf'id="member-([0-9a-f-]+)">\s*<td>[^<]*<br><span class="muted member-email">{email}',
-                        listing).group(1)
+    [row] = [row for row in select(listing, 'tr[id^="member-"]') if texts(row, "td .member-email") == [email]]
+    user_id = row["id"].removeprefix("member-")
 
     changed = await owner.post(f"/console/admin/members/{user_id}/roles", {"roles": ["responder", "viewer"]})
     assert f"{email} now has: responder, viewer." in changed.text
@@ -152,14 +155,14 @@ async def test_the_last_owner_cannot_lose_the_role_and_the_error_is_inline(owner
     response = await owner.post(f"/console/admin/members/{user_id}/roles", {"roles": ["admin"]})
 
     assert response.status_code == 409
-    row = response.text.split(f'id="member-{user_id}"')[1]
-    assert "<details open>" in row
-    assert '<span class="field-error" role="alert">A tenant needs at least one owner.</span>' in row
+    row = one(response.text, f"#member-{user_id}")
+    opened = one(row, "details[open]")
+    assert texts(opened, "fieldset .field-error") == ["A tenant needs at least one owner."]
 
 
 async def test_htmx_changes_get_only_the_screen_fragment(owner):
     response = await _invite(owner, f"h-{uuid.uuid4().hex[:6]}@example.com", "viewer", htmx=True)
 
     assert response.status_code == 200
-    assert response.text.lstrip().startswith('<div id="members-screen">')
-    assert "<html" not in response.text and "topbar" not in response.text
+    assert root(response.text)["id"] == "members-screen"
+    assert not has(response.text, "html") and "topbar" not in response.text

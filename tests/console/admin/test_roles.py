@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import re
+from tests.console.html import beside, cells, has, one, select, selected, texts
 
-PERMISSIONS_ERROR = re.compile(r'<span class="field-error" role="alert">([^<]+)</span>\s*</fieldset>')
+
+def permissions_error(html: str) -> list[str]:
+    """The errors shown at the end of the editor's permissions."""
+    return texts(one(html, "#role-editor fieldset.permissions"), ":scope > .field-error")
 
 
 async def _create(browser, name: str, *permissions: str, htmx: bool = False):
@@ -17,53 +20,54 @@ async def test_roles_lists_built_in_roles_and_groups_permissions_by_area(owner):
 
     assert response.status_code == 200
     for role in ("owner", "admin", "responder", "change-manager", "viewer", "agent"):
-        assert f'id="role-{role}"' in response.text
-    assert "<legend>incident</legend>" in response.text and "<legend>member</legend>" in response.text
-    assert 'name="permissions" value="incident.write"' in response.text
+        assert has(response.text, f"#role-{role}")
+    areas = texts(response.text, "fieldset.permissions > fieldset > legend")
+    assert "incident" in areas and "member" in areas
+    assert has(response.text, 'fieldset.permissions input[type="checkbox"][name="permissions"][value="incident.write"]')
 
 
 async def test_a_role_without_permissions_shows_the_error_beside_the_permissions(owner):
     response = await _create(owner, "empty-role")
 
     assert response.status_code == 400
-    assert PERMISSIONS_ERROR.search(response.text).group(1) == "Give the role at least one permission."
-    assert 'value="empty-role"' in response.text  # what was typed is kept
-    assert 'id="role-empty-role"' not in response.text
+    assert permissions_error(response.text) == ["Give the role at least one permission."]
+    assert one(response.text, "#role-name")["value"] == "empty-role"  # what was typed is kept
+    assert not has(response.text, "#role-empty-role")
 
 
 async def test_an_unknown_permission_shows_the_error_beside_the_permissions(owner):
     response = await _create(owner, "odd-role", "incident.read", "launch.missiles")
 
     assert response.status_code == 400
-    assert PERMISSIONS_ERROR.search(response.text).group(1) == "Unknown permission(s): launch.missiles."
-    assert 'id="role-odd-role"' not in (await owner.get("/console/admin/roles")).text
+    assert permissions_error(response.text) == ["Unknown permission(s): launch.missiles."]
+    assert not has((await owner.get("/console/admin/roles")).text, "#role-odd-role")
 
 
 async def test_a_bad_role_name_is_shown_beside_the_name(owner):
     response = await _create(owner, "Bad Name!", "incident.read")
 
     assert response.status_code == 400
-    assert re.search(r'id="role-name"[^>]*>\s*<span class="field-error" role="alert">Role name must be',
-                     response.text)
+    assert beside(response.text, "role-name").startswith("Role name must be")
 
 
 async def test_create_edit_and_delete_a_custom_role(owner):
     created = await _create(owner, "triage", "incident.read", "incident.write", htmx=True)
     assert created.status_code == 200 and "Role triage created." in created.text
-    role_id = re.search(r'/console/admin/roles/([0-9a-f-]+)/delete', created.text).group(1)
+    [delete] = select(created.text, '#role-triage form[action$="/delete"]')
+    role_id = delete["action"].removeprefix("/console/admin/roles/").removesuffix("/delete")
 
     editor = await owner.get(f"/console/admin/roles?edit={role_id}", htmx=True)
     assert "Edit role triage" in editor.text
-    assert 'value="incident.write" checked' in editor.text
+    assert "incident.write" in selected(editor.text, "permissions")
 
     saved = await owner.post(f"/console/admin/roles/{role_id}", {"name": "triage", "description": "Tweaked",
                                                                   "permissions": ["incident.read"]})
     assert "Role triage saved." in saved.text
-    row = saved.text.split('id="role-triage"')[1].split("</tr>")[0]
-    assert "Tweaked" in row and "1 permissions" in row
+    row = one(saved.text, "#role-triage")
+    assert cells(row)[2] == "Tweaked" and texts(row, "details > summary") == ["1 permissions"]
 
     deleted = await owner.post(f"/console/admin/roles/{role_id}/delete")
-    assert "Role deleted." in deleted.text and 'id="role-triage"' not in deleted.text
+    assert "Role deleted." in deleted.text and not has(deleted.text, "#role-triage")
 
 
 async def test_a_plan_without_custom_roles_shows_no_editor(make_tenant, signed_in):
@@ -73,5 +77,5 @@ async def test_a_plan_without_custom_roles_shows_no_editor(make_tenant, signed_i
     page = await browser.get("/console/admin/roles")
     refused = await _create(browser, "sneaky", "incident.read")
 
-    assert 'id="role-editor"' not in page.text and "Your plan does not include custom roles." in page.text
+    assert not has(page.text, "#role-editor") and "Your plan does not include custom roles." in page.text
     assert refused.status_code == 403 and "NOT_ENTITLED" in refused.text
