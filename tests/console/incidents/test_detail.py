@@ -2,25 +2,38 @@
 
 from __future__ import annotations
 
-import re
+from bs4 import Tag
 
 from console.views.incidents.timeline import Names, describe
-
-TRANSITION_BUTTON = re.compile(r'<button type="submit" name="to" value="([a-z]+)"[^>]*>([^<]+)</button>')
+from tests.console.html import has, href, one, root, select, text, texts
 
 
 def transitions(html: str) -> list[tuple[str, str]]:
     """The transition buttons on a page: (target status, label)."""
-    return TRANSITION_BUTTON.findall(html)
+    return [(button["value"], text(button)) for button in select(html, 'button[type="submit"][name="to"]')]
 
 
 def member_option(html: str, email: str) -> str:
     """The user id of a member in the page's member choices (shown by display name, the email's local part)."""
-    return re.search(rf'<option value="([0-9a-f-]+)">{re.escape(email.split("@")[0])}</option>', html)[1]
+    return next(option["value"] for option in select(html, "#assign-to option") if text(option) == email.split("@")[0])
 
 
-def fact(html: str, name: str) -> str:
-    return re.search(rf'<dd id="incident-{name}">(.*?)</dd>', html, re.DOTALL)[1]
+def fact(html: str, name: str) -> Tag:
+    """The summary's fact ``name`` (its ``dd``)."""
+    return one(html, f"dd#incident-{name}")
+
+
+def badge(fact: Tag) -> tuple[list[str], str]:
+    """A fact shown as one badge: (its classes, its text)."""
+    [shown] = fact.find_all(True, recursive=False)
+    assert text(fact) == text(shown)
+    return shown["class"], text(shown)
+
+
+def links_of(html: str) -> list[tuple[str, str, str, str]]:
+    """The incident's links: (relation, the other incident's page, its reference, what follows it)."""
+    return [(text(item.select_one(".tag")), item.a["href"], text(item.a), item.a.next_sibling.strip())
+            for item in select(html, "ul#links > li")]
 
 
 async def test_the_header_shows_the_incident(owner, incident_api):
@@ -31,14 +44,15 @@ async def test_the_header_shows_the_incident(owner, incident_api):
     page = await owner.get(f"/console/incidents/{incident['id']}")
 
     assert page.status_code == 200
-    assert f'<span class="ref">{incident["reference"]}</span> Payments down</h1>' in page.text
-    assert fact(page.text, "status") == '<span class="lifecycle lifecycle-resolved">resolved</span>'
-    assert fact(page.text, "severity") == '<span class="sev sev-sev1">SEV1</span>'
-    assert fact(page.text, "priority") == "P1" and fact(page.text, "version") == "3"
-    assert fact(page.text, "tta").endswith(" s") and fact(page.text, "ttr").endswith(" s")
-    assert '<p class="description">Card auth fails</p>' in page.text
-    assert '<span class="tag">payments</span>' in page.text
-    assert f'sse-connect="/console/incidents/{incident["id"]}/stream"' in page.text
+    heading = one(page.text, "#incident-summary h1")
+    assert text(heading) == f"{incident['reference']} Payments down" and texts(heading, ".ref") == [incident["reference"]]
+    assert badge(fact(page.text, "status")) == (["lifecycle", "lifecycle-resolved"], "resolved")
+    assert badge(fact(page.text, "severity")) == (["sev", "sev-sev1"], "SEV1")
+    assert fact(page.text, "priority").string == "P1" and fact(page.text, "version").string == "3"
+    assert text(fact(page.text, "tta")).endswith(" s") and text(fact(page.text, "ttr")).endswith(" s")
+    assert texts(page.text, "p.description") == ["Card auth fails"]
+    assert texts(page.text, "#incident-summary .tag") == ["payments"]
+    assert one(page.text, "#incident-live")["sse-connect"] == f"/console/incidents/{incident['id']}/stream"
 
 
 async def test_only_the_allowed_transitions_are_offered(owner, incident_api):
@@ -63,12 +77,12 @@ async def test_a_transition_moves_the_incident_and_the_timeline_says_so(owner, i
                                 {"to": "open", "version": "1", "note": "on it"}, htmx=True)
 
     assert response.status_code == 200
-    assert response.text.lstrip().startswith('<div id="incident-screen">')
+    assert root(response.text)["id"] == "incident-screen"
     assert f"{incident['reference']} is now open." in response.text
-    assert fact(response.text, "status") == '<span class="lifecycle lifecycle-open">open</span>'
-    timeline = response.text.split('id="incident-timeline"')[1]
-    assert "Status triggered → open" in timeline and '<p class="note">on it</p>' in timeline
-    assert f"owner@{owner.tenant.slug}.example.com" in timeline
+    assert badge(fact(response.text, "status")) == (["lifecycle", "lifecycle-open"], "open")
+    [moved] = select(response.text, "#incident-timeline li.entry.kind-status_changed")
+    assert texts(moved, ".what") == ["Status triggered → open"] and texts(moved, "p.note") == ["on it"]
+    assert texts(moved, ".actor") == [f"owner@{owner.tenant.slug}.example.com"]
     assert (await api.read(incident["id"]))["status"] == "OPEN"
 
 
@@ -81,11 +95,12 @@ async def test_a_transition_from_a_stale_page_shows_the_conflict_and_changes_not
                                 {"to": "resolved", "version": "1"}, htmx=True)
 
     assert response.status_code == 409
-    form_area = response.text.split('id="transition-form"')[1].split("<h2>Responders</h2>")[0]
-    assert ("<code>CONFLICT</code> The incident changed since you loaded it (you had version 1, it is now 2); "
-            "reload and try again.") in form_area
+    shown = one(response.text, "#transition-form").find_next_sibling()  # the error right below the buttons
+    assert (shown.name, shown["class"], texts(shown, "code")) == ("p", ["error"], ["CONFLICT"])
+    assert text(shown) == ("CONFLICT The incident changed since you loaded it (you had version 1, it is now 2); "
+                           "reload and try again.")
     assert (await api.read(incident["id"]))["status"] == "OPEN"
-    assert 'name="version" value="2"' in response.text  # the page shows the current state again
+    assert one(response.text, '#transition-form input[name="version"]')["value"] == "2"  # the current state again
 
 
 async def test_an_illegal_transition_shows_the_apis_message(owner, incident_api):
@@ -112,7 +127,7 @@ async def test_assign_and_unassign(owner, incident_api, add_member):
     unassigned = await owner.post(f"/console/incidents/{incident['id']}/assign", {"assignee": "", "version": "2"})
 
     assert assigned.status_code == 200 and f"{incident['reference']}: assigned." in assigned.text
-    assert after_assign["assignee"] == {"email": email} and email in fact(assigned.text, "assignee")
+    assert after_assign["assignee"] == {"email": email} and email in str(fact(assigned.text, "assignee"))
     assert unassigned.status_code == 200 and (await api.read(incident["id"]))["assignee"] is None
     assert f"Unassigned (was {email.split('@')[0]})" in unassigned.text
 
@@ -138,10 +153,10 @@ async def test_comments_join_the_timeline_and_an_empty_one_is_refused_inline(own
     said = await owner.post(f"/console/incidents/{incident['id']}/comment", {"body": "Rolled back v42"})
     empty = await owner.post(f"/console/incidents/{incident['id']}/comment", {"body": "  "})
 
-    assert "Commented" in said.text and '<p class="note">Rolled back v42</p>' in said.text
-    comment_form = empty.text.split('id="comment-form"')[1].split("</form>")[0]
+    [comment] = select(said.text, "#incident-timeline li.entry.kind-comment")
+    assert texts(comment, ".what") == ["Commented"] and texts(comment, "p.note") == ["Rolled back v42"]
     assert empty.status_code == 400
-    assert '<span class="field-error" role="alert">body must be 1-20000 characters.</span>' in comment_form
+    assert texts(one(empty.text, "#comment-form"), ".field-error") == ["body must be 1-20000 characters."]
 
 
 async def test_responders_are_added_with_a_role_and_removed(owner, incident_api, add_member):
@@ -157,8 +172,8 @@ async def test_responders_are_added_with_a_role_and_removed(owner, incident_api,
     removed = await owner.post(f"/console/incidents/{incident['id']}/responders/{user_id}/remove")
 
     assert with_responder["responders"] == [{"role": "COMMANDER", "person": {"email": email}}]
-    responders = added.text.split('id="responders"')[1].split("</ul>")[0]
-    assert email in responders and '<span class="tag">commander</span>' in responders
+    [responder] = select(added.text, "ul#responders > li")
+    assert email in str(responder) and texts(responder, ".tag") == ["commander"]
     assert removed.status_code == 200 and (await api.read(incident["id"]))["responders"] == []
     assert f"{email.split('@')[0]} no longer responds (was commander)" in removed.text
 
@@ -175,15 +190,16 @@ async def test_links_show_their_relation_and_reason_and_can_be_removed(owner, in
     parent_page = await owner.get(f"/console/incidents/{parent['id']}")
 
     assert linked.status_code == 200 and "Incidents linked." in linked.text
-    links = related.text.split('id="links"')[1].split("</ul>")[0]
-    assert f'<span class="tag">parent</span> <a href="/console/incidents/{parent["id"]}">{parent["reference"]}</a> ' \
-           "Root cause: same deploy" in links
-    assert f'<span class="tag">related</span> <a href="/console/incidents/{other["id"]}">' in links
-    assert twice.status_code == 409 and "These incidents are already linked." in twice.text.split('id="link-form"')[1]
-    assert f'<span class="tag">child</span> <a href="/console/incidents/{child["id"]}">{child["reference"]}</a>' \
-           in parent_page.text
-    assert f"Linked as child of <a href=\"/console/incidents/{parent['id']}\">{parent['reference']}</a>" in linked.text
-    link_id = re.search(r"/links/([0-9a-f-]+)/remove", related.text)[1]
+    links = links_of(related.text)
+    assert links[0] == ("parent", f"/console/incidents/{parent['id']}", parent["reference"], "Root cause: same deploy")
+    assert links[1][:3] == ("related", f"/console/incidents/{other['id']}", other["reference"])
+    assert twice.status_code == 409
+    assert texts(one(twice.text, "#link-form"), "p.error") == ["CONFLICT These incidents are already linked."]
+    assert links_of(parent_page.text)[0][:3] == ("child", f"/console/incidents/{child['id']}", child["reference"])
+    [entry] = [what for what in select(linked.text, "#incident-timeline .what") if "Linked as" in text(what)]
+    assert text(entry) == f"Linked as child of {parent['reference']}"
+    assert href(entry, "a") == f"/console/incidents/{parent['id']}"
+    link_id = select(related.text, 'ul#links form[action$="/remove"]')[0]["action"].split("/links/")[1].split("/")[0]
     unlinked = await owner.post(f"/console/incidents/{child['id']}/links/{link_id}/remove")
     assert "Link removed." in unlinked.text and len((await api.read(child["id"]))["links"]) == 1
 
@@ -202,9 +218,9 @@ async def test_a_closed_incident_is_read_only_except_its_action_items(owner, inc
     assert "Closed is final: this incident is read-only. Only its postmortem's action items can still change." in page
     for form in ("assign-form", "triage-form", "responder-form", "comment-form", "link-form", "merge-form",
                  "postmortem-form", "transition-form"):
-        assert f'id="{form}"' not in page, form
-    assert "/remove" not in page.split('id="links"')[1].split("</ul>")[0]
-    assert 'id="action-item-form"' in page
+        assert not has(page, f"#{form}"), form
+    assert links_of(page) and "/remove" not in str(one(page, "ul#links"))
+    assert has(page, "form#action-item-form")
     assert commented.status_code == 409
     assert f"<code>INCIDENT_CLOSED</code> {incident['reference']} is closed, and closed incidents are read-only" \
         in commented.text
@@ -218,13 +234,15 @@ async def test_merging_a_duplicate_resolves_it_into_the_other(owner, incident_ap
     page = await owner.get(f"/console/incidents/{duplicate['id']}")
     merged = await owner.post(f"/console/incidents/{duplicate['id']}/merge", {"target": original["id"]})
 
-    assert f'<option value="{original["id"]}">{original["reference"]} Checkout 500s</option>' in page.text
+    assert [(option["value"], text(option)) for option in select(page.text, "#merge-form option")
+            if option["value"] == original["id"]] == [(original["id"], f"{original['reference']} Checkout 500s")]
     assert f"{duplicate['reference']} merged into {original['reference']}." in merged.text
     after = await api.read(duplicate["id"])
     assert after["status"] == "RESOLVED" and after["mergedIntoId"] == original["id"]
-    assert 'id="merge-form"' not in merged.text
-    assert f'Merged as a duplicate into <a href="/console/incidents/{original["id"]}">{original["reference"]}' \
-           in merged.text
+    assert not has(merged.text, "#merge-form")
+    [entry] = [what for what in select(merged.text, "#incident-timeline .what") if "Merged" in text(what)]
+    assert text(entry).startswith(f"Merged as a duplicate into {original['reference']}")
+    assert href(entry, "a") == f"/console/incidents/{original['id']}"
 
 
 async def test_a_viewer_sees_no_actions_and_a_direct_post_is_forbidden(owner, incident_api, add_member, signed_in):
@@ -237,7 +255,7 @@ async def test_a_viewer_sees_no_actions_and_a_direct_post_is_forbidden(owner, in
     commented = await viewer.post(f"/console/incidents/{incident['id']}/comment", {"body": "sneaky"})
 
     assert page.status_code == 200 and "Look, don&#39;t touch" in page.text
-    assert transitions(page.text) == [] and "<form" not in page.text.split('<main id="main">')[1]
+    assert transitions(page.text) == [] and not has(one(page.text, "main#main"), "form")
     assert refused.status_code == 403 and commented.status_code == 403
     assert "<code>FORBIDDEN</code> You need the &#39;incident.write&#39; permission." in refused.text
     after = await api.read(incident["id"])
@@ -265,10 +283,13 @@ async def test_htmx_gets_the_block_its_target_names(owner, incident_api):
     summary, timeline, live = await get("incident-summary"), await get("incident-timeline"), await get("incident-live")
     screen = await owner.get(url, htmx=True)
 
-    assert summary.text.lstrip().startswith('<section id="incident-summary"') and "Timeline" not in summary.text
-    assert timeline.text.lstrip().startswith('<section id="incident-timeline"') and "Opened as SEV2/P2" in timeline.text
-    assert live.text.lstrip().startswith('<div id="incident-live"') and 'hx-trigger="sse:changed"' in live.text
-    assert screen.text.lstrip().startswith('<div id="incident-screen">') and "<html" not in screen.text
+    assert (root(summary.text).name, root(summary.text)["id"]) == ("section", "incident-summary")
+    assert "Timeline" not in summary.text
+    assert (root(timeline.text).name, root(timeline.text)["id"]) == ("section", "incident-timeline")
+    assert "Opened as SEV2/P2" in timeline.text
+    assert (root(live.text).name, root(live.text)["id"]) == ("div", "incident-live")
+    assert has(live.text, '[hx-trigger="sse:changed"]')
+    assert root(screen.text)["id"] == "incident-screen" and not has(screen.text, "html")
 
 
 def test_timeline_entries_read_as_sentences_about_people_and_incidents():

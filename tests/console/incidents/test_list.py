@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 from starlette.datastructures import QueryParams
 
 from console.views.incidents.filters import ListFilters, parse_filters
 from domain.incidents.service import NewIncident, create_incident
-
-ROW = re.compile(r'<tr id="incident-([0-9a-f-]+)"')
+from tests.console.html import cells, has, link, one, root, select, selected, text, texts
 
 
 def rows(html: str) -> list[str]:
     """The incident ids of the list's rows, top to bottom."""
-    return ROW.findall(html)
+    return [row["id"].removeprefix("incident-") for row in select(html, 'tr[id^="incident-"]')]
+
+
+def stream_url(html: str) -> str:
+    """Where the list's live rows come from."""
+    return one(html, "section#incident-table")["sse-connect"]
 
 
 async def test_the_list_shows_each_incidents_row(owner, incident_api):
@@ -26,14 +29,15 @@ async def test_the_list_shows_each_incidents_row(owner, incident_api):
     page = await owner.get("/console/incidents")
 
     assert page.status_code == 200 and page.text.startswith("<!doctype html>")
-    row = page.text.split(f'<tr id="incident-{incident["id"]}"')[1].split("</tr>")[0]
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.DOTALL)
-    assert f'>{incident["reference"]}</a>' in cells[0] and cells[1] == "Checkout latency"
-    assert cells[2] == '<span class="sev sev-sev1">SEV1</span>' and cells[3] == "P1"
-    assert cells[4] == '<span class="lifecycle lifecycle-triggered">triggered</span>'
-    assert cells[5] == '<span class="tag">checkout</span> <span class="tag">payments</span> '
-    assert f"owner@{owner.tenant.slug}.example.com" in cells[6] and cells[7] == "just now"
-    assert 'sse-connect="/console/incidents/stream"' in page.text
+    row = one(page.text, f"#incident-{incident['id']}")
+    assert cells(row) == [incident["reference"], "Checkout latency", "SEV1", "P1", "triggered", "checkout payments",
+                          "owner", "just now"]
+    assert texts(row, "td:first-child > a") == [incident["reference"]]
+    assert [(badge["class"], text(badge)) for badge in select(row, "td > .sev, td > .lifecycle")] == [
+        (["sev", "sev-sev1"], "SEV1"), (["lifecycle", "lifecycle-triggered"], "triggered")]
+    assert texts(row, "td > .tag") == ["checkout", "payments"]
+    assert one(row, "td:nth-of-type(7) > span")["title"] == f"owner@{owner.tenant.slug}.example.com"
+    assert stream_url(page.text) == "/console/incidents/stream"
 
 
 async def test_filters_narrow_the_list_and_stay_in_the_form_and_the_links(owner, incident_api):
@@ -54,9 +58,9 @@ async def test_filters_narrow_the_list_and_stay_in_the_form_and_the_links(owner,
     assert rows(by_severity.text) == [mine["id"], slow["id"]]
     assert rows(by_service.text) == [slow["id"]] and rows(by_text.text) == [db_fire["id"]]
     assert rows(unassigned.text) == [slow["id"], db_fire["id"]] and rows(assigned.text) == [mine["id"]]
-    assert 'name="status" value="open" checked' in by_status.text
-    assert 'name="q" type="search" value="ON FIRE"' in by_text.text
-    assert 'sse-connect="/console/incidents/stream?severity=SEV3&amp;severity=SEV4"' in by_severity.text
+    assert selected(by_status.text, "status") == ["open"]
+    assert one(by_text.text, 'input[name="q"][type="search"]')["value"] == "ON FIRE"
+    assert stream_url(by_severity.text) == "/console/incidents/stream?severity=SEV3&severity=SEV4"
 
 
 async def test_the_created_range_is_inclusive_of_both_days(owner, db):
@@ -77,7 +81,7 @@ async def test_bad_filter_values_show_a_clear_error_instead_of_a_list(owner):
     assert "Unknown status &#39;bogus&#39;: choose from triggered, open, investigating, resolved, closed." in page.text
     assert "Unknown severity &#39;SEV9&#39;: choose from SEV1, SEV2, SEV3, SEV4." in page.text
     assert "Created from must be a date (YYYY-MM-DD)." in page.text and "Unknown assignee &#39;bob&#39;." in page.text
-    assert 'name="from" type="date" value="soon"' in page.text and 'id="incident-table"' not in page.text
+    assert one(page.text, 'input[name="from"][type="date"]')["value"] == "soon" and not has(page.text, "#incident-table")
 
 
 async def test_filters_the_api_refuses_show_its_error(owner):
@@ -91,8 +95,8 @@ async def test_a_broken_page_link_shows_its_error_and_keeps_the_form(owner):
     page = await owner.get("/console/incidents?after=garbage")
 
     assert page.status_code == 400 and "Invalid cursor." in page.text
-    assert "New incident</a>" in page.text
-    assert f'<option value="{owner.tenant.admin_user_id}"' in page.text
+    assert link(page.text, "New incident") == "/console/incidents/new"
+    assert has(page.text, f'select[name="assignee"] option[value="{owner.tenant.admin_user_id}"]')
 
 
 async def test_paging_keeps_the_filters_and_reaches_every_incident(owner, db):
@@ -101,13 +105,13 @@ async def test_paging_keeps_the_filters_and_reaches_every_incident(owner, db):
                 for n in range(27)]
 
     first = await owner.get("/console/incidents?severity=SEV4")
-    next_url = re.search(r'<a href="([^"]+)">Next page</a>', first.text)[1].replace("&amp;", "&")
+    next_url = link(first.text, "Next page")
     second = await owner.get(next_url)
 
     assert len(rows(first.text)) == 25 and next_url.startswith("/console/incidents?severity=SEV4&after=")
     assert len(rows(second.text)) == 2 and "Next page" not in second.text
     assert set(rows(first.text) + rows(second.text)) == {str(i.id) for i in made}
-    assert "after=" in re.search(r'sse-connect="([^"]+)"', second.text)[1]
+    assert "after=" in stream_url(second.text)
 
 
 async def test_htmx_gets_the_screen_or_the_table_fragment(owner, incident_api):
@@ -116,8 +120,8 @@ async def test_htmx_gets_the_screen_or_the_table_fragment(owner, incident_api):
     screen = await owner.get("/console/incidents?severity=SEV2", htmx=True)
     table = await owner.http.get("/console/incidents", headers={"HX-Request": "true", "HX-Target": "incident-table"})
 
-    assert screen.text.lstrip().startswith('<div id="incidents-screen">') and "<html" not in screen.text
-    assert table.text.lstrip().startswith('<section id="incident-table"') and "Fragment" in table.text
+    assert root(screen.text)["id"] == "incidents-screen" and not has(screen.text, "html")
+    assert (root(table.text).name, root(table.text)["id"]) == ("section", "incident-table") and "Fragment" in table.text
 
 
 async def test_incident_readers_see_the_navigation_link_and_a_summary_at_home(owner, incident_api, make_tenant,
@@ -130,13 +134,14 @@ async def test_incident_readers_see_the_navigation_link_and_a_summary_at_home(ow
     home = await owner.get("/console/")
     agents_home = await agent.get("/console/")
 
-    assert 'href="/console/incidents">Incidents</a>' in home.text
-    counts = home.text.split('id="incident-overview"')[1]
-    assert '<span class="sev sev-sev1">SEV1</span> <strong class="count">1</strong>' in counts
-    assert '<span class="sev sev-sev2">SEV2</span> <strong class="count">0</strong>' in counts
-    assert "Sev one" in counts and "Done" in counts
-    assert 'href="/console/incidents">Incidents</a>' not in agents_home.text
-    assert 'id="incident-overview"' not in agents_home.text and agents_home.status_code == 200
+    assert texts(home.text, 'nav[aria-label="Console"] a[href="/console/incidents"]') == ["Incidents"]
+    overview = one(home.text, "#incident-overview")
+    counts = {text(sev): (sev["class"], text(sev.find_next_sibling("strong", class_="count")))
+              for sev in select(overview, ".counts li .sev")}
+    assert counts["SEV1"] == (["sev", "sev-sev1"], "1") and counts["SEV2"] == (["sev", "sev-sev2"], "0")
+    assert "Sev one" in text(overview) and "Done" in text(overview)
+    assert not has(agents_home.text, 'nav a[href="/console/incidents"]')
+    assert not has(agents_home.text, "#incident-overview") and agents_home.status_code == 200
 
 
 async def test_a_viewer_sees_the_list_without_the_new_incident_button(make_tenant, add_member, signed_in):
@@ -181,11 +186,14 @@ async def test_top_level_rows_fold_their_children_and_the_filter_can_show_every_
     every = await owner.get("/console/incidents?top=0")
 
     assert rows(folded.text) == [root["id"]]
-    row = folded.text.split(f'<tr id="incident-{root["id"]}"')[1].split("</tr>")[0]
-    assert "<summary>+2 related</summary>" in row
-    assert all(f'>{child["reference"]}</a> {child["title"]}' in row for child in children)
-    assert 'name="top" value="1" checked' in folded.text
+    related = one(folded.text, f"#incident-{root['id']} details.related")
+    assert texts(related, "summary") == ["+2 related"]
+    assert [(text(item.a), item.a.next_sibling.strip()) for item in select(related, "li")] == [
+        (child["reference"], child["title"]) for child in children]
+    assert selected(folded.text, "top") == ["1"]
     assert rows(every.text) == [children[1]["id"], children[0]["id"], root["id"]]
-    assert f'child of <a href="/console/incidents/{root["id"]}">{root["reference"]}</a>' in every.text
-    assert 'name="top" value="1" checked' not in every.text
-    assert 'sse-connect="/console/incidents/stream?top=0"' in every.text
+    parents = select(every.text, ".child-of a")
+    assert {(text(a), a["href"]) for a in parents} == {(root["reference"], f"/console/incidents/{root['id']}")}
+    assert all(text(a.parent) == f"child of {root['reference']}" for a in parents)
+    assert selected(every.text, "top") == []
+    assert stream_url(every.text) == "/console/incidents/stream?top=0"

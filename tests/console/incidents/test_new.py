@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from tests.console.html import has, one, selected, text, texts
+
 FORM = {"title": "Login page blank", "description": "Since 14:02", "severity": "SEV2", "priority": "P1",
         "services": "auth, web , auth", "assignee": ""}
 
@@ -12,20 +14,20 @@ async def test_the_form_offers_severities_priorities_and_members(owner):
     page = await owner.get("/console/incidents/new")
 
     assert page.status_code == 200
-    assert '<option value="SEV3" selected>SEV3</option>' in page.text
-    assert '<option value="">from the severity</option>' in page.text
-    assert f'<option value="{owner.tenant.admin_user_id}">owner</option>' in page.text
+    assert selected(page.text, "severity") == ["SEV3"] and texts(page.text, "#incident-severity option[selected]") == [
+        "SEV3"]
+    assert text(one(page.text, '#incident-priority option[value=""]')) == "from the severity"
+    assert text(one(page.text, f'#incident-assignee option[value="{owner.tenant.admin_user_id}"]')) == "owner"
 
 
 async def test_an_empty_title_is_shown_beside_the_title_and_the_rest_is_kept(owner, incident_api):
     response = await owner.post("/console/incidents/new", {**FORM, "title": "   "}, htmx=True)
 
     assert response.status_code == 400
-    title_field = response.text.split('<label for="incident-title">')[1].split("</div>")[0]
-    assert '<span class="field-error" role="alert">title must be 1-300 characters.</span>' in title_field
-    assert '>Since 14:02</textarea>' in response.text and 'value="auth, web , auth"' in response.text
-    assert '<option value="P1" selected>P1</option>' in response.text
-    assert '<option value="SEV2" selected>SEV2</option>' in response.text
+    assert texts(one(response.text, "#incident-title").parent, ".field-error") == ["title must be 1-300 characters."]
+    assert one(response.text, "textarea#incident-description").string == "Since 14:02"
+    assert one(response.text, "#incident-services")["value"] == "auth, web , auth"
+    assert selected(response.text, "priority") == ["P1"] and selected(response.text, "severity") == ["SEV2"]
     listed = await (await incident_api(owner.tenant)).call("{ incidents { edges { node { id } } } }", {})
     assert listed["incidents"]["edges"] == []
 
@@ -33,8 +35,8 @@ async def test_an_empty_title_is_shown_beside_the_title_and_the_rest_is_kept(own
 async def test_a_severity_the_form_never_offers_is_refused_beside_it(owner):
     response = await owner.post("/console/incidents/new", {**FORM, "severity": "SEV0"})
 
-    severity_field = response.text.split('<label for="incident-severity">')[1].split("</div>")[0]
-    assert response.status_code == 400 and "Choose a severity." in severity_field
+    assert response.status_code == 400
+    assert texts(one(response.text, "#incident-severity").parent, ".field-error") == ["Choose a severity."]
 
 
 async def test_creating_goes_to_the_new_incidents_page(owner, incident_api):
@@ -46,7 +48,7 @@ async def test_creating_goes_to_the_new_incidents_page(owner, incident_api):
     assert (incident["title"], incident["severity"], incident["priority"]) == ("Login page blank", "SEV2", "P1")
     assert incident["assignee"] == {"email": f"owner@{owner.tenant.slug}.example.com"}
     page = await owner.get(response.headers["location"])
-    assert '<span class="tag">auth</span> <span class="tag">web</span>' in page.text
+    assert texts(page.text, "#incident-summary .tag") == ["auth", "web"]
 
 
 async def test_htmx_is_sent_to_the_new_page_with_hx_redirect(owner):
@@ -62,7 +64,7 @@ async def test_a_viewer_gets_no_form_and_a_direct_post_is_forbidden(make_tenant,
     page = await viewer.get("/console/incidents/new")
     refused = await viewer.post("/console/incidents/new", FORM)
 
-    assert 'id="new-incident-form"' not in page.text and "needs the incident.write permission" in page.text
+    assert not has(page.text, "#new-incident-form") and "needs the incident.write permission" in page.text
     assert refused.status_code == 403
     assert "<code>FORBIDDEN</code> You need the &#39;incident.write&#39; permission." in refused.text
     listed = await (await incident_api(tenant)).call("{ incidents { edges { node { id } } } }", {})
@@ -73,8 +75,8 @@ async def test_a_nul_character_is_refused_beside_its_field_and_nothing_is_create
     response = await owner.post("/console/incidents/new", {**FORM, "title": "ok\x00nul"}, htmx=True)
 
     assert response.status_code == 400
-    title_field = response.text.split('<label for="incident-title">')[1].split("</div>")[0]
-    assert "Text must not contain NUL characters (\\u0000) or unpaired surrogates." in title_field
+    assert texts(one(response.text, "#incident-title").parent, ".field-error") == [
+        "Text must not contain NUL characters (\\u0000) or unpaired surrogates."]
     listed = await (await incident_api(owner.tenant)).call("{ incidents { edges { node { id } } } }", {})
     assert listed["incidents"]["edges"] == []
 

@@ -9,6 +9,7 @@ import pytest
 from console import sse
 from console.operations import OperationError
 from tests.console.conftest import next_event
+from tests.console.html import has, one, root, select, text, texts
 
 
 async def until_subscribed(app, tenant) -> None:
@@ -35,9 +36,10 @@ async def test_the_list_stream_sends_a_new_incident_as_a_row_for_the_top(app, ow
         event = await next_event(lines)
 
     assert event["event"] == "incident-created"
-    assert event["data"].startswith(f'<tr id="incident-{created["id"]}" sse-swap="incident-{created["id"]}"')
+    row = root(event["data"])
+    assert (row.name, row["id"], row["sse-swap"]) == ("tr", f"incident-{created['id']}", f"incident-{created['id']}")
     assert "Disk full on db-7" in event["data"] and created["reference"] in event["data"]
-    assert '<span class="tag">orders-db</span>' in event["data"] and 'class="stale"' not in event["data"]
+    assert texts(row, "td > .tag") == ["orders-db"] and not has(row, ".stale")
 
 
 async def test_a_change_replaces_the_row_in_place(app, owner, incident_api, streaming):
@@ -52,7 +54,8 @@ async def test_a_change_replaces_the_row_in_place(app, owner, incident_api, stre
         event = await next_event(lines)
 
     assert event["event"] == f"incident-{incident['id']}"
-    assert '<span class="lifecycle lifecycle-open">open</span>' in event["data"]
+    assert [(badge["class"], text(badge)) for badge in select(event["data"], "td > .lifecycle")] == [
+        (["lifecycle", "lifecycle-open"], "open")]
 
 
 async def test_another_tenants_changes_never_reach_the_stream(app, owner, make_tenant, incident_api, streaming):
@@ -88,7 +91,7 @@ async def test_rows_leaving_the_filter_are_marked_and_new_ones_outside_it_are_no
     created, resolved = events
     assert created["event"] == "incident-created" and "Another major" in created["data"]
     assert resolved["event"] == f"incident-{incident['id']}"
-    assert 'class="stale" title="No longer matches the filters"' in resolved["data"]
+    assert one(resolved["data"], ".stale")["title"] == "No longer matches the filters"
 
 
 async def test_a_later_page_gets_changes_but_no_new_rows(app, owner, incident_api, streaming):
