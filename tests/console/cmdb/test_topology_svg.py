@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from console.views.cmdb.topology_svg import Box, Edge, Graph, Node, border_point, columns, layout, sides, topology_svg
+from tests.console.html import has, one, root, select, texts
 
 # checkout depends on payments and search; payments on payments-db; the store and the web front on checkout.
 NODES = (Node("c", "checkout", "application_service", 0), Node("p", "payments", "application_service", 1),
@@ -77,12 +76,13 @@ def test_border_point_leaves_the_box_toward_the_other_point():
 def test_the_svg_links_each_neighbour_labels_edges_and_marks_their_heads():
     svg = str(topology_svg(GRAPH, href=href, title="Topology around checkout"))
 
-    assert svg.startswith('<svg class="topology"') and 'aria-label="Topology around checkout"' in svg
-    assert sorted(re.findall(r'<a class="node [^"]*" href="([^"]+)"', svg)) == sorted(
+    drawing = root(svg)
+    assert (drawing.name, drawing["class"], drawing["aria-label"]) == ("svg", ["topology"], "Topology around checkout")
+    assert sorted(node["href"] for node in select(drawing, "a.node")) == sorted(
         href(node.id) for node in NODES if node.id != "c")
-    assert '<g class="node center" data-ci="c">' in svg and 'href="/console/cmdb/c"' not in svg
-    assert svg.count('marker-end="url(#topology-arrow)"') == len(EDGES)
-    assert svg.count(">depends on</text>") == len(EDGES)
+    assert one(drawing, "g.node.center")["data-ci"] == "c" and not has(drawing, 'a[href="/console/cmdb/c"]')
+    assert len(select(drawing, 'g.edge path[marker-end="url(#topology-arrow)"]')) == len(EDGES)
+    assert texts(drawing, "g.edge text") == ["depends on"] * len(EDGES)
     assert "style=" not in svg
 
 
@@ -94,4 +94,6 @@ def test_names_are_escaped_and_long_ones_shortened():
     svg = str(topology_svg(graph, href=href))
 
     assert "<b>" not in svg and "&lt;b&gt;checkout&lt;/b&gt;" in svg
-    assert ">a-very-long-service-n…</text>" in svg and "<title>a-very-long-service-name-indeed (host)" in svg
+    [node] = select(svg, 'a.node[href="/console/cmdb/x"]')
+    assert texts(node, "text.name") == ["a-very-long-service-n…"]
+    assert texts(node, "title")[0].startswith("a-very-long-service-name-indeed (host)")
