@@ -10,17 +10,13 @@ from console import sse
 from console.operations import OperationError
 from tests.console.conftest import next_event
 from tests.console.html import has, one, root, select, text, texts
+from tests.waiting import listening, wait_for
 
 
 async def until_subscribed(app, tenant) -> None:
     """Wait until the process follows the tenant's incident changes (a stream subscribed)."""
-    feeds = app.state.runtime.incident_feed
-    for _ in range(200):
-        feed = feeds._tenants.get(tenant.tenant_id)
-        if feed is not None and feed.ready.is_set():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the stream never subscribed to the tenant's incident changes")
+    await wait_for(lambda: listening(app, [tenant.tenant_id]), timeout=4, every=0.02,
+                   what="the stream to subscribe to the tenant's incident changes")
 
 
 async def test_the_list_stream_sends_a_new_incident_as_a_row_for_the_top(app, owner, incident_api, streaming):
@@ -137,10 +133,8 @@ async def test_the_stream_ends_when_the_client_leaves_and_leaves_no_subscription
 
     assert during == before + 1
     assert shared.group_count == before
-    for _ in range(100):
-        if owner.tenant.tenant_id not in app.state.runtime.incident_feed._tenants:
-            break
-        await asyncio.sleep(0.02)
+    await wait_for(lambda: owner.tenant.tenant_id not in app.state.runtime.incident_feed._tenants, timeout=2,
+                   every=0.02, what="the tenant's feed to stop with its last stream")
     assert owner.tenant.tenant_id not in app.state.runtime.incident_feed._tenants
 
 
