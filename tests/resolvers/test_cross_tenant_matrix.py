@@ -35,6 +35,7 @@ from domain.roles.service import create_role
 from domain.tenants.models import Tenant
 from resolvers.guards import Public, Requires, TenantScoped
 from tests.conftest import TEST_PASSWORD, auth_headers
+from tests.waiting import listening, wait_for
 
 PUBLIC, SCOPED = "public", "tenant-scoped"
 
@@ -594,8 +595,9 @@ async def _subscribe(app, payload: dict, document: str, *, then=None, wait: floa
             try:
                 received.append(await ws.receive_json())
                 await ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": document}})
-                await asyncio.sleep(0.3)
                 if then is not None:
+                    await wait_for(lambda: listening(app, [uuid.UUID(payload["x-tenant-id"])]), timeout=5,
+                                   every=0.02, what="the subscription to follow its tenant's incidents")
                     await then()
                 while True:
                     received.append(await asyncio.wait_for(ws.receive_json(), wait))

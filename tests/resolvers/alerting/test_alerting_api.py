@@ -15,6 +15,7 @@ from domain.alerting.models import AlertRuleVersion, WebhookDelivery
 from domain.telemetry.envelope import parse_envelope
 from domain.telemetry.ingest import store_batch
 from tests.conftest import auth_headers, gql
+from tests.waiting import wait_for
 
 ERROR = "... on Error { code message field }"
 SAVE = f"""mutation($i: AlertRuleInput!) {{ createAlertRule(input: $i) {{ __typename
@@ -149,8 +150,7 @@ async def test_webhooks_are_delivered_signed_with_the_target_secret(client, runt
     server = uvicorn.Server(uvicorn.Config(receiver, host="127.0.0.1", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
     try:
-        while not server.started:
-            await asyncio.sleep(0.05)
+        await wait_for(lambda: server.started, timeout=10, what="the webhook receiver")
         made = await gql(client, f"""mutation {{ createNotificationTarget(name: "ops", url: "http://127.0.0.1:{port}/hook")
             {{ ... on NotificationTargetCreated {{ secret target {{ id }} }} }} }}""", headers=headers)
         created = made["data"]["createNotificationTarget"]
