@@ -85,3 +85,12 @@ class CiChange(TenantScoped, Base):
     relationship_id: Mapped[uuid.UUID | None]
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
+
+
+class CmdbGraphVersion(TenantScoped, Base):
+    """The version of a tenant's relationship graph: a trigger bumps it when a changing transaction commits."""
+
+    __tablename__ = "cmdb_graph_versions"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
