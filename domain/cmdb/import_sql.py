@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from asyncpg.exceptions import UniqueViolationError
+from asyncpg.exceptions import ForeignKeyViolationError, UniqueViolationError
 
 from atlas.db import fetch_sql
 from domain import clock
@@ -29,7 +29,6 @@ SELECT u.c AS key_class, u.f AS key_name, ci.id, ci.class_key, ci.name, ci.descr
        ci.lifecycle_status, ci.owner_team, ci.source, ci.attributes, ci.stale, ci.version
 FROM unnest($2::text[], $3::text[]) AS u(c, f)
 JOIN configuration_items ci ON ci.tenant_id = $1 AND ci.class_key = u.c AND lower(ci.name) = u.f
-ORDER BY ci.id FOR NO KEY UPDATE OF ci
 """
 
 EXISTING_RELATIONSHIPS_SQL = """
@@ -61,9 +60,10 @@ FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text
 UPDATE_CIS_SQL = """
 UPDATE configuration_items ci SET name = u.n, description = u.d, environment = u.e, lifecycle_status = u.l,
        owner_team = u.o, attributes = u.a::jsonb, version = u.v, updated_at = $2
-FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[])
-     AS u(i, n, d, e, l, o, a, v)
-WHERE ci.tenant_id = $1 AND ci.id = u.i
+FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int[],
+            $11::int[]) AS u(i, n, d, e, l, o, a, v, w)
+WHERE ci.tenant_id = $1 AND ci.id = u.i AND ci.version = u.w
+RETURNING ci.id
 """
 
 INSERT_RELATIONSHIPS_SQL = """
@@ -87,7 +87,7 @@ async def fold_names(tx: Transaction, names: set[str]) -> dict[str, str]:
 
 
 async def existing_cis(tx: Transaction, keys: set[Key]) -> dict[Key, Mapping[str, Any]]:
-    """The tenant's CIs with these (class, folded name) keys, locked against concurrent changes."""
+    """The tenant's CIs with these (class, folded name) keys (an update later checks each is unchanged)."""
     classes, names = zip(*keys, strict=True) if keys else ((), ())
     rows = await fetch_sql(tx.session, EXISTING_CIS_SQL, tx.tenant_id, list(classes), list(names))
     return {(row["key_class"], row["key_name"]): row for row in rows}
@@ -132,15 +132,17 @@ async def write_plan(tx: Transaction, plan: Plan, *, actor: str) -> None:
     try:
         if created:
             await fetch_sql(tx.session, INSERT_CIS_SQL, tx.tenant_id, *_ci_columns(created, with_class=True))
-        if changed:
-            await fetch_sql(tx.session, UPDATE_CIS_SQL, tx.tenant_id, clock.now(),
-                            *_ci_columns(changed, with_class=False))
+        if changed and len(await fetch_sql(tx.session, UPDATE_CIS_SQL, tx.tenant_id, clock.now(),
+                                           *_ci_columns(changed, with_class=False),
+                                           [ci.loaded_version for ci in changed])) != len(changed):
+            raise Conflict("Some CIs changed while the import ran; nothing was imported, run it again.",
+                           field="cis")
         if plan.relationships:
             await fetch_sql(tx.session, INSERT_RELATIONSHIPS_SQL, tx.tenant_id, actor,
                             *(list(column) for column in zip(*plan.relationships, strict=True)))
-    except UniqueViolationError:
-        raise Conflict("Another change created some of these CIs or relationships while the import ran; "
-                       "nothing was imported, run it again.", field="cis") from None
+    except (UniqueViolationError, ForeignKeyViolationError):
+        raise Conflict("Other changes created or removed some of these CIs or relationships while the import "
+                       "ran; nothing was imported, run it again.", field="cis") from None
     if plan.history:
         ci_ids, actions, relationship_ids, befores, afters = zip(*plan.history, strict=True)
         await fetch_sql(tx.session, INSERT_HISTORY_SQL, tx.tenant_id, actor, list(ci_ids), list(actions),

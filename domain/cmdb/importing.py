@@ -74,13 +74,15 @@ class PlannedCi:
     source: str = "import"
     stale: bool = False
     version: int = 1
+    loaded_version: int = 0  # the version read from the database (an update expects it unchanged)
     new: bool = True
     changed: bool = False
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> PlannedCi:
         return cls(id=row["id"], class_key=row["class_key"], values={k: row[k] for k in EDITABLE},
-                   source=row["source"], stale=row["stale"], version=row["version"], new=False)
+                   source=row["source"], stale=row["stale"], version=row["version"], loaded_version=row["version"],
+                   new=False)
 
     @property
     def name(self) -> str:
@@ -128,9 +130,9 @@ class ClassRows:
         self.chain = check_class(classes, class_key) if class_key in classes else None
         self.checker = AttributeChecker(self.chain) if self.chain else None
 
-    def check(self, row: dict[str, Any]) -> dict[str, Any]:
+    def check(self, row: dict[str, Any], *, texts_checked: bool = False) -> dict[str, Any]:
         """The row's normalised fields, or the first DomainError creating it one by one would raise."""
-        if not all_storable(row):
+        if not texts_checked and not all_storable(row):
             raise ValidationFailed(UNSTORABLE_MESSAGE)
         values = _draft_values(row)
         if row.get("_csv"):
@@ -144,8 +146,12 @@ class ClassRows:
         return values
 
 
-def check_ci_rows(rows: list[dict[str, Any]], classes: Mapping[str, CiClass], plan: Plan) -> dict[int, dict]:
-    """Check the rows one class at a time; the normalised fields of each good row, by row index."""
+def check_ci_rows(rows: list[dict[str, Any]], classes: Mapping[str, CiClass], plan: Plan, *,
+                  texts_checked: bool = False) -> dict[int, dict]:
+    """Check the rows one class at a time; the normalised fields of each good row, by row index.
+
+    ``texts_checked``: the document's text was found storable as a whole, so no row needs the check.
+    """
     by_class: dict[str, list[int]] = defaultdict(list)
     for index, row in enumerate(rows):
         by_class[class_of(row)].append(index)
@@ -154,7 +160,7 @@ def check_ci_rows(rows: list[dict[str, Any]], classes: Mapping[str, CiClass], pl
         rules = ClassRows(classes, class_key)
         for index in indexes:
             try:
-                checked[index] = rules.check(rows[index])
+                checked[index] = rules.check(rows[index], texts_checked=texts_checked)
             except DomainError as bad:
                 plan.refuse("cis", index + 1, bad)
             except RecursionError:
@@ -212,12 +218,11 @@ def relationship_ends(row: dict[str, Any], fold: Fold) -> tuple[Key, Key]:
                  for end in ("source", "target"))
 
 
-def resolve_ends(row: dict[str, Any], fold: Fold, plan: Plan, existing: dict[Key, Mapping]) -> tuple[Any, Any]:
+def resolve_ends(row: dict[str, Any], keys: tuple[Key, Key], plan: Plan,
+                 existing: dict[Key, Mapping]) -> tuple[PlannedCi, PlannedCi]:
     """The two CIs a relationship row names, from the file or the database; ValidationFailed if one is neither."""
-    if not all_storable(row):
-        raise ValidationFailed(UNSTORABLE_MESSAGE)
     ends = []
-    for end, key in zip(("source", "target"), relationship_ends(row, fold), strict=True):
+    for end, key in zip(("source", "target"), keys, strict=True):
         found = plan.cis.get(key) or (PlannedCi.from_row(existing[key]) if key in existing else None)
         if found is None:
             name = str(row.get(f"{end}_name") or "")

@@ -38,7 +38,7 @@ from domain.cmdb.importing import (
 from domain.cmdb.models import CiRelationship, ConfigurationItem
 from domain.cmdb.service import lock_cycle_checks
 from domain.errors import DomainError, ValidationFailed
-from domain.text import all_storable
+from domain.text import UNSTORABLE_MESSAGE, all_storable, storable
 
 if TYPE_CHECKING:
     from atlas.db import Transaction
@@ -129,13 +129,14 @@ async def import_document(tx: Transaction, *, format: str, cis: str, relationshi
     await tx.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
                              {"k": f"cmdb-import:{tx.tenant_id}"})  # one import at a time per tenant
     classes, plan = await all_classes(tx), Plan()
-    checked = check_ci_rows(ci_rows, classes, plan)
-    fold = (await fold_names(tx, {v["name"] for v in checked.values()} | _end_names(rel_rows))).__getitem__
-    ends_of = {i: relationship_ends(row, fold) for i, row in enumerate(rel_rows) if all_storable(row)}
+    checked = check_ci_rows(ci_rows, classes, plan, texts_checked=_storable_document(format, cis))
+    storable_rels = _storable_relationships(rel_rows, plan, texts_checked=_storable_document(format, relationships))
+    fold = (await fold_names(tx, {v["name"] for v in checked.values()} | _end_names(storable_rels))).__getitem__
+    ends_of = {index: relationship_ends(row, fold) for index, row in storable_rels.items()}
     existing = await existing_cis(tx, {(class_of(ci_rows[i]), fold(v["name"])) for i, v in checked.items()}
                                   | {key for pair in ends_of.values() for key in pair})
     apply_ci_rows(ci_rows, checked, existing, fold, plan)
-    await _plan_relationships(tx, rel_rows, fold, existing, classes, plan)
+    await _plan_relationships(tx, storable_rels, ends_of, existing, classes, plan)
     errors = sorted(plan.result.errors, key=lambda e: (e.part != "cis", e.row))
     if errors:
         raise ImportRejected(errors[:MAX_ERRORS])
@@ -143,29 +144,47 @@ async def import_document(tx: Transaction, *, format: str, cis: str, relationshi
     return plan.result
 
 
-def _end_names(rows: list[dict[str, Any]]) -> set[str]:
-    return {str(row.get(f"{end}_name") or "").strip() for row in rows if all_storable(row)
-            for end in ("source", "target")}
+def _storable_document(format: str, document: str) -> bool:
+    """Whether every text read from ``document`` is storable, judged from the document alone: CSV cells
+    are its own characters; JSON strings are too, unless an escape (``\\u0000``, ``\\ud800``) is used."""
+    return storable(document) and (format == "csv" or "\\u" not in document)
 
 
-async def _plan_relationships(tx: Transaction, rows: list[dict], fold, existing: dict, classes, plan: Plan) -> None:
+def _storable_relationships(rows: list[dict[str, Any]], plan: Plan, *, texts_checked: bool
+                            ) -> dict[int, dict[str, Any]]:
+    """The relationship rows by 1-based index, refusing those holding text PostgreSQL cannot store."""
+    kept = {}
+    for index, row in enumerate(rows, start=1):
+        if texts_checked or all_storable(row):
+            kept[index] = row
+        else:
+            plan.refuse("relationships", index, ValidationFailed(UNSTORABLE_MESSAGE))
+    return kept
+
+
+def _end_names(rows: dict[int, dict[str, Any]]) -> set[str]:
+    return {str(row.get(f"{end}_name") or "").strip() for row in rows.values() for end in ("source", "target")}
+
+
+async def _plan_relationships(tx: Transaction, rows: dict[int, dict], ends_of: dict, existing: dict, classes,
+                              plan: Plan) -> None:
     """Resolve every row's ends, then check and plan the relationships that do not exist yet, in file order."""
     resolved = {}
-    for index, row in enumerate(rows, start=1):
+    for index, row in rows.items():
         try:
-            resolved[index] = resolve_ends(row, fold, plan, existing)
+            resolved[index] = resolve_ends(row, ends_of[index], plan, existing)
         except DomainError as bad:
             plan.refuse("relationships", index, bad)
-    known = await existing_relationships(tx, {(s.id, str(rows[i - 1].get("type") or ""), t.id)
-                                              for i, (s, t) in resolved.items() if not (s.new or t.new)})
-    types = {str(rows[i - 1].get("type") or "") for i in resolved} & set(ACYCLIC)
+    type_of = {index: str(rows[index].get("type") or "") for index in resolved}
+    known = await existing_relationships(tx, {(s.id, type_of[i], t.id) for i, (s, t) in resolved.items()
+                                              if not (s.new or t.new)})
+    types = set(type_of.values()) & set(ACYCLIC)
     if types:
         await lock_cycle_checks(tx, sorted(types))
-    guard = CycleGuard(await near_edges(tx, {(t.id, str(rows[i - 1].get("type") or ""))
-                                             for i, (_, t) in resolved.items()}))
+    guard = CycleGuard(await near_edges(tx, {(t.id, type_of[i]) for i, (_, t) in resolved.items()}))
     for index, ends in resolved.items():
         try:
-            plan_relationship(rows[index - 1], ends, classes, known, guard, plan)
+            plan_relationship(rows[index], ends, classes, known, guard, plan)
         except DomainError as bad:
             plan.refuse("relationships", index, bad)
 

@@ -7,8 +7,12 @@ import json
 import pytest
 from sqlalchemy import event, func, select
 
+from domain.cmdb.import_sql import existing_cis, write_plan
+from domain.cmdb.importing import Plan, PlannedCi
 from domain.cmdb.models import CiChange, CiRelationship, ConfigurationItem
+from domain.cmdb.service import get_ci, update_ci
 from domain.cmdb.transfer import ImportRejected, RowError, import_document
+from domain.errors import Conflict
 from tests.domain.cmdb.helpers import build
 
 
@@ -155,3 +159,21 @@ async def test_an_import_runs_the_same_statements_for_five_rows_or_five_hundred(
     small = await _statements_of_import(db, await make_tenant(), 5)
     large = await _statements_of_import(db, await make_tenant(), 500)
     assert len(small) == len(large) <= 10, large
+
+
+async def test_an_import_never_overwrites_an_edit_made_since_it_read_the_ci(db, make_tenant):
+    tenant = await make_tenant()
+    ids = await build(db, tenant, {"checkout": "application_service"}, [])
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:  # the import read version 1 ...
+        [row] = (await existing_cis(tx, {("application_service", "checkout")})).values()
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:  # ... a person edits it meanwhile ...
+        await update_ci(tx, ci_id=ids["checkout"], changes={"owner_team": "people"}, actor="someone")
+    stale = PlannedCi.from_row(row)
+    stale.values["owner_team"], stale.version, stale.changed = "importer", 2, True
+
+    with pytest.raises(Conflict, match="Some CIs changed while the import ran"):
+        async with db.transaction(tenant_id=tenant.tenant_id) as tx:  # ... so its write is refused
+            await write_plan(tx, Plan(cis={("application_service", "checkout"): stale}), actor="importer")
+
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        assert (await get_ci(tx, ids["checkout"])).owner_team == "people"
