@@ -48,13 +48,15 @@ def serve(data_dir: str | None, host: str | None, port: int | None) -> None:
 
     from atlas.asgi import create_app
     from atlas.services import provide_services
+    from resolvers.ws_limits import MAX_MESSAGE_BYTES
 
     settings = settings_from(data_dir, host=host, port=port)
     ensure_port_free(settings.host, settings.port)
     with provide_services(settings, progress=console.print) as live:
         config = uvicorn.Config(create_app(live), host=live.host, port=live.port,
                                 log_level=live.log_level, proxy_headers=True, lifespan="on",
-                                ws_per_message_deflate=False, timeout_graceful_shutdown=5)
+                                ws_per_message_deflate=False, ws_max_size=MAX_MESSAGE_BYTES,
+                                timeout_graceful_shutdown=5)
         uvicorn.Server(config).run()
 
 

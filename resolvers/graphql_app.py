@@ -25,10 +25,10 @@ from atlas.auth import TENANT_HEADER, authenticate
 from domain import strict_json
 from domain.errors import Forbidden, Unauthenticated
 from resolvers.context import Context
+from resolvers.ws_limits import MAX_OPERATIONS, LimitedTransportWSHandler, LimitedWebSocketAdapter
 
 log = logging.getLogger("atlas.graphql")
 TOKEN_EXPIRED_CLOSE = 4401
-MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
 
 
 def _param(params: dict, name: str) -> str | None:
@@ -39,7 +39,10 @@ def _param(params: dict, name: str) -> str | None:
 
 
 class AtlasGraphQL(GraphQL):
-    """Strawberry's ASGI app with AtlasAI's context; legacy graphql-ws is not spoken."""
+    """Strawberry's ASGI app with AtlasAI's context and websocket limits; legacy graphql-ws is not spoken."""
+
+    websocket_adapter_class = LimitedWebSocketAdapter
+    graphql_transport_ws_handler_class = LimitedTransportWSHandler
 
     def __init__(self, schema: strawberry.Schema, *, production: bool) -> None:
         super().__init__(
@@ -48,7 +51,7 @@ class AtlasGraphQL(GraphQL):
             allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=timedelta(seconds=10),
-            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
+            max_subscriptions_per_connection=MAX_OPERATIONS,
         )
         self._shared_json = SharedEncoding()
 
