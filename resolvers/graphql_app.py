@@ -13,7 +13,9 @@ import json
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from datetime import timedelta
+from types import MappingProxyType
 
 import strawberry
 from cross_web import HTTPException
@@ -29,6 +31,7 @@ from resolvers.ws_limits import MAX_OPERATIONS, LimitedTransportWSHandler, Limit
 
 log = logging.getLogger("atlas.graphql")
 TOKEN_EXPIRED_CLOSE = 4401
+AUTHENTICATED: Mapping[str, object] = MappingProxyType({})  # connection_params once the socket is signed in
 
 
 def _param(params: dict, name: str) -> str | None:
@@ -95,6 +98,7 @@ class AtlasGraphQL(GraphQL):
         except (Unauthenticated, Forbidden) as exc:
             log.info("websocket refused: %s", exc.message)
             raise ConnectionRejectionError({"code": exc.code, "message": exc.message}) from None
+        context.connection_params = AUTHENTICATED  # the token is spent: an open socket need not keep it
         _close_when_expired(context)
         return {"tenantId": str(context.principal.tenant_id)}
 
@@ -119,13 +123,20 @@ class SharedEncoding:
 
 def _close_when_expired(context: Context) -> None:
     expires_at = context.principal.expires_at
-    if expires_at is None:
-        return
-    websocket = context.response
+    if expires_at is not None:
+        delay = max(0.0, float(expires_at) - time.time())
+        asyncio.get_running_loop().call_later(delay, _start_closing, context.response)
 
-    async def close() -> None:
-        with contextlib.suppress(Exception):
-            await websocket.close(code=TOKEN_EXPIRED_CLOSE, reason="Access token expired")
 
-    delay = max(0.0, float(expires_at) - time.time())
-    asyncio.get_running_loop().call_later(delay, lambda: asyncio.ensure_future(close()))
+def _start_closing(websocket) -> None:
+    task = asyncio.ensure_future(_close_expired(websocket))
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
+
+
+async def _close_expired(websocket) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.close(code=TOKEN_EXPIRED_CLOSE, reason="Access token expired")
+
+
+_closing: set[asyncio.Task] = set()

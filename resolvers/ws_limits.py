@@ -5,13 +5,16 @@
 - At most ``MAX_OPERATIONS`` operations (subscriptions, and queries or mutations sent over the
   socket) run at once; another is answered with an error ("Subscription limit reached").
 - A connection running no operation for ``IDLE_SECONDS`` (from its opening, or since its last
-  subscription ended) is closed (1000, saying why): an open socket alone holds no memory for long.
+  subscription ended; checked every few seconds) is closed (1000, saying why): an open socket
+  alone holds no memory for long.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
+import weakref
 from collections.abc import AsyncGenerator
 from json import JSONDecodeError
 
@@ -53,41 +56,61 @@ class LimitedWebSocketAdapter(ASGIWebSocketAdapter):
 
 
 class LimitedTransportWSHandler(BaseGraphQLTransportWSHandler):
-    """graphql-transport-ws, closing a connection that has run no operation for IDLE_SECONDS."""
+    """graphql-transport-ws, closing a connection that has run no operation for IDLE_SECONDS.
 
-    _idle: asyncio.TimerHandle | None = None
-    _closed = False
+    One sweeper task per process looks at every open connection a few times per IDLE_SECONDS,
+    instead of a timer per connection: an idle subscriber should cost as little as possible.
+    """
+
+    idle_since: float | None = None  # monotonic time since which no operation has run
 
     def on_request_accepted(self) -> None:
         super().on_request_accepted()
-        self._arm_idle()
+        self.loop, self.idle_since = asyncio.get_running_loop(), time.monotonic()
+        _watch(self)
 
-    def _arm_idle(self) -> None:
-        if self._idle is not None:
-            self._idle.cancel()
-        if not self._closed and not self.operations:
-            self._idle = asyncio.get_running_loop().call_later(IDLE_SECONDS, self._idle_expired)
+    async def handle_subscribe(self, message) -> None:
+        self.idle_since = None  # active now; the sweeper restarts the clock once nothing runs
+        await super().handle_subscribe(message)
 
-    def _idle_expired(self) -> None:
-        if not self.operations and not self._closed:
-            self._closing = asyncio.ensure_future(self._close_idle())
-
-    async def _close_idle(self) -> None:
+    async def close_idle(self) -> None:
         with contextlib.suppress(Exception):
             await self.websocket.close(code=IDLE_CLOSE, reason=f"Idle: no subscription for {IDLE_SECONDS:g} s")
 
-    async def handle_subscribe(self, message) -> None:
-        await super().handle_subscribe(message)
-        self._arm_idle()  # stops the clock while an operation runs, restarts it if none was started
-
-    async def run_operation(self, operation) -> None:
-        try:
-            await super().run_operation(operation)
-        finally:
-            self._arm_idle()
-
     async def shutdown(self) -> None:
-        self._closed = True
-        if self._idle is not None:
-            self._idle.cancel()
+        _open.discard(self)
         await super().shutdown()
+
+
+_open: weakref.WeakSet[LimitedTransportWSHandler] = weakref.WeakSet()
+_tasks: set[asyncio.Task] = set()
+
+
+def _watch(handler: LimitedTransportWSHandler) -> None:
+    """Follow ``handler`` until it closes, starting its loop's sweeper unless one runs."""
+    _open.add(handler)
+    if not any(task.get_loop() is handler.loop and not task.done() for task in _tasks):
+        _keep(handler.loop.create_task(_sweep(handler.loop)))
+
+
+def _keep(task: asyncio.Task) -> None:
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+
+
+async def _sweep(loop: asyncio.AbstractEventLoop) -> None:
+    """Every few seconds: note which connections have no operation, close those idle too long."""
+    while True:
+        await asyncio.sleep(min(5.0, IDLE_SECONDS / 4))
+        watched = [handler for handler in _open if handler.loop is loop]
+        if not watched:
+            return
+        now = time.monotonic()
+        for handler in watched:
+            if handler.operations:
+                handler.idle_since = None
+            elif handler.idle_since is None:
+                handler.idle_since = now
+            elif now - handler.idle_since >= IDLE_SECONDS:
+                _open.discard(handler)
+                _keep(loop.create_task(handler.close_idle()))
