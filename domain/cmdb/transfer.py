@@ -178,10 +178,11 @@ async def _plan_relationships(tx: Transaction, rows: dict[int, dict], ends_of: d
     type_of = {index: str(rows[index].get("type") or "") for index in resolved}
     known = await existing_relationships(tx, {(s.id, type_of[i], t.id) for i, (s, t) in resolved.items()
                                               if not (s.new or t.new)})
-    types = set(type_of.values()) & set(ACYCLIC)
+    new = {i for i, (s, t) in resolved.items() if (s.id, type_of[i], t.id) not in known}  # to check for cycles
+    types = {type_of[i] for i in new} & set(ACYCLIC)
     if types:
         await lock_cycle_checks(tx, sorted(types))
-    guard = CycleGuard(await near_edges(tx, {(t.id, type_of[i]) for i, (_, t) in resolved.items()}))
+    guard = CycleGuard(await near_edges(tx, {(resolved[i][1].id, type_of[i]) for i in new}))
     for index, ends in resolved.items():
         try:
             plan_relationship(rows[index], ends, classes, known, guard, plan)
