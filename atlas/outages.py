@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable
 
 import redis.exceptions
 import sqlalchemy.exc
@@ -18,6 +19,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atlas.db import DatabaseUnavailable
+from atlas.middleware import passed_through
 
 RETRY_AFTER = 5  # seconds
 DATABASE_DOWN = (DatabaseUnavailable, sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError, OSError,
@@ -74,10 +76,11 @@ class OutageMiddleware:
         self.app = app
         self.outages = OutageLog(log, "requests fail on an unavailable dependency", every=10.0)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        return self._http(scope, receive, send) if scope["type"] == "http" else passed_through(self.app, scope,
+                                                                                                receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:

@@ -14,7 +14,7 @@ from domain.alerting.models import (
 from domain.audit.models import AuditEvent
 from domain.auth.models import ApiKey, RefreshToken
 from domain.base import Base
-from domain.cmdb.models import CiChange, CiRelationship, ConfigurationItem, TenantCiClass
+from domain.cmdb.models import CiChange, CiRelationship, CmdbGraphVersion, ConfigurationItem, TenantCiClass
 from domain.incidents.models import (
     ActionItem,
     Incident,
@@ -50,6 +50,7 @@ __all__ = [
     "Base",
     "CiChange",
     "CiRelationship",
+    "CmdbGraphVersion",
     "ConfigurationItem",
     "Event",
     "EventIncident",
