@@ -62,6 +62,8 @@ class EventFast(_Item):
     service: _text(1, 200) | None = None
     host: _text(1, 200) | None = None
     attributes: Attributes = field(default_factory=dict)
+    status: Literal["firing", "resolved"] | None = None
+    fingerprint: _text(1, 200) | None = None
 
 
 class LogFast(_Item):
@@ -148,4 +150,6 @@ def _settled(kind: str, item: Struct) -> bool:
         return False
     if kind == "metrics":
         return metric_shape_problem(item) is None
+    if kind == "events":  # an alert's state goes into its attributes: EventIn does that
+        return item.status is None and item.fingerprint is None
     return kind != "spans" or item.end_time >= item.start_time
