@@ -18,7 +18,7 @@ from atlas.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from atlas.outages import OutageMiddleware
 from atlas.paths import OPERATIONS_DIR
 from atlas.runtime import Runtime
-from atlas.settings import Settings
+from atlas.settings import Settings, load_settings
 from console.operations import OperationRunner
 from console.views import routes as console_routes
 from resolvers.graphql_app import AtlasGraphQL
@@ -45,6 +45,11 @@ async def readyz(request: Request) -> JSONResponse:
 
 async def root(request: Request) -> RedirectResponse:
     return RedirectResponse(request.url_for("console_home"), status_code=307)
+
+
+def app_from_environment() -> Starlette:
+    """The app of one process of `atlas serve --workers N`: settings from the environment the parent set."""
+    return create_app(load_settings())
 
 
 def create_app(settings: Settings) -> Starlette:

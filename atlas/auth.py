@@ -8,10 +8,13 @@ on anonymously (public fields still work; guarded fields answer UNAUTHENTICATED)
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from atlas.middleware import passed_through
 from atlas.outages import unavailable_response
 from domain.auth.principals import TENANT_HEADER, authenticate
 from domain.errors import Forbidden, Unauthenticated
@@ -41,10 +44,11 @@ class BearerAuthMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        return self._http(scope, receive, send) if scope["type"] == "http" else passed_through(self.app, scope,
+                                                                                                receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         connection = HTTPConnection(scope)
         token = bearer_token(connection)
         if token is not None:

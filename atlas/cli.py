@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from atlas.cli_admin import keys, tenant
@@ -41,21 +43,29 @@ def up(data_dir: str | None, host: str | None, port: int | None, no_worker: bool
 @data_dir_option
 @click.option("--host", default=None, help="Interface to listen on [env ATLAS_HOST].")
 @click.option("--port", type=int, default=None, help="HTTP port [env ATLAS_PORT].")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Web processes sharing the port (each with its own database pool).")
 @friendly_errors
-def serve(data_dir: str | None, host: str | None, port: int | None) -> None:
+def serve(data_dir: str | None, host: str | None, port: int | None, workers: int) -> None:
     """Serve the web app (GraphQL, console, REST shims); attaches to `atlas up`'s servers."""
     import uvicorn
 
     from atlas.asgi import create_app
     from atlas.services import provide_services
+    from resolvers.ws_limits import MAX_MESSAGE_BYTES
 
     settings = settings_from(data_dir, host=host, port=port)
     ensure_port_free(settings.host, settings.port)
     with provide_services(settings, progress=console.print) as live:
-        config = uvicorn.Config(create_app(live), host=live.host, port=live.port,
-                                log_level=live.log_level, proxy_headers=True, lifespan="on",
-                                ws_per_message_deflate=False, timeout_graceful_shutdown=5)
-        uvicorn.Server(config).run()
+        options = dict(host=live.host, port=live.port, log_level=live.log_level, proxy_headers=True, lifespan="on",
+                       ws_per_message_deflate=False, ws_max_size=MAX_MESSAGE_BYTES, timeout_graceful_shutdown=5)
+        if workers == 1:
+            uvicorn.Server(uvicorn.Config(create_app(live), **options)).run()
+            return
+        # Each worker process builds its app from the environment: point it at the servers resolved here.
+        os.environ.update(ATLAS_DATA_DIR=str(live.data_dir), DATABASE_URL=live.database_url,
+                          REDIS_URL=live.redis_url)
+        uvicorn.run("atlas.asgi:app_from_environment", factory=True, workers=workers, **options)
 
 
 @main.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from starlette.datastructures import Headers
@@ -16,16 +17,23 @@ SECURITY_HEADERS = {
 CONSOLE_CSP = b"default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'"
 
 
+def passed_through(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+    """Hand a non-HTTP scope (a websocket) to ``app`` without a coroutine frame of the middleware's own:
+    a long-lived connection keeps every frame on its stack alive for as long as it is open."""
+    return app(scope, receive, send)
+
+
 class SecurityHeadersMiddleware:
     """Adds security headers to every HTTP response, and a strict CSP to console pages."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        return self._http(scope, receive, send) if scope["type"] == "http" else passed_through(self.app, scope,
+                                                                                                receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         is_console = scope["path"].startswith("/console")
 
         async def send_with_headers(message: Message) -> None:
@@ -83,10 +91,11 @@ class BodyLimitMiddleware:
         self.app = app
         self.limits = limits
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        return self._http(scope, receive, send) if scope["type"] == "http" else passed_through(self.app, scope,
+                                                                                                receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = next(rule for rule in self.limits if scope["path"].startswith(rule.prefix)).for_scope(scope)
         declared = Headers(scope=scope).get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):

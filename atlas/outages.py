@@ -6,10 +6,12 @@ Which errors are outages is decided in domain/outages.py.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from atlas.middleware import passed_through
 from domain.outages import DEPENDENCY_DOWN, RETRY_AFTER, OutageLog, outage_message
 
 log = logging.getLogger("atlas.outages")
@@ -32,10 +34,11 @@ class OutageMiddleware:
         self.app = app
         self.outages = OutageLog(log, "requests fail on an unavailable dependency", every=10.0)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        return self._http(scope, receive, send) if scope["type"] == "http" else passed_through(self.app, scope,
+                                                                                                receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:

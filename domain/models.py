@@ -14,7 +14,7 @@ from domain.apikeys.models import ApiKey
 from domain.audit.models import AuditEvent
 from domain.auth.models import RefreshToken
 from domain.base import Base
-from domain.cmdb.models import CiChange, CiRelationship, ConfigurationItem, TenantCiClass
+from domain.cmdb.models import CiChange, CiRelationship, CmdbGraphVersion, ConfigurationItem, TenantCiClass
 from domain.incidents.models import (
     ActionItem,
     Incident,
@@ -51,6 +51,7 @@ __all__ = [
     "Base",
     "CiChange",
     "CiRelationship",
+    "CmdbGraphVersion",
     "ConfigurationItem",
     "Event",
     "EventIncident",

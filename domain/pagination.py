@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import DateTime, Integer, Select, Uuid, tuple_
@@ -25,8 +27,23 @@ class Page(Generic[T]):
     """One page of results, each with the cursor that resumes after it."""
 
     items: list[T]
-    cursors: list[str]
+    cursors: Sequence[str]
     has_next: bool
+
+
+class LazyCursors(Sequence[str]):
+    """A page's cursors, each encoded only when asked for (a long list rarely needs more than the last)."""
+
+    def __init__(self, keys: list[tuple]) -> None:
+        self.keys = keys
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [_encode(key) for key in self.keys[index]]
+        return _encode(self.keys[index])
 
 
 SEPARATOR = "\x1f"  # a control character that never appears in the key values
@@ -70,6 +87,19 @@ def _python_type(column: ColumnElement) -> type:
     return str
 
 
+def _positions(query: Select, order: list[ColumnElement]) -> list[int] | None:
+    """Where the sort key's columns already are among the selected ones (a plain row needs them once)."""
+    selected = list(query.selected_columns)
+    found = []
+    for column in order:
+        target = column.__clause_element__() if hasattr(column, "__clause_element__") else column
+        index = next((i for i, candidate in enumerate(selected) if candidate.compare(target)), None)
+        if index is None:
+            return None
+        found.append(index)
+    return found
+
+
 def check_page_size(first: int | None) -> int:
     """The page size to use, refusing sizes outside 1..MAX_PAGE_SIZE."""
     size = DEFAULT_PAGE_SIZE if first is None else first
@@ -93,13 +123,16 @@ async def paginate(
         bound = decode_cursor(after, tuple(_python_type(column) for column in order))
         query = query.where(tuple_(*order) < bound if descending else tuple_(*order) > bound)
     ordering = [column.desc() for column in order] if descending else list(order)
-    keys = [column.label(f"_cursor_{index}") for index, column in enumerate(order)]
-    query = query.add_columns(*keys).order_by(*ordering).limit(size + 1)
-    rows = await fetch_plain(session, query) if plain else list((await session.execute(query)).all())
     width = len(order)
-    page = rows[:size]
+    positions = _positions(query, order) if plain else None
+    if positions is None:  # the sort key comes as extra columns at the end of each row
+        query = query.add_columns(*(column.label(f"_cursor_{index}") for index, column in enumerate(order)))
+        positions = list(range(-width, 0))
+    query = query.order_by(*ordering).limit(size + 1)
+    rows = await fetch_plain(session, query) if plain else list((await session.execute(query)).all())
+    page, extra, key = rows[:size], width if positions[0] < 0 else 0, itemgetter(*positions)
     return Page(
-        items=[row[0] if len(row) - width == 1 else row for row in page],
-        cursors=[_encode(tuple(row[-width:])) for row in page],
+        items=[row[0] if len(row) - extra == 1 else row for row in page],
+        cursors=LazyCursors([key(row) if width > 1 else (key(row),) for row in page]),
         has_next=len(rows) > size,
     )

@@ -6,16 +6,29 @@ Resolved per request by domain/auth/principals.py; the rules that change what so
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 USER, API_KEY = "user", "api_key"
+_ENTITLEMENTS: dict[str, dict[str, Any]] = {}
 
 
-@dataclass(frozen=True)
+def _shared_entitlements(entitlements: dict[str, Any]) -> dict[str, Any]:
+    """One copy of each distinct entitlement set (every token of a plan carries the same one), read-only."""
+    key = json.dumps(entitlements, sort_keys=True, default=str)
+    shared = _ENTITLEMENTS.get(key)
+    if shared is None:
+        if len(_ENTITLEMENTS) >= 1024:
+            _ENTITLEMENTS.clear()
+        shared = _ENTITLEMENTS[key] = entitlements
+    return shared
+
+
+@dataclass(frozen=True, slots=True)
 class Principal:
-    """An authenticated caller in one tenant."""
+    """An authenticated caller in one tenant (thousands live at once, one per open subscription)."""
 
     kind: str
     subject: str
@@ -29,6 +42,9 @@ class Principal:
     display_name: str | None = None
     is_platform_admin: bool = False
     expires_at: float | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "entitlements", _shared_entitlements(self.entitlements))
 
     @property
     def actor(self) -> str:

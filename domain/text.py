@@ -12,6 +12,8 @@ def storable(text: str) -> bool:
     unpaired surrogates (JSON can carry both, as ``\\u0000`` and ``\\ud800``)."""
     if "\x00" in text:
         return False
+    if text.isascii():  # the common case, without encoding a copy
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -41,4 +43,15 @@ def unstorable_path(value: Any, path: tuple = ()) -> tuple | None:
 
 def all_storable(value: Any) -> bool:
     """Whether every text in ``value`` (strings, keys, nested lists and objects) is storable."""
-    return unstorable_path(value) is None
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not storable(item):
+                return False
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+    return True

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import sqlalchemy.exc
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.outbox import store as outbox
@@ -156,9 +155,8 @@ async def bind_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
     """Bind the session's current transaction to ``tenant_id`` for row-level security."""
     if not isinstance(tenant_id, uuid.UUID):
         raise TypeError(f"tenant_id must be a UUID, got {type(tenant_id).__name__}")
-    await session.execute(
-        text("SELECT set_config('app.tenant_id', :tenant, true)"), {"tenant": str(tenant_id)}
-    )
+    connection = await session.connection()  # Core, not the ORM's execute: this runs on every transaction
+    await connection.exec_driver_sql("SELECT set_config('app.tenant_id', $1, true)", (str(tenant_id),))
 
 
 async def fetch_plain(session: AsyncSession, statement) -> list:

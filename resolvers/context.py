@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ class Context:
     principal: Principal | None = None
     tenant_id: uuid.UUID | None = None
     loaders: dict[str, Any] = field(default_factory=dict)
-    connection_params: dict[str, Any] | None = None
+    connection_params: Mapping[str, Any] | None = None
 
     @property
     def long_lived(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import re
 
@@ -10,13 +12,16 @@ from graphql import (
     ArgumentNode,
     DocumentNode,
     GraphQLError,
+    GraphQLSchema,
     ObjectFieldNode,
     StringValueNode,
     Visitor,
+    parse,
     visit,
 )
 from starlette.responses import Response
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
@@ -24,6 +29,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.schema.schema import validate_document
 
 from domain.errors import DomainError
 from domain.outages import RETRY_AFTER, outage_message
@@ -116,12 +122,54 @@ def without_suggestions(message: str) -> str:
     return SUGGESTION.sub("", message)
 
 
+MAX_CACHED_DOCUMENT = 16 * 1024  # characters: larger documents are parsed and validated every time
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(query: str, options: tuple) -> DocumentNode:
+    return parse(query, **dict(options))
+
+
+@functools.lru_cache(maxsize=256)
+def _validated(schema: GraphQLSchema, document: DocumentNode, rules: tuple) -> list[GraphQLError]:
+    return validate_document(schema, document, rules)
+
+
+class DocumentCache(SchemaExtension):
+    """Parse and validate each distinct small document once: clients and the console send the same few
+    operations again and again. The parse options (token limit) and the validation rules (depth,
+    aliases, introspection) are part of the key, so every limit still applies; a document that does
+    not parse is left to the normal path, which reports the error."""
+
+    _cached = False
+
+    def on_parse(self):
+        context = self.execution_context
+        if context.graphql_document is None and context.query and len(context.query) <= MAX_CACHED_DOCUMENT:
+            with contextlib.suppress(GraphQLError):
+                context.graphql_document = _parsed(context.query, tuple(sorted(context.parse_options.items())))
+                self._cached = True
+        yield
+
+    def on_validate(self):
+        context = self.execution_context
+        if self._cached and context.pre_execution_errors is None and context.validation_rules:
+            context.pre_execution_errors = _validated(context.schema._schema, context.graphql_document,
+                                                      tuple(context.validation_rules))
+        yield
+
+
+# Built once: the same rule classes on every request (the validation cache keys on them).
+LIMIT_RULES = [*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+               *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules]
+
+
 def hardening_extensions(*, production: bool) -> list:
     """The extensions every schema runs with (factories: a fresh instance per request)."""
     extensions = [
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        DocumentCache,
         CostLimiter,
         RefuseUnstorableText,
         ReportErrors,

@@ -13,7 +13,9 @@ import json
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from datetime import timedelta
+from types import MappingProxyType
 
 import strawberry
 from cross_web import HTTPException
@@ -25,10 +27,11 @@ from domain import strict_json
 from domain.auth.principals import TENANT_HEADER, authenticate
 from domain.errors import Forbidden, Unauthenticated
 from resolvers.context import Context
+from resolvers.ws_limits import MAX_OPERATIONS, LimitedTransportWSHandler, LimitedWebSocketAdapter
 
 log = logging.getLogger("atlas.graphql")
 TOKEN_EXPIRED_CLOSE = 4401
-MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
+AUTHENTICATED: Mapping[str, object] = MappingProxyType({})  # connection_params once the socket is signed in
 
 
 def _param(params: dict, name: str) -> str | None:
@@ -39,7 +42,10 @@ def _param(params: dict, name: str) -> str | None:
 
 
 class AtlasGraphQL(GraphQL):
-    """Strawberry's ASGI app with AtlasAI's context; legacy graphql-ws is not spoken."""
+    """Strawberry's ASGI app with AtlasAI's context and websocket limits; legacy graphql-ws is not spoken."""
+
+    websocket_adapter_class = LimitedWebSocketAdapter
+    graphql_transport_ws_handler_class = LimitedTransportWSHandler
 
     def __init__(self, schema: strawberry.Schema, *, production: bool) -> None:
         super().__init__(
@@ -48,7 +54,7 @@ class AtlasGraphQL(GraphQL):
             allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=timedelta(seconds=10),
-            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
+            max_subscriptions_per_connection=MAX_OPERATIONS,
         )
         self._shared_json = SharedEncoding()
 
@@ -92,6 +98,7 @@ class AtlasGraphQL(GraphQL):
         except (Unauthenticated, Forbidden) as exc:
             log.info("websocket refused: %s", exc.message)
             raise ConnectionRejectionError({"code": exc.code, "message": exc.message}) from None
+        context.connection_params = AUTHENTICATED  # the token is spent: an open socket need not keep it
         _close_when_expired(context)
         return {"tenantId": str(context.principal.tenant_id)}
 
@@ -116,13 +123,20 @@ class SharedEncoding:
 
 def _close_when_expired(context: Context) -> None:
     expires_at = context.principal.expires_at
-    if expires_at is None:
-        return
-    websocket = context.response
+    if expires_at is not None:
+        delay = max(0.0, float(expires_at) - time.time())
+        asyncio.get_running_loop().call_later(delay, _start_closing, context.response)
 
-    async def close() -> None:
-        with contextlib.suppress(Exception):
-            await websocket.close(code=TOKEN_EXPIRED_CLOSE, reason="Access token expired")
 
-    delay = max(0.0, float(expires_at) - time.time())
-    asyncio.get_running_loop().call_later(delay, lambda: asyncio.ensure_future(close()))
+def _start_closing(websocket) -> None:
+    task = asyncio.ensure_future(_close_expired(websocket))
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
+
+
+async def _close_expired(websocket) -> None:
+    with contextlib.suppress(Exception):
+        await websocket.close(code=TOKEN_EXPIRED_CLOSE, reason="Access token expired")
+
+
+_closing: set[asyncio.Task] = set()

@@ -28,7 +28,16 @@ from resolvers.apikeys.types import ApiKey
 from resolvers.billing.queries import Plan, resolve_plans
 from resolvers.cmdb import mutations as cmdb_mutations
 from resolvers.cmdb import queries as cmdb
-from resolvers.cmdb.types import CiClass, CmdbDocument, ConfigurationItem, ImpactAnalysis, RelationshipType, Topology
+from resolvers.cmdb.types import (
+    CiChange,
+    CiClass,
+    CmdbDocument,
+    ConfigurationItem,
+    DeletedConfigurationItem,
+    ImpactAnalysis,
+    RelationshipType,
+    Topology,
+)
 from resolvers.errors import DeletePayload
 from resolvers.extensions import hardening_extensions, without_suggestions
 from resolvers.fast_fields import direct_attribute_resolvers
@@ -138,6 +147,9 @@ class Query:
         resolver=cmdb.resolve_configuration_items, extensions=cmdb_read())
     configuration_item: ConfigurationItem | None = strawberry.field(resolver=cmdb.resolve_configuration_item,
                                                                     extensions=cmdb_read())
+    ci_history: Connection[CiChange] = strawberry.field(resolver=cmdb.resolve_ci_history, extensions=cmdb_read())
+    deleted_configuration_items: Connection[DeletedConfigurationItem] = strawberry.field(
+        resolver=cmdb.resolve_deleted_configuration_items, extensions=cmdb_read())
     topology: Topology = strawberry.field(resolver=cmdb.resolve_topology, extensions=cmdb_read())
     impact_analysis: ImpactAnalysis = strawberry.field(resolver=cmdb.resolve_impact_analysis, extensions=cmdb_read())
     cmdb_export: CmdbDocument = strawberry.field(resolver=cmdb.resolve_cmdb_export, extensions=cmdb_read())

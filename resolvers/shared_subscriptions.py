@@ -43,27 +43,57 @@ def share_key(query: str | None, variables: dict | None, operation_name: str | N
             query, json.dumps(variables or {}, sort_keys=True, default=str), operation_name)
 
 
-class _Group:
-    """One running execution and the queues of the members it feeds."""
+class _Inbox:
+    """A member's undelivered results: a list, and a future only while the member waits.
 
-    def __init__(self, source: AsyncIterator) -> None:
-        self.source = source
-        self.members: set[asyncio.Queue] = set()
+    Lighter than an asyncio.Queue (three deques and an Event), which matters when thousands of
+    idle subscribers each hold one.
+    """
+
+    __slots__ = ("items", "waiter")
+
+    def __init__(self) -> None:
+        self.items: list = []
+        self.waiter: asyncio.Future | None = None
+
+    def full(self) -> bool:
+        return len(self.items) >= MEMBER_QUEUE
+
+    def put(self, item: object) -> None:
+        self.items.append(item)
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    async def get(self) -> object:
+        while not self.items:
+            self.waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self.waiter
+            finally:
+                self.waiter = None
+        return self.items.pop(0)
+
+
+class _Group:
+    """One running execution and the inboxes of the members it feeds."""
+
+    def __init__(self, key: tuple, source: AsyncIterator) -> None:
+        self.key, self.source = key, source
+        self.members: set[_Inbox] = set()
         self.task = asyncio.create_task(self._pump())
 
     async def _pump(self) -> None:
         try:
             async for result in self.source:
-                for queue in list(self.members):
-                    if queue.full():
-                        self.members.discard(queue)
-                        queue.put_nowait(_END)
+                for inbox in list(self.members):
+                    if inbox.full():  # too far behind: this member ends, the others go on
+                        self.members.discard(inbox)
+                        inbox.put(_END)
                     else:
-                        queue.put_nowait(result)
+                        inbox.put(result)
         finally:
-            for queue in list(self.members):
-                with contextlib.suppress(asyncio.QueueFull):
-                    queue.put_nowait(_END)
+            for inbox in list(self.members):
+                inbox.put(_END)
             with contextlib.suppress(Exception):
                 await self.source.aclose()
 
@@ -82,21 +112,21 @@ class SharedSubscriptions:
         """An iterator over the group's results from now on (starting the group if needed)."""
         group = self._groups.get(key)
         if group is None or group.task.done():
-            group = self._groups[key] = _Group(await start())
-        queue: asyncio.Queue = asyncio.Queue(MEMBER_QUEUE)
-        group.members.add(queue)
-        return self._member(key, group, queue)
+            group = self._groups[key] = _Group(key, await start())
+        inbox = _Inbox()
+        group.members.add(inbox)
+        return self._member(group, inbox)
 
-    async def _member(self, key: tuple, group: _Group, queue: asyncio.Queue) -> AsyncIterator:
+    async def _member(self, group: _Group, inbox: _Inbox) -> AsyncIterator:
         try:
             while True:
-                item = await queue.get()
+                item = await inbox.get()
                 if item is _END:
                     return
                 yield item
         finally:
-            group.members.discard(queue)
+            group.members.discard(inbox)
             if not group.members:
                 group.task.cancel()
-                if self._groups.get(key) is group:
-                    del self._groups[key]
+                if self._groups.get(group.key) is group:
+                    del self._groups[group.key]

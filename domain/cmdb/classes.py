@@ -62,18 +62,27 @@ def check_class(classes: Mapping[str, CiClass], key: str, *, field: str = "class
     return ancestry(classes, key)
 
 
+class AttributeChecker:
+    """Validates attributes against a class's schema and each ancestor's, its validators built once."""
+
+    def __init__(self, chain: list[CiClass]) -> None:
+        self.validators = [(c.key, Draft202012Validator(c.schema, format_checker=FormatChecker())) for c in chain]
+
+    def __call__(self, attributes: Any, *, field: str = "attributes") -> dict[str, Any]:
+        if not isinstance(attributes, dict):
+            raise ValidationFailed("Attributes must be a JSON object.", field=field)
+        for class_key, validator in self.validators:
+            error = next(iter(validator.iter_errors(attributes)), None)
+            if error is not None:
+                where = ".".join(str(p) for p in error.absolute_path) or "(object)"
+                raise ValidationFailed(f"Attribute {where} is invalid for class {class_key}: {error.message}",
+                                       field=field)
+        return attributes
+
+
 def check_attributes(chain: list[CiClass], attributes: Any, *, field: str = "attributes") -> dict[str, Any]:
     """Validate attributes against the schema of the class and of each ancestor."""
-    if not isinstance(attributes, dict):
-        raise ValidationFailed("Attributes must be a JSON object.", field=field)
-    for ci_class in chain:
-        error = next(iter(Draft202012Validator(ci_class.schema, format_checker=FormatChecker())
-                          .iter_errors(attributes)), None)
-        if error is not None:
-            where = ".".join(str(p) for p in error.absolute_path) or "(object)"
-            raise ValidationFailed(f"Attribute {where} is invalid for class {ci_class.key}: {error.message}",
-                                   field=field)
-    return attributes
+    return AttributeChecker(chain)(attributes, field=field)
 
 
 def _check_schema(schema: Any) -> dict[str, Any]:

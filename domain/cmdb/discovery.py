@@ -1,6 +1,7 @@
 """Discovery: CIs and relationships from what ingest saw (resources and the calls between services).
 
-``service.name`` becomes an application service, ``host.name`` a host, ``k8s.pod.name`` a container
+``service.name`` becomes an application service, ``host.name`` a host (named by the resource or by a
+span's own attributes, as some instrumentations put it), ``k8s.pod.name`` a container
 and ``k8s.cluster.name`` a Kubernetes cluster; a service runs on its hosts and pods, a pod is hosted
 on its cluster, and a span whose parent belongs to another service means the caller depends on the
 callee. Discovered CIs carry ``last_seen_at``; those not seen for a day are flagged stale, never
@@ -37,6 +38,12 @@ SELECT p.service AS caller, c.service AS callee, count(*) AS calls
                AND p.start_time BETWEEN c.start_time - interval '1 hour' AND c.start_time + interval '1 minute'
  WHERE c.tenant_id = $1 AND c.start_time >= $2 AND c.parent_span_id IS NOT NULL AND p.service <> c.service
  GROUP BY 1, 2
+"""
+
+SPAN_HOSTS_SQL = """
+SELECT DISTINCT service, attributes->>'host.name' AS host
+  FROM spans
+ WHERE tenant_id = $1 AND start_time >= $2 AND attributes ? 'host.name'
 """
 
 
@@ -88,6 +95,8 @@ async def discover(tx: Transaction, *, now: datetime | None = None) -> Discovery
     for row in await fetch_sql(tx.session, "SELECT service, host, attributes FROM telemetry_resources "
                                            "WHERE tenant_id = $1 AND last_seen >= $2", tx.tenant_id, now - WINDOW):
         plan_resource(found, row["service"], row["host"], row["attributes"] or {})
+    for row in await fetch_sql(tx.session, SPAN_HOSTS_SQL, tx.tenant_id, now - WINDOW):
+        plan_resource(found, row["service"], row["host"], {})
     for row in await fetch_sql(tx.session, CALLS_SQL, tx.tenant_id, now - WINDOW):
         found.relate("depends_on", found.ci("application_service", row["caller"]),
                      found.ci("application_service", row["callee"]))

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from domain.cmdb.catalog import BUSINESS_CLASSES
+from domain.cmdb import graph
+from domain.cmdb.catalog import BUILTIN_CLASSES, BUSINESS_CLASSES, CiClass
 from domain.cmdb.classes import all_classes, lineage
 from domain.cmdb.queries import load_cis
-from domain.cmdb.topology import statement, walk
+from domain.cmdb.topology import statement
 from domain.errors import ValidationFailed
 from domain.uow import fetch_sql
 
@@ -56,20 +57,22 @@ async def impact_analysis(tx: Transaction, *, ci_ids: list[uuid.UUID], direction
     """What failing ``ci_ids`` hurts (``impact``) or what they need (``dependencies``), nearest first."""
     if not 1 <= len(ci_ids) <= MAX_SEEDS:
         raise ValidationFailed(f"Give 1-{MAX_SEEDS} CI ids.", field="ciIds")
-    seeds = await load_cis(tx, list(dict.fromkeys(ci_ids)))
-    if len(seeds) != len(set(ci_ids)):
-        raise ValidationFailed("Some CI ids are not configuration items of this tenant.", field="ciIds")
-    reached = await walk(tx, seeds=list(seeds), mode=direction, depth=depth)
+    seed_ids = list(dict.fromkeys(ci_ids))
+    reached = await graph.walk(tx, seeds=seed_ids, mode=direction, depth=depth)
     order = sorted((r for r in reached.values() if r.depth > 0), key=lambda r: (r.depth, str(r.ci_id)))
-    cis = {**seeds, **await load_cis(tx, [r.ci_id for r in order])}
+    cis = await load_cis(tx, [*seed_ids, *(r.ci_id for r in order)])
+    if any(seed not in cis for seed in seed_ids):
+        raise ValidationFailed("Some CI ids are not configuration items of this tenant.", field="ciIds")
+    seeds = {seed: cis[seed] for seed in seed_ids}
     names = {ci_id: row["name"] for ci_id, row in cis.items()}
-    classes = await all_classes(tx)
-    business_of = _business_classes(classes)
+    business_of = _business_classes(await _classes_of(tx, {row["class_key"] for row in cis.values()}))
     report = ImpactReport(seeds=list(seeds.values()), truncated=len(order) > limit)
     # Nearest first, so the way to a CI's predecessor is known before the CI: each path is its
     # predecessor's path plus one step (the same shortest paths ``path_to`` follows).
     paths = {seed: [PathStep(ci=cis[seed], statement=None, relation=reached[seed].relation)] for seed in seeds}
     for step in order:
+        if step.ci_id not in cis or step.via not in paths:  # deleted since the walk
+            continue
         path = paths[step.ci_id] = [*paths[step.via], PathStep(ci=cis[step.ci_id], statement=statement(step, names),
                                                               relation=step.relation)]
         impacted = Impacted(ci=cis[step.ci_id], depth=step.depth, path=path)
@@ -83,7 +86,12 @@ async def impact_analysis(tx: Transaction, *, ci_ids: list[uuid.UUID], direction
     return report
 
 
-def _business_classes(classes: dict) -> Callable[[str], frozenset[str]]:
+async def _classes_of(tx: Transaction, keys: set[str]) -> Mapping[str, CiClass]:
+    """The class catalogue these keys need: the built-in one unless a tenant class is among them."""
+    return BUILTIN_CLASSES if keys <= BUILTIN_CLASSES.keys() else await all_classes(tx)
+
+
+def _business_classes(classes: Mapping[str, CiClass]) -> Callable[[str], frozenset[str]]:
     """The business classes (customer, business service) a class key is or descends from, cached per key."""
     @functools.cache
     def business_of(class_key: str) -> frozenset[str]:

@@ -74,7 +74,10 @@ class CiChange(TenantScoped, Base):
     """One change to a CI or to a relationship touching it: who, when, before and after (``seq``: the order)."""
 
     __tablename__ = "ci_history"
-    __table_args__ = (Index("ix_ci_history_ci", "tenant_id", "ci_id", "seq"),)
+    __table_args__ = (
+        Index("ix_ci_history_ci", "tenant_id", "ci_id", "seq"),
+        Index("ix_ci_history_deleted", "tenant_id", "seq", postgresql_where=text("action = 'deleted'")),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     seq: Mapped[int] = mapped_column(BigInteger, Identity(always=True))
@@ -85,3 +88,12 @@ class CiChange(TenantScoped, Base):
     relationship_id: Mapped[uuid.UUID | None]
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
+
+
+class CmdbGraphVersion(TenantScoped, Base):
+    """The version of a tenant's relationship graph: a trigger bumps it when a changing transaction commits."""
+
+    __tablename__ = "cmdb_graph_versions"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

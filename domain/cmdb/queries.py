@@ -46,10 +46,14 @@ async def list_cis(tx: Transaction, *, filter: CiFilter, first: int | None, afte
         if value is not None:
             query = query.where(column == value)
     if filter.search:
-        escaped = filter.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(ConfigurationItem.name.ilike(f"%{escaped}%"))
+        query = query.where(ConfigurationItem.name.ilike(_containing(filter.search)))
     return await paginate(tx.session, query, order=[func.lower(ConfigurationItem.name), ConfigurationItem.id],
                           first=first, after=after)
+
+
+def _containing(search: str) -> str:
+    """An ILIKE pattern for text containing ``search`` literally."""
+    return "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 async def relationships_of(tx: Transaction, ci_id: uuid.UUID) -> list[CiRelationship]:
@@ -61,8 +65,16 @@ async def relationships_of(tx: Transaction, ci_id: uuid.UUID) -> list[CiRelation
 
 
 async def history_of(tx: Transaction, ci_id: uuid.UUID, *, first: int | None, after: str | None) -> Page:
-    """A CI's changes, newest first."""
+    """A CI's changes, newest first: while it exists and after it was deleted (history is never deleted)."""
     query = select(CiChange).where(CiChange.tenant_id == tx.tenant_id, CiChange.ci_id == ci_id)
+    return await paginate(tx.session, query, order=[CiChange.seq], first=first, after=after, descending=True)
+
+
+async def deleted_cis(tx: Transaction, *, first: int | None, after: str | None, search: str | None = None) -> Page:
+    """The changes that deleted CIs, latest first; each keeps the CI's last state in ``before``."""
+    query = select(CiChange).where(CiChange.tenant_id == tx.tenant_id, CiChange.action == "deleted")
+    if search:
+        query = query.where(CiChange.before["name"].astext.ilike(_containing(search)))
     return await paginate(tx.session, query, order=[CiChange.seq], first=first, after=after, descending=True)
 
 

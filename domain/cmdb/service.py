@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, or_, select, text
 
 from domain import clock
 from domain.cmdb import history
-from domain.cmdb.catalog import ENVIRONMENTS, LIFECYCLE, RELATIONSHIP_TYPES, SOURCES
+from domain.cmdb.catalog import ENVIRONMENTS, LIFECYCLE, RELATIONSHIP_TYPES, SOURCES, RelationshipType
 from domain.cmdb.classes import all_classes, check_attributes, check_class, lineage
 from domain.cmdb.models import CiRelationship, ConfigurationItem
 from domain.errors import Conflict, NotFound, ValidationFailed
@@ -41,7 +42,7 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def _check_fields(values: dict[str, Any]) -> dict[str, Any]:
+def check_fields(values: dict[str, Any]) -> dict[str, Any]:
     """Validate the plain fields present in ``values`` (attributes are checked against the class)."""
     if "name" in values:
         values["name"] = _clean_name(values["name"])
@@ -79,7 +80,7 @@ async def _check_unique(tx: Transaction, class_key: str, name: str, *, except_id
 async def create_ci(tx: Transaction, *, draft: CiDraft, actor: str, source: str = "manual") -> ConfigurationItem:
     """Add a CI after checking its class, fields, attributes and uniqueness."""
     assert source in SOURCES
-    values = _check_fields({name: getattr(draft, name) for name in EDITABLE})
+    values = check_fields({name: getattr(draft, name) for name in EDITABLE})
     chain = check_class(await all_classes(tx), draft.class_key)
     check_attributes(chain, values["attributes"])
     await _check_unique(tx, draft.class_key, values["name"])
@@ -101,7 +102,7 @@ async def update_ci(tx: Transaction, *, ci_id: uuid.UUID, changes: dict[str, Any
     if expected_version is not None and expected_version != ci.version:
         raise Conflict(f"The CI changed since version {expected_version} (now {ci.version}); reload and retry.",
                        field="expectedVersion")
-    values = _check_fields(dict(changes))
+    values = check_fields(dict(changes))
     if "attributes" in values:
         check_attributes(check_class(await all_classes(tx), ci.class_key), values["attributes"])
     if "name" in values:
@@ -150,27 +151,43 @@ def allowed_pair(classes: dict, type: str, source_class: str, target_class: str)
         and bool(lineage(classes, target_class) & set(kind.targets))
 
 
-async def check_relationship(tx: Transaction, *, type: str, source: ConfigurationItem,
-                             target: ConfigurationItem, classes: dict | None = None) -> None:
-    """Refuse unknown types, self-links, class pairs the type does not allow, and forbidden cycles."""
+def check_relationship_shape(classes: Mapping[str, Any], *, type: str, source: Any, target: Any) -> RelationshipType:
+    """Refuse unknown types, self-links and class pairs the type does not allow (ends have id, class_key)."""
     kind = RELATIONSHIP_TYPES.get(type)
     if kind is None:
         raise ValidationFailed(f"Relationship type must be one of {', '.join(RELATIONSHIP_TYPES)}.", field="type")
     if source.id == target.id:
         raise ValidationFailed("A CI cannot be related to itself.", field="targetId")
-    classes = classes or await all_classes(tx)
     if not lineage(classes, source.class_key) & set(kind.sources):
         raise ValidationFailed(f"A {source.class_key} cannot be the source of {type} "
                                f"(allowed: {', '.join(kind.sources)}).", field="sourceId")
     if not lineage(classes, target.class_key) & set(kind.targets):
         raise ValidationFailed(f"A {target.class_key} cannot be the target of {type} "
                                f"(allowed: {', '.join(kind.targets)}).", field="targetId")
-    if not kind.allows_cycles:
+    return kind
+
+
+def cycle_refused(type: str, *, source_name: str, target_name: str) -> ValidationFailed:
+    """The error for a relationship that would close a cycle of a type that forbids them."""
+    return ValidationFailed(f"{target_name} already leads to {source_name} through {type}; "
+                            f"{type} relationships cannot form a cycle.", field="targetId")
+
+
+async def lock_cycle_checks(tx: Transaction, types: list[str]) -> None:
+    """Serialise cycle checks of these relationship types in the tenant until the transaction ends."""
+    for type in sorted(types):
         await tx.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
                                  {"k": f"cmdb-cycle:{tx.tenant_id}:{type}"})
+
+
+async def check_relationship(tx: Transaction, *, type: str, source: ConfigurationItem,
+                             target: ConfigurationItem, classes: dict | None = None) -> None:
+    """Refuse unknown types, self-links, class pairs the type does not allow, and forbidden cycles."""
+    kind = check_relationship_shape(classes or await all_classes(tx), type=type, source=source, target=target)
+    if not kind.allows_cycles:
+        await lock_cycle_checks(tx, [type])
         if await _reaches(tx, type=type, start=target.id, goal=source.id):
-            raise ValidationFailed(f"{target.name} already leads to {source.name} through {type}; "
-                                   f"{type} relationships cannot form a cycle.", field="targetId")
+            raise cycle_refused(type, source_name=source.name, target_name=target.name)
 
 
 async def _reaches(tx: Transaction, *, type: str, start: uuid.UUID, goal: uuid.UUID) -> bool:

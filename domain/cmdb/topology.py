@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from domain.cmdb.catalog import IMPACT_DOWN, IMPACT_UP, RELATIONSHIP_TYPES
 from domain.cmdb.queries import load_cis
@@ -50,8 +50,7 @@ SELECT ci, via, rel, forward, depth FROM walk LIMIT $6
 """
 
 
-@dataclass(frozen=True)
-class Reached:
+class Reached(NamedTuple):
     """How a walk first reached a CI: from ``via`` over ``relation`` (``forward``: along its direction)."""
 
     ci_id: uuid.UUID

@@ -5,6 +5,8 @@ A document has two parts: CIs (``class``, ``name``, ``environment``, ``lifecycle
 relationships (``type``, ``source_class``, ``source_name``, ``target_class``, ``target_name``).
 CIs are matched by class and name, so importing the same document twice changes nothing. Every row
 is validated; if any row is wrong nothing is written and every problem is reported with its row.
+The import is set-based (``importing`` plans it in Python, ``import_sql`` reads and writes whole
+columns): a few statements however many rows.
 """
 
 from __future__ import annotations
@@ -12,35 +14,42 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 
 from domain import strict_json
-from domain.cmdb.classes import all_classes, check_class
+from domain.cmdb.classes import all_classes
+from domain.cmdb.import_sql import existing_cis, existing_relationships, fold_names, near_edges, write_plan
+from domain.cmdb.importing import (
+    ACYCLIC,
+    CycleGuard,
+    ImportResult,
+    Plan,
+    RowError,
+    apply_ci_rows,
+    check_ci_rows,
+    class_of,
+    plan_relationship,
+    relationship_ends,
+    resolve_ends,
+    standard_json,
+)
 from domain.cmdb.models import CiRelationship, ConfigurationItem
-from domain.cmdb.service import EDITABLE, CiDraft, create_ci, create_relationship, find_relationship, update_ci
+from domain.cmdb.service import lock_cycle_checks
 from domain.errors import DomainError, ValidationFailed
-from domain.text import UNSTORABLE_MESSAGE, all_storable
+from domain.text import UNSTORABLE_MESSAGE, all_storable, storable
 
 if TYPE_CHECKING:
     from domain.uow import Transaction
+
+__all__ = ["ImportRejected", "ImportResult", "RowError", "export_document", "import_document", "parse_document"]
 
 FORMATS = ("json", "csv")
 MAX_CIS, MAX_RELATIONSHIPS, MAX_ERRORS = 10_000, 50_000, 200
 CI_COLUMNS = ("class", "name", "environment", "lifecycle_status", "owner_team", "description")
 REL_COLUMNS = ("type", "source_class", "source_name", "target_class", "target_name")
 ATTR_PREFIX = "attr."
-
-
-@dataclass(frozen=True)
-class RowError:
-    part: str  # "cis" or "relationships"
-    row: int   # 1-based position among the part's data rows
-    field: str | None
-    message: str
 
 
 class ImportRejected(DomainError):
@@ -53,35 +62,9 @@ class ImportRejected(DomainError):
         self.errors = errors
 
 
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    relationships_created: int = 0
-    relationships_unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-
-def _finite(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError(f"{text} is out of range")
-    return number
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _standard_json(text: str) -> Any:
-    """JSON as the standard has it: no NaN or Infinity, no number too large for a float."""
-    return strict_json.loads(text, parse_float=_finite, parse_constant=_no_constants)
-
-
 def _json_rows(text: str, part: str) -> list[dict[str, Any]]:
     try:
-        rows = _standard_json(text) if text.strip() else []
+        rows = standard_json(text) if text.strip() else []
     except strict_json.BadJSON as bad:
         raise ValidationFailed(f"The {part} part is {bad}.", field=part) from None
     if isinstance(rows, dict) and part in rows:
@@ -89,30 +72,6 @@ def _json_rows(text: str, part: str) -> list[dict[str, Any]]:
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise ValidationFailed(f"The {part} part must be a JSON array of objects.", field=part)
     return rows
-
-
-def _declared_types(chain: list) -> dict[str, Any]:
-    declared: dict[str, Any] = {}
-    for ci_class in reversed(chain):
-        for name, spec in (ci_class.schema.get("properties") or {}).items():
-            declared[name] = spec.get("type") if isinstance(spec, dict) else None
-    return declared
-
-
-def _typed_csv_attributes(chain: list, attributes: dict[str, str]) -> dict[str, Any]:
-    """CSV cells are text; attributes the class declares as numbers, booleans, arrays or objects are JSON."""
-    declared = _declared_types(chain)
-    typed = {}
-    for name, raw in attributes.items():
-        kind = declared.get(name)
-        if kind in (None, "string") or (isinstance(kind, list) and "string" in kind):
-            typed[name] = raw
-            continue
-        try:
-            typed[name] = _standard_json(raw)
-        except strict_json.BadJSON:
-            raise ValidationFailed(f"Attribute {name} must be {kind}, got {raw!r}.", field=f"attr.{name}") from None
-    return typed
 
 
 def _csv_rows(text: str, part: str, required: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -164,77 +123,71 @@ def _flatten_ends(row: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def _draft(row: dict[str, Any]) -> CiDraft:
-    attributes = row.get("attributes") or {}
-    return CiDraft(class_key=str(row.get("class") or "").strip(), name=str(row.get("name") or ""),
-                   description=str(row.get("description") or ""),
-                   environment=str(row.get("environment") or "production"),
-                   lifecycle_status=str(row.get("lifecycle_status") or "active"),
-                   owner_team=str(row["owner_team"]) if row.get("owner_team") else None, attributes=attributes)
-
-
-async def _find(tx: Transaction, class_key: str, name: str) -> ConfigurationItem | None:
-    return await tx.session.scalar(select(ConfigurationItem).where(
-        ConfigurationItem.tenant_id == tx.tenant_id, ConfigurationItem.class_key == class_key,
-        func.lower(ConfigurationItem.name) == name.strip().lower()))
-
-
-async def _import_ci(tx: Transaction, row: dict[str, Any], actor: str, result: ImportResult) -> None:
-    draft = _draft(row)
-    if row.get("_csv"):
-        chain = check_class(await all_classes(tx), draft.class_key, field="class")
-        draft.attributes = _typed_csv_attributes(chain, draft.attributes)
-    existing = await _find(tx, draft.class_key, draft.name) if draft.class_key and draft.name.strip() else None
-    if existing is None:
-        await create_ci(tx, draft=draft, actor=actor, source="import")
-        result.created += 1
-        return
-    wanted = {name: getattr(draft, name) for name in EDITABLE}
-    wanted["name"] = existing.name if existing.name.lower() == draft.name.strip().lower() else draft.name
-    changes = {k: v for k, v in wanted.items() if getattr(existing, k) != v}
-    if not changes:
-        result.unchanged += 1
-        return
-    await update_ci(tx, ci_id=existing.id, changes=changes, actor=actor)
-    result.updated += 1
-
-
-async def _import_relationship(tx: Transaction, row: dict[str, Any], actor: str, result: ImportResult) -> None:
-    ends = []
-    for end in ("source", "target"):
-        class_key, name = str(row.get(f"{end}_class") or ""), str(row.get(f"{end}_name") or "")
-        ci = await _find(tx, class_key, name)
-        if ci is None:
-            raise ValidationFailed(f"No {class_key or '?'} named {name or '?'} (in this file or the CMDB).",
-                                   field=f"{end}_name")
-        ends.append(ci)
-    type = str(row.get("type") or "")
-    if await find_relationship(tx, type=type, source_id=ends[0].id, target_id=ends[1].id) is not None:
-        result.relationships_unchanged += 1
-        return
-    await create_relationship(tx, type=type, source_id=ends[0].id, target_id=ends[1].id, actor=actor, origin="import")
-    result.relationships_created += 1
-
-
 async def import_document(tx: Transaction, *, format: str, cis: str, relationships: str, actor: str) -> ImportResult:
     """Import both parts; raises ImportRejected (the caller rolls back) when any row is wrong."""
     ci_rows, rel_rows = parse_document(format=format, cis=cis, relationships=relationships)
-    result = ImportResult()
-    for part, rows, handle in (("cis", ci_rows, _import_ci), ("relationships", rel_rows, _import_relationship)):
-        for index, row in enumerate(rows, start=1):
-            try:
-                if not all_storable(row):
-                    raise ValidationFailed(UNSTORABLE_MESSAGE)
-                await handle(tx, row, actor, result)
-            except DomainError as bad:
-                result.errors.append(RowError(part, index, bad.field, bad.message))
-            except RecursionError:
-                result.errors.append(RowError(part, index, "attributes", "Attributes are nested too deeply."))
-                if len(result.errors) >= MAX_ERRORS:
-                    raise ImportRejected(result.errors) from None
-    if result.errors:
-        raise ImportRejected(result.errors)
-    return result
+    await tx.session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+                             {"k": f"cmdb-import:{tx.tenant_id}"})  # one import at a time per tenant
+    classes, plan = await all_classes(tx), Plan()
+    checked = check_ci_rows(ci_rows, classes, plan, texts_checked=_storable_document(format, cis))
+    storable_rels = _storable_relationships(rel_rows, plan, texts_checked=_storable_document(format, relationships))
+    fold = (await fold_names(tx, {v["name"] for v in checked.values()} | _end_names(storable_rels))).__getitem__
+    ends_of = {index: relationship_ends(row, fold) for index, row in storable_rels.items()}
+    existing = await existing_cis(tx, {(class_of(ci_rows[i]), fold(v["name"])) for i, v in checked.items()}
+                                  | {key for pair in ends_of.values() for key in pair})
+    apply_ci_rows(ci_rows, checked, existing, fold, plan)
+    await _plan_relationships(tx, storable_rels, ends_of, existing, classes, plan)
+    errors = sorted(plan.result.errors, key=lambda e: (e.part != "cis", e.row))
+    if errors:
+        raise ImportRejected(errors[:MAX_ERRORS])
+    await write_plan(tx, plan, actor=actor)
+    return plan.result
+
+
+def _storable_document(format: str, document: str) -> bool:
+    """Whether every text read from ``document`` is storable, judged from the document alone: CSV cells
+    are its own characters; JSON strings are too, unless an escape (``\\u0000``, ``\\ud800``) is used."""
+    return storable(document) and (format == "csv" or "\\u" not in document)
+
+
+def _storable_relationships(rows: list[dict[str, Any]], plan: Plan, *, texts_checked: bool
+                            ) -> dict[int, dict[str, Any]]:
+    """The relationship rows by 1-based index, refusing those holding text PostgreSQL cannot store."""
+    kept = {}
+    for index, row in enumerate(rows, start=1):
+        if texts_checked or all_storable(row):
+            kept[index] = row
+        else:
+            plan.refuse("relationships", index, ValidationFailed(UNSTORABLE_MESSAGE))
+    return kept
+
+
+def _end_names(rows: dict[int, dict[str, Any]]) -> set[str]:
+    return {str(row.get(f"{end}_name") or "").strip() for row in rows.values() for end in ("source", "target")}
+
+
+async def _plan_relationships(tx: Transaction, rows: dict[int, dict], ends_of: dict, existing: dict, classes,
+                              plan: Plan) -> None:
+    """Resolve every row's ends, then check and plan the relationships that do not exist yet, in file order."""
+    resolved = {}
+    for index, row in rows.items():
+        try:
+            resolved[index] = resolve_ends(row, ends_of[index], plan, existing)
+        except DomainError as bad:
+            plan.refuse("relationships", index, bad)
+    type_of = {index: str(rows[index].get("type") or "") for index in resolved}
+    known = await existing_relationships(tx, {(s.id, type_of[i], t.id) for i, (s, t) in resolved.items()
+                                              if not (s.new or t.new)})
+    new = {i for i, (s, t) in resolved.items() if (s.id, type_of[i], t.id) not in known}  # to check for cycles
+    types = {type_of[i] for i in new} & set(ACYCLIC)
+    if types:
+        await lock_cycle_checks(tx, sorted(types))
+    guard = CycleGuard(await near_edges(tx, {(resolved[i][1].id, type_of[i]) for i in new}))
+    for index, ends in resolved.items():
+        try:
+            plan_relationship(rows[index], ends, classes, known, guard, plan)
+        except DomainError as bad:
+            plan.refuse("relationships", index, bad)
 
 
 async def export_document(tx: Transaction, *, format: str) -> tuple[str, str]:

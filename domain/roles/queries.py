@@ -27,6 +27,9 @@ class RoleView:
     id: uuid.UUID | None = None
 
 
+_PERMISSION_SETS: dict[frozenset[str], frozenset[str]] = {}  # one copy of each distinct set (bounded by the catalog)
+
+
 async def permissions_for_roles(tx: Transaction, roles: list[str] | tuple[str, ...]) -> frozenset[str]:
     """The union of the permissions of ``roles`` in the transaction's tenant."""
     granted: set[str] = set()
@@ -40,7 +43,8 @@ async def permissions_for_roles(tx: Transaction, roles: list[str] | tuple[str, .
         )
         for permissions in rows:
             granted |= set(permissions) & PERMISSION_NAMES
-    return frozenset(granted)
+    found = frozenset(granted)
+    return _PERMISSION_SETS.setdefault(found, found)
 
 
 async def list_roles(tx: Transaction) -> list[RoleView]:

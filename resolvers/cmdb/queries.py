@@ -13,10 +13,12 @@ from domain.cmdb.transfer import export_document
 from domain.errors import NotFound
 from resolvers.cmdb.inputs import CiFilterInput
 from resolvers.cmdb.types import (
+    CiChange,
     CiClass,
     CmdbDocument,
     CmdbFormat,
     ConfigurationItem,
+    DeletedConfigurationItem,
     ImpactAnalysis,
     ImpactDirection,
     RelationshipType,
@@ -24,6 +26,7 @@ from resolvers.cmdb.types import (
     TopologyDirection,
     TopologyEdge,
     TopologyNode,
+    history_connection,
 )
 from resolvers.ids import parse_id
 from resolvers.pagination import Connection, connection
@@ -56,6 +59,20 @@ async def resolve_configuration_item(info: strawberry.Info, id: strawberry.ID) -
             return ConfigurationItem.from_model(await get_ci(tx, parse_id(id)))
         except NotFound:
             return None
+
+
+async def resolve_ci_history(info: strawberry.Info, ci_id: strawberry.ID, first: int | None = 50,
+                             after: str | None = None) -> Connection[CiChange]:
+    """A CI's changes, newest first, whether it still exists or was deleted."""
+    return await history_connection(info, parse_id(ci_id, field="ciId"), first=first, after=after)
+
+
+async def resolve_deleted_configuration_items(info: strawberry.Info, first: int | None = 50, after: str | None = None,
+                                              search: str | None = None) -> Connection[DeletedConfigurationItem]:
+    """CIs deleted from the CMDB, latest first (``search``: part of the name)."""
+    async with info.context.transaction() as tx:
+        page = await queries.deleted_cis(tx, first=first, after=after, search=search)
+    return connection(page, DeletedConfigurationItem.from_change)
 
 
 async def resolve_topology(info: strawberry.Info, ci_id: strawberry.ID, depth: int = 2,

@@ -10,6 +10,7 @@ from typing import Any
 import strawberry
 
 from domain.cmdb import queries
+from domain.cmdb.catalog import ENVIRONMENTS, LIFECYCLE, SOURCES
 from domain.cmdb.catalog import CiClass as CiClassSpec
 from domain.cmdb.catalog import RelationshipType as RelationshipTypeSpec
 from domain.cmdb.impact import Impacted, ImpactReport
@@ -18,6 +19,17 @@ from domain.cmdb.models import CiRelationship as RelationshipModel
 from domain.cmdb.models import ConfigurationItem as CiModel
 from resolvers.loaders import loader
 from resolvers.pagination import Connection, connection
+
+
+def _catalog_enum(name: str, values: tuple[str, ...], description: str) -> type[Enum]:
+    """A GraphQL enum of one of the catalog's word lists (``production`` is ``PRODUCTION``)."""
+    return strawberry.enum(Enum(name, {value.upper(): value for value in values}), description=description)
+
+
+CiEnvironment = _catalog_enum("CiEnvironment", ENVIRONMENTS, "Where a CI serves.")
+CiLifecycleStatus = _catalog_enum("CiLifecycleStatus", LIFECYCLE, "Where a CI is in its life.")
+CiSource = _catalog_enum("CiSource", SOURCES, "How a CI came into the CMDB: made by a person, imported, or "
+                                              "discovered from telemetry.")
 
 
 @strawberry.enum
@@ -71,6 +83,7 @@ class RelationshipType:
 @strawberry.type(description="One change to a CI or to a relationship touching it.")
 class CiChange:
     id: strawberry.ID
+    ci_id: strawberry.ID = strawberry.field(description="The CI it belongs to (which may since have been deleted).")
     occurred_at: datetime
     actor: str
     action: str = strawberry.field(description="created, updated, deleted, discovered, flagged_stale, seen_again, "
@@ -81,7 +94,8 @@ class CiChange:
 
     @classmethod
     def from_model(cls, c: ChangeModel) -> CiChange:
-        return cls(id=strawberry.ID(str(c.id)), occurred_at=c.occurred_at, actor=c.actor, action=c.action,
+        return cls(id=strawberry.ID(str(c.id)), ci_id=strawberry.ID(str(c.ci_id)), occurred_at=c.occurred_at,
+                   actor=c.actor, action=c.action,
                    relationship_id=strawberry.ID(str(c.relationship_id)) if c.relationship_id else None,
                    before=c.before, after=c.after)
 
@@ -92,10 +106,10 @@ class ConfigurationItem:
     class_key: str
     name: str
     description: str
-    environment: str
-    lifecycle_status: str
+    environment: CiEnvironment
+    lifecycle_status: CiLifecycleStatus
     owner_team: str | None
-    source: str = strawberry.field(description="manual, import or discovered.")
+    source: CiSource
     attributes: strawberry.scalars.JSON
     last_seen_at: datetime | None
     stale: bool = strawberry.field(description="Discovered, and not seen for a day.")
@@ -132,9 +146,37 @@ class ConfigurationItem:
     @strawberry.field(description="Changes to this CI, newest first.")
     async def history(self, info: strawberry.Info, first: int | None = 50,
                       after: str | None = None) -> Connection[CiChange]:
-        async with info.context.transaction() as tx:
-            page = await queries.history_of(tx, self.key, first=first, after=after)
-        return connection(page, CiChange.from_model)
+        return await history_connection(info, self.key, first=first, after=after)
+
+
+async def history_connection(info: strawberry.Info, ci_id: uuid.UUID, *, first: int | None,
+                             after: str | None) -> Connection[CiChange]:
+    """A CI's changes, newest first (also once the CI is deleted)."""
+    async with info.context.transaction() as tx:
+        page = await queries.history_of(tx, ci_id, first=first, after=after)
+    return connection(page, CiChange.from_model)
+
+
+@strawberry.type(description="A CI that was deleted: what it was, when and by whom. Its history stays readable.")
+class DeletedConfigurationItem:
+    id: strawberry.ID = strawberry.field(description="The id the CI had.")
+    class_key: str
+    name: str
+    deleted_at: datetime
+    deleted_by: str
+    last_state: strawberry.scalars.JSON = strawberry.field(description="Its fields when it was deleted.")
+
+    @classmethod
+    def from_change(cls, change: ChangeModel) -> DeletedConfigurationItem:
+        state = change.before or {}
+        return cls(id=strawberry.ID(str(change.ci_id)), class_key=state.get("class_key", ""),
+                   name=state.get("name", ""), deleted_at=change.occurred_at, deleted_by=change.actor,
+                   last_state=state)
+
+    @strawberry.field(description="Its changes, newest first (the deletion first).")
+    async def history(self, info: strawberry.Info, first: int | None = 50,
+                      after: str | None = None) -> Connection[CiChange]:
+        return await history_connection(info, uuid.UUID(self.id), first=first, after=after)
 
 
 async def load_ci(info: strawberry.Info, ci_id: uuid.UUID) -> ConfigurationItem | None:
@@ -146,7 +188,7 @@ async def load_ci(info: strawberry.Info, ci_id: uuid.UUID) -> ConfigurationItem 
 class CiRelationship:
     id: strawberry.ID
     type: str
-    origin: str = strawberry.field(description="manual, import or discovered.")
+    origin: CiSource = strawberry.field(description="Who made it: a person, an import or discovery.")
     last_seen_at: datetime | None
     created_by: str
     created_at: datetime
@@ -174,7 +216,7 @@ class TopologyEdge:
     type: str
     source_id: strawberry.ID
     target_id: strawberry.ID
-    origin: str
+    origin: CiSource
 
 
 @strawberry.type(description="A CI of a topology view, its distance from the centre and which side it is on.")

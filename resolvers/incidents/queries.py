@@ -8,7 +8,7 @@ from domain.incidents import queries
 from resolvers.ids import parse_id
 from resolvers.incidents.inputs import IncidentFilterInput
 from resolvers.incidents.types import Incident, incident_columns, incident_nodes
-from resolvers.pagination import Connection, connection
+from resolvers.pagination import Connection, connection, edge_cursors_selected
 from resolvers.selection import selected_names, selects
 
 
@@ -27,4 +27,4 @@ async def resolve_incidents(
         page = await queries.list_incidents(tx, filter=filter.to_domain() if filter else None, first=first,
                                             after=after, columns=incident_columns(selected_names(info, "edges.node")))
         nodes = await incident_nodes(tx, page.items, with_assignee=selects(info, "edges.node.assignee"))
-    return connection(replace(page, items=nodes), lambda node: node)
+    return connection(replace(page, items=nodes), lambda node: node, edge_cursors=edge_cursors_selected(info))

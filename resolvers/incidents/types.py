@@ -290,7 +290,7 @@ async def incident_nodes(tx, incidents: list[IncidentModel], *, with_assignee: b
     if with_assignee:
         ids = list({i.assignee_id for i in incidents if i.assignee_id})
         if ids:
-            people = {u.id: Person.from_model(u) for u in await queries.users_by_ids(tx, ids) if u}
+            people = {u.id: Person.from_model(u) for u in await queries.people_by_ids(tx, ids)}
     return [Incident.from_model(i, people.get(i.assignee_id)) for i in incidents]
 
 

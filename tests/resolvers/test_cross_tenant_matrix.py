@@ -158,6 +158,10 @@ QUERIES: dict[str, Case] = {
                                permission="cmdb.read"),
     "configurationItem": Case("query($id: ID!) { configurationItem(id: $id) { id name } }",
                               lambda w, s: {"id": w.side(s).ci_id}, permission="cmdb.read"),
+    "ciHistory": Case("query($id: ID!) { ciHistory(ciId: $id) { edges { node { action before after } } } }",
+                      lambda w, s: {"id": w.side(s).ci_id}, permission="cmdb.read"),
+    "deletedConfigurationItems": Case("{ deletedConfigurationItems { edges { node { id name lastState history { "
+                                      "edges { node { action before } } } } } } }", permission="cmdb.read"),
     "topology": Case("query($id: ID!) { topology(ciId: $id, depth: 3) { nodes { ci { id name } } edges { id } } }",
                      lambda w, s: {"id": w.side(s).ci_id}, permission="cmdb.read"),
     "impactAnalysis": Case("query($id: ID!) { impactAnalysis(ciIds: [$id]) { affected { ci { id name } explanation } } }",
@@ -367,9 +371,10 @@ async def _alerting(db, tenant) -> tuple[str, str, str]:
 
 
 async def _cmdb(db, tenant) -> tuple[str, str]:
-    """A tenant class, two CIs related to each other; returns the first CI's and the relationship's ids."""
+    """A tenant class, two CIs related to each other and a deleted one; returns the first CI's and the
+    relationship's ids."""
     from domain.cmdb.classes import create_class
-    from domain.cmdb.service import CiDraft, create_ci, create_relationship
+    from domain.cmdb.service import CiDraft, create_ci, create_relationship, delete_ci
 
     async with db.transaction(tenant_id=tenant.tenant_id) as tx:
         await create_class(tx, key="c_" + tenant.slug.replace("-", "_"), label="Matrix class", parent="host",
@@ -377,6 +382,8 @@ async def _cmdb(db, tenant) -> tuple[str, str]:
         app = await create_ci(tx, draft=CiDraft(class_key="application_service", name=f"ci-{tenant.slug}"), actor="mx")
         db_ci = await create_ci(tx, draft=CiDraft(class_key="database", name=f"db-{tenant.slug}"), actor="mx")
         rel = await create_relationship(tx, type="depends_on", source_id=app.id, target_id=db_ci.id, actor="mx")
+        gone = await create_ci(tx, draft=CiDraft(class_key="host", name=f"ci-{tenant.slug}-gone"), actor="mx")
+        await delete_ci(tx, ci_id=gone.id, actor="mx")
     return str(app.id), str(rel.id)
 
 

@@ -55,6 +55,19 @@ async def test_too_many_tokens_are_refused():
     assert result.errors and f"Document contains more than {MAX_TOKENS} tokens" in result.errors[0].message
 
 
+async def test_a_document_sent_again_meets_every_limit_again_and_a_good_one_still_runs():
+    deep = "{ node " + "{ child " * MAX_DEPTH + "{ name }" + " }" * (MAX_DEPTH + 1)
+    broken = "{ node { name }"
+
+    refused = [await TINY.execute(deep) for _ in range(3)]
+    unparsed = [await TINY.execute(broken) for _ in range(2)]
+    answered = [await TINY.execute("{ node { child { name } } }") for _ in range(2)]
+
+    assert all(r.errors and "exceeds maximum operation depth" in r.errors[0].message for r in refused)
+    assert all(r.errors and r.errors[0].message.startswith("Syntax Error: Expected Name") for r in unparsed)
+    assert [r.data for r in answered] == [{"node": {"child": {"name": "n"}}}] * 2
+
+
 async def test_unexpected_errors_are_masked():
     result = await TINY.execute("{ broken }")
 

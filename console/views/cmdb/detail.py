@@ -20,7 +20,7 @@ from console.forms import may, path, validation
 from console.guard import signed_in
 from console.screens import page, run_screen, screen_status, status_for
 from console.views.cmdb.form import values_of
-from console.views.cmdb.list import CHOICES
+from console.views.cmdb.list import CHOICES, plain
 from console.views.cmdb.topology_svg import DIRECTIONS, Edge, Graph, Node, topology_svg
 
 TEMPLATE = "cmdb/ci.html"
@@ -63,7 +63,7 @@ def topology_view(request: Request, view: dict[str, Any], labels: dict[str, str]
 def relationships_view(ci: dict[str, Any], labels: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
     """The CI's relationships from its side: outgoing (it is the source) and incoming, each with the other CI."""
     found: dict[str, list[dict[str, Any]]] = {"outgoing": [], "incoming": []}
-    for rel in ci["relationships"]:
+    for rel in map(plain, ci["relationships"]):
         outgoing = rel["sourceId"] == ci["id"]
         found["outgoing" if outgoing else "incoming"].append(
             {**rel, "label": labels.get(rel["type"], rel["type"]), "other": rel["target" if outgoing else "source"]})
@@ -102,13 +102,20 @@ def history_view(connection: dict[str, Any], labels: dict[str, str]) -> list[dic
     return changes
 
 
+def deletion(change: dict[str, Any]) -> dict[str, Any]:
+    """What a deleted CI was, from the change that deleted it."""
+    state = change["before"] or {}
+    return {"name": state.get("name", ""), "class_key": state.get("class_key", ""), "at": change["occurredAt"],
+            "by": change["actor"]}
+
+
 async def candidates(request: Request, search: str, ci_id: str) -> list[dict[str, Any]]:
     """CIs (other than this one) whose name contains ``search``."""
     if not search:
         return []
     data, _ = await run_screen(request, "ConsoleCiCandidates", {"search": search})
     edges = (data.get("configurationItems") or {}).get("edges") or ()
-    return [edge["node"] for edge in edges if edge["node"]["id"] != ci_id]
+    return [plain(edge["node"]) for edge in edges if edge["node"]["id"] != ci_id]
 
 
 async def graph_context(request: Request, ci_id: str, params: dict[str, Any], *, with_impact: bool
@@ -150,24 +157,27 @@ async def ci_screen(request: Request, *, outcome: dict[str, Any] | None = None,
     if block:
         return await _block(request, block, ci_id)
     data, errors = await run_screen(request, "ConsoleCi", {"id": ci_id})
-    ci = data.get("configurationItem")
-    if not ci and not errors:
+    ci = plain(data["configurationItem"]) if data.get("configurationItem") else None
+    history, deleted = data.get("ciHistory") or {"edges": [], "pageInfo": {"hasNextPage": False}}, None
+    if not ci and history["edges"] and history["edges"][0]["node"]["action"] == "deleted":
+        deleted = deletion(history["edges"][0]["node"])
+    elif not ci and not errors:
         errors = [{"code": "NOT_FOUND", "message": "No such configuration item in this tenant.", "field": None}]
     context = {"errors": errors, "outcome": outcome or {}, "ci": ci, **CHOICES,
                "can_change": may(data, "cmdb.write", "cmdb"),
                "values": values or (values_of(ci) if ci else {}), "relation": relation or {}, **_urls(request, ci_id),
-               "relationship_types": data.get("relationshipTypes") or [], "search": "", "candidates": []}
+               "relationship_types": data.get("relationshipTypes") or [], "search": "", "candidates": [],
+               "deleted": deleted, "history": history_view(history, labels_of(data)),
+               "history_more": history["pageInfo"]["hasNextPage"]}
     if ci:
         labels = labels_of(data)
         params, graph_errors = graph_params(request.query_params)
         found, more = await graph_context(request, ci_id, params, with_impact=True)
         search = request.query_params.get("q", "").strip() or (relation or {}).get("q", "")
         context.update(found, graph_errors=graph_errors + more, relationships=relationships_view(ci, labels),
-                       history=history_view(ci["history"], labels),
-                       history_more=ci["history"]["pageInfo"]["hasNextPage"],
                        ci_class=next((c for c in data["ciClasses"] if c["key"] == ci["classKey"]), None),
                        search=search, candidates=await candidates(request, search, ci_id))
-    status = screen_status(outcome, errors, loaded=bool(ci))
+    status = screen_status(outcome, errors, loaded=bool(ci or deleted))
     return await page(request, TEMPLATE, context, block="screen", status_code=status)
 
 

@@ -13,7 +13,9 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from console.forms import FormProblem, text
+from console.views.cmdb.list import enum_name
 from domain import strict_json
+from domain.cmdb.catalog import ENVIRONMENTS, LIFECYCLE
 
 TEXT_FIELDS = ("class_key", "name", "description", "environment", "lifecycle_status", "owner_team", "attributes")
 BLANK: dict[str, Any] = {**dict.fromkeys(TEXT_FIELDS, ""), "environment": "production",
@@ -35,10 +37,20 @@ def attributes_of(raw: str) -> Any:
         raise FormProblem(f"Attributes are {bad}.", "attributes") from None
 
 
+def _choice(word: str, options: tuple[str, ...], label: str, field: str) -> dict[str, str]:
+    """``{field: ENUM}`` for a chosen word; nothing when none was chosen (the API's default or no change)."""
+    if not word:
+        return {}
+    if word not in options:
+        raise FormProblem(f"{label} must be one of {', '.join(options)}.", field)
+    return {field: enum_name(word)}
+
+
 def _fields(values: dict[str, Any]) -> dict[str, Any]:
-    return {"name": values["name"], "description": values["description"], "environment": values["environment"],
-            "lifecycleStatus": values["lifecycle_status"], "ownerTeam": values["owner_team"] or None,
-            "attributes": attributes_of(values["attributes"])}
+    return {"name": values["name"], "description": values["description"],
+            **_choice(values["environment"], ENVIRONMENTS, "Environment", "environment"),
+            **_choice(values["lifecycle_status"], LIFECYCLE, "Lifecycle status", "lifecycleStatus"),
+            "ownerTeam": values["owner_team"] or None, "attributes": attributes_of(values["attributes"])}
 
 
 def create_input(values: dict[str, Any]) -> dict[str, Any]:

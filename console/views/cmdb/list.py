@@ -22,6 +22,17 @@ TEMPLATE = "cmdb/list.html"
 FIELDS = ("q", "class", "environment", "status", "source", "stale")
 STALE = {"yes": True, "no": False}
 CHOICES = {"environments": ENVIRONMENTS, "lifecycles": LIFECYCLE, "sources": SOURCES}
+ENUM_FIELDS = ("environment", "lifecycleStatus", "source", "origin")
+
+
+def enum_name(word: str | None) -> str | None:
+    """The API's enum value of a catalog word (``production`` is ``PRODUCTION``)."""
+    return word.upper() if word else None
+
+
+def plain(item: dict[str, Any]) -> dict[str, Any]:
+    """A CI or relationship from the API with its enum fields as the catalog's words, as the screens show them."""
+    return {**item, **{key: item[key].lower() for key in ENUM_FIELDS if isinstance(item.get(key), str)}}
 
 
 def class_options(classes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -52,9 +63,10 @@ def parse_filters(params: QueryParams) -> tuple[dict[str, Any] | None, dict[str,
     """(the API's ``CiFilterInput``, the form's values, an error for each value that cannot be used)."""
     values, errors = {name: params.get(name, "").strip() for name in FIELDS}, []
     found = {"search": values["q"] or None, "classKey": values["class"] or None,
-             "environment": _checked(values["environment"], ENVIRONMENTS, "environment", "environment", errors),
-             "lifecycleStatus": _checked(values["status"], LIFECYCLE, "lifecycle status", "status", errors),
-             "source": _checked(values["source"], SOURCES, "source", "source", errors),
+             "environment": enum_name(_checked(values["environment"], ENVIRONMENTS, "environment", "environment",
+                                               errors)),
+             "lifecycleStatus": enum_name(_checked(values["status"], LIFECYCLE, "lifecycle status", "status", errors)),
+             "source": enum_name(_checked(values["source"], SOURCES, "source", "source", errors)),
              "stale": STALE.get(_checked(values["stale"], tuple(STALE), "stale choice", "stale", errors) or "")}
     return {key: value for key, value in found.items() if value is not None} or None, values, errors
 
@@ -67,8 +79,8 @@ async def cmdb_page(request: Request) -> Response:
     connection = data.get("configurationItems")
     errors = problems + errors
     context = {"errors": errors, "values": values, **CHOICES, "classes": class_options(data.get("ciClasses") or []),
-               "cis": nodes(connection), "can_change": may(data, "cmdb.write", "cmdb"),
-               "list_url": url(request, "console_cmdb"),
+               "cis": [plain(ci) for ci in nodes(connection) or ()] if connection else None,
+               "can_change": may(data, "cmdb.write", "cmdb"), "list_url": url(request, "console_cmdb"),
                "next_url": next_url(request, "console_cmdb", values, connection),
                "filtered": bool(kept(values))}
     status = screen_status(None, errors, loaded=connection is not None and not problems)

@@ -162,7 +162,7 @@ async def test_a_relationship_removed_is_gone_from_both_ends(owner, db):
     assert "relationship removed" in texts(removed.text, "#ci-history td .tag")
 
 
-async def test_deleting_a_ci_goes_back_to_the_list_without_it(owner, db):
+async def test_deleting_a_ci_goes_back_to_the_list_without_it_and_its_page_keeps_its_history(owner, db):
     ids = await shop(db, owner.tenant)
 
     deleted = await owner.post(f"/console/cmdb/{ids['payments-db']}/delete", htmx=True)
@@ -170,7 +170,10 @@ async def test_deleting_a_ci_goes_back_to_the_list_without_it(owner, db):
 
     assert deleted.headers["HX-Redirect"] == "/console/cmdb"
     assert await cis_named(owner, "payments-db") == []
-    assert gone.status_code == 404 and "No such configuration item in this tenant." in gone.text
+    assert gone.status_code == 200 and 'id="ci-form"' not in gone.text and 'id="ci-delete"' not in gone.text
+    assert "<h1>payments-db <span class=\"tag\">database</span> <span class=\"badge\">deleted</span></h1>" in gone.text
+    assert texts(gone.text, "#ci-history td .tag") == ["deleted", "relationship removed", "relationship added",
+                                                       "created"]
 
 
 async def test_an_unknown_ci_is_not_found(owner):

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from domain import clock
 from domain.cmdb.discovery import discover
-from domain.cmdb.models import CiChange, CiRelationship, ConfigurationItem
+from domain.cmdb.models import CiChange, CiRelationship, CmdbGraphVersion, ConfigurationItem
 from domain.cmdb.service import CiDraft, create_ci
 from tests.rest.test_ingest import _key
 
@@ -22,7 +22,7 @@ def _attributes(values: dict[str, str]) -> list:
     return [common_pb2.KeyValue(key=k, value=common_pb2.AnyValue(string_value=v)) for k, v in values.items()]
 
 
-def _trace(calls: list[tuple[str, dict[str, str]]]) -> bytes:
+def _trace(calls: list[tuple[str, dict[str, str]]], span_attributes: dict[str, str] | None = None) -> bytes:
     """One trace: each service's span is the child of the previous one's."""
     trace_id, parent, now = os.urandom(16), b"", time.time_ns()
     resource_spans = []
@@ -30,7 +30,7 @@ def _trace(calls: list[tuple[str, dict[str, str]]]) -> bytes:
         span_id = os.urandom(8)
         span = trace_pb2.Span(trace_id=trace_id, span_id=span_id, parent_span_id=parent, name=f"{service} call",
                               kind=trace_pb2.Span.SPAN_KIND_SERVER, start_time_unix_nano=now + index * 1000,
-                              end_time_unix_nano=now + 5_000_000)
+                              end_time_unix_nano=now + 5_000_000, attributes=_attributes(span_attributes or {}))
         resource_spans.append(trace_pb2.ResourceSpans(
             resource=resource_pb2.Resource(attributes=_attributes({"service.name": service, **resource})),
             scope_spans=[trace_pb2.ScopeSpans(spans=[span])]))
@@ -38,11 +38,16 @@ def _trace(calls: list[tuple[str, dict[str, str]]]) -> bytes:
     return trace_service_pb2.ExportTraceServiceRequest(resource_spans=resource_spans).SerializeToString()
 
 
-async def _send(client, db, tenant, calls):
+async def _send(client, db, tenant, calls, span_attributes=None):
     key = str((await _key(db, tenant)).credential)
-    response = await client.post("/v1/traces", content=_trace(calls),
+    response = await client.post("/v1/traces", content=_trace(calls, span_attributes),
                                  headers={"Content-Type": "application/x-protobuf", "X-Api-Key": key})
     assert response.status_code == 200
+
+
+async def _graph_version(db, tenant) -> int:
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        return await tx.session.scalar(select(CmdbGraphVersion.version))
 
 
 async def _graph(db, tenant):
@@ -80,16 +85,32 @@ async def test_spans_and_their_resources_become_cis_and_relationships(client, db
     assert pod.attributes == {"namespace": "shop"}
 
 
+async def test_a_host_named_only_in_span_attributes_is_discovered_and_the_service_runs_on_it(client, db,
+                                                                                            make_tenant):
+    tenant = await make_tenant()
+    await _send(client, db, tenant, [("ledger", {})], span_attributes={"host.name": "ledger-vm-3", "http.route": "/"})
+
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        result = await discover(tx)
+
+    cis, rels = await _graph(db, tenant)
+    assert cis == {("application_service", "ledger", "discovered"), ("host", "ledger-vm-3", "discovered")}
+    assert rels == {("ledger", "runs_on", "ledger-vm-3", "discovered")}
+    assert (result.created, result.relationships_created) == (2, 1)
+
+
 async def test_a_second_pass_changes_nothing_but_last_seen(client, db, make_tenant):
     tenant = await make_tenant()
     await _send(client, db, tenant, [("web", {}), ("search", {})])
     async with db.transaction(tenant_id=tenant.tenant_id) as tx:
         await discover(tx)
+    graph_version = await _graph_version(db, tenant)
     async with db.transaction(tenant_id=tenant.tenant_id) as tx:
         again = await discover(tx)
         history = await tx.session.scalar(select(CiChange.id).where(CiChange.action == "seen_again"))
     assert (again.created, again.seen, again.relationships_created) == (0, 2, 0)
     assert history is None
+    assert await _graph_version(db, tenant) == graph_version  # impact's graph copies stay valid
 
 
 async def test_manual_cis_keep_their_fields_and_unseen_discovered_cis_are_flagged_stale(client, db, make_tenant):

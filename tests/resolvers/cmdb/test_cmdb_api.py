@@ -170,3 +170,45 @@ async def test_history_lists_changes_newest_first_even_within_one_transaction(cl
         action actor after } } } } }""", {"id": str(ids["checkout"])}, headers)
     actions = [e["node"]["action"] for e in body["data"]["configurationItem"]["history"]["edges"]]
     assert actions == ["relationship_added", "relationship_added", "created"]
+
+
+async def test_a_deleted_cis_history_stays_readable_and_it_is_listed_as_deleted(client, db, make_tenant, sign_in):
+    tenant, headers = await _owner(make_tenant, sign_in)
+    ids = await build(db, tenant, SHOP, EDGES)
+    ci_id = str(ids["payments"])
+    await gql(client, """mutation($id: ID!) { updateConfigurationItem(id: $id, input: {ownerTeam: "pay"}) {
+        __typename } }""", {"id": ci_id}, headers)
+    deleted = await gql(client, "mutation($id: ID!) { deleteConfigurationItem(id: $id) { __typename } }",
+                        {"id": ci_id}, headers)
+
+    history = await gql(client, """query($id: ID!) { configurationItem(id: $id) { id }
+        ciHistory(ciId: $id) { edges { node { ciId action actor before } } } }""", {"id": ci_id}, headers)
+    listed = await gql(client, """{ deletedConfigurationItems(search: "PAY") { edges { node { id name classKey
+        deletedBy lastState history(first: 1) { edges { node { action } } } } } } }""", None, headers)
+
+    assert deleted["data"]["deleteConfigurationItem"]["__typename"] == "Deleted"
+    assert history["data"]["configurationItem"] is None
+    changes = [edge["node"] for edge in history["data"]["ciHistory"]["edges"]]
+    assert [c["action"] for c in changes] == ["deleted", "relationship_removed", "relationship_removed", "updated",
+                                              "relationship_added", "relationship_added", "created"]
+    assert changes[0]["before"]["owner_team"] == "pay" and {c["ciId"] for c in changes} == {ci_id}
+    [gone] = [edge["node"] for edge in listed["data"]["deletedConfigurationItems"]["edges"]]
+    assert (gone["id"], gone["name"], gone["classKey"], gone["lastState"]["owner_team"]) == (
+        ci_id, "payments", "application_service", "pay")
+    assert gone["deletedBy"].startswith("owner@") and gone["history"]["edges"] == [{"node": {"action": "deleted"}}]
+
+
+async def test_environment_lifecycle_and_source_are_enums_in_and_out(client, make_tenant, sign_in):
+    _tenant, headers = await _owner(make_tenant, sign_in)
+    created = await gql(client, """mutation { createConfigurationItem(input: {classKey: "database", name: "dr-db",
+        environment: DR, lifecycleStatus: PLANNED}) { ... on CiSaved { ci { environment lifecycleStatus source } } } }""",
+                        None, headers)
+    found = await gql(client, """{ configurationItems(filter: {environment: DR, source: MANUAL}) {
+        edges { node { name } } } }""", None, headers)
+    wrong = await gql(client, '{ configurationItems(filter: {environment: "dr"}) { edges { node { name } } } }',
+                      None, headers)
+
+    assert created["data"]["createConfigurationItem"]["ci"] == {"environment": "DR", "lifecycleStatus": "PLANNED",
+                                                                "source": "MANUAL"}
+    assert [e["node"]["name"] for e in found["data"]["configurationItems"]["edges"]] == ["dr-db"]
+    assert wrong["errors"][0]["message"].startswith("Enum 'CiEnvironment' cannot represent non-enum value")
