@@ -12,7 +12,7 @@ from console.forms import path, url
 from console.guard import signed_in
 from console.render import is_htmx
 from console.screens import page, run_screen
-from console.views.incidents.filters import SEVERITIES
+from domain.incidents.models import SEVERITIES
 
 ACTIVE = ("triggered", "open", "investigating")
 

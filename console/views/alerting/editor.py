@@ -32,7 +32,7 @@ from console.views.alerting.rule_form import (
     values_of,
 )
 from console.views.alerting.rules import rules_screen
-from console.views.incidents.filters import SEVERITIES
+from domain.incidents.models import SEVERITIES
 
 TEMPLATE = "alerting/rule.html"
 CHOICES = {"kinds": KINDS, "severities": SEVERITIES, "operators": OPERATORS, "aggregations": AGGREGATIONS,

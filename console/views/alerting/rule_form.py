@@ -13,6 +13,7 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from console.forms import FormProblem, choices, text
+from domain.incidents.models import SEVERITIES
 
 KINDS = ("event", "metric", "log", "absence")
 OPERATORS = (">", ">=", "<", "<=", "==", "!=")
@@ -98,6 +99,8 @@ def rule_input(values: dict[str, Any]) -> dict[str, Any]:
     """``AlertRuleInput`` from the form; FormProblem for a choice or number the API could not parse."""
     if values["kind"] not in KINDS:
         raise FormProblem(f"Choose a kind: {', '.join(KINDS)}.", "kind")
+    if values["severity"] not in SEVERITIES:
+        raise FormProblem(f"Choose a severity: {', '.join(SEVERITIES)}.", "severity")
     group_by = [name.strip() for name in values["group_by"].split(",") if name.strip()]
     event = values["kind"] == "event"  # the condition and the match count are the event fields' only
     count = _whole(values["threshold_count"], "thresholdCount", "Threshold count") if event else None

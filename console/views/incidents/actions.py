@@ -19,8 +19,8 @@ from starlette.routing import Route
 
 from console.forms import refused, scope, submit, text, validation
 from console.guard import signed_in
-from console.views.incidents.detail import LINK_KINDS, RESPONDER_ROLES, detail_screen
-from console.views.incidents.filters import PRIORITIES, SEVERITIES, STATUSES
+from console.views.incidents.detail import LINK_KINDS, detail_screen
+from domain.incidents.models import PRIORITIES, RESPONDER_ROLES, SEVERITIES, STATUSES
 
 incident_scope = partial(scope, top_codes=("INCIDENT_CLOSED",), top_fields=())
 """Where an incident's errors go: beside the form, unless the incident is closed (its forms are gone)."""

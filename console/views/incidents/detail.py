@@ -16,15 +16,15 @@ from console.forms import may, path
 from console.guard import signed_in
 from console.screens import page, run_screen, screen_status
 from console.sse import event_stream, message
-from console.views.incidents.filters import PRIORITIES, SEVERITIES
 from console.views.incidents.list import members_of
 from console.views.incidents.timeline import Names, describe
+from domain.incidents.models import PRIORITIES, RESPONDER_ROLES, SEVERITIES
+from domain.incidents.postmortems import ACTION_STATUSES
+from domain.incidents.queries import incident_number
 
 TEMPLATE = "incidents/detail.html"
 BLOCKS = {"incident-summary": "summary", "incident-timeline": "timeline", "incident-live": "live"}
-RESPONDER_ROLES = ("commander", "communications", "responder")
-ACTION_STATUSES = ("open", "done", "wont_do")
-LINK_KINDS = {"parent": "its parent", "child": "a child of it", "related": "related to it"}
+LINK_KINDS = {"parent": "its parent", "child": "a child of it", "related": "related to it"}  # as the form words it
 POSTMORTEM_READY = ("RESOLVED", "CLOSED")
 
 
@@ -56,12 +56,8 @@ def _links(incident: dict[str, Any], names: Names) -> list[dict[str, Any]]:
         other = link.get("other") or {}
         other_id = link["toId"] if link["fromId"] == incident["id"] else link["fromId"]
         found.append({**link, "relation": link["relation"].lower(), "title": other.get("title"),
-                      "other": names.incident(other_id, _number(other.get("reference")))})
+                      "other": names.incident(other_id, incident_number(other.get("reference") or ""))})
     return found
-
-
-def _number(reference: str | None) -> int | None:
-    return int(reference.removeprefix("INC-")) if reference else None
 
 
 def _incident_context(request: Request, incident: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:

@@ -16,10 +16,8 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from console.forms import parse_day, validation
+from domain.incidents.models import SEVERITIES, STATUSES
 
-STATUSES = ("triggered", "open", "investigating", "resolved", "closed")
-SEVERITIES = ("SEV1", "SEV2", "SEV3", "SEV4")
-PRIORITIES = ("P1", "P2", "P3", "P4", "P5")
 UNASSIGNED = "none"
 
 

@@ -13,7 +13,8 @@ from console.guard import signed_in
 from console.render import fragment
 from console.screens import page, run_screen, status_for
 from console.sse import Render, event_stream, message
-from console.views.incidents.filters import SEVERITIES, STATUSES, UNASSIGNED, ListFilters, parse_filters
+from console.views.incidents.filters import UNASSIGNED, ListFilters, parse_filters
+from domain.incidents.models import SEVERITIES, STATUSES
 
 TEMPLATE = "incidents/list.html"
 

@@ -12,8 +12,8 @@ from starlette.routing import Route
 from console.forms import may, path, refused, submit, text, validation
 from console.guard import signed_in
 from console.screens import page, run_screen, screen_status
-from console.views.incidents.filters import PRIORITIES, SEVERITIES
 from console.views.incidents.list import members_of
+from domain.incidents.models import PRIORITIES, SEVERITIES
 
 TEMPLATE = "incidents/new.html"
 DEFAULTS = {"title": "", "description": "", "severity": "SEV3", "priority": "", "services": "", "assignee": ""}

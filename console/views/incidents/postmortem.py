@@ -9,7 +9,7 @@ from starlette.routing import Route
 from console.forms import parse_day, text
 from console.guard import signed_in
 from console.views.incidents.actions import change, refuse
-from console.views.incidents.detail import ACTION_STATUSES
+from domain.incidents.postmortems import ACTION_STATUSES
 
 POSTMORTEM_FIELDS = {"summary": "summary", "impact": "impact", "root_cause": "rootCause", "lessons": "lessons"}
 

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.incidents.models import reference
+
 Entry = dict[str, Any]
 
 
@@ -27,7 +29,7 @@ class Names:
 
     def incident(self, incident_id: str, number: int | None = None) -> dict[str, str]:
         """A link to another incident, named by its reference when known."""
-        label = f"INC-{number}" if number else self.references.get(incident_id) or f"incident {incident_id[:8]}"
+        label = reference(number) if number else self.references.get(incident_id) or f"incident {incident_id[:8]}"
         return {"href": self.path(incident_id), "label": label}
 
 

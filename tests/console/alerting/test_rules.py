@@ -119,6 +119,16 @@ async def test_a_threshold_that_is_not_a_number_is_refused_before_the_api(owner,
     assert await rules(api) == []
 
 
+async def test_a_severity_the_form_never_offers_is_refused_before_the_api(owner, incident_api):
+    api = await incident_api(owner.tenant)
+
+    response = await owner.post("/console/alerts/rules/new", {**EVENT_FORM, "severity": "SEV9"})
+
+    assert response.status_code == 400
+    assert beside(response.text, "rule-severity") == "Choose a severity: SEV1, SEV2, SEV3, SEV4."
+    assert await rules(api) == []
+
+
 async def test_saving_an_edit_makes_the_next_version_and_the_history_names_what_changed(owner, incident_api):
     api = await incident_api(owner.tenant)
     rule = await create_rule(api)
