@@ -1,3 +1,5 @@
 """AtlasAI composition root: settings, database, embedded services, ASGI app and the `atlas` CLI."""
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+__version__ = version("atlasai")

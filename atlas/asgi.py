@@ -22,10 +22,10 @@ from atlas.settings import Settings, load_settings
 from console.operations import OperationRunner
 from console.views import routes as console_routes
 from resolvers.graphql_app import AtlasGraphQL
-from resolvers.rest.auth import routes as auth_routes
-from resolvers.rest.ingest import routes as ingest_routes
-from resolvers.rest.otlp import routes as otlp_routes
 from resolvers.schema import build_schema
+from rest.auth import routes as auth_routes
+from rest.ingest import routes as ingest_routes
+from rest.otlp import routes as otlp_routes
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "console" / "static"
 

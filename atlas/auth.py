@@ -15,29 +15,16 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from atlas.middleware import passed_through
-from atlas.outages import DATABASE_DOWN, unavailable_response
-from domain.auth.principals import Principal, principal_from_claims
-from domain.auth.tokens import verify_access_token
+from atlas.outages import unavailable_response
+from domain.auth.principals import TENANT_HEADER, authenticate
 from domain.errors import Forbidden, Unauthenticated
-
-TENANT_HEADER = "x-tenant-id"
+from domain.outages import DATABASE_DOWN
 
 
 def bearer_token(connection: HTTPConnection) -> str | None:
     """The token of an ``Authorization: Bearer`` header ("" if empty); None for no or another scheme."""
     scheme, _, token = connection.headers.get("authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
-
-
-async def authenticate(runtime, token: str, tenant_header: str | None) -> Principal:
-    """Verify ``token`` and resolve its principal; the tenant header must match the token."""
-    if not token:
-        raise Unauthenticated("Authorization must be 'Bearer <access token>'.")
-    claims = verify_access_token(runtime.keys, runtime.policy, token)
-    if not tenant_header or tenant_header.strip().lower() != str(claims.get("tid", "")).lower():
-        raise Forbidden(f"The {TENANT_HEADER} header is required and must equal the token's tenant.",
-                        code="TENANT_MISMATCH")
-    return await principal_from_claims(runtime.db, claims)
 
 
 def auth_error_response(exc: Unauthenticated | Forbidden) -> JSONResponse:

@@ -75,7 +75,7 @@ def serve(data_dir: str | None, host: str | None, port: int | None, workers: int
 def worker(data_dir: str | None, burst: bool) -> None:
     """Run a background worker (arq); attaches to `atlas up`'s servers."""
     from atlas.services import provide_services
-    from workers.main import create_worker
+    from atlas.worker import create_worker
 
     settings = settings_from(data_dir)
     configure_logging(settings.log_level)

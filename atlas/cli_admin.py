@@ -53,8 +53,8 @@ def tenant(ctx: click.Context, data_dir: str | None) -> None:
 @friendly_errors
 def tenant_create(settings_for, name, slug, admin_email, admin_password, plan, region, platform_admin) -> None:
     """Create a tenant and its first admin; print one JSON object."""
+    from domain.members.models import User
     from domain.tenants.service import provision_tenant
-    from domain.users.models import User
 
     async def work(db: Database):
         async with db.transaction(tenant_id=None) as tx:
@@ -154,11 +154,11 @@ def keys_list(settings_for) -> None:
 def simulator_key(settings: Settings, tenant_slug: str) -> str:
     """The ingest key `atlas simulate` uses: remembered in the data dir, created for the tenant once."""
     from atlas.simulate_run import remember_key, remembered_key
-    from domain.auth.apikeys import create_api_key
+    from domain.apikeys.service import create_api_key
     from domain.auth.principals import user_principal
     from domain.errors import NotFound
+    from domain.members.models import Membership
     from domain.tenants.queries import tenant_by_slug
-    from domain.users.models import Membership
 
     data_dir = settings.data_dir.resolve()
     known = remembered_key(data_dir)

@@ -11,11 +11,11 @@ from pathlib import Path
 from sqlalchemy import update
 
 from atlas.db import Database
+from domain.members.models import User
+from domain.members.passwords import hash_password
+from domain.members.users import user_by_email
 from domain.tenants.queries import tenant_by_slug
 from domain.tenants.service import provision_tenant
-from domain.users.models import User
-from domain.users.passwords import hash_password
-from domain.users.service import user_by_email
 
 DEMO_SLUG = "demo"
 DEMO_NAME = "Demo Org"

@@ -14,12 +14,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from atlas.db import Database, Transaction
+from atlas.db import Database
 from domain import clock
 from domain.incidents import links, postmortems, service
 from domain.incidents.models import Incident
-from domain.users.models import Membership
-from domain.users.service import create_user, user_by_email
+from domain.members.models import Membership
+from domain.members.users import create_user, user_by_email
+from domain.uow import Transaction
 
 DEMO_SOURCE = "demo"  # illustrative history: the correlation engine never links live alerts to it
 

@@ -4,32 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
 from atlas.db import Database
-from atlas.jobs import QUEUE_NAME
+from domain.ports import Readiness
+from domain.uow import QUEUE_NAME
 
 CHECK_TIMEOUT = 2.0
-
-
-@dataclass(frozen=True)
-class Readiness:
-    """The state of each dependency; ``failing`` names those that did not answer."""
-
-    database: str
-    redis: str
-    worker: str
-    checked_at: float
-
-    @property
-    def failing(self) -> list[str]:
-        return [name for name in ("database", "redis") if getattr(self, name) != "ok"]
-
-    @property
-    def ready(self) -> bool:
-        return not self.failing
 
 
 async def _probe(check) -> str:

@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
 
-from atlas.outages import OutageLog
+from domain.outages import OutageLog
 
 log = logging.getLogger("atlas.pubsub")
 LISTENER_QUEUE = 1000

@@ -25,7 +25,7 @@ from arq.constants import result_key_prefix
 from arq.jobs import Job
 
 from atlas.db import Database
-from atlas.outages import DEPENDENCY_DOWN, REDIS_DOWN, OutageLog
+from domain.outages import DEPENDENCY_DOWN, REDIS_DOWN, OutageLog
 from domain.outbox import store as outbox
 from domain.outbox.store import PendingJob
 

@@ -16,9 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 from atlas.db import Database
 from domain import clock
-from domain.alerting.evaluation import resolve_quiet_alerts
+from domain.alerting.evaluation import evaluate_ingested, resolve_quiet_alerts
 from domain.alerting.windows import evaluate_windowed_rules
-from domain.telemetry import pipeline
 from domain.telemetry.envelope import KINDS, parse_envelope
 from domain.telemetry.ingest import store_batch
 
@@ -73,7 +72,7 @@ class Replay:
         with clock.clock_at(moment):
             async with self.db.transaction(tenant_id=self.tenant_id) as tx:
                 stored = await store_batch(tx, parse_envelope(body), now=datetime.now(UTC), retention_days=30)
-            await pipeline.deliver(self.db, tenant_id=self.tenant_id, keys=stored.events)
+            await evaluate_ingested(self.db, tenant_id=self.tenant_id, keys=stored.events)
 
     async def tick(self, second: float) -> None:
         """The worker's alerting tick at ``second``."""

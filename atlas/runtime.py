@@ -12,9 +12,7 @@ from redis.asyncio import ConnectionPool
 
 from atlas.db import Database
 from atlas.health import Readiness, check_readiness
-from atlas.jobs import QUEUE_NAME, JobQueue
 from atlas.keys import KeyRing
-from atlas.outages import REDIS_DOWN
 from atlas.pubsub import PubSubHub, RedisEventSink
 from atlas.relay import OutboxRelay
 from atlas.sealing import Sealer
@@ -24,6 +22,8 @@ from domain.auth.service import TokenService
 from domain.auth.throttle import LoginThrottle
 from domain.auth.tokens import TokenPolicy
 from domain.incidents.feed import IncidentFeed
+from domain.outages import REDIS_DOWN
+from domain.uow import QUEUE_NAME
 
 KEY_RETENTION_MARGIN = 300
 log = logging.getLogger("atlas.runtime")
@@ -66,7 +66,6 @@ class Runtime:
     settings: Settings
     db: Database
     redis: ArqRedis
-    jobs: JobQueue
     relay: OutboxRelay
     keys: KeyRing
     tokens: TokenService
@@ -88,7 +87,7 @@ class Runtime:
         relay = OutboxRelay(db, redis)
         db.job_sink = relay
         hub = PubSubHub(redis)
-        return cls(settings=settings, db=db, redis=redis, jobs=JobQueue(redis), relay=relay, keys=keys,
+        return cls(settings=settings, db=db, redis=redis, relay=relay, keys=keys,
                    tokens=tokens, hub=hub, incident_feed=IncidentFeed(hub, db), sealer=sealer)
 
     @property

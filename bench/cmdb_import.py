@@ -23,10 +23,10 @@ import uuid
 
 from harness import live_servers, report
 
-from atlas.db import fetch_sql
 from atlas.runtime import Runtime
 from domain.cmdb.transfer import import_document
 from domain.tenants.service import provision_tenant
+from domain.uow import fetch_sql
 
 COUNTS = {"customer": 500, "business_service": 200, "application_service": 1_800, "service_instance": 3_000,
           "host": 500, "virtual_machine": 3_000, "database": 1_000}

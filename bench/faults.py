@@ -34,13 +34,13 @@ from faults_lab import (
 )
 from harness import report
 
-from atlas.db import fetch_sql
-from atlas.outages import DATABASE_DOWN, REDIS_DOWN
 from atlas.runtime import Runtime
 from domain import clock
+from domain.outages import DATABASE_DOWN, REDIS_DOWN
 from domain.telemetry import pipeline
 from domain.telemetry.envelope import parse_envelope
 from domain.telemetry.ingest import store_batch
+from domain.uow import fetch_sql
 
 SERVICES = ["checkout", "payments", "search", "catalog"]
 WITHIN = 60.0

@@ -32,7 +32,7 @@ from atlas.services import own_services
 from atlas.settings import Settings, load_settings
 from domain.alerting.rules import RuleDefinition, create_rule
 from domain.alerting.targets import create_target
-from domain.auth.apikeys import create_api_key
+from domain.apikeys.service import create_api_key
 from domain.auth.principals import user_principal
 from domain.tenants.service import provision_tenant
 

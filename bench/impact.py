@@ -28,12 +28,12 @@ import asyncpg
 import networkx as nx
 from harness import live_servers, report
 
-from atlas.db import fetch_sql
 from atlas.dbadmin import plain_dsn
 from atlas.runtime import Runtime
 from domain.cmdb.catalog import BUSINESS_CLASSES, RELATIONSHIP_TYPES
 from domain.cmdb.impact import impact_analysis
 from domain.tenants.service import provision_tenant
+from domain.uow import fetch_sql
 
 COUNTS = {"customer": 1_000, "business_service": 1_000, "application_service": 10_000,
           "service_instance": 40_000, "host": 40_000, "database": 8_000}

@@ -28,7 +28,7 @@ from harness import live_servers, median, report
 from atlas.dbadmin import plain_dsn, with_database
 from atlas.embedded import recorded_addresses
 from atlas.runtime import Runtime
-from domain.auth.apikeys import create_api_key
+from domain.apikeys.service import create_api_key
 from domain.auth.principals import user_principal
 from domain.tenants.service import provision_tenant
 

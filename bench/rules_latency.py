@@ -23,7 +23,7 @@ from harness import live_servers
 
 from atlas.runtime import Runtime
 from domain.alerting.rules import RuleDefinition, create_rule
-from domain.auth.apikeys import create_api_key
+from domain.apikeys.service import create_api_key
 from domain.auth.principals import user_principal
 from domain.tenants.service import provision_tenant
 

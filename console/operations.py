@@ -16,7 +16,7 @@ import strawberry
 from graphql import OperationDefinitionNode, OperationType, parse
 from strawberry.types import ExecutionResult
 
-from atlas.outages import DEPENDENCY_DOWN
+from domain.outages import DEPENDENCY_DOWN
 
 
 class OperationError(LookupError):

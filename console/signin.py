@@ -10,14 +10,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from atlas.runtime import Runtime
-from domain.auth.principals import Principal, active_tenant, user_principal
+from domain.auth.principals import active_tenant, user_principal
 from domain.auth.service import GrantError
 from domain.billing.plans import entitlements_for
 from domain.errors import TooManyAttempts, Unauthenticated
-from domain.tenants.queries import tenant_by_ref
+from domain.ports import Runtime
+from domain.principal import Principal
+from domain.tenants.queries import TenantMembership, tenant_by_ref, tenants_of_user
 from domain.text import UNSTORABLE_MESSAGE, all_storable
-from domain.users.service import TenantMembership, user_tenants
 
 
 class SignInRefused(Exception):
@@ -49,7 +49,7 @@ async def check_sign_in(
     try:
         async with runtime.db.transaction(tenant_id=None) as tx:
             user = await runtime.tokens.check_password(tx, email=email, password=password, address=address)
-            memberships = await user_tenants(tx, user_id=user.id)
+            memberships = await tenants_of_user(tx, user_id=user.id)
             tenant_id = await _pick_tenant(tx, memberships, tenant_ref.strip())
             return SignedIn(user.id, tenant_id)
     except GrantError as exc:
@@ -77,7 +77,7 @@ async def _pick_tenant(tx, memberships: list[TenantMembership], ref: str) -> uui
 async def member_tenants(runtime: Runtime, *, user_id: uuid.UUID) -> list[dict[str, Any]]:
     """The active tenants of ``user_id`` as plain dicts, for the tenant chooser."""
     async with runtime.db.transaction(tenant_id=None) as tx:
-        memberships = await user_tenants(tx, user_id=user_id)
+        memberships = await tenants_of_user(tx, user_id=user_id)
     return [{"id": str(m.tenant.id), "slug": m.tenant.slug, "name": m.tenant.name, "roles": list(m.roles)}
             for m in memberships]
 

@@ -1,6 +1,5 @@
 """Every model, imported once so ``Base.metadata`` is complete (alembic and tests use it)."""
 
-from domain.access.models import Role
 from domain.alerting.models import (
     Alert,
     AlertEvent,
@@ -11,8 +10,9 @@ from domain.alerting.models import (
     Silence,
     WebhookDelivery,
 )
+from domain.apikeys.models import ApiKey
 from domain.audit.models import AuditEvent
-from domain.auth.models import ApiKey, RefreshToken
+from domain.auth.models import RefreshToken
 from domain.base import Base
 from domain.cmdb.models import CiChange, CiRelationship, CmdbGraphVersion, ConfigurationItem, TenantCiClass
 from domain.incidents.models import (
@@ -24,7 +24,9 @@ from domain.incidents.models import (
     Postmortem,
     TimelineEntry,
 )
+from domain.members.models import Invitation, Membership, User
 from domain.outbox.models import OutboxJob
+from domain.roles.models import Role
 from domain.telemetry.models import (
     Event,
     EventIncident,
@@ -36,7 +38,6 @@ from domain.telemetry.models import (
     TelemetryResource,
 )
 from domain.tenants.models import Tenant
-from domain.users.models import Invitation, Membership, User
 
 __all__ = [
     "ActionItem",

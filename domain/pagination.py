@@ -13,9 +13,9 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import DateTime, Integer, Select, Uuid, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
-from atlas.db import fetch_plain
 from domain.errors import ValidationFailed
 from domain.text import all_storable
+from domain.uow import fetch_plain
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 1000

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from atlas.db import Transaction
-from atlas.runtime import Runtime
-from domain.auth.principals import Principal
+from domain.ports import Runtime
+from domain.principal import Principal
+from domain.uow import Transaction
 
 
 class UnguardedAccess(RuntimeError):

@@ -1,17 +1,22 @@
-"""Errors a caller may see. Anything else is masked as "Unexpected error."."""
+"""Errors a caller may see, and the one way a mutation runs. Anything else is masked as "Unexpected error."."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar, Union
+from typing import TYPE_CHECKING, Annotated, TypeVar, Union
 
 import strawberry
 from graphql import GraphQLError
 
-from atlas.outages import DEPENDENCY_DOWN
 from domain.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from domain.outages import DEPENDENCY_DOWN
+
+if TYPE_CHECKING:
+    from domain.uow import Transaction
 
 T = TypeVar("T")
+P = TypeVar("P")
+Special = dict[type[DomainError], Callable[[DomainError], "Error"]]
 
 UNEXPECTED_ERROR_MESSAGE = "Unexpected error."
 
@@ -93,9 +98,37 @@ def payload_union(name: str, success: type, *extra_errors: type) -> object:
     return Annotated[Union[success, *extra_errors, *MUTATION_ERRORS], strawberry.union(name)]
 
 
-async def run_mutation(
-    work: Callable[[], Awaitable[T]], *, special: dict[type[DomainError], Callable[[DomainError], Error]] | None = None
-) -> T | Error:
+@strawberry.type
+class Deleted:
+    id: strawberry.ID
+
+
+DeletePayload = payload_union("DeletePayload", Deleted)
+
+
+def _same(result):
+    return result
+
+
+async def mutate(info: strawberry.Info, change: Callable[[Transaction], Awaitable[T]],
+                 present: Callable[[T], P] = _same, *, special: Special | None = None,
+                 platform: bool = False) -> P | Error:
+    """The one shape of a mutation: run ``change(tx)`` in the request's tenant transaction (the
+    platform's with ``platform``) and answer ``present(result)``; a domain error rolls the transaction
+    back and becomes its typed payload error (``special`` maps some to richer ones)::
+
+        return await mutate(info, lambda tx: rules.create_rule(tx, definition=..., actor=...),
+                            lambda rule: AlertRuleSaved(rule=AlertRule.from_model(rule)))
+    """
+    async def work() -> P:
+        opened = info.context.platform_transaction() if platform else info.context.transaction()
+        async with opened as tx:
+            return present(await change(tx))
+
+    return await run_mutation(work, special=special)
+
+
+async def run_mutation(work: Callable[[], Awaitable[T]], *, special: Special | None = None) -> T | Error:
     """Await ``work``; a domain error becomes its typed payload (the transaction rolled back).
 
     ``special`` maps domain error classes to richer payload errors (checked first).

@@ -31,8 +31,8 @@ from strawberry.extensions import (
 )
 from strawberry.schema.schema import validate_document
 
-from atlas.outages import RETRY_AFTER, outage_message
 from domain.errors import DomainError
+from domain.outages import RETRY_AFTER, outage_message
 from domain.text import UNSTORABLE_MESSAGE, storable, unstorable_path
 from resolvers.cost import CostLimiter
 from resolvers.errors import UNEXPECTED_ERROR_MESSAGE, is_outage, is_unexpected

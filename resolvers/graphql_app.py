@@ -23,8 +23,8 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from atlas.auth import TENANT_HEADER, authenticate
 from domain import strict_json
+from domain.auth.principals import TENANT_HEADER, authenticate
 from domain.errors import Forbidden, Unauthenticated
 from resolvers.context import Context
 from resolvers.ws_limits import MAX_OPERATIONS, LimitedTransportWSHandler, LimitedWebSocketAdapter

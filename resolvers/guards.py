@@ -20,7 +20,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location
 
-from domain.access.catalog import PERMISSION_NAMES, PLATFORM_ADMIN
+from domain.roles.catalog import PERMISSION_NAMES, PLATFORM_ADMIN
 from resolvers.errors import PublicError
 
 
@@ -71,7 +71,7 @@ class Requires(BasePermission):
 
     def __init__(self, permission: str) -> None:
         if permission not in PERMISSION_NAMES and permission != PLATFORM_ADMIN:
-            raise ValueError(f"unknown permission {permission!r}: add it to domain/access/catalog.py")
+            raise ValueError(f"unknown permission {permission!r}: add it to domain/roles/catalog.py")
         self.permission = permission
         self._schema_directive = RequiresDirective(permission=permission)
 

@@ -12,7 +12,7 @@ from typing import Any
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from atlas.db import Transaction
+from domain.uow import Transaction
 
 Batch = Callable[[Transaction, Sequence[Any]], Awaitable[list[Any]]]
 

@@ -11,9 +11,6 @@ from datetime import datetime
 import strawberry
 from strawberry.printer import print_schema
 
-from resolvers.access.mutations import DeleteRolePayload, SaveRolePayload, create_role, delete_role, update_role
-from resolvers.access.queries import resolve_permissions, resolve_roles
-from resolvers.access.types import Permission, Role
 from resolvers.alerting import mutations as alerting_mutations
 from resolvers.alerting import queries as alerting
 from resolvers.alerting.types import (
@@ -41,6 +38,7 @@ from resolvers.cmdb.types import (
     RelationshipType,
     Topology,
 )
+from resolvers.errors import DeletePayload
 from resolvers.extensions import hardening_extensions, without_suggestions
 from resolvers.fast_fields import direct_attribute_resolvers
 from resolvers.guards import guard, platform_guard, public
@@ -54,6 +52,9 @@ from resolvers.members import mutations as member_mutations
 from resolvers.members.queries import resolve_invitation_preview, resolve_invitations, resolve_members
 from resolvers.members.types import Invitation, InvitationPreview, Member
 from resolvers.pagination import Connection
+from resolvers.roles.mutations import DeleteRolePayload, SaveRolePayload, create_role, delete_role, update_role
+from resolvers.roles.queries import resolve_permissions, resolve_roles
+from resolvers.roles.types import Permission, Role
 from resolvers.scalars import DATETIME
 from resolvers.shared_subscriptions import SharedSubscriptions, share_key
 from resolvers.telemetry import queries as telemetry
@@ -189,15 +190,15 @@ class Mutation:
         resolver=alerting_mutations.create_alert_rule, extensions=alert_manage())
     update_alert_rule: alerting_mutations.RulePayload = strawberry.field(
         resolver=alerting_mutations.update_alert_rule, extensions=alert_manage())
-    delete_alert_rule: alerting_mutations.DeletePayload = strawberry.field(
+    delete_alert_rule: DeletePayload = strawberry.field(
         resolver=alerting_mutations.delete_alert_rule, extensions=alert_manage())
     create_silence: alerting_mutations.SilencePayload = strawberry.field(
         resolver=alerting_mutations.create_silence, extensions=alert_manage())
-    delete_silence: alerting_mutations.DeletePayload = strawberry.field(
+    delete_silence: DeletePayload = strawberry.field(
         resolver=alerting_mutations.delete_silence, extensions=alert_manage())
     create_notification_target: alerting_mutations.TargetPayload = strawberry.field(
         resolver=alerting_mutations.create_notification_target, extensions=alert_manage())
-    delete_notification_target: alerting_mutations.DeletePayload = strawberry.field(
+    delete_notification_target: DeletePayload = strawberry.field(
         resolver=alerting_mutations.delete_notification_target, extensions=alert_manage())
     update_notification_target: alerting_mutations.TargetSavedPayload = strawberry.field(
         resolver=alerting_mutations.update_notification_target, extensions=alert_manage())
@@ -209,15 +210,15 @@ class Mutation:
         resolver=cmdb_mutations.create_configuration_item, extensions=cmdb_write())
     update_configuration_item: cmdb_mutations.CiPayload = strawberry.field(
         resolver=cmdb_mutations.update_configuration_item, extensions=cmdb_write())
-    delete_configuration_item: alerting_mutations.DeletePayload = strawberry.field(
+    delete_configuration_item: DeletePayload = strawberry.field(
         resolver=cmdb_mutations.delete_configuration_item, extensions=cmdb_write())
     create_ci_relationship: cmdb_mutations.CiRelationshipPayload = strawberry.field(
         resolver=cmdb_mutations.create_ci_relationship, extensions=cmdb_write())
-    delete_ci_relationship: alerting_mutations.DeletePayload = strawberry.field(
+    delete_ci_relationship: DeletePayload = strawberry.field(
         resolver=cmdb_mutations.delete_ci_relationship, extensions=cmdb_write())
     create_ci_class: cmdb_mutations.CiClassPayload = strawberry.field(
         resolver=cmdb_mutations.create_ci_class, extensions=cmdb_write())
-    delete_ci_class: alerting_mutations.DeletePayload = strawberry.field(
+    delete_ci_class: DeletePayload = strawberry.field(
         resolver=cmdb_mutations.delete_ci_class, extensions=cmdb_write())
     import_cmdb: cmdb_mutations.CmdbImportPayload = strawberry.field(
         resolver=cmdb_mutations.import_cmdb, extensions=cmdb_write())

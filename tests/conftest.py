@@ -102,8 +102,8 @@ def make_tenant(db):
 @pytest.fixture
 def add_member(db):
     """Add a new user with ``roles`` to a tenant; returns their email (password TEST_PASSWORD)."""
-    from domain.users.models import Membership
-    from domain.users.service import create_user
+    from domain.members.models import Membership
+    from domain.members.users import create_user
 
     async def add(tenant, roles: list[str], *, email: str | None = None) -> str:
         email = email or f"{'-'.join(roles) or 'none'}-{uuid.uuid4().hex[:6]}@{tenant.slug}.example.com"
@@ -118,8 +118,8 @@ def add_member(db):
 @pytest.fixture
 def define_role(db):
     """Define a custom role in a tenant, as its owner; returns the RoleView."""
-    from domain.access.roles import create_role
     from domain.auth.principals import user_principal
+    from domain.roles.service import create_role
 
     async def define(tenant, name: str, permissions: list[str]):
         async with db.transaction(tenant_id=tenant.tenant_id) as tx:

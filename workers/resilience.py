@@ -27,7 +27,7 @@ from arq.connections import ArqRedis, create_pool
 from arq.constants import in_progress_key_prefix
 from arq.worker import Function, Worker, func
 
-from atlas.outages import DEPENDENCY_DOWN, REDIS_DOWN
+from domain.outages import DEPENDENCY_DOWN, REDIS_DOWN
 
 log = logging.getLogger("atlas.worker")
 LEASE = 20.0  # seconds a running job stays claimed without renewal

@@ -10,11 +10,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from console import csrf
+from console.forms import path, text
 from console.guard import ENDED_MESSAGES, csrf_refused, go_to, in_session, login_url, safe_next
 from console.render import render
 from console.sessions import COOKIE, SessionStore, clear_session_cookie, set_session_cookie
 from console.signin import SignedIn, SignInRefused, check_sign_in, member_tenants
-from console.views.screens import text
 
 NOTICES = {
     "signed_out": "You have signed out.",
@@ -27,7 +27,7 @@ def _secure(request: Request) -> bool:
 
 
 def _home(request: Request) -> str:
-    return str(request.app.url_path_for("console_home"))
+    return path(request, "console_home")
 
 
 def _login_form(

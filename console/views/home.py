@@ -3,31 +3,30 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from console.forms import path, url
 from console.guard import signed_in
-from console.incident_filters import SEVERITIES
 from console.render import is_htmx
-from console.views.screens import page, run_screen
+from console.screens import page, run_screen
+from domain.incidents.models import SEVERITIES
 
 ACTIVE = ("triggered", "open", "investigating")
 
 
 def incident_summary(request: Request, data: dict[str, Any]) -> dict[str, Any]:
     """Open incidents per severity (a page of at most 100 each: "100+" beyond) and the most recent ones."""
-    path = str(request.app.url_path_for("console_incidents"))
     counts = []
     for severity in SEVERITIES:
         found = data.get(severity.lower()) or {"edges": [], "pageInfo": {}}
         shown = f"{len(found['edges'])}{'+' if found['pageInfo'].get('hasNextPage') else ''}"
-        query = urlencode([("severity", severity), *(("status", status) for status in ACTIVE)])
-        counts.append({"severity": severity, "count": shown, "url": f"{path}?{query}"})
+        query = [("severity", severity), *(("status", status) for status in ACTIVE)]
+        counts.append({"severity": severity, "count": shown, "url": url(request, "console_incidents", query)})
     recent = [edge["node"] for edge in (data.get("recent") or {}).get("edges") or ()]
-    return {"counts": counts, "recent": recent, "list_url": path}
+    return {"counts": counts, "recent": recent, "list_url": path(request, "console_incidents")}
 
 
 async def home(request: Request) -> Response:

@@ -9,9 +9,10 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from console import csrf
+from console.forms import run_mutation, text
 from console.guard import csrf_refused, login_url
 from console.render import render
-from console.views.screens import run_mutation, status_for, text
+from console.screens import status_for
 
 
 def _form(

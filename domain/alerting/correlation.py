@@ -32,7 +32,7 @@ from domain.incidents.lifecycle import ACTIVE
 from domain.incidents.models import Incident, IncidentLink
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 # (tx, services, since) -> ["change description", ...]
 ChangeProvider = Callable[["Transaction", list[str], object], Awaitable[list[str]]]
@@ -127,7 +127,7 @@ async def recorrelate(tx: Transaction, incident: Incident) -> list[IncidentLink]
         if parent is not None and parent.status in ACTIVE:
             return []
         await links.unlink_incidents(tx, link_id=link.id, actor="correlation engine", closed_ok=True,
-                                     reason=f"INC-{parent.number if parent else '?'} is no longer active; "
+                                     reason=f"{parent.reference if parent else 'INC-?'} is no longer active; "
                                             "the recurrence is correlated anew")
     return await correlate(tx, incident)
 

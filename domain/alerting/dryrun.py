@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from atlas.db import fetch_sql
 from domain import clock
 from domain.alerting.cel import compile_condition
 from domain.alerting.evaluation import as_event
@@ -20,9 +19,10 @@ from domain.alerting.rules import RuleDefinition, check_definition
 from domain.alerting.templates import group_of, render_fingerprint
 from domain.alerting.windows import condition_met, measure
 from domain.errors import ValidationFailed
+from domain.uow import fetch_sql
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 MAX_HOURS = 72
 MAX_EVENTS = 50_000

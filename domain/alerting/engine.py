@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
 
-from atlas.jobs import AI_QUEUE
 from domain import clock
 from domain.alerting.correlation import correlate, recorrelate
 from domain.alerting.grouping import REOPEN_NOTE, Home, find_home, group_key_for
@@ -30,9 +29,10 @@ from domain.alerting.templates import group_of, render_fingerprint
 from domain.incidents import links, timeline
 from domain.incidents.models import Incident
 from domain.incidents.service import NewIncident, create_incident, transition_incident
+from domain.uow import AI_QUEUE
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 OPEN = ("pending", "firing", "silenced")
 
@@ -151,7 +151,7 @@ async def _open_incident(tx: Transaction, rule: CompiledRule, alert: Alert, titl
     await tx.session.flush()
     if previous is not None:
         await links.link_incidents(tx, from_id=incident.id, to_id=previous.id, kind="related", closed_ok=True,
-                                   reason=f"recurrence of INC-{previous.number}", source="recurrence",
+                                   reason=f"recurrence of {previous.reference}", source="recurrence",
                                    actor=f"rule:{rule.name}")
     await correlate(tx, incident)
     tx.enqueue("ai_pipeline", queue=AI_QUEUE, job_id=f"ai-pipeline:{incident.id}",

@@ -10,7 +10,7 @@ resolve after ``autoResolveMinutes`` without a matching event.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -23,9 +23,10 @@ from domain.alerting.templates import group_of
 from domain.incidents.lifecycle import ACTIVE
 from domain.incidents.models import Incident
 from domain.incidents.service import transition_incident
+from domain.telemetry.pipeline import stored_events
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction, UnitOfWork
 
 PENDING_EXPIRY = timedelta(hours=1)
 _rule_sets: dict[uuid.UUID, tuple[frozenset, RuleSet]] = {}
@@ -55,6 +56,15 @@ def as_event(record: Any) -> dict:
             "message": record["message"], "service": record["service"], "host": record["host"],
             "status": status, "fingerprint": str(attributes.get("fingerprint") or ""),
             "attributes": attributes, "resource": record["resource"] or {}}
+
+
+async def evaluate_ingested(db: UnitOfWork, *, tenant_id: uuid.UUID,
+                            keys: list[tuple[datetime, uuid.UUID]]) -> dict[str, int]:
+    """Evaluate the alert rules on newly ingested events (by their keys); says how many it read."""
+    async with db.transaction(tenant_id=tenant_id) as tx:
+        events = await stored_events(tx, keys)
+        await evaluate_events(tx, events)
+    return {"alert_rules": len(events)}
 
 
 async def evaluate_events(tx: Transaction, events: list) -> int:

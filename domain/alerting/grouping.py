@@ -26,7 +26,7 @@ from domain.incidents.lifecycle import ACTIVE
 from domain.incidents.models import Incident
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 REOPEN_NOTE = "reopened: alert recurred"
 MAX_MERGE_HOPS = 5

@@ -32,8 +32,8 @@ from sqlalchemy import text
 from domain.alerting.models import WebhookDelivery
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
     from domain.incidents.models import Incident, TimelineEntry
+    from domain.uow import Transaction
 
 EVENT_TYPES = ("incident.created", "incident.acknowledged", "incident.escalated", "incident.severity_changed",
                "incident.resolved", "incident.reopened", "incident.closed")
@@ -87,7 +87,7 @@ def incident_payload(incident: Incident, entry: TimelineEntry) -> dict[str, Any]
         return value.isoformat() if value is not None else None
 
     return {"occurred_at": when(entry.occurred_at),
-            "incident": {"id": str(incident.id), "reference": f"INC-{incident.number}", "title": incident.title,
+            "incident": {"id": str(incident.id), "reference": incident.reference, "title": incident.title,
                          "status": incident.status, "severity": incident.severity, "priority": incident.priority,
                          "services": list(incident.services or ()), "alert_count": incident.alert_count,
                          "created_at": when(incident.created_at), "resolved_at": when(incident.resolved_at)},

@@ -1,4 +1,4 @@
-"""Read side of alerting used by other views (loader batch functions)."""
+"""Read side of alerting: the lists the API shows, and loader batch functions."""
 
 from __future__ import annotations
 
@@ -11,12 +11,57 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from domain.alerting.models import Alert, AlertRule, AlertRuleVersion
+from domain.alerting.models import Alert, AlertRule, AlertRuleVersion, NotificationTarget, Silence, WebhookDelivery
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 OPEN_STATES = ("pending", "firing", "silenced")  # as engine.OPEN: an alert still counting
+MAX_LIST = 500
+
+
+async def list_rules(tx: Transaction) -> list[AlertRule]:
+    """Every rule, by name."""
+    return list(await tx.session.scalars(select(AlertRule).where(AlertRule.tenant_id == tx.tenant_id)
+                                         .order_by(AlertRule.name)))
+
+
+async def rule_by_id(tx: Transaction, rule_id: uuid.UUID) -> AlertRule | None:
+    """One rule, or None when the tenant has none with this id."""
+    return await tx.session.scalar(select(AlertRule).where(AlertRule.tenant_id == tx.tenant_id,
+                                                           AlertRule.id == rule_id))
+
+
+async def list_alerts(tx: Transaction, *, status: str | None = None, rule_id: uuid.UUID | None = None,
+                      incident_id: uuid.UUID | None = None, first: int = 100) -> list[Alert]:
+    """Alerts, most recently seen first (at most MAX_LIST)."""
+    query = select(Alert).where(Alert.tenant_id == tx.tenant_id)
+    if status:
+        query = query.where(Alert.status == status)
+    if rule_id:
+        query = query.where(Alert.rule_id == rule_id)
+    if incident_id:
+        query = query.where(Alert.incident_id == incident_id)
+    return list(await tx.session.scalars(query.order_by(Alert.last_seen.desc()).limit(max(1, min(first, MAX_LIST)))))
+
+
+async def list_silences(tx: Transaction) -> list[Silence]:
+    """Maintenance windows, latest start first."""
+    return list(await tx.session.scalars(select(Silence).where(Silence.tenant_id == tx.tenant_id)
+                                         .order_by(Silence.starts_at.desc())))
+
+
+async def list_targets(tx: Transaction) -> list[NotificationTarget]:
+    """Webhook targets, by name."""
+    return list(await tx.session.scalars(select(NotificationTarget).where(NotificationTarget.tenant_id == tx.tenant_id)
+                                         .order_by(NotificationTarget.name)))
+
+
+async def list_deliveries(tx: Transaction, *, first: int = 50) -> list[WebhookDelivery]:
+    """Recent webhook deliveries, newest first (at most MAX_LIST)."""
+    return list(await tx.session.scalars(select(WebhookDelivery).where(WebhookDelivery.tenant_id == tx.tenant_id)
+                                         .order_by(WebhookDelivery.created_at.desc())
+                                         .limit(max(1, min(first, MAX_LIST)))))
 
 
 async def alerts_by_incident(tx: Transaction, ids: Sequence[uuid.UUID]) -> list[list[Alert]]:

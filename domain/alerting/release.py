@@ -19,7 +19,7 @@ from domain.incidents.lifecycle import ACTIVE
 from domain.incidents.models import Incident
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 COUNTING = ("pending", "firing")
 

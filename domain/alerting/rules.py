@@ -18,7 +18,7 @@ from domain.incidents.models import SEVERITIES
 from domain.telemetry.queries import AGGREGATIONS
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 OPERATORS = (">", ">=", "<", "<=", "==", "!=")
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")

@@ -15,7 +15,7 @@ from domain.audit import service as audit
 from domain.errors import ValidationFailed
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 LIMITS = {"reopen_window_minutes": (0, 7 * 24 * 60), "group_window_minutes": (0, 24 * 60),
           "correlation_hops": (1, 6), "correlation_window_minutes": (1, 24 * 60)}

@@ -21,8 +21,8 @@ from domain.audit import service as audit
 from domain.errors import NotFound, ValidationFailed
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
     from domain.alerting.ruleset import CompiledRule
+    from domain.uow import Transaction
 
 log = logging.getLogger("atlas.alerting")
 

@@ -18,7 +18,7 @@ from domain.audit import service as audit
 from domain.errors import Conflict, NotFound, ValidationFailed
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,8 @@ def _name(name: str) -> str:
 
 
 async def create_target(tx: Transaction, *, name: str, url: str, seal: Callable[[str], bytes], actor: str,
-                        event_types: list[str] | None = None, scope: str = "all") -> CreatedTarget:
+                        event_types: list[str] | None = None, scope: str = "all",
+                        enabled: bool = True) -> CreatedTarget:
     """A new webhook target with a fresh signing secret (returned once), subscribed to ``event_types``
     (every incident change when not given)."""
     name, url = _name(name), check_url(url)
@@ -70,7 +71,7 @@ async def create_target(tx: Transaction, *, name: str, url: str, seal: Callable[
         raise Conflict(f"A target named {name!r} already exists.", field="name")
     secret = new_secret()
     target = NotificationTarget(tenant_id=tx.tenant_id, name=name, url=url, secret_sealed=seal(secret),
-                                event_types=event_types, scope=scope)
+                                event_types=event_types, scope=scope, enabled=enabled)
     tx.session.add(target)
     await tx.session.flush()
     await audit.record(tx, actor=actor, action="notification_target.created", target_type="notification_target",

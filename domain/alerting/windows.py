@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from atlas.db import fetch_sql
 from domain import clock
 from domain.alerting.engine import OPEN, fire, open_alert
 from domain.alerting.evaluation import resolve_alert
@@ -29,9 +28,10 @@ from domain.alerting.ruleset import CompiledRule
 from domain.alerting.silences import active_silence
 from domain.alerting.templates import group_of
 from domain.telemetry.queries import AGGREGATIONS
+from domain.uow import fetch_sql
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq,
            "!=": operator.ne}

@@ -1,5 +1,3 @@
-"""Audit log use cases."""
-
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,7 +8,7 @@ from sqlalchemy import delete
 from domain.audit.models import AuditEvent
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 
 async def record(

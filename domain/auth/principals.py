@@ -7,69 +7,25 @@ from the token (``ent``), refreshed when a token is re-issued.
 
 from __future__ import annotations
 
-import json
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
 
-from domain.access.service import permissions_for_roles
-from domain.auth.models import ApiKey
+from domain.apikeys.models import ApiKey
+from domain.auth.tokens import verify_access_token
 from domain.errors import Forbidden, Unauthenticated
+from domain.members.models import Membership, User
+from domain.principal import API_KEY, USER, Principal
+from domain.roles.queries import permissions_for_roles
 from domain.tenants.models import Tenant
-from domain.users.models import Membership, User
 
 if TYPE_CHECKING:
-    from atlas.db import Database, Transaction
+    from domain.auth.tokens import KeySource, TokenPolicy
+    from domain.uow import Transaction, UnitOfWork
 
-USER, API_KEY = "user", "api_key"
-_ENTITLEMENTS: dict[str, dict[str, Any]] = {}
-
-
-def _shared_entitlements(entitlements: dict[str, Any]) -> dict[str, Any]:
-    """One copy of each distinct entitlement set (every token of a plan carries the same one), read-only."""
-    key = json.dumps(entitlements, sort_keys=True, default=str)
-    shared = _ENTITLEMENTS.get(key)
-    if shared is None:
-        if len(_ENTITLEMENTS) >= 1024:
-            _ENTITLEMENTS.clear()
-        shared = _ENTITLEMENTS[key] = entitlements
-    return shared
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """An authenticated caller in one tenant (thousands live at once, one per open subscription)."""
-
-    kind: str
-    subject: str
-    tenant_id: uuid.UUID
-    roles: tuple[str, ...]
-    permissions: frozenset[str]
-    entitlements: dict[str, Any] = field(default_factory=dict)
-    user_id: uuid.UUID | None = None
-    api_key_id: uuid.UUID | None = None
-    email: str | None = None
-    display_name: str | None = None
-    is_platform_admin: bool = False
-    expires_at: float | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "entitlements", _shared_entitlements(self.entitlements))
-
-    @property
-    def actor(self) -> str:
-        """How the audit log names this caller."""
-        return self.email or self.subject
-
-    @property
-    def features(self) -> frozenset[str]:
-        return frozenset(self.entitlements.get("features", ()))
-
-    def can(self, permission: str) -> bool:
-        return permission in self.permissions
+TENANT_HEADER = "x-tenant-id"  # every tenant-plane call names its tenant; it must equal the token's
 
 
 def _issued_at(claims: dict[str, Any]) -> datetime:
@@ -86,7 +42,7 @@ async def active_tenant(tx: Transaction, tenant_id: uuid.UUID) -> Tenant:
     return tenant
 
 
-async def principal_from_claims(db: Database, claims: dict[str, Any]) -> Principal:
+async def principal_from_claims(db: UnitOfWork, claims: dict[str, Any]) -> Principal:
     """Resolve verified token claims into a principal, checking revocation and membership now."""
     try:
         tenant_id = uuid.UUID(claims["tid"])
@@ -155,3 +111,24 @@ async def api_key_principal(
         permissions=await permissions_for_roles(tx, key.roles), entitlements=entitlements,
         api_key_id=key.id, display_name=key.name, expires_at=expires_at,
     )
+
+
+class Verifying(Protocol):
+    """What checking a token needs of the running process (domain.ports.Runtime has it)."""
+
+    db: UnitOfWork
+    keys: KeySource
+
+    @property
+    def policy(self) -> TokenPolicy: ...
+
+
+async def authenticate(runtime: Verifying, token: str, tenant_header: str | None) -> Principal:
+    """Verify a bearer ``token`` and resolve its principal; the tenant header must match the token."""
+    if not token:
+        raise Unauthenticated("Authorization must be 'Bearer <access token>'.")
+    claims = verify_access_token(runtime.keys, runtime.policy, token)
+    if not tenant_header or tenant_header.strip().lower() != str(claims.get("tid", "")).lower():
+        raise Forbidden(f"The {TENANT_HEADER} header is required and must equal the token's tenant.",
+                        code="TENANT_MISMATCH")
+    return await principal_from_claims(runtime.db, claims)

@@ -10,21 +10,22 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
-from domain.auth import credentials
-from domain.auth.apikeys import touch_api_key
-from domain.auth.models import ApiKey, RefreshToken
+from domain import credentials
+from domain.apikeys.models import ApiKey
+from domain.apikeys.service import touch_api_key
+from domain.auth.models import RefreshToken
 from domain.auth.throttle import LoginThrottle
 from domain.auth.tokens import KeySource, TokenPolicy, issue_access_token
 from domain.billing.plans import entitlements_for
 from domain.errors import DomainError
+from domain.members.models import Membership, User
+from domain.members.passwords import verify_password
+from domain.members.users import user_by_email
 from domain.tenants.models import Tenant
 from domain.tenants.queries import tenant_by_ref
-from domain.users.models import Membership, User
-from domain.users.passwords import verify_password
-from domain.users.service import user_by_email
 
 if TYPE_CHECKING:
-    from atlas.db import Database, Transaction
+    from domain.uow import Transaction, UnitOfWork
 
 
 class GrantError(DomainError):
@@ -61,7 +62,7 @@ def _now() -> datetime:
 class TokenService:
     """Issues access and refresh tokens after checking credentials."""
 
-    db: Database
+    db: UnitOfWork
     keys: KeySource
     policy: TokenPolicy
     throttle: LoginThrottle

@@ -16,7 +16,7 @@ from domain.cmdb.models import ConfigurationItem, TenantCiClass
 from domain.errors import Conflict, NotFound, ValidationFailed
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 MAX_DEPTH = 8

@@ -18,7 +18,7 @@ from domain.cmdb.topology import Reached, path_to, statement, walk
 if TYPE_CHECKING:
     import uuid
 
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 
 @dataclass(frozen=True)

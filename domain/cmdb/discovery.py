@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from atlas.db import fetch_sql
 from domain import clock
 from domain.cmdb import history
 from domain.cmdb.classes import all_classes
 from domain.cmdb.service import allowed_pair
+from domain.uow import fetch_sql
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 WINDOW = timedelta(minutes=15)
 STALE_AFTER = timedelta(hours=24)

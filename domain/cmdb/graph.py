@@ -19,12 +19,12 @@ import uuid
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
-from atlas.db import fetch_sql
 from domain.cmdb import topology
 from domain.cmdb.topology import ALL_TYPES, MODES, Reached, check_depth
+from domain.uow import fetch_sql
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 MAX_CACHED_EDGES = 1_000_000  # across tenants, least recently used first out (~100 bytes per edge per mode)
 _CODES = {key: code for code, key in enumerate(ALL_TYPES)}

@@ -10,7 +10,7 @@ from sqlalchemy import insert
 from domain.cmdb.models import CiChange, CiRelationship, ConfigurationItem
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 CI_FIELDS = ("class_key", "name", "description", "environment", "lifecycle_status", "owner_team", "source",
              "attributes", "stale")

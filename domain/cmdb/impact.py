@@ -8,16 +8,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from atlas.db import fetch_sql
 from domain.cmdb import graph
 from domain.cmdb.catalog import BUILTIN_CLASSES, BUSINESS_CLASSES, CiClass
 from domain.cmdb.classes import all_classes, lineage
 from domain.cmdb.queries import load_cis
 from domain.cmdb.topology import statement
 from domain.errors import ValidationFailed
+from domain.uow import fetch_sql
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 MAX_SEEDS = 100
 DEFAULT_DEPTH = 6

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from asyncpg.exceptions import ForeignKeyViolationError, UniqueViolationError
 
-from atlas.db import fetch_sql
 from domain import clock
 from domain.cmdb.importing import ACYCLIC, Key, Plan
 from domain.errors import Conflict
+from domain.uow import fetch_sql
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 FOLD_SQL = "SELECT array(SELECT lower(n) FROM unnest($1::text[]) WITH ORDINALITY AS u(n, i) ORDER BY i)"
 

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, or_, select
 
-from atlas.db import fetch_sql
 from domain.cmdb.classes import all_classes, check_class, lineage
 from domain.cmdb.models import CiChange, CiRelationship, ConfigurationItem
 from domain.pagination import Page, paginate
+from domain.uow import fetch_sql
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 ROW_COLUMNS = ("id, class_key, name, description, environment, lifecycle_status, owner_team, source, attributes, "
                "last_seen_at, stale, version, created_at, updated_at")

@@ -17,7 +17,7 @@ from domain.cmdb.models import CiRelationship, ConfigurationItem
 from domain.errors import Conflict, NotFound, ValidationFailed
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 EDITABLE = ("name", "description", "environment", "lifecycle_status", "owner_team", "attributes")
 

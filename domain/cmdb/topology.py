@@ -12,13 +12,13 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from atlas.db import fetch_sql
 from domain.cmdb.catalog import IMPACT_DOWN, IMPACT_UP, RELATIONSHIP_TYPES
 from domain.cmdb.queries import load_cis
 from domain.errors import NotFound, ValidationFailed
+from domain.uow import fetch_sql
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 MAX_DEPTH = 10
 MAX_ROWS = 200_000

@@ -41,7 +41,7 @@ from domain.errors import DomainError, ValidationFailed
 from domain.text import UNSTORABLE_MESSAGE, all_storable, storable
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 __all__ = ["ImportRejected", "ImportResult", "RowError", "export_document", "import_document", "parse_document"]
 

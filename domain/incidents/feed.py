@@ -21,10 +21,10 @@ from sqlalchemy import func, select
 from domain.incidents.models import Incident, TimelineEntry
 from domain.incidents.queries import entries_between, incidents_by_ids, users_by_ids
 from domain.incidents.timeline import channel_for
-from domain.users.models import User
+from domain.members.models import User
 
 if TYPE_CHECKING:
-    from atlas.db import Database
+    from domain.uow import UnitOfWork
 
 log = logging.getLogger("atlas.incidents.feed")
 SUBSCRIBER_QUEUE = 500
@@ -52,7 +52,7 @@ class SubscriberTooSlow(Exception):
 class _TenantFeed:
     """Follows one tenant's channel and fans ordered events out to local subscribers."""
 
-    def __init__(self, hub: Hub, db: Database, tenant_id: uuid.UUID) -> None:
+    def __init__(self, hub: Hub, db: UnitOfWork, tenant_id: uuid.UUID) -> None:
         self.hub, self.db, self.tenant_id = hub, db, tenant_id
         self.subscribers: set[asyncio.Queue] = set()
         self.last_seq = 0
@@ -116,7 +116,7 @@ class _TenantFeed:
 class IncidentFeed:
     """Entry point: ``async for event in feed.subscribe(tenant_id)``."""
 
-    def __init__(self, hub: Hub, db: Database) -> None:
+    def __init__(self, hub: Hub, db: UnitOfWork) -> None:
         self.hub, self.db = hub, db
         self._tenants: dict[uuid.UUID, _TenantFeed] = {}
 

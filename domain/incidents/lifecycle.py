@@ -7,6 +7,7 @@ directly; a resolved incident may be reopened (back to ``open``) or closed; clos
 from __future__ import annotations
 
 from domain.errors import Conflict
+from domain.incidents.models import reference
 
 ACTIVE = ("triggered", "open", "investigating")
 
@@ -46,7 +47,7 @@ class IncidentClosed(Conflict):
     code = "INCIDENT_CLOSED"
 
     def __init__(self, *, number: int, field: str = "id") -> None:
-        super().__init__(f"INC-{number} is closed, and closed incidents are read-only: only its postmortem's "
+        super().__init__(f"{reference(number)} is closed, and closed incidents are read-only: only its postmortem's "
                          "action items can still change. Open a new incident for new work.", field=field)
         self.number = number
 
@@ -64,3 +65,17 @@ def check_transition(current: str, requested: str) -> None:
 
 def is_active(status: str) -> bool:
     return status in ACTIVE
+
+
+def time_to_acknowledge(incident) -> int | None:
+    """Seconds from an incident's creation to its first acknowledgement (None until then)."""
+    return _seconds(incident.created_at, incident.acknowledged_at)
+
+
+def time_to_resolve(incident) -> int | None:
+    """Seconds from an incident's creation to its (latest) resolution (None until then)."""
+    return _seconds(incident.created_at, incident.resolved_at)
+
+
+def _seconds(start, end) -> int | None:
+    return int((end - start).total_seconds()) if start and end else None

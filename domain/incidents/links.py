@@ -15,7 +15,27 @@ from domain.incidents.models import LINK_KINDS, Incident, IncidentLink
 from domain.incidents.service import locked_incident, touch, utcnow
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
+
+
+def relation_of(link: IncidentLink, viewpoint: uuid.UUID) -> tuple[str, uuid.UUID]:
+    """What the other end of ``link`` is to the incident ``viewpoint`` (``parent``, ``child`` or
+    ``related``), and which incident that is."""
+    other = link.to_id if link.from_id == viewpoint else link.from_id
+    if link.kind != "parent":
+        return "related", other
+    return ("child" if link.from_id == viewpoint else "parent"), other
+
+
+def parent_of(links: list[IncidentLink], incident_id: uuid.UUID) -> uuid.UUID | None:
+    """The parent among an incident's links (an incident has at most one)."""
+    return next((other for link in links for relation, other in [relation_of(link, incident_id)]
+                 if relation == "parent"), None)
+
+
+def children_of(links: list[IncidentLink], incident_id: uuid.UUID) -> list[uuid.UUID]:
+    """The children among an incident's links."""
+    return [other for link in links for relation, other in [relation_of(link, incident_id)] if relation == "child"]
 
 
 async def _locked_pair(tx: Transaction, first: uuid.UUID, second: uuid.UUID, *, fields: tuple[str, str],

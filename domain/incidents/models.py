@@ -23,6 +23,11 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def reference(number: int) -> str:
+    """How people name an incident: ``INC-42`` (queries.incident_number reads it back)."""
+    return f"INC-{number}"
+
+
 class Incident(TenantScoped, Timestamped, Base):
     """Something is wrong and people are working on it."""
 
@@ -65,6 +70,10 @@ class Incident(TenantScoped, Timestamped, Base):
     closed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    @property
+    def reference(self) -> str:
+        return reference(self.number)
 
 
 class IncidentResponder(TenantScoped, Timestamped, Base):

@@ -15,7 +15,7 @@ from domain.incidents.models import ActionItem, Postmortem
 from domain.incidents.service import check_member, locked_incident, touch, utcnow
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 POSTMORTEM_FIELDS = ("summary", "impact", "root_cause", "lessons")
 ACTION_STATUSES = ("open", "done", "wont_do")

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import exists, func, null, or_, select
 from sqlalchemy.dialects.postgresql import distinct_on
 
-from atlas.db import fetch_sql
 from domain.errors import NotFound, ValidationFailed
 from domain.incidents.models import (
     PRIORITIES,
@@ -27,20 +26,23 @@ from domain.incidents.models import (
     Postmortem,
     TimelineEntry,
 )
+from domain.members.models import User
 from domain.pagination import Page, paginate
-from domain.users.models import User
+from domain.uow import fetch_sql
 
 REFERENCE = re.compile(r"(?:INC-?)?(\d{1,10})", re.IGNORECASE)
 MAX_NUMBER = 2**31 - 1
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 
 @dataclass
 class IncidentFilter:
-    """Conditions on the incident list; empty fields match everything."""
+    """Conditions on incidents; empty fields match everything. The one filter of the list (as SQL,
+    :func:`list_incidents`) and of live changes (:meth:`matches`, in Python)."""
 
+    incident_id: uuid.UUID | None = None
     statuses: list[str] = field(default_factory=list)
     severities: list[str] = field(default_factory=list)
     priorities: list[str] = field(default_factory=list)
@@ -64,6 +66,27 @@ class IncidentFilter:
             raise ValidationFailed("Search text must be at most 200 characters.", field="text")
         return self
 
+    def matches(self, incident: Incident) -> bool:
+        """Whether ``incident`` passes, exactly as the list's SQL decides (``top_level_only`` needs the
+        incident's links, so only the list applies it)."""
+        return ((self.incident_id is None or incident.id == self.incident_id)
+                and (not self.statuses or incident.status in self.statuses)
+                and (not self.severities or incident.severity in self.severities)
+                and (not self.priorities or incident.priority in self.priorities)
+                and (not self.service or self.service in (incident.services or ()))
+                and (self.assignee_id is None or incident.assignee_id == self.assignee_id)
+                and (not self.unassigned or incident.assignee_id is None)
+                and (self.created_after is None or incident.created_at >= self.created_after)
+                and (self.created_before is None or incident.created_at < self.created_before)
+                and self._text_matches(incident))
+
+    def _text_matches(self, incident: Incident) -> bool:
+        text = (self.text or "").strip()
+        if not text:
+            return True
+        return (text.lower() in incident.title.lower() or text.lower() in (incident.description or "").lower()
+                or incident_number(text) == incident.number)
+
 
 def incident_number(text: str) -> int | None:
     """The number in a reference such as ``INC-42`` (or a bare ``42``), if ``text`` is one."""
@@ -77,6 +100,8 @@ def _escaped(text: str) -> str:
 
 def _conditions(tenant_id: uuid.UUID, f: IncidentFilter) -> list:
     conditions = [Incident.tenant_id == tenant_id]
+    if f.incident_id:
+        conditions.append(Incident.id == f.incident_id)
     if f.statuses:
         conditions.append(Incident.status.in_(f.statuses))
     if f.severities:
@@ -184,7 +209,7 @@ async def people_by_ids(tx: Transaction, ids: Sequence[uuid.UUID]) -> list[Perso
 
 async def users_by_ids(tx: Transaction, ids: Sequence[uuid.UUID]) -> list[User | None]:
     """Users by id, limited to members of the transaction's tenant."""
-    from domain.users.models import Membership
+    from domain.members.models import Membership
 
     rows = await tx.session.scalars(select(User).join(Membership, Membership.user_id == User.id).where(
         Membership.tenant_id == tx.tenant_id, User.id.in_(ids)))

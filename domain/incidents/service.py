@@ -20,10 +20,10 @@ from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.incidents import timeline
 from domain.incidents.lifecycle import STATE_TIMESTAMPS, IncidentClosed, check_transition
 from domain.incidents.models import PRIORITIES, RESPONDER_ROLES, SEVERITIES, Incident, IncidentResponder
-from domain.users.models import Membership
+from domain.members.models import Membership
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 DEFAULT_PRIORITY = {"SEV1": "P1", "SEV2": "P2", "SEV3": "P3", "SEV4": "P4"}
 MAX_SERVICES, MAX_LABELS = 50, 50

@@ -18,7 +18,7 @@ from domain.alerting.notify import notify_incident_change
 from domain.incidents.models import Incident, TimelineEntry
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 
 def channel_for(tenant_id: uuid.UUID) -> str:

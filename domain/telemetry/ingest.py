@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_json
 
-from atlas.db import fetch_sql
 from domain.telemetry import partitions
 from domain.telemetry.envelope import EventIn, LogIn, MetricIn, ParsedBatch, Rejection, SpanIn, event_dedup_key
+from domain.uow import fetch_sql
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 FUTURE_TOLERANCE = timedelta(days=1)
 EVENT_DEDUP_WINDOW = timedelta(hours=48)  # an event id is stored once within at least this long

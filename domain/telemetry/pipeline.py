@@ -1,32 +1,22 @@
-"""The seam after ingest: stored events flow to consumers (alert rules, discovery) through a job.
+"""The seam after ingest: stored events flow on to the alert rules through a job.
 
-The ingest endpoint enqueues ``telemetry_ingested`` after its transaction commits, with the keys
-(time, id) of the events it stored (packed by ``job_arguments``: times and 128-bit ids, which pickle
-about four times faster than text); the worker loads those events and hands them to every
-consumer listed in ``consumers()``, each in its own tenant transaction. Consumers must be idempotent: arq may
-run a job twice.
+The ingest use case enqueues ``telemetry_ingested`` with its transaction, with the keys (time, id)
+of the events it stored (packed by ``job_arguments``: times and 128-bit ids, which pickle about
+four times faster than text); the worker reads those events back (``stored_events``) and hands them
+to the alert rules (domain.alerting.evaluation.evaluate_ingested), which must be idempotent: arq
+may run a job twice.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from atlas.db import fetch_sql
+from domain.uow import fetch_sql
 
 if TYPE_CHECKING:
-    from atlas.db import Database, Transaction
-
-Consumer = Callable[["Transaction", list], Awaitable[object]]
-
-
-def consumers() -> list[tuple[str, Consumer]]:
-    """Everything that receives newly stored events, in order."""
-    from domain.alerting.evaluation import evaluate_events
-
-    return [("alert_rules", evaluate_events)]
+    from domain.uow import Transaction
 
 
 def job_arguments(keys: list[tuple[datetime, uuid.UUID]]) -> dict[str, list]:
@@ -45,14 +35,3 @@ async def stored_events(tx: Transaction, keys: list[tuple[datetime, uuid.UUID]])
         "SELECT e.* FROM events e JOIN unnest($2::timestamptz[], $3::uuid[]) AS k(at, id) "
         "ON e.occurred_at = k.at AND e.id = k.id WHERE e.tenant_id = $1 ORDER BY e.seq"),
         tx.tenant_id, [at for at, _ in keys], [event_id for _, event_id in keys])
-
-
-async def deliver(db: Database, *, tenant_id: uuid.UUID, keys: list[tuple[datetime, uuid.UUID]]) -> dict[str, int]:
-    """Hand the events to every consumer; return how many events each one received."""
-    delivered: dict[str, int] = {}
-    for name, handle in consumers():
-        async with db.transaction(tenant_id=tenant_id) as tx:
-            events = await stored_events(tx, keys)
-            await handle(tx, events)
-        delivered[name] = len(events)
-    return delivered

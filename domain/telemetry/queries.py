@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from atlas.db import fetch_sql
 from domain import clock
 from domain.errors import ValidationFailed
 from domain.pagination import Page, check_page_size, decode_cursor, encode_cursor
+from domain.uow import fetch_sql
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 MAX_WINDOW = timedelta(days=31)
 DEFAULT_WINDOW = timedelta(hours=1)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from atlas.db import fetch_sql
 from domain.billing.plans import PLANS, entitlements_for
 from domain.tenants.models import Tenant
+from domain.uow import fetch_sql
 
 if TYPE_CHECKING:
-    from atlas.db import Database
+    from domain.uow import UnitOfWork
 
 TIME_COLUMNS = {"events": "occurred_at", "log_records": "ts", "metric_points": "ts", "spans": "start_time"}
 
@@ -29,7 +29,7 @@ def partition_cutoff(today: date) -> date:
     return today - timedelta(days=longest_retention())
 
 
-async def forget_event_keys(db: Database, *, before: datetime) -> int:
+async def forget_event_keys(db: UnitOfWork, *, before: datetime) -> int:
     """Every tenant's event ids first seen before ``before`` leave the dedup window; returns how many."""
     from sqlalchemy import select
 
@@ -44,7 +44,7 @@ async def forget_event_keys(db: Database, *, before: datetime) -> int:
     return forgotten
 
 
-async def purge_expired(db: Database, *, today: date) -> int:
+async def purge_expired(db: UnitOfWork, *, today: date) -> int:
     """Delete each tenant's rows older than its plan's retention; return how many rows went."""
     from sqlalchemy import select
 

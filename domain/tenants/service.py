@@ -13,14 +13,14 @@ from sqlalchemy import select
 from domain.audit import service as audit
 from domain.billing.plans import DEFAULT_PLAN, PLANS
 from domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from domain.members.models import Membership
+from domain.members.passwords import check_policy
+from domain.members.users import create_user, normalize_email, user_by_email
 from domain.tenants.models import TENANT_STATUSES, Tenant
 from domain.tenants.queries import tenant_by_slug
-from domain.users.models import Membership
-from domain.users.passwords import check_policy
-from domain.users.service import create_user, normalize_email, user_by_email
 
 if TYPE_CHECKING:
-    from atlas.db import Transaction
+    from domain.uow import Transaction
 
 SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
 RESERVED_SLUGS = frozenset({"admin", "api", "console", "graphql", "platform", "static", "www"})

@@ -1,5 +1,3 @@
-"""GraphQL inputs for alerting."""
-
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,13 +9,14 @@ from domain.alerting.settings import AlertingPolicy
 from domain.alerting.silences import SilenceDefinition
 from domain.errors import ValidationFailed
 from resolvers.alerting.types import AlertGroupKey, NotificationEventType, NotificationScope, RuleKind, ids
+from resolvers.incidents.vocabulary import Severity
 
 
 @strawberry.input(description="A rule definition. `window` holds the settings of metric, log and absence rules.")
 class AlertRuleInput:
     name: str
     kind: RuleKind
-    severity: str = "SEV3"
+    severity: Severity = Severity.SEV3
     description: str = ""
     condition: str = strawberry.field(default="", description="CEL over `event`, e.g. event.severity == 'critical'.")
     window: strawberry.scalars.JSON | None = strawberry.field(default=None, description=(
@@ -35,7 +34,7 @@ class AlertRuleInput:
         if self.window is not None and not isinstance(self.window, dict):
             raise ValidationFailed("window must be an object.", field="window")
         return RuleDefinition(
-            name=self.name, kind=self.kind.value, severity=self.severity, description=self.description,
+            name=self.name, kind=self.kind.value, severity=self.severity.value, description=self.description,
             condition=self.condition, window=dict(self.window or {}), service=self.service,
             fingerprint_template=self.fingerprint_template, group_by=list(self.group_by),
             threshold_count=self.threshold_count, auto_resolve_minutes=self.auto_resolve_minutes,

@@ -1,27 +1,18 @@
-"""Alerting mutations."""
-
 from __future__ import annotations
 
 import strawberry
 
-from domain.alerting import rules, silences, targets
-from domain.alerting.models import WebhookDelivery as DeliveryModel
+from domain.alerting import delivery, rules, silences, targets
 from domain.alerting.settings import policy_row, save_policy
 from resolvers.alerting.inputs import AlertingSettingsInput, AlertRuleInput, NotificationTargetInput, SilenceInput
 from resolvers.alerting.types import AlertingSettings, AlertRule, NotificationTarget, Silence, WebhookDelivery
-from resolvers.errors import payload_union, run_mutation
+from resolvers.errors import Deleted, DeletePayload, mutate, payload_union, run_mutation
 from resolvers.ids import parse_id
-from workers.jobs.webhooks import send_delivery
 
 
 @strawberry.type
 class AlertRuleSaved:
     rule: AlertRule
-
-
-@strawberry.type
-class Deleted:
-    id: strawberry.ID
 
 
 @strawberry.type
@@ -51,7 +42,6 @@ class AlertingSettingsSaved:
 
 
 RulePayload = payload_union("AlertRulePayload", AlertRuleSaved)
-DeletePayload = payload_union("DeletePayload", Deleted)
 SilencePayload = payload_union("SilencePayload", SilenceSaved)
 TargetPayload = payload_union("NotificationTargetPayload", NotificationTargetCreated)
 TargetSavedPayload = payload_union("NotificationTargetSavedPayload", NotificationTargetSaved)
@@ -60,109 +50,77 @@ SettingsPayload = payload_union("AlertingSettingsPayload", AlertingSettingsSaved
 
 
 async def create_alert_rule(info: strawberry.Info, input: AlertRuleInput) -> RulePayload:
-    async def work() -> AlertRuleSaved:
-        async with info.context.transaction() as tx:
-            rule = await rules.create_rule(tx, definition=input.to_domain(), actor=info.context.actor.actor)
-            return AlertRuleSaved(rule=AlertRule.from_model(rule))
-
-    return await run_mutation(work)
+    return await mutate(info, lambda tx: rules.create_rule(tx, definition=input.to_domain(),
+                                                           actor=info.context.actor.actor), _rule_saved)
 
 
 async def update_alert_rule(info: strawberry.Info, id: strawberry.ID, input: AlertRuleInput) -> RulePayload:
     """Save a new version of a rule."""
-    async def work() -> AlertRuleSaved:
-        async with info.context.transaction() as tx:
-            rule = await rules.update_rule(tx, rule_id=parse_id(id), definition=input.to_domain(),
-                                           actor=info.context.actor.actor)
-            return AlertRuleSaved(rule=AlertRule.from_model(rule))
+    return await mutate(info, lambda tx: rules.update_rule(tx, rule_id=parse_id(id), definition=input.to_domain(),
+                                                           actor=info.context.actor.actor), _rule_saved)
 
-    return await run_mutation(work)
+
+def _rule_saved(rule) -> AlertRuleSaved:
+    return AlertRuleSaved(rule=AlertRule.from_model(rule))
 
 
 async def delete_alert_rule(info: strawberry.Info, id: strawberry.ID) -> DeletePayload:
-    async def work() -> Deleted:
-        async with info.context.transaction() as tx:
-            await rules.delete_rule(tx, rule_id=parse_id(id), actor=info.context.actor.actor)
-            return Deleted(id=id)
-
-    return await run_mutation(work)
+    return await mutate(info, lambda tx: rules.delete_rule(tx, rule_id=parse_id(id), actor=info.context.actor.actor),
+                        lambda _: Deleted(id=id))
 
 
 async def create_silence(info: strawberry.Info, input: SilenceInput) -> SilencePayload:
-    async def work() -> SilenceSaved:
-        async with info.context.transaction() as tx:
-            silence = await silences.create_silence(tx, definition=input.to_domain(), actor=info.context.actor.actor)
-            return SilenceSaved(silence=Silence.from_model(silence))
-
-    return await run_mutation(work)
+    return await mutate(info, lambda tx: silences.create_silence(tx, definition=input.to_domain(),
+                                                                 actor=info.context.actor.actor),
+                        lambda silence: SilenceSaved(silence=Silence.from_model(silence)))
 
 
 async def delete_silence(info: strawberry.Info, id: strawberry.ID) -> DeletePayload:
-    async def work() -> Deleted:
-        async with info.context.transaction() as tx:
-            await silences.delete_silence(tx, silence_id=parse_id(id), actor=info.context.actor.actor)
-            return Deleted(id=id)
-
-    return await run_mutation(work)
+    return await mutate(info, lambda tx: silences.delete_silence(tx, silence_id=parse_id(id),
+                                                                 actor=info.context.actor.actor),
+                        lambda _: Deleted(id=id))
 
 
 async def create_notification_target(info: strawberry.Info, name: str, url: str,
                                      subscription: NotificationTargetInput | None = None) -> TargetPayload:
     """A webhook target (by default told of every incident change); the response carries its signing secret once."""
     wanted = subscription or NotificationTargetInput()
-
-    async def work() -> NotificationTargetCreated:
-        async with info.context.transaction() as tx:
-            made = await targets.create_target(tx, name=name, url=url, seal=info.context.runtime.sealer.seal,
-                                               actor=info.context.actor.actor, scope=wanted.scope.value,
-                                               event_types=wanted.event_type_values())
-            made.target.enabled = wanted.enabled
-            return NotificationTargetCreated(target=NotificationTarget.from_model(made.target), secret=made.secret)
-
-    return await run_mutation(work)
+    return await mutate(info, lambda tx: targets.create_target(
+        tx, name=name, url=url, seal=info.context.runtime.sealer.seal, actor=info.context.actor.actor,
+        scope=wanted.scope.value, event_types=wanted.event_type_values(), enabled=wanted.enabled),
+        lambda made: NotificationTargetCreated(target=NotificationTarget.from_model(made.target), secret=made.secret))
 
 
 async def delete_notification_target(info: strawberry.Info, id: strawberry.ID) -> DeletePayload:
-    async def work() -> Deleted:
-        async with info.context.transaction() as tx:
-            await targets.delete_target(tx, target_id=parse_id(id), actor=info.context.actor.actor)
-            return Deleted(id=id)
-
-    return await run_mutation(work)
+    return await mutate(info, lambda tx: targets.delete_target(tx, target_id=parse_id(id),
+                                                               actor=info.context.actor.actor),
+                        lambda _: Deleted(id=id))
 
 
 async def update_notification_target(info: strawberry.Info, id: strawberry.ID,
                                      subscription: NotificationTargetInput) -> TargetSavedPayload:
     """Change which incident changes a target is sent, for which incidents, and whether it is enabled."""
-    async def work() -> NotificationTargetSaved:
-        async with info.context.transaction() as tx:
-            target = await targets.update_target(
-                tx, target_id=parse_id(id), event_types=subscription.event_type_values(),
-                scope=subscription.scope.value, enabled=subscription.enabled, actor=info.context.actor.actor)
-            return NotificationTargetSaved(target=NotificationTarget.from_model(target))
-
-    return await run_mutation(work)
+    return await mutate(info, lambda tx: targets.update_target(
+        tx, target_id=parse_id(id), event_types=subscription.event_type_values(), scope=subscription.scope.value,
+        enabled=subscription.enabled, actor=info.context.actor.actor),
+        lambda target: NotificationTargetSaved(target=NotificationTarget.from_model(target)))
 
 
 async def send_test_notification(info: strawberry.Info, id: strawberry.ID) -> TestNotificationPayload:
     """Send a `test` delivery to a target now and answer how it went (a failed test is not retried)."""
-    async def work() -> TestNotificationSent:
-        async with info.context.transaction() as tx:
-            delivery = await targets.record_test_delivery(tx, target_id=parse_id(id), actor=info.context.actor.actor)
-        await send_delivery(info.context.runtime, tenant_id=tx.tenant_id, delivery_id=delivery.id, attempt=1,
-                            final=True)
-        async with info.context.transaction() as tx:
-            sent = await tx.session.get(DeliveryModel, delivery.id)
-            return TestNotificationSent(delivery=WebhookDelivery.from_model(sent))
+    async def sent() -> TestNotificationSent:  # three transactions (record, send, read back): not `mutate`'s one
+        made = await delivery.send_test(info.context.runtime, tenant_id=info.context.tenant_id,
+                                        target_id=parse_id(id), actor=info.context.actor.actor)
+        return TestNotificationSent(delivery=WebhookDelivery.from_model(made))
 
-    return await run_mutation(work)
+    return await run_mutation(sent)
 
 
 async def update_alerting_settings(info: strawberry.Info, input: AlertingSettingsInput) -> SettingsPayload:
     """Save the tenant's alerting policy (grouping, reopen window, correlation)."""
-    async def work() -> AlertingSettingsSaved:
-        async with info.context.transaction() as tx:
-            policy = await save_policy(tx, policy=input.to_domain(), actor=info.context.actor.actor)
-            return AlertingSettingsSaved(settings=AlertingSettings.from_policy(policy, await policy_row(tx)))
+    return await mutate(info, lambda tx: _save_settings(tx, info, input))
 
-    return await run_mutation(work)
+
+async def _save_settings(tx, info: strawberry.Info, input: AlertingSettingsInput) -> AlertingSettingsSaved:
+    policy = await save_policy(tx, policy=input.to_domain(), actor=info.context.actor.actor)
+    return AlertingSettingsSaved(settings=AlertingSettings.from_policy(policy, await policy_row(tx)))

@@ -19,6 +19,7 @@ from domain.alerting.models import WebhookDelivery as DeliveryModel
 from domain.alerting.queries import rule_activity, rule_names, rule_versions
 from domain.alerting.settings import AlertingPolicy
 from resolvers.ids import parse_id
+from resolvers.incidents.vocabulary import Severity
 from resolvers.loaders import loader
 
 
@@ -52,7 +53,7 @@ class AlertRule:
     version: int
     condition: str = strawberry.field(description="CEL over `event` (event rules).")
     window: strawberry.scalars.JSON = strawberry.field(description="Metric, log or absence window settings.")
-    severity: str
+    severity: Severity
     service: str | None
     fingerprint_template: str
     group_by: list[str]
@@ -65,7 +66,8 @@ class AlertRule:
     @classmethod
     def from_model(cls, r: RuleModel) -> AlertRule:
         return cls(id=str(r.id), name=r.name, description=r.description, kind=RuleKind(r.kind), enabled=r.enabled,
-                   version=r.version, condition=r.condition, window=r.window, severity=r.severity, service=r.service,
+                   version=r.version, condition=r.condition, window=r.window, severity=Severity(r.severity),
+                   service=r.service,
                    fingerprint_template=r.fingerprint_template, group_by=list(r.group_by or ()),
                    threshold_count=r.threshold_count, auto_resolve_minutes=r.auto_resolve_minutes,
                    notify=[str(t) for t in r.notify or ()], created_by=r.created_by, updated_at=r.updated_at)

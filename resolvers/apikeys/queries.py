@@ -1,10 +1,8 @@
-"""API key queries."""
-
 from __future__ import annotations
 
 import strawberry
 
-from domain.auth.apikeys import list_api_keys
+from domain.apikeys.service import list_api_keys
 from resolvers.apikeys.types import ApiKey
 from resolvers.pagination import Connection, connection
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from domain.auth.models import ApiKey as ApiKeyModel
+from domain.apikeys.models import ApiKey as ApiKeyModel
 
 
 @strawberry.type(description="A machine credential. Its secret is shown only when created.")

@@ -1,5 +1,3 @@
-"""CMDB inputs."""
-
 from __future__ import annotations
 
 from enum import Enum

@@ -1,15 +1,12 @@
-"""CMDB mutations."""
-
 from __future__ import annotations
 
 import strawberry
 
 from domain.cmdb import classes, service
 from domain.cmdb.transfer import ImportRejected, import_document
-from resolvers.alerting.mutations import Deleted, DeletePayload
 from resolvers.cmdb.inputs import CiClassInput, CiInput, CiRelationshipInput, CiUpdateInput
 from resolvers.cmdb.types import CiClass, CiRelationship, CmdbFormat, ConfigurationItem
-from resolvers.errors import Error, payload_union, run_mutation
+from resolvers.errors import Deleted, DeletePayload, Error, mutate, payload_union
 from resolvers.ids import parse_id
 
 
@@ -57,72 +54,48 @@ CmdbImportPayload = payload_union("CmdbImportPayload", CmdbImported, CmdbImportR
 
 
 async def create_configuration_item(info: strawberry.Info, input: CiInput) -> CiPayload:
-    async def work() -> CiSaved:
-        async with info.context.transaction() as tx:
-            ci = await service.create_ci(tx, draft=input.to_domain(), actor=info.context.actor.actor)
-            return CiSaved(ci=ConfigurationItem.from_model(ci))
-
-    return await run_mutation(work)
+    return await mutate(info, lambda tx: service.create_ci(tx, draft=input.to_domain(), actor=info.context.actor.actor),
+                        _ci_saved)
 
 
 async def update_configuration_item(info: strawberry.Info, id: strawberry.ID, input: CiUpdateInput) -> CiPayload:
-    async def work() -> CiSaved:
-        async with info.context.transaction() as tx:
-            ci = await service.update_ci(tx, ci_id=parse_id(id), changes=input.changes(),
-                                         actor=info.context.actor.actor, expected_version=input.expected_version)
-            return CiSaved(ci=ConfigurationItem.from_model(ci))
+    return await mutate(info, lambda tx: service.update_ci(
+        tx, ci_id=parse_id(id), changes=input.changes(), actor=info.context.actor.actor,
+        expected_version=input.expected_version), _ci_saved)
 
-    return await run_mutation(work)
+
+def _ci_saved(ci) -> CiSaved:
+    return CiSaved(ci=ConfigurationItem.from_model(ci))
 
 
 async def delete_configuration_item(info: strawberry.Info, id: strawberry.ID) -> DeletePayload:
     """Remove a CI and its relationships (their history stays)."""
-    async def work() -> Deleted:
-        async with info.context.transaction() as tx:
-            await service.delete_ci(tx, ci_id=parse_id(id), actor=info.context.actor.actor)
-            return Deleted(id=id)
-
-    return await run_mutation(work)
+    return await mutate(info, lambda tx: service.delete_ci(tx, ci_id=parse_id(id), actor=info.context.actor.actor),
+                        lambda _: Deleted(id=id))
 
 
 async def create_ci_relationship(info: strawberry.Info, input: CiRelationshipInput) -> CiRelationshipPayload:
-    async def work() -> CiRelationshipSaved:
-        async with info.context.transaction() as tx:
-            rel = await service.create_relationship(
-                tx, type=input.type, source_id=parse_id(input.source_id, field="sourceId"),
-                target_id=parse_id(input.target_id, field="targetId"), actor=info.context.actor.actor)
-            return CiRelationshipSaved(relationship=CiRelationship.from_model(rel))
-
-    return await run_mutation(work)
+    return await mutate(info, lambda tx: service.create_relationship(
+        tx, type=input.type, source_id=parse_id(input.source_id, field="sourceId"),
+        target_id=parse_id(input.target_id, field="targetId"), actor=info.context.actor.actor),
+        lambda rel: CiRelationshipSaved(relationship=CiRelationship.from_model(rel)))
 
 
 async def delete_ci_relationship(info: strawberry.Info, id: strawberry.ID) -> DeletePayload:
-    async def work() -> Deleted:
-        async with info.context.transaction() as tx:
-            await service.delete_relationship(tx, relationship_id=parse_id(id), actor=info.context.actor.actor)
-            return Deleted(id=id)
-
-    return await run_mutation(work)
+    return await mutate(info, lambda tx: service.delete_relationship(tx, relationship_id=parse_id(id),
+                                                                     actor=info.context.actor.actor),
+                        lambda _: Deleted(id=id))
 
 
 async def create_ci_class(info: strawberry.Info, input: CiClassInput) -> CiClassPayload:
-    async def work() -> CiClassSaved:
-        async with info.context.transaction() as tx:
-            spec = await classes.create_class(tx, key=input.key, label=input.label, parent=input.parent,
-                                              schema=input.attribute_schema, actor=info.context.actor.actor)
-            return CiClassSaved(ci_class=CiClass.from_spec(spec))
-
-    return await run_mutation(work)
+    return await mutate(info, lambda tx: classes.create_class(
+        tx, key=input.key, label=input.label, parent=input.parent, schema=input.attribute_schema,
+        actor=info.context.actor.actor), lambda spec: CiClassSaved(ci_class=CiClass.from_spec(spec)))
 
 
 async def delete_ci_class(info: strawberry.Info, key: str) -> DeletePayload:
     """Remove a tenant class no CI or subclass uses."""
-    async def work() -> Deleted:
-        async with info.context.transaction() as tx:
-            await classes.delete_class(tx, key=key)
-            return Deleted(id=strawberry.ID(key))
-
-    return await run_mutation(work)
+    return await mutate(info, lambda tx: classes.delete_class(tx, key=key), lambda _: Deleted(id=strawberry.ID(key)))
 
 
 def _rejected(exc: ImportRejected) -> CmdbImportRejected:
@@ -130,15 +103,15 @@ def _rejected(exc: ImportRejected) -> CmdbImportRejected:
         CmdbRowError(part=e.part, row=e.row, field=e.field, message=e.message) for e in exc.errors])
 
 
+def _imported(result) -> CmdbImported:
+    return CmdbImported(created=result.created, updated=result.updated, unchanged=result.unchanged,
+                        relationships_created=result.relationships_created,
+                        relationships_unchanged=result.relationships_unchanged)
+
+
 async def import_cmdb(info: strawberry.Info, format: CmdbFormat, cis: str = "",
                       relationships: str = "") -> CmdbImportPayload:
     """Import CIs and relationships (matched by class and name); all rows or none."""
-    async def work() -> CmdbImported:
-        async with info.context.transaction() as tx:
-            result = await import_document(tx, format=format.value, cis=cis, relationships=relationships,
-                                           actor=info.context.actor.actor)
-            return CmdbImported(created=result.created, updated=result.updated, unchanged=result.unchanged,
-                                relationships_created=result.relationships_created,
-                                relationships_unchanged=result.relationships_unchanged)
-
-    return await run_mutation(work, special={ImportRejected: _rejected})
+    return await mutate(info, lambda tx: import_document(tx, format=format.value, cis=cis, relationships=relationships,
+                                                         actor=info.context.actor.actor),
+                        _imported, special={ImportRejected: _rejected})

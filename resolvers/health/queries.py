@@ -1,8 +1,9 @@
 """Health query: public, so load balancers and the console can show it without signing in."""
 
+from importlib.metadata import version
+
 import strawberry
 
-from atlas import __version__
 from resolvers.health.types import Health
 
 
@@ -11,7 +12,7 @@ async def resolve_health(info: strawberry.Info) -> Health:
     state = await info.context.runtime.readiness()
     return Health(
         status="ok" if state.ready else "degraded",
-        version=__version__,
+        version=version("atlasai"),
         database=state.database,
         redis=state.redis,
         worker=state.worker,

@@ -1,5 +1,3 @@
-"""GraphQL inputs for incidents."""
-
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -137,3 +135,9 @@ class IncidentChangeFilter:
     severities: list[Severity] | None = None
     statuses: list[IncidentStatus] | None = None
     service: str | None = None
+
+    def to_domain(self) -> IncidentFilter:
+        return IncidentFilter(
+            incident_id=parse_id(self.incident_id, field="incidentId") if self.incident_id else None,
+            severities=[s.value for s in self.severities or ()], statuses=[s.value for s in self.statuses or ()],
+            service=self.service)

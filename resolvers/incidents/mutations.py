@@ -6,10 +6,11 @@ from collections.abc import Awaitable, Callable
 
 import strawberry
 
-from atlas.db import Transaction
 from domain.incidents import links, postmortems, service
 from domain.incidents.lifecycle import IllegalTransition, IncidentClosed
-from resolvers.errors import Error, payload_union, run_mutation
+from domain.incidents.models import reference
+from domain.uow import Transaction
+from resolvers.errors import Error, mutate, payload_union
 from resolvers.ids import parse_id
 from resolvers.incidents.inputs import (
     ActionItemInput,
@@ -90,21 +91,20 @@ def _illegal(exc: IllegalTransition) -> IllegalTransitionError:
 
 
 def _closed(exc: IncidentClosed) -> IncidentClosedError:
-    return IncidentClosedError(code=exc.code, message=exc.message, field=exc.field, reference=f"INC-{exc.number}")
+    return IncidentClosedError(code=exc.code, message=exc.message, field=exc.field, reference=reference(exc.number))
 
 
 READ_ONLY = {IncidentClosed: _closed}
 
 
 async def _saved(info: strawberry.Info, change: Callable[[Transaction, str], Awaitable]) -> IncidentPayload:
-    """Run ``change(tx, actor)`` returning an incident; map it or its error."""
+    """Run ``change(tx, actor)`` returning an incident; answer it as the API shows it, or its error."""
+    return await mutate(info, lambda tx: _as_saved(tx, change(tx, info.context.actor.actor)),
+                        special={IllegalTransition: _illegal, **READ_ONLY})
 
-    async def work() -> IncidentSaved:
-        async with info.context.transaction() as tx:
-            changed = await change(tx, info.context.actor.actor)
-            return IncidentSaved(incident=(await incident_nodes(tx, [changed]))[0])
 
-    return await run_mutation(work, special={IllegalTransition: _illegal, **READ_ONLY})
+async def _as_saved(tx: Transaction, changing: Awaitable) -> IncidentSaved:
+    return IncidentSaved(incident=(await incident_nodes(tx, [await changing]))[0])
 
 
 async def create_incident(info: strawberry.Info, input: CreateIncidentInput) -> IncidentPayload:
@@ -148,78 +148,54 @@ async def comment_on_incident(info: strawberry.Info, id: strawberry.ID, body: st
 
 async def link_incidents(info: strawberry.Info, input: LinkIncidentsInput) -> LinkPayload:
     """Link two incidents as parent/child or as related."""
-
-    async def work() -> IncidentsLinked:
-        async with info.context.transaction() as tx:
-            link = await links.link_incidents(
-                tx, from_id=parse_id(input.from_id, field="fromId"), to_id=parse_id(input.to_id, field="toId"),
-                kind=input.kind.value, reason=input.reason, actor=info.context.actor.actor)
-            return IncidentsLinked(link=IncidentLink.from_model(link, link.from_id))
-
-    return await run_mutation(work, special=READ_ONLY)
+    return await mutate(info, lambda tx: links.link_incidents(
+        tx, from_id=parse_id(input.from_id, field="fromId"), to_id=parse_id(input.to_id, field="toId"),
+        kind=input.kind.value, reason=input.reason, actor=info.context.actor.actor),
+        lambda link: IncidentsLinked(link=IncidentLink.from_model(link, link.from_id)), special=READ_ONLY)
 
 
 async def unlink_incidents(info: strawberry.Info, link_id: strawberry.ID) -> UnlinkPayload:
     """Remove a link (for example a wrong correlation)."""
-
-    async def work() -> IncidentsUnlinked:
-        async with info.context.transaction() as tx:
-            await links.unlink_incidents(tx, link_id=parse_id(link_id, field="linkId"), actor=info.context.actor.actor)
-            return IncidentsUnlinked(link_id=link_id)
-
-    return await run_mutation(work, special=READ_ONLY)
+    return await mutate(info, lambda tx: links.unlink_incidents(tx, link_id=parse_id(link_id, field="linkId"),
+                                                                actor=info.context.actor.actor),
+                        lambda _: IncidentsUnlinked(link_id=link_id), special=READ_ONLY)
 
 
 async def merge_incidents(info: strawberry.Info, duplicate_id: strawberry.ID, into_id: strawberry.ID) -> MergePayload:
     """Merge a duplicate into another incident; the duplicate keeps its timeline and is resolved."""
+    return await mutate(info, lambda tx: _merged(tx, links.merge_incidents(
+        tx, duplicate_id=parse_id(duplicate_id, field="duplicateId"), into_id=parse_id(into_id, field="intoId"),
+        actor=info.context.actor.actor)), special=READ_ONLY)
 
-    async def work() -> IncidentsMerged:
-        async with info.context.transaction() as tx:
-            duplicate, into = await links.merge_incidents(
-                tx, duplicate_id=parse_id(duplicate_id, field="duplicateId"),
-                into_id=parse_id(into_id, field="intoId"), actor=info.context.actor.actor)
-            duplicate_node, into_node = await incident_nodes(tx, [duplicate, into])
-            return IncidentsMerged(duplicate=duplicate_node, into=into_node)
 
-    return await run_mutation(work, special=READ_ONLY)
+async def _merged(tx: Transaction, merging: Awaitable) -> IncidentsMerged:
+    duplicate_node, into_node = await incident_nodes(tx, list(await merging))
+    return IncidentsMerged(duplicate=duplicate_node, into=into_node)
 
 
 async def save_postmortem(info: strawberry.Info, input: PostmortemInput) -> PostmortemPayload:
     """Create or edit the postmortem of a resolved incident."""
-
-    async def work() -> PostmortemSaved:
-        async with info.context.transaction() as tx:
-            saved = await postmortems.edit_postmortem(
-                tx, incident_id=parse_id(input.incident_id, field="incidentId"), edit=input.to_domain(),
-                actor=info.context.actor.actor)
-            return PostmortemSaved(postmortem=Postmortem.from_model(saved))
-
-    return await run_mutation(work, special=READ_ONLY)
+    return await mutate(info, lambda tx: postmortems.edit_postmortem(
+        tx, incident_id=parse_id(input.incident_id, field="incidentId"), edit=input.to_domain(),
+        actor=info.context.actor.actor),
+        lambda saved: PostmortemSaved(postmortem=Postmortem.from_model(saved)), special=READ_ONLY)
 
 
 async def add_action_item(info: strawberry.Info, input: ActionItemInput) -> ActionItemPayload:
     """Add a follow-up action to a resolved incident."""
-
-    async def work() -> ActionItemSaved:
-        async with info.context.transaction() as tx:
-            item = await postmortems.add_action_item(
-                tx, incident_id=parse_id(input.incident_id, field="incidentId"), title=input.title,
-                owner_id=parse_id(input.owner_id, field="ownerId") if input.owner_id else None,
-                due_date=input.due_date, actor=info.context.actor.actor)
-            return ActionItemSaved(action_item=ActionItem.from_model(item))
-
-    return await run_mutation(work)
+    return await mutate(info, lambda tx: postmortems.add_action_item(
+        tx, incident_id=parse_id(input.incident_id, field="incidentId"), title=input.title,
+        owner_id=parse_id(input.owner_id, field="ownerId") if input.owner_id else None,
+        due_date=input.due_date, actor=info.context.actor.actor), _item_saved)
 
 
 async def update_action_item(info: strawberry.Info, input: UpdateActionItemInput) -> ActionItemPayload:
     """Change an action item's status, title, owner or due date."""
+    return await mutate(info, lambda tx: postmortems.update_action_item(
+        tx, item_id=parse_id(input.id), actor=info.context.actor.actor, status=input.status, title=input.title,
+        due_date=input.due_date, owner_id=parse_id(input.owner_id, field="ownerId") if input.owner_id else None),
+        _item_saved)
 
-    async def work() -> ActionItemSaved:
-        async with info.context.transaction() as tx:
-            item = await postmortems.update_action_item(
-                tx, item_id=parse_id(input.id), actor=info.context.actor.actor, status=input.status,
-                title=input.title, due_date=input.due_date,
-                owner_id=parse_id(input.owner_id, field="ownerId") if input.owner_id else None)
-            return ActionItemSaved(action_item=ActionItem.from_model(item))
 
-    return await run_mutation(work)
+def _item_saved(item) -> ActionItemSaved:
+    return ActionItemSaved(action_item=ActionItem.from_model(item))

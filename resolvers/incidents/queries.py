@@ -1,5 +1,3 @@
-"""Incident queries."""
-
 from __future__ import annotations
 
 from dataclasses import replace

@@ -7,36 +7,18 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from domain.incidents.feed import IncidentChangeEvent
-from resolvers.ids import parse_id
 from resolvers.incidents.inputs import IncidentChangeFilter
 from resolvers.incidents.types import Incident, IncidentChange, TimelineEntry
-from resolvers.users.types import Person
-
-
-def _matcher(filter: IncidentChangeFilter | None):
-    if filter is None:
-        return lambda event: True
-    incident_id = parse_id(filter.incident_id, field="incidentId") if filter.incident_id else None
-    severities = {s.value for s in filter.severities or ()}
-    statuses = {s.value for s in filter.statuses or ()}
-
-    def matches(event: IncidentChangeEvent) -> bool:
-        incident = event.incident
-        return ((incident_id is None or incident.id == incident_id)
-                and (not severities or incident.severity in severities)
-                and (not statuses or incident.status in statuses)
-                and (not filter.service or filter.service in incident.services))
-
-    return matches
+from resolvers.members.person import Person
 
 
 async def incident_changed(
     info: strawberry.Info, filter: IncidentChangeFilter | None = None
 ) -> AsyncGenerator[IncidentChange, None]:
     """Every change of the tenant's incidents committed after subscribing, in commit order."""
-    matches = _matcher(filter)
+    wanted = (filter or IncidentChangeFilter()).to_domain()
     async for event in info.context.runtime.incident_feed.subscribe(info.context.tenant_id):
-        if matches(event):
+        if wanted.matches(event.incident):
             yield _change(event)
 
 

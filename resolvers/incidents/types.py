@@ -10,45 +10,22 @@ import strawberry
 
 from domain.alerting.queries import alerts_by_incident
 from domain.cmdb.impact import cis_named, impact_analysis
+from domain.incidents import links as link_rules
 from domain.incidents import queries
-from domain.incidents.lifecycle import allowed_transitions
+from domain.incidents.lifecycle import allowed_transitions, time_to_acknowledge, time_to_resolve
 from domain.incidents.models import ActionItem as ActionItemModel
 from domain.incidents.models import Incident as IncidentModel
 from domain.incidents.models import IncidentLink as LinkModel
 from domain.incidents.models import Postmortem as PostmortemModel
 from domain.incidents.models import TimelineEntry as EntryModel
+from domain.incidents.models import reference
 from resolvers.alerting.types import Alert
 from resolvers.cmdb.types import ImpactAnalysis, ImpactDirection
 from resolvers.guards import guard
+from resolvers.incidents.vocabulary import IncidentStatus, Priority, Severity
 from resolvers.loaders import loader
+from resolvers.members.person import Person
 from resolvers.pagination import Connection, connection
-from resolvers.users.types import Person
-
-
-@strawberry.enum(description="Where an incident is in its lifecycle.")
-class IncidentStatus(Enum):
-    TRIGGERED = "triggered"
-    OPEN = "open"
-    INVESTIGATING = "investigating"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-
-
-@strawberry.enum(description="How bad it is: SEV1 is the worst.")
-class Severity(Enum):
-    SEV1 = "SEV1"
-    SEV2 = "SEV2"
-    SEV3 = "SEV3"
-    SEV4 = "SEV4"
-
-
-@strawberry.enum(description="How urgent it is: P1 is the most urgent.")
-class Priority(Enum):
-    P1 = "P1"
-    P2 = "P2"
-    P3 = "P3"
-    P4 = "P4"
-    P5 = "P5"
 
 
 @strawberry.enum
@@ -69,10 +46,6 @@ class LinkRelation(Enum):
     PARENT = "parent"
     CHILD = "child"
     RELATED = "related"
-
-
-def _seconds(start: datetime | None, end: datetime | None) -> int | None:
-    return int((end - start).total_seconds()) if start and end else None
 
 
 @strawberry.type(description="One immutable change in an incident's history.")
@@ -102,14 +75,6 @@ class Responder:
         return Person.from_model(user) if user else None
 
 
-def relation_of(link: LinkModel, viewpoint: uuid.UUID) -> tuple[LinkRelation, uuid.UUID]:
-    """What the other end of ``link`` is to the incident ``viewpoint``, and which incident that is."""
-    other = link.to_id if link.from_id == viewpoint else link.from_id
-    if link.kind != "parent":
-        return LinkRelation.RELATED, other
-    return (LinkRelation.CHILD if link.from_id == viewpoint else LinkRelation.PARENT), other
-
-
 @strawberry.type(description="A link between two incidents and why it exists, read from one of them: "
                              "`relation` and `other` say what the other incident is to it.")
 class IncidentLink:
@@ -130,8 +95,8 @@ class IncidentLink:
     @classmethod
     def from_model(cls, link: LinkModel, viewpoint: uuid.UUID) -> IncidentLink:
         """The link as read from the incident ``viewpoint`` (one of its two ends)."""
-        relation, other = relation_of(link, viewpoint)
-        return cls(id=strawberry.ID(str(link.id)), kind=LinkKind(link.kind), relation=relation,
+        relation, other = link_rules.relation_of(link, viewpoint)
+        return cls(id=strawberry.ID(str(link.id)), kind=LinkKind(link.kind), relation=LinkRelation(relation),
                    from_id=strawberry.ID(str(link.from_id)), to_id=strawberry.ID(str(link.to_id)), reason=link.reason,
                    source=link.source, confidence=link.confidence, created_by=link.created_by,
                    created_at=link.created_at, other_id=other)
@@ -222,14 +187,13 @@ class Incident:
         """Build from a row. Enum fields hold their values (serialised by value lookup, the fast path);
         ``assignee`` is prefetched by :func:`incident_nodes`, not resolved per row."""
         return cls(
-            id=str(i.id), number=i.number, reference=f"INC-{i.number}", title=i.title,
+            id=str(i.id), number=i.number, reference=reference(i.number), title=i.title,
             description=i.description, severity=i.severity, priority=i.priority,
             status=i.status, source=i.source, fingerprint=i.fingerprint, labels=i.labels, group_key=i.group_key,
             services=list(i.services or ()), alert_count=i.alert_count, version=i.version, created_at=i.created_at,
             updated_at=i.updated_at, acknowledged_at=i.acknowledged_at, investigating_at=i.investigating_at,
             resolved_at=i.resolved_at, closed_at=i.closed_at, last_seen_at=i.last_seen_at,
-            time_to_acknowledge_seconds=_seconds(i.created_at, i.acknowledged_at),
-            time_to_resolve_seconds=_seconds(i.created_at, i.resolved_at),
+            time_to_acknowledge_seconds=time_to_acknowledge(i), time_to_resolve_seconds=time_to_resolve(i),
             allowed_transitions=allowed_transitions(i.status),
             merged_into_id=str(i.merged_into_id) if i.merged_into_id else None,
             assignee=assignee, key=i.id,
@@ -259,15 +223,14 @@ class Incident:
 
     @strawberry.field
     async def parent(self, info: strawberry.Info) -> Incident | None:
-        links = await loader(info, queries.links_by_incident).load(self.key)
-        parent_id = next((link.from_id for link in links if link.kind == "parent" and link.to_id == self.key), None)
-        return await load_incident(info, parent_id)
+        found = await loader(info, queries.links_by_incident).load(self.key)
+        return await load_incident(info, link_rules.parent_of(found, self.key))
 
     @strawberry.field
     async def children(self, info: strawberry.Info) -> list[Incident]:
-        links = await loader(info, queries.links_by_incident).load(self.key)
-        ids = [link.to_id for link in links if link.kind == "parent" and link.from_id == self.key]
-        return [found for found in [await load_incident(info, i) for i in ids] if found]
+        found = await loader(info, queries.links_by_incident).load(self.key)
+        children = [await load_incident(info, i) for i in link_rules.children_of(found, self.key)]
+        return [child for child in children if child]
 
     @strawberry.field(description="The alerts this incident grouped (why it exists).")
     async def alerts(self, info: strawberry.Info) -> list[Alert]:

@@ -1,11 +1,10 @@
-"""Member and invitation queries."""
-
 from __future__ import annotations
 
 import strawberry
 
 from domain.errors import DomainError
-from domain.users import members
+from domain.members import service as members
+from domain.tenants.queries import tenant_by_id
 from resolvers.members.types import Invitation, InvitationPreview, Member
 from resolvers.pagination import Connection, connection
 
@@ -29,9 +28,11 @@ async def resolve_invitations(
 
 async def resolve_invitation_preview(info: strawberry.Info, token: str) -> InvitationPreview | None:
     """The invitation behind ``token`` if it is open; null otherwise (the token is the credential)."""
-    try:
-        found = await members.preview_invitation(info.context.runtime.db, token=token)
-    except DomainError:
-        return None
-    return InvitationPreview(tenant_name=found.tenant_name, email=found.email, roles=list(found.roles),
+    async with info.context.platform_transaction() as tx:
+        try:
+            found = await members.preview_invitation(tx, token=token)
+        except DomainError:
+            return None
+        tenant = await tenant_by_id(tx, found.tenant_id)
+    return InvitationPreview(tenant_name=tenant.name, email=found.email, roles=list(found.roles),
                              account_exists=found.account_exists, expires_at=found.expires_at)

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import strawberry
 
-from domain.users.members import Member as MemberRecord
-from domain.users.models import Invitation as InvitationModel
+from domain.members.models import Invitation as InvitationModel
+from domain.members.service import Member as MemberRecord
 
 
 @strawberry.type(description="A user's membership in the tenant.")

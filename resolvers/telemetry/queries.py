@@ -7,9 +7,10 @@ from datetime import datetime
 import strawberry
 
 from domain.telemetry import queries
+from domain.telemetry.traces import span_tree
 from resolvers.pagination import Connection, connection
 from resolvers.telemetry.inputs import EventFilterInput, LogFilterInput, MetricSeriesInput, TraceFilterInput
-from resolvers.telemetry.types import Event, LogRecord, MetricSeries, Trace, TraceSummary, build_trace
+from resolvers.telemetry.types import Event, LogRecord, MetricSeries, Trace, TraceSummary, trace_of
 
 
 async def resolve_logs(info: strawberry.Info, filter: LogFilterInput | None = None, first: int | None = 100,
@@ -55,7 +56,7 @@ async def resolve_traces(info: strawberry.Info, filter: TraceFilterInput | None 
 async def resolve_trace(info: strawberry.Info, trace_id: str) -> Trace | None:
     """One trace as a span tree; null if no span of it is stored."""
     async with info.context.transaction() as tx:
-        return build_trace(trace_id, await queries.trace_spans(tx, trace_id=trace_id.lower()))
+        return trace_of(span_tree(trace_id, await queries.trace_spans(tx, trace_id=trace_id.lower())))
 
 
 async def resolve_events(info: strawberry.Info, filter: EventFilterInput | None = None, first: int | None = 100,

@@ -9,6 +9,7 @@ from enum import Enum
 import strawberry
 
 from domain.telemetry.queries import Series, incidents_by_event
+from domain.telemetry.traces import PlacedSpan, SpanTree
 from resolvers.guards import guard
 from resolvers.incidents.types import Incident, load_incident
 from resolvers.loaders import loader
@@ -103,31 +104,20 @@ class Trace:
     spans: list[Span]
 
 
-def build_trace(trace_id: str, records: list) -> Trace | None:
-    """Order spans depth-first from their roots (orphans become roots) and measure offsets."""
-    if not records:
+def trace_of(tree: SpanTree | None) -> Trace | None:
+    """The API's trace of a span tree (domain/telemetry/traces.py orders it)."""
+    if tree is None:
         return None
-    ids = {r["span_id"] for r in records}
-    children: dict[str | None, list] = {}
-    for r in records:
-        parent = r["parent_span_id"] if r["parent_span_id"] in ids else None
-        children.setdefault(parent, []).append(r)
-    start = min(r["start_time"] for r in records)
-    end = max(r["end_time"] for r in records)
-    ordered: list[Span] = []
+    return Trace(trace_id=tree.trace_id, start_time=tree.start_time, duration_ms=tree.duration_ms,
+                 spans=[_span(placed) for placed in tree.spans])
 
-    def visit(parent: str | None, depth: int) -> None:
-        for r in sorted(children.get(parent, []), key=lambda x: x["start_time"]):
-            ordered.append(Span(span_id=r["span_id"], parent_span_id=r["parent_span_id"], name=r["name"],
-                                service=r["service"], kind=r["kind"], start_time=r["start_time"],
-                                end_time=r["end_time"], duration_ms=r["duration_ms"], status=r["status_code"],
-                                status_message=r["status_message"], attributes=r["attributes"], events=r["events"],
-                                depth=depth, offset_ms=(r["start_time"] - start).total_seconds() * 1000))
-            visit(r["span_id"], depth + 1)
 
-    visit(None, 0)
-    return Trace(trace_id=trace_id, start_time=start, duration_ms=(end - start).total_seconds() * 1000,
-                 spans=ordered)
+def _span(placed: PlacedSpan) -> Span:
+    r = placed.row
+    return Span(span_id=r["span_id"], parent_span_id=r["parent_span_id"], name=r["name"], service=r["service"],
+                kind=r["kind"], start_time=r["start_time"], end_time=r["end_time"], duration_ms=r["duration_ms"],
+                status=r["status_code"], status_message=r["status_message"], attributes=r["attributes"],
+                events=r["events"], depth=placed.depth, offset_ms=placed.offset_ms)
 
 
 @strawberry.type(description="Something an agent or integration reported.")

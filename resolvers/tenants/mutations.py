@@ -5,8 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from domain.tenants import service as tenants
-from domain.tenants.models import Tenant as TenantModel
-from resolvers.errors import payload_union, run_mutation
+from domain.tenants.queries import tenant_by_id
+from resolvers.errors import mutate, payload_union
 from resolvers.ids import parse_id
 from resolvers.tenants.types import CreateTenantInput, Tenant, TenantChanged, TenantProvisioned
 
@@ -16,31 +16,26 @@ TenantChangePayload = payload_union("TenantChangePayload", TenantChanged)
 
 async def create_tenant(info: strawberry.Info, input: CreateTenantInput) -> CreateTenantPayload:
     """Provision a tenant with its first admin in one transaction."""
+    return await mutate(info, lambda tx: _provision(tx, info, input), platform=True)
 
-    async def work() -> TenantProvisioned:
-        async with info.context.platform_transaction() as tx:
-            made = await tenants.provision_tenant(
-                tx, name=input.name, slug=input.slug, admin_email=input.admin_email,
-                admin_password=input.admin_password, plan=input.plan, region=input.region,
-                actor=info.context.actor.actor,
-            )
-            tenant = await tx.session.get(TenantModel, made.tenant_id)
-            return TenantProvisioned(tenant=Tenant.from_model(tenant), admin_is_new=made.admin_is_new,
-                                     admin_user_id=strawberry.ID(str(made.admin_user_id)))
 
-    return await run_mutation(work)
+async def _provision(tx, info: strawberry.Info, input: CreateTenantInput) -> TenantProvisioned:
+    made = await tenants.provision_tenant(
+        tx, name=input.name, slug=input.slug, admin_email=input.admin_email, admin_password=input.admin_password,
+        plan=input.plan, region=input.region, actor=info.context.actor.actor)
+    return TenantProvisioned(tenant=Tenant.from_model(await tenant_by_id(tx, made.tenant_id)),
+                             admin_is_new=made.admin_is_new, admin_user_id=strawberry.ID(str(made.admin_user_id)))
 
 
 async def _set_status(info: strawberry.Info, tenant_id: strawberry.ID, status: str, reason: str,
                       confirm_slug: str | None = None) -> TenantChangePayload:
-    async def work() -> TenantChanged:
-        async with info.context.platform_transaction() as tx:
-            tenant = await tenants.set_tenant_status(
-                tx, tenant_id=parse_id(tenant_id), status=status, reason=reason, actor=info.context.actor.actor,
-                confirm_slug=confirm_slug, from_tenant=info.context.actor.tenant_id)
-            return TenantChanged(tenant=Tenant.from_model(tenant))
+    return await mutate(info, lambda tx: tenants.set_tenant_status(
+        tx, tenant_id=parse_id(tenant_id), status=status, reason=reason, actor=info.context.actor.actor,
+        confirm_slug=confirm_slug, from_tenant=info.context.actor.tenant_id), _changed, platform=True)
 
-    return await run_mutation(work)
+
+def _changed(tenant) -> TenantChanged:
+    return TenantChanged(tenant=Tenant.from_model(tenant))
 
 
 async def suspend_tenant(info: strawberry.Info, id: strawberry.ID, confirm_slug: str,
@@ -57,10 +52,4 @@ async def resume_tenant(info: strawberry.Info, id: strawberry.ID, reason: str = 
 
 async def revoke_tenant_tokens(info: strawberry.Info) -> TenantChangePayload:
     """Invalidate every access token of the caller's tenant issued until now (all sign in again)."""
-
-    async def work() -> TenantChanged:
-        async with info.context.transaction() as tx:
-            tenant = await tenants.revoke_tenant_tokens(tx, actor=info.context.actor.actor)
-            return TenantChanged(tenant=Tenant.from_model(tenant))
-
-    return await run_mutation(work)
+    return await mutate(info, lambda tx: tenants.revoke_tenant_tokens(tx, actor=info.context.actor.actor), _changed)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.tenants.models import Tenant as TenantModel
-from domain.tenants.queries import list_tenants
+from domain.tenants.queries import list_tenants, tenant_by_id
 from resolvers.pagination import Connection, connection
 from resolvers.tenants.types import Tenant
 
@@ -13,7 +12,7 @@ from resolvers.tenants.types import Tenant
 async def resolve_tenant(info: strawberry.Info) -> Tenant:
     """The tenant the caller is signed in to."""
     async with info.context.transaction() as tx:
-        return Tenant.from_model(await tx.session.get(TenantModel, tx.tenant_id))
+        return Tenant.from_model(await tenant_by_id(tx, tx.tenant_id))
 
 
 async def resolve_tenants(

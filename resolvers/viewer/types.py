@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.tenants.models import Tenant as TenantModel
-from domain.users.service import user_tenants
+from domain.tenants.queries import tenant_by_id, tenants_of_user
 from resolvers.tenants.types import Tenant
 
 
@@ -30,7 +29,7 @@ class Viewer:
     @strawberry.field(description="The tenant the viewer is signed in to.")
     async def tenant(self, info: strawberry.Info) -> Tenant:
         async with info.context.transaction() as tx:
-            return Tenant.from_model(await tx.session.get(TenantModel, tx.tenant_id))
+            return Tenant.from_model(await tenant_by_id(tx, tx.tenant_id))
 
     @strawberry.field(description="Every tenant this user belongs to (empty for API keys).")
     async def tenants(self, info: strawberry.Info) -> list[ViewerTenant]:
@@ -38,5 +37,5 @@ class Viewer:
         if principal.user_id is None:
             return []
         async with info.context.platform_transaction() as tx:
-            found = await user_tenants(tx, user_id=principal.user_id)
+            found = await tenants_of_user(tx, user_id=principal.user_id)
         return [ViewerTenant(tenant=Tenant.from_model(m.tenant), roles=list(m.roles)) for m in found]

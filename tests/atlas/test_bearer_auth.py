@@ -12,8 +12,8 @@ from sqlalchemy import delete
 
 from atlas.keys import SigningKey
 from domain.auth.tokens import issue_access_token
+from domain.members.models import Membership
 from domain.tenants.service import revoke_tenant_tokens, set_tenant_status
-from domain.users.models import Membership
 from tests.conftest import auth_headers, gql
 
 VIEWER = "{ viewer { subject email roles tenantId } }"

@@ -8,8 +8,8 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from domain.users.models import User
-from domain.users.passwords import verify_password
+from domain.members.models import User
+from domain.members.passwords import verify_password
 
 COMMANDS = ["up", "serve", "worker", "migrate", "seed-demo", "export-schema", "tenant create", "tenant list",
             "tenant suspend", "tenant resume", "keys rotate", "keys list"]

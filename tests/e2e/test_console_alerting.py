@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from playwright.async_api import expect
 
-from domain.auth.apikeys import create_api_key
+from domain.apikeys.service import create_api_key
 from domain.auth.principals import user_principal
 from tests.conftest import TEST_PASSWORD
 

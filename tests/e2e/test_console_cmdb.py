@@ -8,7 +8,7 @@ import re
 from playwright.async_api import expect
 
 from tests.conftest import TEST_PASSWORD
-from tests.console.cmdb_helpers import shop
+from tests.console.cmdb.helpers import shop
 
 
 async def test_open_a_ci_change_the_topology_depth_and_follow_a_neighbour(page, live_server, db, make_tenant):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import httpx
 from playwright.async_api import expect
 
 from tests.conftest import TEST_PASSWORD, auth_headers
+from tests.waiting import subscribed_elsewhere, wait_for
 
 MOVE = "mutation($i: TransitionIncidentInput!) { transitionIncident(input: $i) { __typename } }"
 COMMENT = "mutation($id: ID!, $body: String!) { commentOnIncident(id: $id, body: $body) { __typename } }"
@@ -29,14 +29,16 @@ async def _open_an_incident_through_the_form(page, live_server, tenant) -> str:
     return page.url.rsplit("/", 1)[1]
 
 
-async def _when_live(page, indicator: str) -> None:
-    """Wait until the page's stream is open, and mark the page to prove later that it was not reloaded."""
+async def _when_live(page, indicator: str, runtime, tenant) -> None:
+    """Wait until the page's stream is open and the server follows the tenant's changes, and mark the page
+    to prove later that it was not reloaded."""
     await expect(page.locator(indicator)).to_have_text("live")
     await page.evaluate("window.notReloaded = true")
-    await asyncio.sleep(0.5)  # the server's live feed subscribes to the tenant's changes
+    await wait_for(lambda: subscribed_elsewhere(runtime.redis, tenant.tenant_id), timeout=10, every=0.05,
+                   what="the server's live feed to subscribe to the tenant's changes")
 
 
-async def test_create_see_changes_arrive_live_and_resolve(page, live_server, make_tenant, sign_in):
+async def test_create_see_changes_arrive_live_and_resolve(page, live_server, runtime, make_tenant, sign_in):
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
@@ -47,7 +49,7 @@ async def test_create_see_changes_arrive_live_and_resolve(page, live_server, mak
         await page.get_by_role("link", name="Incidents", exact=True).click()
         row = page.locator(f"#incident-{incident_id}")
         await expect(row.locator(".lifecycle")).to_have_text("triggered")
-        await _when_live(page, "#incident-table .live-state")
+        await _when_live(page, "#incident-table .live-state", runtime, tenant)
         moved = await api.post("/graphql", json={"query": MOVE, "variables": {"i": {"id": incident_id, "to": "OPEN"}}})
         assert moved.json()["data"]["transitionIncident"]["__typename"] == "IncidentSaved"
         await expect(row.locator(".lifecycle")).to_have_text("open", timeout=10_000)
@@ -60,7 +62,7 @@ async def test_create_see_changes_arrive_live_and_resolve(page, live_server, mak
         await expect(page.locator("#transition-form button")).to_have_text(["Reopen", "Close"])
         await expect(page.locator("#incident-timeline")).to_contain_text("Status open → resolved")
 
-        await _when_live(page, "#incident-live .live-state")
+        await _when_live(page, "#incident-live .live-state", runtime, tenant)
         await api.post("/graphql", json={"query": COMMENT, "variables": {"id": incident_id, "body": "Said elsewhere"}})
         await expect(page.locator("#incident-timeline")).to_contain_text("Said elsewhere", timeout=10_000)
         assert await page.evaluate("window.notReloaded === true")  # the timeline re-read itself on the signal

@@ -10,6 +10,7 @@ import websockets
 
 from tests.conftest import auth_headers
 from tests.e2e.conftest import start_server, stop_server
+from tests.waiting import subscribed_elsewhere, wait_for
 
 SUBSCRIBE = "subscription { incidentChanged { seq kind incident { title status } } }"
 CREATE = """mutation($i: CreateIncidentInput!) { createIncident(input: $i) {
@@ -26,8 +27,8 @@ def two_instances(live_settings):
     stop_server(second)
 
 
-async def test_a_subscriber_on_instance_b_receives_changes_made_on_instance_a_in_order(two_instances, make_tenant,
-                                                                                     sign_in):
+async def test_a_subscriber_on_instance_b_receives_changes_made_on_instance_a_in_order(two_instances, runtime,
+                                                                                     make_tenant, sign_in):
     base_a, base_b = two_instances
     tenant = await make_tenant()
     grant = await sign_in(tenant)
@@ -38,7 +39,8 @@ async def test_a_subscriber_on_instance_b_receives_changes_made_on_instance_a_in
         await ws.send(json.dumps({"type": "connection_init", "payload": headers}))
         assert json.loads(await ws.recv())["type"] == "connection_ack"
         await ws.send(json.dumps({"id": "s1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
-        await asyncio.sleep(0.5)
+        await wait_for(lambda: subscribed_elsewhere(runtime.redis, tenant.tenant_id), timeout=10, every=0.05,
+                       what="instance B to subscribe to the tenant's changes")
 
         async with httpx.AsyncClient(base_url=base_a, headers=headers, timeout=10) as http:
             created = await http.post("/graphql", json={"query": CREATE, "variables": {

@@ -15,7 +15,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
-from domain.auth.apikeys import create_api_key
+from domain.apikeys.service import create_api_key
 from domain.auth.principals import user_principal
 from tests.conftest import auth_headers
 

@@ -7,7 +7,7 @@ import sys
 from sqlalchemy import func, select
 
 from domain.telemetry.models import Span
-from tests.resolvers.rest.test_ingest import _key
+from tests.rest.test_ingest import _key
 
 
 async def test_the_command_sends_to_a_running_server(live_server, db, make_tenant):

@@ -25,24 +25,11 @@ from atlas.settings import Settings
 from domain.alerting.models import WebhookDelivery
 from domain.alerting.rules import RuleDefinition, create_rule
 from domain.alerting.targets import create_target
-from domain.auth.apikeys import create_api_key
+from domain.apikeys.service import create_api_key
 from domain.auth.principals import user_principal
 from domain.incidents.models import Incident
 from domain.tenants.service import provision_tenant
-
-
-async def wait_for(check, *, timeout: float, every: float = 0.1, what: str = "condition"):
-    """Poll ``check()`` (sync or async) until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(every)
+from tests.waiting import wait_for
 
 
 @dataclass

@@ -8,10 +8,10 @@ from arq.jobs import Job, JobStatus
 from redis.asyncio import Redis
 from sqlalchemy import text
 
-from atlas.jobs import QUEUE_NAME
 from atlas.relay import OutboxRelay
+from atlas.worker import create_worker
 from domain.outbox import store as outbox
-from workers.main import create_worker
+from domain.uow import QUEUE_NAME
 
 
 class Refused(Exception):

@@ -8,8 +8,8 @@ import asyncpg
 import pytest
 from sqlalchemy import func, select, text
 
-from atlas.db import DatabaseUnavailable
 from domain.telemetry.models import Event
+from domain.uow import DatabaseUnavailable
 from tests.faults.lab import critical_events, wait_for
 
 HEALTH = {"query": "{ health { status database } }"}

@@ -19,22 +19,23 @@ import pytest
 from sqlalchemy import func, select
 from strawberry.permission import PermissionExtension
 
-from domain.access.models import Role
-from domain.access.roles import create_role
 from domain.alerting.models import AlertingSettings, NotificationTarget, WebhookDelivery
-from domain.auth.apikeys import create_api_key
-from domain.auth.models import ApiKey
+from domain.apikeys.models import ApiKey
+from domain.apikeys.service import create_api_key
 from domain.auth.principals import user_principal
 from domain.cmdb.models import CiRelationship, ConfigurationItem, TenantCiClass
 from domain.incidents.links import link_incidents
 from domain.incidents.models import ActionItem, Incident, IncidentLink, IncidentResponder, Postmortem, TimelineEntry
 from domain.incidents.postmortems import add_action_item
 from domain.incidents.service import NewIncident, create_incident, transition_incident
+from domain.members.models import Invitation, Membership, User
+from domain.members.service import invite_member
+from domain.roles.models import Role
+from domain.roles.service import create_role
 from domain.tenants.models import Tenant
-from domain.users.members import invite_member
-from domain.users.models import Invitation, Membership, User
 from resolvers.guards import Public, Requires, TenantScoped
 from tests.conftest import TEST_PASSWORD, auth_headers
+from tests.waiting import listening, wait_for
 
 PUBLIC, SCOPED = "public", "tenant-scoped"
 
@@ -429,7 +430,7 @@ def make_tenant_module(db):
 
 @pytest.fixture(scope="module")
 def add_member_module(db):
-    from domain.users.service import create_user
+    from domain.members.users import create_user
 
     async def add(tenant, roles):
         email = f"{roles[0]}-{uuid.uuid4().hex[:6]}@{tenant.slug}.example.com"
@@ -601,8 +602,9 @@ async def _subscribe(app, payload: dict, document: str, *, then=None, wait: floa
             try:
                 received.append(await ws.receive_json())
                 await ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": document}})
-                await asyncio.sleep(0.3)
                 if then is not None:
+                    await wait_for(lambda: listening(app, [uuid.UUID(payload["x-tenant-id"])]), timeout=5,
+                                   every=0.02, what="the subscription to follow its tenant's incidents")
                     await then()
                 while True:
                     received.append(await asyncio.wait_for(ws.receive_json(), wait))

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from atlas.paths import SCHEMA_FILE
-from domain.auth.models import ApiKey
+from domain.apikeys.models import ApiKey
 from resolvers.context import Context, UnguardedAccess
 from resolvers.guards import Requires
 from tests.conftest import auth_headers, gql

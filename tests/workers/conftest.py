@@ -2,8 +2,8 @@
 
 import pytest
 
-from atlas.jobs import QUEUE_NAME
-from workers.main import create_worker
+from atlas.worker import create_worker
+from domain.uow import QUEUE_NAME
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ async def test_the_job_discovers_each_tenants_services_and_nobody_elses(runtime,
                                               "logs": [{"body": "started"}]}), now=clock.now(), retention_days=7)
 
     for tenant in (a, b):
-        await runtime.jobs.enqueue("discover_cmdb", tenant_id=str(tenant.tenant_id))
+        await runtime.redis.enqueue_job("discover_cmdb", tenant_id=str(tenant.tenant_id))
     worker = await run_burst_worker()
 
     assert worker.jobs_failed == 0

@@ -22,7 +22,7 @@ async def test_prune_job_deletes_only_expired_events_of_the_given_tenant(runtime
         async with db.transaction(tenant_id=tenant.tenant_id) as tx:
             await audit.record(tx, actor="test", action="recent")
 
-    await runtime.jobs.enqueue("prune_audit_events", tenant_id=str(a.tenant_id))
+    await runtime.redis.enqueue_job("prune_audit_events", tenant_id=str(a.tenant_id))
     worker = await run_burst_worker()
 
     assert worker.jobs_failed == 0
@@ -50,7 +50,7 @@ async def test_jobs_enqueued_in_a_transaction_wait_for_the_commit(runtime, db, m
     job_id = f"prune-{tenant.tenant_id}"
 
     async with db.transaction(tenant_id=tenant.tenant_id) as tx:
-        runtime.jobs.enqueue_after_commit(tx, "prune_audit_events", job_id=job_id, tenant_id=str(tenant.tenant_id))
+        tx.enqueue("prune_audit_events", job_id=job_id, tenant_id=str(tenant.tenant_id))
         queued_before_commit = await runtime.redis.exists(f"arq:job:{job_id}")
     queued_after_commit = await runtime.redis.exists(f"arq:job:{job_id}")
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from atlas.runtime import Runtime
+from arq import Retry
+
+from domain.alerting.delivery import MAX_TRIES, RetryLater, send_delivery
 from domain.alerting.evaluation import resolve_quiet_alerts
 from domain.alerting.windows import evaluate_windowed_rules
+from domain.ports import Runtime
 from domain.tenants.queries import active_tenant_ids
-from workers.jobs.webhooks import MAX_TRIES, send_delivery
 
 
 async def alerting_tick(ctx: dict) -> dict[str, int]:
@@ -32,5 +34,9 @@ async def evaluate_tenant(runtime: Runtime, tenant_id: uuid.UUID) -> int:
 async def deliver_webhook(ctx: dict, tenant_id: str, delivery_id: str) -> str:
     """Send one delivery; retried with backoff by arq (max_tries) on errors and non-2xx answers."""
     runtime: Runtime = ctx["runtime"]
-    return await send_delivery(runtime, tenant_id=uuid.UUID(tenant_id), delivery_id=uuid.UUID(delivery_id),
-                               attempt=ctx.get("job_try", 1), final=ctx.get("job_try", 1) >= MAX_TRIES)
+    attempt = ctx.get("job_try", 1)
+    try:
+        return await send_delivery(runtime, tenant_id=uuid.UUID(tenant_id), delivery_id=uuid.UUID(delivery_id),
+                                   attempt=attempt, final=attempt >= MAX_TRIES)
+    except RetryLater as later:
+        raise Retry(defer=later.seconds) from None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from atlas.runtime import Runtime
 from domain.cmdb.discovery import discover
+from domain.ports import Runtime
 from domain.tenants.queries import active_tenant_ids
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from atlas.runtime import Runtime
 from domain.audit import service as audit
+from domain.ports import Runtime
 from domain.tenants.queries import active_tenant_ids
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from atlas.runtime import Runtime
 from domain import clock
+from domain.alerting.evaluation import evaluate_ingested
+from domain.ports import Runtime
 from domain.telemetry import ingest, partitions, pipeline, retention
 
 
 async def telemetry_ingested(ctx: dict, tenant_id: str, times: list[datetime], ids: list[int]) -> dict[str, int]:
     """Deliver a stored batch of events (keys packed by ``pipeline.job_arguments``) to the consumers."""
     runtime: Runtime = ctx["runtime"]
-    return await pipeline.deliver(runtime.db, tenant_id=uuid.UUID(tenant_id), keys=pipeline.keys_from_job(times, ids))
+    return await evaluate_ingested(runtime.db, tenant_id=uuid.UUID(tenant_id), keys=pipeline.keys_from_job(times, ids))
 
 
 async def maintain_partitions(ctx: dict) -> dict[str, int]:

@@ -7,12 +7,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from domain import clock
-from domain.alerting.evaluation import resolve_quiet_alerts
+from domain.alerting.evaluation import evaluate_ingested, resolve_quiet_alerts
 from domain.alerting.models import Alert
 from domain.alerting.rules import RuleDefinition, create_rule
 from domain.alerting.windows import evaluate_windowed_rules
 from domain.incidents.models import Incident, IncidentLink, TimelineEntry
-from domain.telemetry import pipeline
 from domain.telemetry.envelope import parse_envelope
 from domain.telemetry.ingest import store_batch
 
@@ -33,7 +32,7 @@ async def send(db, tenant, at: datetime, *events: dict) -> None:
     with clock.clock_at(at):
         async with db.transaction(tenant_id=tenant.tenant_id) as tx:
             stored = await store_batch(tx, parse_envelope({"events": body}), now=datetime.now(UTC), retention_days=7)
-        await pipeline.deliver(db, tenant_id=tenant.tenant_id, keys=stored.events)
+        await evaluate_ingested(db, tenant_id=tenant.tenant_id, keys=stored.events)
 
 
 def check(service: str = "payments", **fields) -> dict:

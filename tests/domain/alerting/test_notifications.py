@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from atlas.jobs import QUEUE_NAME
 from domain.alerting.models import WebhookDelivery
 from domain.alerting.rules import RuleDefinition
 from domain.alerting.targets import create_target, update_target
@@ -17,6 +16,7 @@ from domain.incidents.service import (
     set_triage,
     transition_incident,
 )
+from domain.uow import QUEUE_NAME
 from tests.domain.alerting.helpers import CHECK, START, check, make_rules, send
 
 

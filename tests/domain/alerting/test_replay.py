@@ -7,17 +7,17 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from atlas.jobs import AI_QUEUE
 from domain import clock
 from domain.alerting import evaluation
+from domain.alerting.evaluation import evaluate_ingested
 from domain.alerting.models import Alert
 from domain.alerting.rules import RuleDefinition, create_rule
 from domain.alerting.silences import SilenceDefinition, create_silence
 from domain.alerting.windows import evaluate_windowed_rules
 from domain.incidents.models import Incident, IncidentLink, TimelineEntry
-from domain.telemetry import pipeline
 from domain.telemetry.envelope import parse_envelope
 from domain.telemetry.ingest import store_batch
+from domain.uow import AI_QUEUE
 
 RECORDING = json.loads((Path(__file__).parent / "fixtures" / "checkout_outage.json").read_text())
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
@@ -41,7 +41,7 @@ async def _replay(db, tenant, events):
         body["time"] = (START + timedelta(seconds=item["at"])).isoformat()
         async with db.transaction(tenant_id=tenant.tenant_id) as tx:
             stored = await store_batch(tx, parse_envelope({"events": [body]}), now=datetime.now(UTC), retention_days=7)
-        await pipeline.deliver(db, tenant_id=tenant.tenant_id, keys=stored.events)
+        await evaluate_ingested(db, tenant_id=tenant.tenant_id, keys=stored.events)
         keys += stored.events
     return keys
 
@@ -82,7 +82,7 @@ async def test_delivering_the_same_events_again_changes_nothing(runtime, make_te
     keys = await _replay(db, tenant, RECORDING["events"])
     before = await _state(db, tenant)
 
-    await pipeline.deliver(db, tenant_id=tenant.tenant_id, keys=keys)
+    await evaluate_ingested(db, tenant_id=tenant.tenant_id, keys=keys)
     again = await _replay(db, tenant, RECORDING["events"])
 
     after = await _state(db, tenant)

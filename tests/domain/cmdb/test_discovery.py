@@ -15,7 +15,7 @@ from domain import clock
 from domain.cmdb.discovery import discover
 from domain.cmdb.models import CiChange, CiRelationship, CmdbGraphVersion, ConfigurationItem
 from domain.cmdb.service import CiDraft, create_ci
-from tests.resolvers.rest.test_ingest import _key
+from tests.rest.test_ingest import _key
 
 
 def _attributes(values: dict[str, str]) -> list:

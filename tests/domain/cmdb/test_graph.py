@@ -5,11 +5,11 @@ import random
 
 import pytest
 
-from atlas.db import fetch_sql
 from domain.cmdb import graph, topology
 from domain.cmdb.impact import impact_analysis
 from domain.cmdb.service import create_relationship, delete_ci
 from domain.errors import ValidationFailed
+from domain.uow import fetch_sql
 from tests.domain.cmdb.helpers import build
 
 CHAIN = {"db-host": "host", "orders-db": "database", "checkout": "application_service",

@@ -3,7 +3,7 @@ samples, and the field a refused query names."""
 
 from datetime import UTC, datetime, timedelta
 
-from domain.telemetry import pipeline
+from domain.alerting.evaluation import evaluate_ingested
 from domain.telemetry.envelope import parse_envelope
 from domain.telemetry.ingest import store_batch
 from tests.conftest import auth_headers, gql
@@ -22,7 +22,7 @@ async def _ingest(db, tenant, minutes_ago: list[int]) -> None:
                "time": (now - timedelta(minutes=m)).isoformat()} for m in minutes_ago]
     async with db.transaction(tenant_id=tenant.tenant_id) as tx:
         stored = await store_batch(tx, parse_envelope({"events": events}), now=now, retention_days=7)
-    await pipeline.deliver(db, tenant_id=tenant.tenant_id, keys=stored.events)
+    await evaluate_ingested(db, tenant_id=tenant.tenant_id, keys=stored.events)
 
 
 async def test_one_rule_with_its_versions_newest_first(client, make_tenant, sign_in):

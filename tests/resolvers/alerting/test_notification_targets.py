@@ -9,6 +9,7 @@ import socket
 import uvicorn
 
 from tests.conftest import auth_headers, gql
+from tests.waiting import wait_for
 
 ERROR = "... on Error { code message field }"
 CREATE = """mutation($name: String!, $url: String!, $s: NotificationTargetInput) {
@@ -48,8 +49,7 @@ async def receiver(status: int):
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
     try:
-        while not server.started:
-            await asyncio.sleep(0.02)
+        await wait_for(lambda: server.started, timeout=10, every=0.02, what="the webhook receiver")
         yield f"http://127.0.0.1:{port}/hook", received
     finally:
         server.should_exit = True

@@ -10,6 +10,7 @@ from httpx_ws.transport import ASGIWebSocketTransport
 
 from domain.incidents.service import NewIncident, comment, create_incident
 from tests.conftest import auth_headers
+from tests.waiting import listening, wait_for
 
 DOC = "subscription($f: IncidentChangeFilter) { incidentChanged(filter: $f) { seq kind incident { title severity } } }"
 
@@ -27,7 +28,9 @@ async def subscribers(app, payloads_and_filters):
             assert (await ws.receive_json())["type"] == "connection_ack"
             await ws.send_json({"id": "s", "type": "subscribe", "payload": {"query": DOC, "variables": variables}})
             sockets.append(ws)
-        await asyncio.sleep(0.3)
+        tenants = {uuid.UUID(payload["x-tenant-id"]) for payload, _ in payloads_and_filters}
+        await wait_for(lambda: listening(app, tenants, subscriptions=len(sockets)), timeout=5, every=0.02,
+                       what="every subscription to follow its tenant's incidents")
         yield sockets
 
 
