@@ -5,6 +5,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from domain import clock
@@ -21,6 +22,13 @@ from domain.uow import AI_QUEUE
 
 RECORDING = json.loads((Path(__file__).parent / "fixtures" / "checkout_outage.json").read_text())
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+
+
+@pytest.fixture(autouse=True)
+def _recent_start():
+    """Each test replays the recording as if it began five minutes ago (not when the suite started)."""
+    global START
+    START = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
 CHECKS = RuleDefinition(name="Checkout checks failing", kind="event", severity="SEV2", group_by=["service"],
                         condition="event.source == 'synthetic-monitor' && event.severity == 'critical'",
                         fingerprint_template="{rule}:{service}", threshold_count=3, auto_resolve_minutes=10)
