@@ -169,6 +169,23 @@ def export_schema(check: bool) -> None:
     click.echo(f"wrote {SCHEMA_FILE}")
 
 
+@main.command("config-reference")
+@click.option("--check", is_flag=True, help="Exit non-zero if the README's configuration table is stale.")
+def config_reference(check: bool) -> None:
+    """Write the README's configuration table from the settings declared in atlas/settings.py."""
+    from atlas.paths import README
+    from atlas.readme import README_STALE, with_configuration_reference
+
+    current = README.read_text()
+    wanted = with_configuration_reference(current)
+    if check:
+        if current != wanted:
+            raise click.ClickException(README_STALE)
+        click.echo("configuration reference is current")
+        return
+    README.write_text(wanted)
+    click.echo(f"wrote the configuration reference in {README}")
+
 
 main.add_command(tenant)
 main.add_command(keys)

@@ -46,9 +46,9 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
 
 
-async def _connect(url: str) -> asyncpg.Connection:
+async def _connect(url: str, connect_args: dict | None = None) -> asyncpg.Connection:
     try:
-        return await asyncpg.connect(plain_dsn(url), timeout=10)
+        return await asyncpg.connect(plain_dsn(url), timeout=10, **(connect_args or {}))
     except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         host = urlsplit(url).hostname or "local socket"
         raise DatabaseSetupError(f"cannot reach PostgreSQL at {host}: {exc}") from None
@@ -98,9 +98,10 @@ async def ensure_extensions(superuser_url: str) -> None:
         await conn.close()
 
 
-async def ensure_app_role_external(owner_url: str, *, app_role: str, app_password: str | None) -> None:
+async def ensure_app_role_external(owner_url: str, *, app_role: str, app_password: str | None,
+                                   connect_args: dict | None = None) -> None:
     """On an external server: make sure the app role exists, creating it if the owner may."""
-    conn = await _connect(owner_url)
+    conn = await _connect(owner_url, connect_args)
     try:
         await _ensure_app_role(conn, app_role, app_password)
     except asyncpg.InsufficientPrivilegeError:

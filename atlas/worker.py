@@ -12,6 +12,7 @@ from typing import Any
 
 from atlas.runtime import Runtime, redis_settings
 from atlas.settings import Settings, load_settings
+from atlas.tls import redis_tls
 from domain.uow import QUEUE_NAME
 from workers.registry import CRON_JOBS, FUNCTIONS
 from workers.resilience import AtlasWorker
@@ -43,7 +44,7 @@ class WorkerSettings:
     functions = FUNCTIONS
     cron_jobs = CRON_JOBS
     queue_name = QUEUE_NAME
-    redis_settings = redis_settings(load_settings().redis_url or "redis://127.0.0.1:6379/0")
+    redis_settings = redis_settings(load_settings().redis_url or "redis://127.0.0.1:6379/0", redis_tls(load_settings()))
     on_startup = startup
     on_shutdown = shutdown
     poll_delay = 0.01  # an idle worker asks Redis 100 times a second; pickup stays under ~10 ms
@@ -56,7 +57,7 @@ class WorkerSettings:
 def create_worker(settings: Settings, **overrides: Any) -> AtlasWorker:
     """A worker for ``settings``; tests pass ``burst=True`` to drain the queue and return (no sweep then)."""
     options = {name: value for name, value in vars(WorkerSettings).items() if not name.startswith("_")}
-    options.update(redis_settings=redis_settings(settings.redis_url),
+    options.update(redis_settings=redis_settings(settings.redis_url, redis_tls(settings)),
                    ctx={"settings": settings, "sweep": not overrides.get("burst", False)})
     options.update(overrides)
     return AtlasWorker(**options)
