@@ -9,13 +9,13 @@ import click
 from atlas.cli_admin import keys, tenant
 from atlas.clitools import (
     Step,
-    configure_logging,
     console,
     data_dir_option,
     ensure_port_free,
     friendly_errors,
     settings_from,
 )
+from atlas.logs import configure_logging
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,8 +56,10 @@ def serve(data_dir: str | None, host: str | None, port: int | None, workers: int
 
     settings = settings_from(data_dir, host=host, port=port)
     ensure_port_free(settings.host, settings.port)
+    configure_logging(settings.log_level, settings.log_format)
     with provide_services(settings, progress=console.print) as live:
-        options = dict(host=live.host, port=live.port, log_level=live.log_level, proxy_headers=True, lifespan="on",
+        options = dict(host=live.host, port=live.port, log_level=live.log_level, log_config=None, proxy_headers=True,
+                       lifespan="on",
                        ws_per_message_deflate=False, ws_max_size=MAX_MESSAGE_BYTES, timeout_graceful_shutdown=5)
         if workers == 1:
             uvicorn.Server(uvicorn.Config(create_app(live), **options)).run()
@@ -78,7 +80,11 @@ def worker(data_dir: str | None, burst: bool) -> None:
     from atlas.worker import create_worker
 
     settings = settings_from(data_dir)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
+    if settings.worker_metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.worker_metrics_port, addr=settings.host)
     with provide_services(settings, progress=console.print) as live:
         create_worker(live, burst=burst).run()
 

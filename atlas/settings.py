@@ -75,6 +75,8 @@ class Settings:
                               "tenant, user, operation and duration", choices=LOG_FORMATS)
     metrics_token: str | None = setting("ATLAS_METRICS_TOKEN", None, "when set, `/metrics` needs "
                                         "`Authorization: Bearer <token>`", secret=True, shown_default="open")
+    worker_metrics_port: int = setting("ATLAS_WORKER_METRICS_PORT", 0, "port on `ATLAS_HOST` where `atlas worker` "
+                                       "serves its Prometheus metrics (job durations); 0: off", low=0, high=65535)
     otlp_endpoint: str | None = setting("ATLAS_OTLP_ENDPOINT", None, "OTLP/HTTP endpoint for traces of our own "
                                         "requests and jobs (e.g. `http://collector:4318`)", shown_default="off")
     region: str = setting("ATLAS_REGION", "local", "this tenant plane's region (the `region` claim)")

@@ -10,9 +10,11 @@ import asyncio
 import contextlib
 from typing import Any
 
+from atlas.jobs_observed import observe_jobs
 from atlas.runtime import Runtime, redis_settings
 from atlas.settings import Settings, load_settings
 from atlas.tls import redis_tls
+from atlas.tracing import Tracing
 from domain.uow import QUEUE_NAME
 from workers.registry import CRON_JOBS, FUNCTIONS
 from workers.resilience import AtlasWorker
@@ -35,6 +37,8 @@ async def shutdown(ctx: dict) -> None:
     runtime = ctx.get("runtime")
     if runtime is not None:
         await runtime.close()
+    if ctx.get("tracing") is not None:
+        ctx["tracing"].shutdown()
 
 
 class WorkerSettings:
@@ -57,7 +61,10 @@ class WorkerSettings:
 def create_worker(settings: Settings, **overrides: Any) -> AtlasWorker:
     """A worker for ``settings``; tests pass ``burst=True`` to drain the queue and return (no sweep then)."""
     options = {name: value for name, value in vars(WorkerSettings).items() if not name.startswith("_")}
+    tracing = Tracing(settings, service="atlasai-worker")
     options.update(redis_settings=redis_settings(settings.redis_url, redis_tls(settings)),
-                   ctx={"settings": settings, "sweep": not overrides.get("burst", False)})
+                   functions=observe_jobs(FUNCTIONS, tracing.tracer),
+                   cron_jobs=observe_jobs(CRON_JOBS, tracing.tracer),
+                   ctx={"settings": settings, "sweep": not overrides.get("burst", False), "tracing": tracing})
     options.update(overrides)
     return AtlasWorker(**options)
