@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
@@ -173,6 +174,42 @@ def export_schema(check: bool) -> None:
         return
     SCHEMA_FILE.write_text(sdl)
     click.echo(f"wrote {SCHEMA_FILE}")
+
+
+@main.command()
+@data_dir_option
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Archive to write [default: <data dir>/backups/atlas-<UTC time>.dump].")
+@friendly_errors
+def backup(data_dir: str | None, output: Path | None) -> None:
+    """Write the whole database (every tenant) to a pg_dump archive."""
+    from atlas.backup import backup as write_backup
+    from atlas.backup import default_archive
+    from atlas.services import provide_services
+
+    with provide_services(settings_from(data_dir), progress=console.print) as live:
+        archive = write_backup(live, output or default_archive(live))
+    console.print(f"backup written to {archive} ({archive.stat().st_size:,} bytes)")
+
+
+@main.command()
+@data_dir_option
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@friendly_errors
+def restore(data_dir: str | None, archive: Path, yes: bool) -> None:
+    """Replace the database with an archive from `atlas backup` (stop web and workers first)."""
+    from atlas.backup import check_archive
+    from atlas.backup import restore as load_backup
+    from atlas.services import provide_services
+
+    check_archive(archive)
+    if not yes:
+        click.confirm(f"Replace the database with {archive}? The current one is kept under another name", abort=True)
+    with provide_services(settings_from(data_dir), progress=console.print) as live:
+        restored = load_backup(live, archive)
+    console.print(f"restored {archive} into {restored.database}; the previous database is kept as "
+                  f"{restored.previous} (drop it when satisfied)")
 
 
 @main.command("config-reference")

@@ -48,6 +48,9 @@ class Settings:
     database_app_url: str | None = setting(
         "DATABASE_APP_URL", None, "what web and workers connect as (never the owner); enough on its own for them",
         secret=True, shown_default="`DATABASE_URL` with the app role")
+    backup_database_url: str | None = setting(
+        "ATLAS_BACKUP_DATABASE_URL", None, "what `atlas backup` / `atlas restore` connect as: a role that reads every "
+        "tenant's rows (superuser or BYPASSRLS) and may CREATEDB", secret=True, shown_default="embedded superuser")
     db_app_role: str = setting("ATLAS_DB_APP_ROLE", "atlas_app", "the app role: LOGIN, NOT superuser, NOT BYPASSRLS")
     db_app_password: str | None = setting("ATLAS_DB_APP_PASSWORD", None,
                                           "the app role's password (set on migrate when given)", secret=True)
