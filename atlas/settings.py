@@ -78,6 +78,9 @@ class Settings:
                               "tenant, user, operation and duration", choices=LOG_FORMATS)
     metrics_token: str | None = setting("ATLAS_METRICS_TOKEN", None, "when set, `/metrics` needs "
                                         "`Authorization: Bearer <token>`", secret=True, shown_default="open")
+    worker_drain_seconds: int = setting("ATLAS_WORKER_DRAIN_SECONDS", 20, "on SIGTERM a worker takes no new jobs and "
+                                        "lets running ones finish this long; the rest go back to the queue",
+                                        low=0, high=3600)
     worker_metrics_port: int = setting("ATLAS_WORKER_METRICS_PORT", 0, "port on `ATLAS_HOST` where `atlas worker` "
                                        "serves its Prometheus metrics (job durations); 0: off", low=0, high=65535)
     otlp_endpoint: str | None = setting("ATLAS_OTLP_ENDPOINT", None, "OTLP/HTTP endpoint for traces of our own "

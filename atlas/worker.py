@@ -65,6 +65,7 @@ def create_worker(settings: Settings, **overrides: Any) -> AtlasWorker:
     options.update(redis_settings=redis_settings(settings.redis_url, redis_tls(settings)),
                    functions=observe_jobs(FUNCTIONS, tracing.tracer),
                    cron_jobs=observe_jobs(CRON_JOBS, tracing.tracer),
+                   job_completion_wait=settings.worker_drain_seconds,
                    ctx={"settings": settings, "sweep": not overrides.get("burst", False), "tracing": tracing})
     options.update(overrides)
     return AtlasWorker(**options)
