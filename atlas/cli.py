@@ -100,7 +100,7 @@ def migrate(data_dir: str | None, revision: str) -> None:
     from atlas.services import provide_services
 
     step = Step()
-    with provide_services(settings_from(data_dir), progress=step) as live:
+    with provide_services(settings_from(data_dir), progress=step, redis=False) as live:
         step(f"Migrating the database to {revision}")
         run_migrations(live, revision=revision)
         step.done()
@@ -187,7 +187,7 @@ def backup(data_dir: str | None, output: Path | None) -> None:
     from atlas.backup import default_archive
     from atlas.services import provide_services
 
-    with provide_services(settings_from(data_dir), progress=console.print) as live:
+    with provide_services(settings_from(data_dir), progress=console.print, redis=False) as live:
         archive = write_backup(live, output or default_archive(live))
     console.print(f"backup written to {archive} ({archive.stat().st_size:,} bytes)")
 
@@ -206,7 +206,7 @@ def restore(data_dir: str | None, archive: Path, yes: bool) -> None:
     check_archive(archive)
     if not yes:
         click.confirm(f"Replace the database with {archive}? The current one is kept under another name", abort=True)
-    with provide_services(settings_from(data_dir), progress=console.print) as live:
+    with provide_services(settings_from(data_dir), progress=console.print, redis=False) as live:
         restored = load_backup(live, archive)
     console.print(f"restored {archive} into {restored.database}; the previous database is kept as "
                   f"{restored.previous} (drop it when satisfied)")
