@@ -58,6 +58,13 @@ def app_from_environment() -> Starlette:
     return create_app(settings)
 
 
+def _observability(settings: Settings, tracing: Tracing) -> list[Middleware]:
+    """The request middleware (ids, access log, metrics, spans), unless metrics and tracing are both off."""
+    if not (settings.metrics or tracing.enabled):
+        return []
+    return [Middleware(ObservabilityMiddleware, tracer=tracing.tracer)]
+
+
 def create_app(settings: Settings) -> Starlette:
     """Build the web application for ``settings`` (servers must already be resolved)."""
     schema = build_schema(production=settings.is_production)
@@ -78,7 +85,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/", root),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/metrics", metrics_endpoint),
+            *([Route("/metrics", metrics_endpoint)] if settings.metrics else []),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *auth_routes,
@@ -87,9 +94,8 @@ def create_app(settings: Settings) -> Starlette:
             Mount("/console", routes=console_routes),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
-        middleware=[Middleware(ObservabilityMiddleware, tracer=tracing.tracer), Middleware(SecurityHeadersMiddleware),
-                    Middleware(OutageMiddleware),
-                    Middleware(BearerAuthMiddleware), Middleware(BodyLimitMiddleware)],
+        middleware=[*_observability(settings, tracing), Middleware(SecurityHeadersMiddleware),
+                    Middleware(OutageMiddleware), Middleware(BearerAuthMiddleware), Middleware(BodyLimitMiddleware)],
         lifespan=lifespan,
     )
     app.state.settings = settings

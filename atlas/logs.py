@@ -88,9 +88,10 @@ class TextFormatter(logging.Formatter):
         return f"{line} [{request_id}]" if request_id else line
 
 
-def configure_logging(level: str, log_format: str = "text") -> None:
-    """Route every logger (ours, uvicorn's, arq's) through one redacting handler in the chosen format."""
-    handler = logging.StreamHandler()
+def configure_logging(level: str, log_format: str = "text", stream=None) -> None:
+    """Route every logger (ours, uvicorn's, arq's) through one redacting handler in the chosen format
+    (on stderr, or ``stream``)."""
+    handler = logging.StreamHandler(stream)
     handler.addFilter(RedactingFilter())
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
     root = logging.getLogger()

@@ -76,6 +76,8 @@ class Settings:
     log_level: str = setting("ATLAS_LOG_LEVEL", "info", "log level of `serve` and `worker`", choices=LOG_LEVELS)
     log_format: str = setting("ATLAS_LOG_FORMAT", "text", "`json`: one JSON object per line with request id, "
                               "tenant, user, operation and duration", choices=LOG_FORMATS)
+    metrics: bool = setting("ATLAS_METRICS", True, "`false`: no `/metrics`, no request ids or access log lines "
+                            "(the request middleware is left out)")
     metrics_token: str | None = setting("ATLAS_METRICS_TOKEN", None, "when set, `/metrics` needs "
                                         "`Authorization: Bearer <token>`", secret=True, shown_default="open")
     worker_drain_seconds: int = setting("ATLAS_WORKER_DRAIN_SECONDS", 20, "on SIGTERM a worker takes no new jobs and "
@@ -146,7 +148,10 @@ def _parse(f: Any, raw: str) -> Any:
     """Convert one variable's text to the setting's type, within its bounds."""
     meta, name = f.metadata, f.metadata["env"]
     if isinstance(f.default, bool):
-        return raw.strip().lower() in ("1", "true", "yes", "on")
+        value = raw.strip().lower()
+        if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise SettingsError(f"{name} must be true or false, got {raw!r}")
+        return value in ("1", "true", "yes", "on")
     if isinstance(f.default, int):
         try:
             value = int(raw)
@@ -185,7 +190,8 @@ def configuration_reference() -> str:
     rows = ["| variable | default | meaning |", "|---|---|---|"]
     for f in fields(Settings):
         meta = f.metadata
-        default = meta["shown_default"] or (f"`{f.default}`" if f.default not in (None, "") else "none")
+        shown = str(f.default).lower() if isinstance(f.default, bool) else f.default
+        default = meta["shown_default"] or (f"`{shown}`" if f.default not in (None, "") else "none")
         name = f"`{meta['env']}`" + (" 🔒" if meta["secret"] else "")
         rows.append(f"| {name} | {default} | {meta['meaning']} |")
     return "\n".join(rows) + "\n"

@@ -72,6 +72,7 @@ def test_a_secret_can_be_read_from_the_file_its_file_variable_names(tmp_path):
         ({"ATLAS_DEMO_PASSWORD_FILE": "/nowhere/at/all"},
          "ATLAS_DEMO_PASSWORD_FILE names a file that cannot be read: No such file or directory"),
         ({"ATLAS_LOG_FORMAT": "xml"}, "ATLAS_LOG_FORMAT must be one of text, json, got 'xml'"),
+        ({"ATLAS_METRICS": "flase"}, "ATLAS_METRICS must be true or false, got 'flase'"),
         ({"ATLAS_DB_SSLMODE": "prefer"},
          "ATLAS_DB_SSLMODE must be one of disable, require, verify-ca, verify-full, got 'prefer'"),
     ],
