@@ -12,7 +12,7 @@ from pathlib import Path
 
 ENVIRONMENTS = ("development", "production")
 SECRETS_PROVIDERS = ("local", "aws")
-_SECRET_FIELDS = {"database_url", "database_app_url", "redis_url", "demo_password", "db_app_password"}
+_SECRET_FIELDS = {"database_url", "database_app_url", "redis_url", "demo_password", "db_app_password", "smtp_password"}
 
 
 class SettingsError(ValueError):
@@ -47,6 +47,15 @@ class Settings:
     secrets_prefix: str = "atlasai/"
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "atlasai@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_tls: bool = False
+    paging_burst: int = 5
+    paging_window: int = 300
+    page_link_ttl: int = 24 * 3600
 
     @property
     def is_production(self) -> bool:
@@ -121,4 +130,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         secrets_prefix=env.get("ATLAS_SECRETS_PREFIX") or "atlasai/",
         login_max_failures=_int(env, "ATLAS_LOGIN_MAX_FAILURES", 5, low=1, high=1000),
         login_lockout_seconds=_int(env, "ATLAS_LOGIN_LOCKOUT_SECONDS", 900, low=1, high=86400),
+        smtp_host=env.get("ATLAS_SMTP_HOST") or "127.0.0.1",
+        smtp_port=_int(env, "ATLAS_SMTP_PORT", 25, low=1, high=65535),
+        smtp_from=env.get("ATLAS_SMTP_FROM") or "atlasai@localhost",
+        smtp_username=env.get("ATLAS_SMTP_USERNAME") or None,
+        smtp_password=env.get("ATLAS_SMTP_PASSWORD") or None,
+        smtp_tls=(env.get("ATLAS_SMTP_TLS") or "").lower() in ("1", "true", "yes"),
+        paging_burst=_int(env, "ATLAS_PAGING_BURST", 5, low=1, high=1000),
+        paging_window=_int(env, "ATLAS_PAGING_WINDOW", 300, low=10, high=86400),
+        page_link_ttl=_int(env, "ATLAS_PAGE_LINK_TTL", 24 * 3600, low=60, high=30 * 86400),
     )

@@ -46,6 +46,15 @@ class AdapterSettings(Protocol):
     public_url: str | None
     session_ttl: int
     audit_retention_days: int
+    smtp_host: str  # paging (domain/paging/channels.py)
+    smtp_port: int
+    smtp_from: str
+    smtp_username: str | None
+    smtp_password: str | None
+    smtp_tls: bool
+    paging_burst: int
+    paging_window: int
+    page_link_ttl: int
 
 
 class Runtime(Protocol):

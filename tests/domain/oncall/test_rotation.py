@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -86,8 +87,8 @@ def test_shifts_match_a_minute_by_minute_reference(case):
         first, last = (shift.starts_at - start) // MINUTE, (shift.ends_at - start) // MINUTE
         expanded[first:last] = [shift.user] * (last - first)
     assert expanded == expected
-    assert all(a.ends_at <= b.starts_at for a, b in zip(listed, listed[1:], strict=False))
-    assert all(a.user != b.user or a.ends_at != b.starts_at for a, b in zip(listed, listed[1:], strict=False))
+    assert all(a.ends_at <= b.starts_at for a, b in itertools.pairwise(listed))
+    assert all(a.user != b.user or a.ends_at != b.starts_at for a, b in itertools.pairwise(listed))
 
 
 @settings(max_examples=25, deadline=None)
