@@ -21,7 +21,7 @@ class Inbox:
 
     messages: list[email.message.Message] = field(default_factory=list)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content)
         message["X-Rcpt"] = ",".join(envelope.rcpt_tos)
         self.messages.append(message)
