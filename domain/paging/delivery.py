@@ -58,13 +58,16 @@ def message_for(runtime: Runtime, page: Page, incident: Incident) -> PageMessage
 
 
 async def _within_burst(runtime: Runtime, page: Page) -> tuple[bool, int]:
-    """Whether the person may get this page now (idempotent per page); and the window it falls in."""
-    window = int(clock.now().timestamp()) // runtime.settings.paging_window
-    key = f"atlas:paging:burst:{page.tenant_id}:{page.user_id}:{window}"
+    """Whether the person may get this page now: at most ``paging_burst`` in any ``paging_window`` seconds
+    (idempotent per page); and the window bucket whose digest would carry it."""
+    window = runtime.settings.paging_window
+    key = f"atlas:paging:burst:{page.tenant_id}:{page.user_id}"
     await runtime.redis.zadd(key, {str(page.id): clock.now().timestamp()}, nx=True)
-    await runtime.redis.expire(key, runtime.settings.paging_window * 2)
-    rank = await runtime.redis.zrank(key, str(page.id))
-    return rank is not None and rank < runtime.settings.paging_burst, window
+    own = await runtime.redis.zscore(key, str(page.id))
+    await runtime.redis.zremrangebyscore(key, 0, own - 2 * window)
+    await runtime.redis.expire(key, window * 2)
+    recent = await runtime.redis.zcount(key, own - window, own)
+    return recent <= runtime.settings.paging_burst, int(own // window)
 
 
 async def deliver_page(runtime: Runtime, *, tenant_id: uuid.UUID, page_id: uuid.UUID, attempt: int) -> str:

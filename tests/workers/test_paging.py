@@ -117,3 +117,27 @@ async def test_a_worker_restart_mid_escalation_pages_no_step_twice(runtime, db, 
         kinds = list(await tx.session.scalars(select(TimelineEntry.kind).where(
             TimelineEntry.incident_id == incident.id, TimelineEntry.kind == "paged")))
     assert kinds == ["paged", "paged"]
+
+
+async def test_an_alert_storm_sends_a_few_pages_then_one_digest(db, make_tenant, smtp, paging_worker):
+    # given ana on call for checkout, with at most two pages per five seconds
+    tenant = await make_tenant()
+    [(ana, ana_mail)] = await add_people(db, tenant, 1)
+    await policy_for(db, tenant, [[ana]], timeout=60)
+    # when five checkout incidents open at once
+    incidents = [await open_incident(db, tenant) for _ in range(5)]
+    _, inbox = smtp
+
+    async def all_out() -> bool:
+        pages = [p for i in incidents for p in await pages_of(db, tenant, i.id)]
+        return len(pages) == 5 and all(p.sent_at for p in pages)
+
+    await paging_worker({"paging_burst": 2, "paging_window": 5}, until=all_out)
+    # then two pages went out, the other three were held, and one digest lists them all
+    pages = [p for i in incidents for p in await pages_of(db, tenant, i.id)]
+    assert sorted(p.status for p in pages) == ["digested"] * 3 + ["sent"] * 2
+    mails = inbox.to(ana_mail)
+    assert len(mails) == 3
+    held = {i.reference for i in incidents} - {m["Subject"].split(":")[0].split()[-1] for m in mails[:2]}
+    assert len(held) == 3 and all(reference in mails[2].get_payload() for reference in held)
+    assert mails[2]["Subject"] == "3 more pages held back during an alert storm"
