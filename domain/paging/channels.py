@@ -20,6 +20,7 @@ import aiosmtplib
 import httpx
 from slack_sdk.webhook import WebhookClient
 
+from domain.alerting.delivery import _public_address as public_address
 from domain.alerting.models import NotificationTarget
 from domain.alerting.notify import signature, standard_headers
 
@@ -136,6 +137,8 @@ class WebhookChannel:
             if target is None or not target.enabled:
                 raise SendFailed("refused: the webhook target is gone or disabled", retry=False)
             url, secret = target.url, self.runtime.sealer.open(target.secret_sealed)
+        if self.runtime.settings.is_production and not await public_address(url):
+            raise SendFailed("refused: the URL resolves to a private or local address", retry=False)
         body = json.dumps({"type": "incident.paged", "page_id": message.id, "incident": message.incident,
                            "links": message.links}, separators=(",", ":")).encode()
         now = int(time.time())

@@ -9,6 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 
+from domain.alerting.models import NotificationTarget
 from domain.errors import NotFound, ValidationFailed
 from domain.incidents.service import check_member
 from domain.oncall.service import get_schedule
@@ -129,8 +130,12 @@ async def add_notification_rule(tx: Transaction, *, user_id: uuid.UUID, urgency:
     if not 0 <= delay_seconds <= 86400:
         raise ValidationFailed("A delay is 0 to 86400 seconds.", field="delaySeconds")
     await check_member(tx, user_id, field_name="userId")
+    address = _address(channel, address)
+    if channel == "webhook" and await tx.session.scalar(select(NotificationTarget.id).where(
+            NotificationTarget.tenant_id == tx.tenant_id, NotificationTarget.id == uuid.UUID(address))) is None:
+        raise ValidationFailed("No such webhook target.", field="address")
     rule = NotificationRule(tenant_id=tx.tenant_id, user_id=user_id, urgency=urgency, channel=channel,
-                            address=_address(channel, address), delay_seconds=delay_seconds)
+                            address=address, delay_seconds=delay_seconds)
     tx.session.add(rule)
     await tx.session.flush()
     return rule
