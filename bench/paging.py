@@ -30,6 +30,7 @@ from harness import live_servers, report
 
 from atlas.runtime import Runtime
 from domain.alerting.rules import RuleDefinition, create_rule
+from domain.alerting.settings import AlertingPolicy, save_policy
 from domain.alerting.targets import create_target
 from domain.apikeys.service import create_api_key
 from domain.auth.principals import user_principal
@@ -65,7 +66,10 @@ class Arrivals:
     async def both(self, host: str) -> float:
         while ("email", host) not in self.seen or ("webhook", host) not in self.seen:
             self.changed.clear()
-            await asyncio.wait_for(self.changed.wait(), 10)
+            try:
+                await asyncio.wait_for(self.changed.wait(), 10)
+            except TimeoutError:
+                raise TimeoutError(f"no page for {host} within 10 s; arrived: {sorted(self.seen)[-4:]}") from None
         return max(self.seen["email", host], self.seen["webhook", host])
 
     async def handle_DATA(self, server, session, envelope):
@@ -99,6 +103,7 @@ async def _setup(runtime: Runtime, hook_port: int) -> str:
     async with runtime.db.transaction(tenant_id=tenant.tenant_id) as tx:
         owner = await user_principal(tx, user_id=tenant.admin_user_id, entitlements={})
         key = await create_api_key(tx, name="page", kind="ingest", roles=["agent"], expires_at=None, actor=owner)
+        await save_policy(tx, policy=AlertingPolicy(group_by="off"), actor="bench")  # one incident per host
         await create_rule(tx, actor="bench", definition=RuleDefinition(
             name="host down", kind="event", severity="SEV1", condition="event.source == 'probe'", service="checkout",
             group_by=["host"], fingerprint_template="{rule}:{host}"))
@@ -182,7 +187,7 @@ def main() -> None:
         children = [subprocess.Popen([sys.executable, "-m", "atlas", "serve", "--data-dir", data_dir,
                                       "--port", str(port)], env=env),
                     subprocess.Popen([sys.executable, "-m", "atlas", "worker", "--data-dir", data_dir], env=env,
-                                     stderr=subprocess.DEVNULL)]
+                                     stderr=None if os.environ.get("BENCH_DEBUG") else subprocess.DEVNULL)]
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_ready(base)
