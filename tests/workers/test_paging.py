@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from atlas.worker import create_worker
 from domain.incidents.models import Incident, TimelineEntry
-from domain.incidents.service import transition_incident
+from domain.incidents.service import assign_incident, transition_incident
 from domain.paging.models import IncidentEscalation, Page
 from tests.waiting import wait_for
 from tests.workers.paging_setup import add_people, open_incident, policy_for, start_smtp
@@ -141,3 +141,23 @@ async def test_an_alert_storm_sends_a_few_pages_then_one_digest(db, make_tenant,
     held = {i.reference for i in incidents} - {m["Subject"].split(":")[0].split()[-1] for m in mails[:2]}
     assert len(held) == 3 and all(reference in mails[2].get_payload() for reference in held)
     assert mails[2]["Subject"] == "3 more pages held back during an alert storm"
+
+
+async def test_reassigning_restarts_the_escalation_for_the_new_assignee(db, make_tenant, smtp, paging_worker):
+    # given ana paged first for a checkout incident
+    tenant = await make_tenant()
+    (ana, _), (bo, _), (cy, cy_mail) = await add_people(db, tenant, 3)
+    await policy_for(db, tenant, [[ana], [bo]], timeout=1)
+    incident = await open_incident(db, tenant)
+    _, inbox = smtp
+    await paging_worker(until=lambda: inbox.messages)
+    # when it is reassigned to cy while still unacknowledged
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        await assign_incident(tx, incident_id=incident.id, assignee_id=cy, actor="lead")
+    await paging_worker()
+    # then cy is paged at once as the new generation's first step, then the policy runs again from its top
+    pages = await pages_of(db, tenant, incident.id)
+    assert [(p.user_id, p.generation, p.level) for p in pages if p.generation == 2] == [(cy, 2, -1), (ana, 2, 0),
+                                                                                           (bo, 2, 1)]
+    assert len(inbox.to(cy_mail)) == 1
+    assert not [p for p in pages if p.generation == 1 and p.level == 1]  # the first run's next step was superseded
