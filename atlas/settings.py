@@ -12,7 +12,8 @@ from pathlib import Path
 
 ENVIRONMENTS = ("development", "production")
 SECRETS_PROVIDERS = ("local", "aws")
-_SECRET_FIELDS = {"database_url", "database_app_url", "redis_url", "demo_password", "db_app_password", "smtp_password"}
+_SECRET_FIELDS = {"database_url", "database_app_url", "redis_url", "demo_password", "db_app_password", "smtp_password",
+                  "twilio_auth_token"}
 
 
 class SettingsError(ValueError):
@@ -56,6 +57,10 @@ class Settings:
     paging_burst: int = 5
     paging_window: int = 300
     page_link_ttl: int = 24 * 3600
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    twilio_api_base: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -139,4 +144,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         paging_burst=_int(env, "ATLAS_PAGING_BURST", 5, low=1, high=1000),
         paging_window=_int(env, "ATLAS_PAGING_WINDOW", 300, low=10, high=86400),
         page_link_ttl=_int(env, "ATLAS_PAGE_LINK_TTL", 24 * 3600, low=60, high=30 * 86400),
+        twilio_account_sid=env.get("ATLAS_TWILIO_ACCOUNT_SID") or None,
+        twilio_auth_token=env.get("ATLAS_TWILIO_AUTH_TOKEN") or None,
+        twilio_from=env.get("ATLAS_TWILIO_FROM") or None,
+        twilio_api_base=env.get("ATLAS_TWILIO_API_BASE") or None,
     )

@@ -55,6 +55,10 @@ class AdapterSettings(Protocol):
     paging_burst: int
     paging_window: int
     page_link_ttl: int
+    twilio_account_sid: str | None
+    twilio_auth_token: str | None
+    twilio_from: str | None
+    twilio_api_base: str | None
 
 
 class Runtime(Protocol):

@@ -1,4 +1,5 @@
-"""The channels a page goes out on, behind one interface: email (SMTP), Slack, Microsoft Teams, signed webhooks.
+"""The channels a page goes out on, behind one interface: email (SMTP), Slack, Microsoft Teams, signed webhooks
+and SMS (Twilio, domain/paging/sms.py).
 
 Each channel sends one :class:`PageMessage` to an address and returns the provider's answer, or
 raises :class:`SendFailed` (``retry``: worth trying again). Email goes through ``aiosmtplib`` to
@@ -150,6 +151,9 @@ class WebhookChannel:
 def channels(runtime: Runtime) -> dict[str, Channel]:
     """The channels of this process, by name (settings from atlas/settings.py)."""
     s = runtime.settings
+    from domain.paging.sms import SmsChannel  # it imports this module's PageMessage
+
     email = EmailChannel(s.smtp_host, s.smtp_port, s.smtp_from, s.smtp_username, s.smtp_password, s.smtp_tls)
-    return {"email": email,
+    sms = SmsChannel(s.twilio_account_sid, s.twilio_auth_token, s.twilio_from, s.twilio_api_base)
+    return {"email": email, "sms": sms,
             "slack": SlackChannel(), "teams": TeamsChannel(), "webhook": WebhookChannel(runtime)}

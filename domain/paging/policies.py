@@ -14,6 +14,7 @@ from domain.errors import NotFound, ValidationFailed
 from domain.incidents.service import check_member
 from domain.oncall.service import get_schedule
 from domain.paging.models import CHANNELS, URGENCIES, EscalationPolicy, NotificationRule, ServicePolicy
+from domain.paging.sms import PHONE
 
 if TYPE_CHECKING:
     from domain.uow import Transaction
@@ -115,6 +116,11 @@ def _address(channel: str, address: str) -> str:
             return str(uuid.UUID(address))  # the id of one of the tenant's signed webhook targets
         except ValueError:
             raise ValidationFailed("A webhook rule names a webhook target by id.", field="address") from None
+    if channel == "sms":
+        if not PHONE.match(address):
+            raise ValidationFailed("An SMS rule names a phone number in international form (+4420...).",
+                                   field="address")
+        return address
     if not address.startswith(("https://", "http://")) or len(address) > 2000:
         raise ValidationFailed("A chat rule names an incoming-webhook URL.", field="address")
     return address

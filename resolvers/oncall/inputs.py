@@ -69,6 +69,7 @@ class CreatePolicyInput:
 @strawberry.input
 class NotificationRuleInput:
     urgency: str = strawberry.field(description="high (SEV1, SEV2) or low.")
-    channel: str = strawberry.field(description="email, slack, teams or webhook (a webhook target's id).")
+    channel: str = strawberry.field(
+        description="email, slack, teams, webhook (a webhook target's id) or sms (+E.164).")
     address: str
     delay_seconds: int = 0
