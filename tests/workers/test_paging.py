@@ -13,6 +13,7 @@ from atlas.worker import create_worker
 from domain.incidents.models import Incident, TimelineEntry
 from domain.incidents.service import assign_incident, transition_incident
 from domain.paging.models import IncidentEscalation, Page
+from domain.paging.policies import add_notification_rule
 from tests.waiting import wait_for
 from tests.workers.paging_setup import add_people, open_incident, policy_for, start_smtp
 
@@ -161,3 +162,26 @@ async def test_reassigning_restarts_the_escalation_for_the_new_assignee(db, make
                                                                                            (bo, 2, 1)]
     assert len(inbox.to(cy_mail)) == 1
     assert not [p for p in pages if p.generation == 1 and p.level == 1]  # the first run's next step was superseded
+
+
+async def test_a_delayed_rule_waits_and_sends_nothing_once_acknowledged(db, make_tenant, smtp, paging_worker):
+    # given ana's rules: email at once, a second email address three seconds later
+    tenant = await make_tenant()
+    [(ana, ana_mail)] = await add_people(db, tenant, 1)
+    later = f"later-{ana_mail}"
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        await add_notification_rule(tx, user_id=ana, urgency="high", channel="email", address=ana_mail)
+        await add_notification_rule(tx, user_id=ana, urgency="high", channel="email", address=later,
+                                    delay_seconds=3)
+    await policy_for(db, tenant, [[ana]], timeout=60)
+    incident = await open_incident(db, tenant)
+    # when the first email arrives and she acknowledges before the delay is over
+    _, inbox = smtp
+    await paging_worker(until=lambda: inbox.to(ana_mail))
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        await transition_incident(tx, incident_id=incident.id, to="open", actor="ana")
+    await paging_worker()
+    # then the delayed page was cancelled, never sent
+    assert {p.address: p.status for p in await pages_of(db, tenant, incident.id)} == {
+        ana_mail: "sent", later: "cancelled"}
+    assert inbox.to(later) == []
