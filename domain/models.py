@@ -25,7 +25,7 @@ from domain.incidents.models import (
     TimelineEntry,
 )
 from domain.members.models import Invitation, Membership, User
-from domain.oncall.models import OnCallOverride, OnCallSchedule
+from domain.oncall.models import OnCallOverride, OnCallSchedule, OnCallUserFeed
 from domain.outbox.models import OutboxJob
 from domain.paging.models import EscalationPolicy, IncidentEscalation, NotificationRule, Page, ServicePolicy
 from domain.roles.models import Role
@@ -73,6 +73,7 @@ __all__ = [
     "NotificationTarget",
     "OnCallOverride",
     "OnCallSchedule",
+    "OnCallUserFeed",
     "OutboxJob",
     "Page",
     "Postmortem",

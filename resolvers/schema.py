@@ -286,6 +286,8 @@ class Mutation:
         resolver=oncall_mutations.add_notification_rule, extensions=incident_read())
     remove_notification_rule: oncall_mutations.RemoveRulePayload = strawberry.field(
         resolver=oncall_mutations.remove_notification_rule, extensions=incident_read())
+    rotate_my_on_call_feed: oncall_mutations.MyFeedPayload = strawberry.field(
+        resolver=oncall_mutations.rotate_my_on_call_feed, extensions=incident_read())
 
 
 @strawberry.type

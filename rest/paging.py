@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from domain.errors import NotFound, Unauthenticated
 from domain.incidents.models import Incident
-from domain.oncall.calendar import schedule_feed
+from domain.oncall.calendar import schedule_feed, user_feed
 from domain.paging.links import ACTIONS, LinkClaim, act_by_link, read_token
 
 
@@ -78,7 +78,22 @@ async def calendar_feed(request: Request) -> Response:
     return Response(body, media_type="text/calendar; charset=utf-8")
 
 
+async def person_feed(request: Request) -> Response:
+    """A person's own iCalendar feed of their shifts over every schedule; 404 for a wrong secret."""
+    try:
+        tenant_id, user_id = uuid.UUID(request.path_params["tenant_id"]), uuid.UUID(request.path_params["user_id"])
+    except ValueError:
+        return Response("Not found", status_code=404)
+    try:
+        async with request.app.state.runtime.db.transaction(tenant_id=tenant_id) as tx:
+            body = await user_feed(tx, user_id=user_id, token=request.path_params["token"])
+    except NotFound:
+        return Response("Not found", status_code=404)
+    return Response(body, media_type="text/calendar; charset=utf-8")
+
+
 routes = [
     Route("/page/{incident_id}/{action}", page_link, methods=["GET", "POST"]),
     Route("/calendar/{tenant_id}/{schedule_id}/{token}.ics", calendar_feed),
+    Route("/calendar/{tenant_id}/people/{user_id}/{token}.ics", person_feed),
 ]

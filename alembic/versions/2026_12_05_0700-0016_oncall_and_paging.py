@@ -20,7 +20,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TABLES = ('oncall_schedules', 'oncall_overrides', 'escalation_policies', 'service_escalation_policies',
-          'notification_rules', 'incident_escalations', 'pages')
+          'notification_rules', 'incident_escalations', 'pages', 'oncall_user_feeds')
 
 
 def _tenant(table: str) -> sa.Column:
@@ -115,6 +115,11 @@ def _upgrade_paging() -> None:
     op.create_index('uq_pages_step', 'pages', ['tenant_id', 'incident_id', 'generation', 'level', 'round', 'user_id',
                                                'channel', 'address'], unique=True)
     op.create_index('ix_pages_user_created', 'pages', ['tenant_id', 'user_id', 'created_at'])
+    op.create_table('oncall_user_feeds',
+        _tenant('oncall_user_feeds'), _fk('oncall_user_feeds', 'user_id', 'users'),
+        sa.Column('token', sa.String(64), nullable=False),
+        sa.PrimaryKeyConstraint('tenant_id', 'user_id', name='pk_oncall_user_feeds'))
+    op.create_index('uq_oncall_user_feeds_token', 'oncall_user_feeds', ['token'], unique=True)
 
 
 def downgrade() -> None:

@@ -43,3 +43,14 @@ class OnCallOverride(TenantScoped, Timestamped, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
+
+
+class OnCallUserFeed(TenantScoped, Base):
+    """The secret of one person's iCalendar feed of their shifts over every schedule."""
+
+    __tablename__ = "oncall_user_feeds"
+    __table_args__ = (Index("uq_oncall_user_feeds_token", "token", unique=True),)
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64))

@@ -15,7 +15,7 @@ from domain import clock
 from domain.errors import NotFound, ValidationFailed
 from domain.incidents.service import check_member
 from domain.oncall import rotation
-from domain.oncall.models import OnCallOverride, OnCallSchedule
+from domain.oncall.models import OnCallOverride, OnCallSchedule, OnCallUserFeed
 
 if TYPE_CHECKING:
     from domain.uow import Transaction
@@ -164,3 +164,14 @@ async def shifts_of(tx: Transaction, *, schedule_id: uuid.UUID, start: datetime,
         raise ValidationFailed("Ask for a period of up to 93 days.", field="until")
     schedule = await get_schedule(tx, schedule_id)
     return rotation.shifts(await load_rotation(tx, schedule, since=start), start, end)
+
+
+async def rotate_user_feed(tx: Transaction, *, user_id: uuid.UUID) -> str:
+    """A new secret for the person's own calendar feed (the old URL stops working); returns it."""
+    feed = await tx.session.get(OnCallUserFeed, (tx.tenant_id, user_id))
+    if feed is None:
+        feed = OnCallUserFeed(tenant_id=tx.tenant_id, user_id=user_id)
+        tx.session.add(feed)
+    feed.token = secrets.token_urlsafe(32)
+    await tx.session.flush()
+    return feed.token

@@ -68,12 +68,10 @@ async def who_is_on_call(tx: Transaction, *, service: str, at: datetime | None =
 
 async def my_shifts(tx: Transaction, *, user_id: uuid.UUID, count: int,
                     days: int = 60) -> list[tuple[OnCallSchedule, rotation.Shift]]:
-    """A person's next ``count`` shifts over every schedule (the current one included)."""
+    """A person's next ``count`` shifts over every schedule (the current one included; overrides count)."""
     now = clock.now().replace(second=0, microsecond=0)
     found = []
     for schedule in await list_schedules(tx):
-        if not any(str(user_id) in layer["participants"] for layer in schedule.layers):
-            continue
         rota = await load_rotation(tx, schedule, since=now)
         found += [(schedule, s) for s in rotation.next_shifts(rota, user=str(user_id), after=now, count=count,
                                                                horizon=timedelta(days=days))]

@@ -23,6 +23,11 @@ class OverrideAdded:
     id: strawberry.ID
 
 
+@strawberry.type(description="Your calendar feed's new secret path; the previous one stopped working.")
+class MyFeedRotated:
+    feed_path: str
+
+
 @strawberry.type
 class PolicySaved:
     policy: EscalationPolicy
@@ -45,6 +50,7 @@ PolicyPayload = payload_union("PolicyPayload", PolicySaved)
 ServicePolicyPayload = payload_union("ServicePolicyPayload", ServicePolicySet)
 NotificationRulePayload = payload_union("NotificationRulePayload", NotificationRuleSaved)
 RemoveRulePayload = payload_union("RemoveNotificationRulePayload", Deleted)
+MyFeedPayload = payload_union("MyOnCallFeedPayload", MyFeedRotated)
 
 
 def _schedule(schedule) -> ScheduleSaved:
@@ -105,5 +111,16 @@ async def remove_notification_rule(info: strawberry.Info, id: strawberry.ID) -> 
     async def change(tx):
         await policies.remove_notification_rule(tx, rule_id=parse_id(id), user_id=me)
         return Deleted(id=id)
+
+    return await mutate(info, change)
+
+
+async def rotate_my_on_call_feed(info: strawberry.Info) -> MyFeedPayload:
+    """A (new) secret URL for my own calendar of shifts over every schedule; the old one stops working."""
+    me = my_user_id(info)
+
+    async def change(tx):
+        token = await oncall.rotate_user_feed(tx, user_id=me)
+        return MyFeedRotated(feed_path=f"/calendar/{tx.tenant_id}/people/{me}/{token}.ics")
 
     return await mutate(info, change)

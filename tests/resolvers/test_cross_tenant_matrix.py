@@ -353,6 +353,8 @@ MUTATIONS: dict[str, Case] = {
         permission="incident.read"),
     "removeNotificationRule": Case(f"mutation($id: ID!) {{ removeNotificationRule(id: $id) {{ {_PAYLOAD} }} }}",
                                    lambda w, s: {"id": w.side(s).oncall_ids[2]}, permission="incident.read"),
+    "rotateMyOnCallFeed": Case(f"mutation {{ rotateMyOnCallFeed {{ {_PAYLOAD} ... on MyFeedRotated {{ feedPath }} }} }}",
+                               permission="incident.read"),
 }
 
 SUBSCRIPTIONS: dict[str, Case] = {
@@ -538,7 +540,7 @@ async def _snapshot(db, side: Side) -> dict:
             "oncall": [sorted(str(r) for r in await s.execute(select(model))) for model in (
                 text("id, name, feed_token FROM oncall_schedules"), text("id FROM oncall_overrides"),
                 text("id, name FROM escalation_policies"), text("service, policy_id FROM service_escalation_policies"),
-                text("id FROM notification_rules"))],
+                text("id FROM notification_rules"), text("user_id, token FROM oncall_user_feeds"))],
         }
 
 
@@ -733,6 +735,7 @@ ROUTES = {
     "/api/ingest/events": INGEST, "/v1/logs": INGEST, "/v1/metrics": INGEST, "/v1/traces": INGEST,
     # on-call and paging: a sealed link token or a feed secret is the credential
     "/page/{incident_id}/{action}": PUBLIC, "/calendar/{tenant_id}/{schedule_id}/{token}.ics": PUBLIC,
+    "/calendar/{tenant_id}/people/{user_id}/{token}.ics": PUBLIC,
 }
 INGEST_ROUTES = sorted(path for path, kind in ROUTES.items() if kind == INGEST)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from icalendar import Calendar
 
 from domain.oncall.service import create_schedule, rotate_feed_token
+from tests.conftest import auth_headers, gql
 from tests.workers.paging_setup import add_people
 
 
@@ -29,3 +30,29 @@ async def test_the_feed_lists_shifts_and_stops_working_once_rotated(db, client, 
         await rotate_feed_token(tx, schedule_id=schedule.id)
     assert (await client.get(url)).status_code == 404
     assert (await client.get(url.replace(schedule.feed_token, "nope"))).status_code == 404
+
+
+ROTATE = "mutation { rotateMyOnCallFeed { __typename ... on MyFeedRotated { feedPath } } }"
+
+
+async def test_my_own_feed_holds_my_shifts_over_every_schedule_and_rotates(db, client, make_tenant, sign_in):
+    # given the owner on two schedules (alone on one, sharing the other)
+    tenant = await make_tenant()
+    [(bo, _)] = await add_people(db, tenant, 1)
+    me = str(tenant.admin_user_id)
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        await create_schedule(tx, name="Primary", time_zone="UTC", layers=[
+            {"rotation": "weekly", "start": "2026-01-05T09:00", "participants": [me]}])
+        await create_schedule(tx, name="Secondary", time_zone="UTC", layers=[
+            {"rotation": "daily", "start": "2026-01-01T09:00", "participants": [me, str(bo)]}])
+    headers = auth_headers(await sign_in(tenant))
+    # when they ask for their feed URL and fetch it
+    first = (await gql(client, ROTATE, headers=headers))["data"]["rotateMyOnCallFeed"]["feedPath"]
+    feed = await client.get(first)
+    # then it lists their shifts on both schedules, and a new URL retires the old one
+    summaries = {str(e["summary"]) for e in Calendar.from_ical(feed.content).walk("VEVENT")}
+    owner = f"owner@{tenant.slug}.example.com"
+    assert summaries == {f"On call (Primary): {owner}", f"On call (Secondary): {owner}"}
+    second = (await gql(client, ROTATE, headers=headers))["data"]["rotateMyOnCallFeed"]["feedPath"]
+    assert second != first
+    assert ((await client.get(first)).status_code, (await client.get(second)).status_code) == (404, 200)
