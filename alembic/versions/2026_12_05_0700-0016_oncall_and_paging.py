@@ -83,7 +83,7 @@ def _upgrade_paging() -> None:
         sa.Column('urgency', sa.String(8), nullable=False), sa.Column('channel', sa.String(16), nullable=False),
         sa.Column('address', sa.String(2000), nullable=False),
         sa.Column('delay_seconds', sa.Integer(), server_default='0', nullable=False), _created(),
-        _check('notification_rules', 'channel', "channel IN ('email', 'slack', 'teams', 'webhook', 'sms')"),
+        _check('notification_rules', 'channel', "channel IN ('email', 'slack', 'teams', 'webhook', 'sms', 'voice')"),
         _check('notification_rules', 'urgency', "urgency IN ('high', 'low')"),
         _check('notification_rules', 'delay', 'delay_seconds BETWEEN 0 AND 86400'),
         sa.PrimaryKeyConstraint('id', name='pk_notification_rules'))

@@ -155,5 +155,6 @@ def channels(runtime: Runtime) -> dict[str, Channel]:
 
     email = EmailChannel(s.smtp_host, s.smtp_port, s.smtp_from, s.smtp_username, s.smtp_password, s.smtp_tls)
     sms = SmsChannel(s.twilio_account_sid, s.twilio_auth_token, s.twilio_from, s.twilio_api_base)
-    return {"email": email, "sms": sms,
+    voice = SmsChannel(s.twilio_account_sid, s.twilio_auth_token, s.twilio_from, s.twilio_api_base, voice=True)
+    return {"email": email, "sms": sms, "voice": voice,
             "slack": SlackChannel(), "teams": TeamsChannel(), "webhook": WebhookChannel(runtime)}

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.base import Base, TenantScoped, Timestamped, new_id
 
-CHANNELS = ("email", "slack", "teams", "webhook", "sms")
+CHANNELS = ("email", "slack", "teams", "webhook", "sms", "voice")
 URGENCIES = ("high", "low")
 ESCALATION_STATES = ("active", "acknowledged", "resolved", "exhausted")
 PAGE_STATES = ("pending", "sent", "failed", "cancelled", "digested")

@@ -116,9 +116,9 @@ def _address(channel: str, address: str) -> str:
             return str(uuid.UUID(address))  # the id of one of the tenant's signed webhook targets
         except ValueError:
             raise ValidationFailed("A webhook rule names a webhook target by id.", field="address") from None
-    if channel == "sms":
+    if channel in ("sms", "voice"):
         if not PHONE.match(address):
-            raise ValidationFailed("An SMS rule names a phone number in international form (+4420...).",
+            raise ValidationFailed("An SMS or voice rule names a phone number in international form (+4420...).",
                                    field="address")
         return address
     if not address.startswith(("https://", "http://")) or len(address) > 2000:

@@ -1,4 +1,4 @@
-"""SMS pages through Twilio's official client, for tenants whose operators configure an account.
+"""SMS and voice pages through Twilio's official client, for tenants whose operators configure an account.
 
 ``api_base`` (``ATLAS_TWILIO_API_BASE``) sends the client's requests to another base URL (a regional
 proxy, or a local fake that answers with Twilio's recorded responses in tests); unset, it talks to
@@ -11,6 +11,7 @@ import asyncio
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
@@ -40,6 +41,7 @@ class SmsChannel:
     auth_token: str | None
     sender: str | None
     api_base: str | None = None
+    voice: bool = False  # call and read the page out instead of texting it
 
     def _client(self) -> Client:
         http = RebasedHttpClient(self.api_base) if self.api_base else TwilioHttpClient(timeout=10)
@@ -48,9 +50,17 @@ class SmsChannel:
     async def send(self, address: str, message: PageMessage) -> str:
         if not (self.account_sid and self.auth_token and self.sender):
             raise SendFailed("refused: no SMS provider is configured (ATLAS_TWILIO_*)", retry=False)
+        client = self._client()
+        if self.voice:
+            twiml = f"<Response><Say>{escape(message.subject)}</Say><Say>{escape(message.text)}</Say></Response>"
+            return await self._call(client.calls.create, to=address, from_=self.sender, twiml=twiml)
         body = f"{message.subject} Ack: {message.links.get('acknowledge', '')}"[:MAX_SMS]
+        return await self._call(client.messages.create, to=address, from_=self.sender, body=body)
+
+    @staticmethod
+    async def _call(create, **arguments) -> str:
         try:
-            sent = await asyncio.to_thread(self._client().messages.create, to=address, from_=self.sender, body=body)
+            sent = await asyncio.to_thread(create, **arguments)
         except TwilioRestException as refused:
             raise SendFailed(f"{refused.status} {refused.code}: {refused.msg}",
                              retry=refused.status >= 500 or refused.status == 429) from None

@@ -70,6 +70,6 @@ class CreatePolicyInput:
 class NotificationRuleInput:
     urgency: str = strawberry.field(description="high (SEV1, SEV2) or low.")
     channel: str = strawberry.field(
-        description="email, slack, teams, webhook (a webhook target's id) or sms (+E.164).")
+        description="email, slack, teams, webhook (a webhook target's id) sms or voice (+E.164).")
     address: str
     delay_seconds: int = 0

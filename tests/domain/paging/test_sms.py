@@ -81,3 +81,17 @@ async def test_without_an_account_sms_is_refused_plainly():
         await SmsChannel(None, None, None).send("+447700900123", MESSAGE)
     assert (refused.value.answer, refused.value.retry) == (
         "refused: no SMS provider is configured (ATLAS_TWILIO_*)", False)
+
+
+async def test_a_voice_page_calls_and_reads_the_page_out(twilio):
+    # given Twilio answers a call request with its recorded call
+    twilio.answer = (201, (RECORDED / "twilio_call_created.json").read_bytes())
+    voice = SmsChannel(SID, "secret-token", "+14155550000", api_base=f"http://127.0.0.1:{twilio.port}", voice=True)
+    # when a page goes out by voice
+    answer = await voice.send("+447700900123", PageMessage(**{**MESSAGE.__dict__, "text": "A & B <down>"}))
+    # then Calls.json got TwiML that says the page, escaped
+    request_line, _, form = twilio.requests[0]
+    assert request_line.startswith(f"POST /2010-04-01/Accounts/{SID}/Calls.json")
+    assert form["Twiml"] == ["<Response><Say>[SEV1] INC-7: Checkout is down</Say><Say>A &amp; B &lt;down&gt;</Say>"
+                             "</Response>"]
+    assert answer == "CA" + "X" * 32 + " queued"
