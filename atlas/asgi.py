@@ -30,6 +30,7 @@ from resolvers.schema import build_schema
 from rest.auth import routes as auth_routes
 from rest.ingest import routes as ingest_routes
 from rest.otlp import routes as otlp_routes
+from rest.paging import routes as paging_routes
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "console" / "static"
 
@@ -91,6 +92,7 @@ def create_app(settings: Settings) -> Starlette:
             *auth_routes,
             *ingest_routes,
             *otlp_routes,
+            *paging_routes,
             Mount("/console", routes=console_routes),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],

@@ -101,6 +101,22 @@ class Settings:
     secrets_prefix: str = setting("ATLAS_SECRETS_PREFIX", "atlasai/", "name prefix of secrets in Secrets Manager")
     login_max_failures: int = setting("ATLAS_LOGIN_MAX_FAILURES", 5, "failed sign-ins per email and client "
                                       "address before a lockout", low=1, high=1000)
+    smtp_host: str = setting("ATLAS_SMTP_HOST", "127.0.0.1", "SMTP server that sends email pages")
+    smtp_port: int = setting("ATLAS_SMTP_PORT", 25, "its port", low=1, high=65535)
+    smtp_from: str = setting("ATLAS_SMTP_FROM", "atlasai@localhost", "the From address of email pages")
+    smtp_username: str | None = setting("ATLAS_SMTP_USERNAME", None, "SMTP login, if the server wants one")
+    smtp_password: str | None = setting("ATLAS_SMTP_PASSWORD", None, "its password", secret=True)
+    smtp_tls: bool = setting("ATLAS_SMTP_TLS", False, "`true`: STARTTLS to the SMTP server")
+    paging_burst: int = setting("ATLAS_PAGING_BURST", 5, "pages per person in a window before the rest are held "
+                                "for one digest", low=1, high=1000)
+    paging_window: int = setting("ATLAS_PAGING_WINDOW", 300, "that window, seconds", low=10, high=86400)
+    page_link_ttl: int = setting("ATLAS_PAGE_LINK_TTL", 24 * 3600, "how long acknowledge/resolve links in pages "
+                                 "work, seconds", low=60, high=30 * 86400)
+    twilio_account_sid: str | None = setting("ATLAS_TWILIO_ACCOUNT_SID", None, "Twilio account for SMS and voice pages")
+    twilio_auth_token: str | None = setting("ATLAS_TWILIO_AUTH_TOKEN", None, "its auth token", secret=True)
+    twilio_from: str | None = setting("ATLAS_TWILIO_FROM", None, "the number SMS and calls come from")
+    twilio_api_base: str | None = setting("ATLAS_TWILIO_API_BASE", None, "another Twilio API base URL (a regional "
+                                          "edge, or a test double)")
     login_lockout_seconds: int = setting("ATLAS_LOGIN_LOCKOUT_SECONDS", 900, "how long a sign-in lockout lasts",
                                          low=1, high=86400)
 

@@ -25,7 +25,9 @@ from domain.incidents.models import (
     TimelineEntry,
 )
 from domain.members.models import Invitation, Membership, User
+from domain.oncall.models import OnCallOverride, OnCallSchedule, OnCallUserFeed
 from domain.outbox.models import OutboxJob
+from domain.paging.models import EscalationPolicy, IncidentEscalation, NotificationRule, Page, ServicePolicy
 from domain.roles.models import Role
 from domain.telemetry.models import (
     Event,
@@ -53,10 +55,12 @@ __all__ = [
     "CiRelationship",
     "CmdbGraphVersion",
     "ConfigurationItem",
+    "EscalationPolicy",
     "Event",
     "EventIncident",
     "EventKey",
     "Incident",
+    "IncidentEscalation",
     "IncidentLink",
     "IncidentResponder",
     "IncidentStream",
@@ -65,11 +69,17 @@ __all__ = [
     "LogRecord",
     "Membership",
     "MetricPoint",
+    "NotificationRule",
     "NotificationTarget",
+    "OnCallOverride",
+    "OnCallSchedule",
+    "OnCallUserFeed",
     "OutboxJob",
+    "Page",
     "Postmortem",
     "RefreshToken",
     "Role",
+    "ServicePolicy",
     "Silence",
     "Span",
     "TelemetryResource",

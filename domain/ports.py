@@ -46,6 +46,19 @@ class AdapterSettings(Protocol):
     public_url: str | None
     session_ttl: int
     audit_retention_days: int
+    smtp_host: str  # paging (domain/paging/channels.py)
+    smtp_port: int
+    smtp_from: str
+    smtp_username: str | None
+    smtp_password: str | None
+    smtp_tls: bool
+    paging_burst: int
+    paging_window: int
+    page_link_ttl: int
+    twilio_account_sid: str | None
+    twilio_auth_token: str | None
+    twilio_from: str | None
+    twilio_api_base: str | None
 
 
 class Runtime(Protocol):

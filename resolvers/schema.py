@@ -51,6 +51,18 @@ from resolvers.incidents.types import Incident, IncidentChange
 from resolvers.members import mutations as member_mutations
 from resolvers.members.queries import resolve_invitation_preview, resolve_invitations, resolve_members
 from resolvers.members.types import Invitation, InvitationPreview, Member
+from resolvers.oncall import mutations as oncall_mutations
+from resolvers.oncall import queries as oncall
+from resolvers.oncall.subscriptions import you_are_paged
+from resolvers.oncall.types import (
+    EscalationPolicy,
+    IncidentEscalation,
+    NotificationRule,
+    OnCallPerson,
+    OnCallSchedule,
+    OnCallShift,
+    Paged,
+)
 from resolvers.pagination import Connection
 from resolvers.roles.mutations import DeleteRolePayload, SaveRolePayload, create_role, delete_role, update_role
 from resolvers.roles.queries import resolve_permissions, resolve_roles
@@ -153,6 +165,20 @@ class Query:
     topology: Topology = strawberry.field(resolver=cmdb.resolve_topology, extensions=cmdb_read())
     impact_analysis: ImpactAnalysis = strawberry.field(resolver=cmdb.resolve_impact_analysis, extensions=cmdb_read())
     cmdb_export: CmdbDocument = strawberry.field(resolver=cmdb.resolve_cmdb_export, extensions=cmdb_read())
+    on_call_schedules: list[OnCallSchedule] = strawberry.field(resolver=oncall.resolve_schedules,
+                                                               extensions=incident_read())
+    on_call_shifts: list[OnCallShift] = strawberry.field(resolver=oncall.resolve_schedule_shifts,
+                                                         extensions=incident_read())
+    who_is_on_call: list[OnCallPerson] = strawberry.field(resolver=oncall.resolve_who_is_on_call,
+                                                          extensions=incident_read())
+    my_on_call_shifts: list[OnCallShift] = strawberry.field(resolver=oncall.resolve_my_shifts,
+                                                            extensions=incident_read())
+    escalation_policies: list[EscalationPolicy] = strawberry.field(resolver=oncall.resolve_policies,
+                                                                   extensions=incident_read())
+    my_notification_rules: list[NotificationRule] = strawberry.field(resolver=oncall.resolve_my_rules,
+                                                                     extensions=incident_read())
+    incident_escalation: IncidentEscalation | None = strawberry.field(resolver=oncall.resolve_incident_escalation,
+                                                                      extensions=incident_read())
 
 
 @strawberry.type
@@ -246,6 +272,22 @@ class Mutation:
         resolver=incident_mutations.add_action_item, extensions=incident_write())
     update_action_item: incident_mutations.ActionItemPayload = strawberry.field(
         resolver=incident_mutations.update_action_item, extensions=incident_write())
+    create_on_call_schedule: oncall_mutations.SchedulePayload = strawberry.field(
+        resolver=oncall_mutations.create_on_call_schedule, extensions=alert_manage())
+    add_on_call_override: oncall_mutations.OverridePayload = strawberry.field(
+        resolver=oncall_mutations.add_on_call_override, extensions=alert_manage())
+    rotate_schedule_feed: oncall_mutations.SchedulePayload = strawberry.field(
+        resolver=oncall_mutations.rotate_schedule_feed, extensions=alert_manage())
+    create_escalation_policy: oncall_mutations.PolicyPayload = strawberry.field(
+        resolver=oncall_mutations.create_escalation_policy, extensions=alert_manage())
+    set_service_escalation_policy: oncall_mutations.ServicePolicyPayload = strawberry.field(
+        resolver=oncall_mutations.set_service_escalation_policy, extensions=alert_manage())
+    add_notification_rule: oncall_mutations.NotificationRulePayload = strawberry.field(
+        resolver=oncall_mutations.add_notification_rule, extensions=incident_read())
+    remove_notification_rule: oncall_mutations.RemoveRulePayload = strawberry.field(
+        resolver=oncall_mutations.remove_notification_rule, extensions=incident_read())
+    rotate_my_on_call_feed: oncall_mutations.MyFeedPayload = strawberry.field(
+        resolver=oncall_mutations.rotate_my_on_call_feed, extensions=incident_read())
 
 
 @strawberry.type
@@ -253,6 +295,9 @@ class Subscription:
     incident_changed: IncidentChange = strawberry.subscription(
         resolver=incident_changed, extensions=incident_read(),
         description="The tenant's incident changes from now on, in commit order.")
+    you_are_paged: Paged = strawberry.subscription(
+        resolver=you_are_paged, extensions=incident_read(),
+        description="Escalation steps that page the signed-in person, from now on.")
 
 
 class AtlasSchema(strawberry.Schema):

@@ -13,6 +13,7 @@ from domain.alerting.delivery import MAX_TRIES as WEBHOOK_TRIES
 from workers.jobs.alerting import alerting_tick, deliver_webhook
 from workers.jobs.cmdb import discover_cmdb
 from workers.jobs.housekeeping import prune_all_audit_events, prune_audit_events
+from workers.jobs.paging import escalate, send_page, send_page_digest
 from workers.jobs.telemetry import maintain_partitions, telemetry_ingested
 from workers.resilience import job
 
@@ -23,6 +24,9 @@ FUNCTIONS = [
     job(maintain_partitions, timeout=300),
     job(alerting_tick, timeout=55),
     job(discover_cmdb, timeout=240),
+    job(escalate, timeout=30, max_tries=20),
+    job(send_page, timeout=30, max_tries=8),
+    job(send_page_digest, timeout=30, max_tries=8),
 ]
 CRON_JOBS = [
     cron(alerting_tick, second={0}, unique=True, timeout=55),

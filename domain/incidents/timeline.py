@@ -16,6 +16,7 @@ from sqlalchemy import text
 from domain import clock
 from domain.alerting.notify import notify_incident_change
 from domain.incidents.models import Incident, TimelineEntry
+from domain.paging.hooks import on_incident_change
 
 if TYPE_CHECKING:
     from domain.uow import Transaction
@@ -56,4 +57,5 @@ async def append(
         "entry_id": str(entry.id), "version": incident.version,
     })
     await notify_incident_change(tx, incident, entry)
+    await on_incident_change(tx, incident, entry)
     return entry

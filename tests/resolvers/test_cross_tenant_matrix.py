@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from strawberry.permission import PermissionExtension
 
 from domain.alerting.models import AlertingSettings, NotificationTarget, WebhookDelivery
@@ -63,6 +63,7 @@ class Side:
     ci_id: str = ""
     ci_relationship_id: str = ""
     marker_emails: list[str] = field(default_factory=list)
+    oncall_ids: list[str] = field(default_factory=list)  # on-call and paging: schedule, policy, rule, feed secret
 
     @property
     def secrets(self) -> list[str]:
@@ -71,7 +72,7 @@ class Side:
                 self.responder_id, self.incident_id, self.resolved_incident_id, self.action_item_id, self.link_id,
                 self.trace_id, f"svc-{self.tenant.slug}", self.alert_rule_id, self.silence_id, self.target_id,
                 f"rule-{self.tenant.slug}", self.ci_id, self.ci_relationship_id, f"ci-{self.tenant.slug}",
-                self.ci_class_key, *self.marker_emails]
+                self.ci_class_key, *self.marker_emails, *self.oncall_ids]
 
     @property
     def ci_class_key(self) -> str:
@@ -167,6 +168,22 @@ QUERIES: dict[str, Case] = {
     "impactAnalysis": Case("query($id: ID!) { impactAnalysis(ciIds: [$id]) { affected { ci { id name } explanation } } }",
                            lambda w, s: {"id": w.side(s).ci_id}, permission="cmdb.read"),
     "cmdbExport": Case("{ cmdbExport(format: CSV) { cis relationships } }", permission="cmdb.read"),
+    # on-call and paging
+    "onCallSchedules": Case("{ onCallSchedules { id name feedPath onCallNow { email } layers { participants { email } } } }",
+                            permission="incident.read"),
+    "onCallShifts": Case(
+        "query($id: ID!, $s: DateTime!, $u: DateTime!) { onCallShifts(scheduleId: $id, since: $s, until: $u) "
+        "{ person { email } startsAt } }",
+        lambda w, s: {"id": w.side(s).oncall_ids[0], "s": "2026-12-01T00:00:00Z", "u": "2026-12-08T00:00:00Z"},
+        permission="incident.read"),
+    "whoIsOnCall": Case("query($s: String!) { whoIsOnCall(service: $s) { userId email } }",
+                        lambda w, s: {"s": f"svc-{w.side(s).tenant.slug}"}, permission="incident.read"),
+    "myOnCallShifts": Case("{ myOnCallShifts { scheduleId person { email } } }", permission="incident.read"),
+    "escalationPolicies": Case("{ escalationPolicies { id name services levels { targets { id } } } }",
+                               permission="incident.read"),
+    "myNotificationRules": Case("{ myNotificationRules { id address } }", permission="incident.read"),
+    "incidentEscalation": Case("query($id: ID!) { incidentEscalation(incidentId: $id) { status pages { id } } }",
+                               lambda w, s: {"id": w.side(s).incident_id}, permission="incident.read"),
 }
 
 _PAYLOAD = "__typename ... on Error { code message field }"
@@ -309,11 +326,42 @@ MUTATIONS: dict[str, Case] = {
     "updateActionItem": Case(
         f"mutation($i: UpdateActionItemInput!) {{ updateActionItem(input: $i) {{ {_PAYLOAD} }} }}",
         lambda w, s: {"i": {"id": w.side(s).action_item_id, "status": "done"}}, permission="incident.write"),
+    # on-call and paging
+    "createOnCallSchedule": Case(
+        f"mutation($i: CreateScheduleInput!) {{ createOnCallSchedule(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"name": f"s-{uuid.uuid4().hex[:6]}", "timeZone": "UTC", "layers": [
+            {"rotation": "daily", "start": "2026-12-01T09:00", "participants": [w.side(s).responder_id]}]}},
+        permission="alert.manage"),
+    "addOnCallOverride": Case(
+        f"mutation($i: OverrideInput!) {{ addOnCallOverride(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"scheduleId": w.side(s).oncall_ids[0], "userId": w.side(s).responder_id,
+                            "startsAt": "2026-12-01T00:00:00Z", "endsAt": "2026-12-02T00:00:00Z"}},
+        permission="alert.manage"),
+    "rotateScheduleFeed": Case(f"mutation($id: ID!) {{ rotateScheduleFeed(scheduleId: $id) {{ {_PAYLOAD} }} }}",
+                               lambda w, s: {"id": w.side(s).oncall_ids[0]}, permission="alert.manage"),
+    "createEscalationPolicy": Case(
+        f"mutation($i: CreatePolicyInput!) {{ createEscalationPolicy(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"name": f"p-{uuid.uuid4().hex[:6]}", "levels": [
+            {"timeoutSeconds": 60, "targets": [{"kind": "user", "id": w.side(s).responder_id}]}]}},
+        permission="alert.manage"),
+    "setServiceEscalationPolicy": Case(
+        f"mutation($id: ID!) {{ setServiceEscalationPolicy(service: \"hijack\", policyId: $id) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).oncall_ids[1]}, permission="alert.manage"),
+    "addNotificationRule": Case(
+        f"mutation($i: NotificationRuleInput!) {{ addNotificationRule(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"urgency": "high", "channel": "webhook", "address": w.side(s).target_id}},
+        permission="incident.read"),
+    "removeNotificationRule": Case(f"mutation($id: ID!) {{ removeNotificationRule(id: $id) {{ {_PAYLOAD} }} }}",
+                                   lambda w, s: {"id": w.side(s).oncall_ids[2]}, permission="incident.read"),
+    "rotateMyOnCallFeed": Case(f"mutation {{ rotateMyOnCallFeed {{ {_PAYLOAD} ... on MyFeedRotated {{ feedPath }} }} }}",
+                               permission="incident.read"),
 }
 
 SUBSCRIPTIONS: dict[str, Case] = {
     "incidentChanged": Case("subscription { incidentChanged { seq kind incident { id title } } }",
                             permission="incident.read"),
+    # on-call and paging
+    "youArePaged": Case("subscription { youArePaged { incidentId reference } }", permission="incident.read"),
 }
 
 MATRIX = {"Query": QUERIES, "Mutation": MUTATIONS, "Subscription": SUBSCRIPTIONS}
@@ -342,13 +390,30 @@ async def _side(db, make_tenant, add_member) -> Side:
     trace_id = await _telemetry(db, tenant)
     rule_id, silence_id, target_id = await _alerting(db, tenant)
     ci_id, ci_relationship_id = await _cmdb(db, tenant)
-    return Side(tenant=tenant, owner=f"owner@{tenant.slug}.example.com", auditor=auditor, trace_id=trace_id,
+    oncall_ids = await _oncall(db, tenant, responder_id, target_id)
+    return Side(oncall_ids=oncall_ids, tenant=tenant, owner=f"owner@{tenant.slug}.example.com", auditor=auditor, trace_id=trace_id,
                 alert_rule_id=rule_id, silence_id=silence_id, target_id=target_id, ci_id=ci_id,
                 ci_relationship_id=ci_relationship_id,
                 responder_id=str(responder_id), api_key_id=str(key.key.id), invitation_id=str(invitation.invitation.id),
                 invitation_token=str(invitation.credential), role_id=str(role.id), incident_id=str(active.id),
                 resolved_incident_id=str(done.id), action_item_id=str(item.id), link_id=str(link.id),
                 marker_emails=[responder, auditor, f"invitee@{tenant.slug}.example.com"])
+
+
+async def _oncall(db, tenant, responder_id, target_id) -> list[str]:
+    """A schedule, a policy (for the side's service) and the owner's webhook rule; their ids and the feed secret."""
+    from domain.oncall.service import create_schedule
+    from domain.paging.policies import add_notification_rule, create_policy, set_service_policy
+
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        schedule = await create_schedule(tx, name=f"sched-{tenant.slug}", time_zone="UTC", layers=[
+            {"rotation": "daily", "start": "2026-01-01T09:00", "participants": [str(responder_id)]}])
+        policy = await create_policy(tx, name=f"pol-{tenant.slug}", levels=[
+            {"timeout_seconds": 300, "targets": [{"kind": "schedule", "id": str(schedule.id)}]}])
+        await set_service_policy(tx, service=f"svc-{tenant.slug}", policy_id=policy.id)
+        rule = await add_notification_rule(tx, user_id=tenant.admin_user_id, urgency="high", channel="webhook",
+                                           address=str(target_id))
+    return [str(schedule.id), str(policy.id), str(rule.id), schedule.feed_token]
 
 
 async def _alerting(db, tenant) -> tuple[str, str, str]:
@@ -471,6 +536,11 @@ async def _snapshot(db, side: Side) -> dict:
             "deliveries": await s.scalar(select(func.count()).select_from(WebhookDelivery)),
             "alerting_settings": [str(r) for r in await s.execute(select(
                 AlertingSettings.reopen_window_minutes, AlertingSettings.group_by))],
+            # on-call and paging
+            "oncall": [sorted(str(r) for r in await s.execute(select(model))) for model in (
+                text("id, name, feed_token FROM oncall_schedules"), text("id FROM oncall_overrides"),
+                text("id, name FROM escalation_policies"), text("service, policy_id FROM service_escalation_policies"),
+                text("id FROM notification_rules"), text("user_id, token FROM oncall_user_feeds"))],
         }
 
 
@@ -664,6 +734,9 @@ ROUTES = {
     "/api/auth/revoke": PUBLIC, "/.well-known/jwks.json": PUBLIC, "/static": PUBLIC, "/console": "console",
     "/api/ingest/events": INGEST, "/v1/logs": INGEST, "/v1/metrics": INGEST, "/v1/traces": INGEST,
     "/metrics": "metrics token",  # no tenant data: process metrics, behind ATLAS_METRICS_TOKEN when set
+    # on-call and paging: a sealed link token or a feed secret is the credential
+    "/page/{incident_id}/{action}": PUBLIC, "/calendar/{tenant_id}/{schedule_id}/{token}.ics": PUBLIC,
+    "/calendar/{tenant_id}/people/{user_id}/{token}.ics": PUBLIC,
 }
 INGEST_ROUTES = sorted(path for path, kind in ROUTES.items() if kind == INGEST)
 

@@ -78,7 +78,8 @@ def _incident_context(request: Request, incident: dict[str, Any], data: dict[str
 def detail_context(request: Request, data: dict[str, Any]) -> dict[str, Any]:
     """Plain data for the template from ``ConsoleIncident``'s answer."""
     incident = data.get("incident")
-    context = {"incident": incident, "severities": SEVERITIES, "priorities": PRIORITIES,
+    context = {"incident": incident, "escalation": data.get("incidentEscalation"), "severities": SEVERITIES,
+               "priorities": PRIORITIES,
                "responder_roles": RESPONDER_ROLES, "action_statuses": ACTION_STATUSES, "link_kinds": LINK_KINDS,
                "can_write": may(data, "incident.write"), "can_read_alerts": may(data, "alert.read")}
     if incident:
