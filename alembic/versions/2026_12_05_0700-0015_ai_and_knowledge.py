@@ -1,0 +1,189 @@
+"""ai and knowledge: model registry, tenant AI policy, credit accounts and ledger, call audit, KB articles
+with versions, embedded knowledge chunks (pgvector HNSW + full text)
+
+Revision ID: 0015
+Revises: 0012
+Create Date: 2026-12-05 07:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from pgvector.sqlalchemy import Vector
+from sqlalchemy.dialects import postgresql
+
+from alembic import op
+from domain.rls import drop_tenant_rls_sql, tenant_rls_sql
+
+revision: str = '0015'
+down_revision: str | None = '0012'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TENANT_TABLES = ("ai_policies", "ai_credit_accounts", "ai_credit_ledger", "ai_calls", "kb_articles",
+                 "kb_article_versions", "knowledge_chunks")
+APPEND_ONLY = ("ai_credit_ledger", "ai_calls", "ai_model_changes")
+SEED_MODELS = """
+INSERT INTO ai_models (key, provider, model_id, kind, residency, credits_per_1k_input, credits_per_1k_output,
+                       dimensions, capabilities, status)
+VALUES ('local:extractive', 'local', 'extractive', 'chat', 'local', 1, 1, NULL, '{chat,tools,stream}', 'approved'),
+       ('local:hash-384', 'local', 'hash-384', 'embedding', 'local', 0, 0, 384, '{embedding}', 'approved')
+"""
+
+
+def upgrade() -> None:
+    app_role = op.get_context().config.attributes["app_role"]
+    op.create_table('ai_models',
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('provider', sa.String(length=16), nullable=False),
+    sa.Column('model_id', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('region', sa.String(length=32), nullable=True),
+    sa.Column('residency', sa.String(length=16), server_default='local', nullable=False),
+    sa.Column('credits_per_1k_input', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('credits_per_1k_output', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('dimensions', sa.Integer(), nullable=True),
+    sa.Column('capabilities', postgresql.ARRAY(sa.String(length=32)), server_default='{}', nullable=False),
+    sa.Column('status', sa.String(length=16), server_default='pending', nullable=False),
+    sa.Column('base_url', sa.String(length=500), nullable=True),
+    sa.Column('secret_name', sa.String(length=200), nullable=True),
+    sa.Column('updated_by', sa.String(length=320), server_default='system', nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint("kind IN ('chat', 'embedding')", name=op.f('ck_ai_models_kind')),
+    sa.CheckConstraint("provider IN ('local', 'openai', 'bedrock')", name=op.f('ck_ai_models_provider')),
+    sa.CheckConstraint("status IN ('approved', 'pending', 'retired')", name=op.f('ck_ai_models_status')),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_ai_models'))
+    )
+    op.create_table('ai_calls',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('actor', sa.String(length=320), nullable=False),
+    sa.Column('task', sa.String(length=32), nullable=False),
+    sa.Column('provider', sa.String(length=16), nullable=True),
+    sa.Column('model_key', sa.String(length=200), nullable=True),
+    sa.Column('input_tokens', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('output_tokens', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('credits', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('latency_ms', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('error_code', sa.String(length=64), nullable=True),
+    sa.Column('attempts', postgresql.JSONB(astext_type=sa.Text()), server_default='[]', nullable=False),
+    sa.Column('evidence_ids', postgresql.ARRAY(sa.String(length=200)), server_default='{}', nullable=False),
+    sa.Column('prompt_hash', sa.String(length=64), nullable=True),
+    sa.Column('response_hash', sa.String(length=64), nullable=True),
+    sa.Column('prompt_text', sa.String(), nullable=True),
+    sa.Column('response_text', sa.String(), nullable=True),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_ai_calls_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ai_calls'))
+    )
+    op.create_index('ix_ai_calls_tenant_started', 'ai_calls', ['tenant_id', 'started_at'], unique=False)
+    op.create_table('ai_credit_accounts',
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('balance', sa.BigInteger(), nullable=False),
+    sa.Column('period_key', sa.String(length=64), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint('balance >= 0', name=op.f('ck_ai_credit_accounts_balance')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_ai_credit_accounts_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('tenant_id', name=op.f('pk_ai_credit_accounts'))
+    )
+    op.create_table('ai_credit_ledger',
+    sa.Column('seq', sa.BigInteger(), autoincrement=True, nullable=False),
+    sa.Column('request_key', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('amount', sa.BigInteger(), nullable=False),
+    sa.Column('balance_after', sa.BigInteger(), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint("kind IN ('grant', 'expire', 'reserve', 'settle', 'release')", name=op.f('ck_ai_credit_ledger_kind')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_ai_credit_ledger_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('seq', name=op.f('pk_ai_credit_ledger'))
+    )
+    op.create_index('ix_ai_credit_ledger_tenant_seq', 'ai_credit_ledger', ['tenant_id', 'seq'], unique=False)
+    op.create_index('uq_ai_credit_ledger_request', 'ai_credit_ledger', ['tenant_id', 'request_key', 'kind'], unique=True)
+    op.create_table('ai_policies',
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('allowed_models', postgresql.ARRAY(sa.String(length=200)), nullable=True),
+    sa.Column('forbid_external', sa.Boolean(), server_default='false', nullable=False),
+    sa.Column('store_prompts', sa.Boolean(), server_default='false', nullable=False),
+    sa.Column('routes', postgresql.JSONB(astext_type=sa.Text()), server_default='{}', nullable=False),
+    sa.Column('updated_by', sa.String(length=320), server_default='system', nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_ai_policies_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('tenant_id', name=op.f('pk_ai_policies'))
+    )
+    op.create_table('kb_articles',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('tags', postgresql.ARRAY(sa.String(length=50)), server_default='{}', nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('updated_by', sa.String(length=320), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_kb_articles_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_articles'))
+    )
+    op.create_index('ix_kb_articles_tenant_updated', 'kb_articles', ['tenant_id', 'updated_at'], unique=False)
+    op.create_table('knowledge_chunks',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('source_id', sa.Uuid(), nullable=False),
+    sa.Column('ordinal', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('link', sa.String(length=300), nullable=False),
+    sa.Column('search', postgresql.TSVECTOR(), sa.Computed("to_tsvector('english', title || ' ' || content)", persisted=True), nullable=False),
+    sa.Column('embedding', Vector(384), nullable=True),
+    sa.Column('embedding_model', sa.String(length=200), nullable=True),
+    sa.Column('dimensions', sa.Integer(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_knowledge_chunks_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_knowledge_chunks'))
+    )
+    op.create_index('ix_knowledge_chunks_embedding', 'knowledge_chunks', ['embedding'], unique=False, postgresql_using='hnsw', postgresql_with={'m': 16, 'ef_construction': 64}, postgresql_ops={'embedding': 'vector_cosine_ops'})
+    op.create_index('ix_knowledge_chunks_search', 'knowledge_chunks', ['search'], unique=False, postgresql_using='gin')
+    op.create_index('ix_knowledge_chunks_source', 'knowledge_chunks', ['tenant_id', 'source', 'source_id'], unique=False)
+    op.create_table('kb_article_versions',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('article_id', sa.Uuid(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('edited_by', sa.String(length=320), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.ForeignKeyConstraint(['article_id'], ['kb_articles.id'], name=op.f('fk_kb_article_versions_article_id_kb_articles'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_kb_article_versions_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_kb_article_versions'))
+    )
+    op.create_index('uq_kb_article_versions_article', 'kb_article_versions', ['article_id', 'version'], unique=True)
+    op.create_table('ai_model_changes',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('model_key', sa.String(length=200), nullable=False),
+    sa.Column('action', sa.String(length=32), nullable=False),
+    sa.Column('actor', sa.String(length=320), nullable=False),
+    sa.Column('before', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+    sa.Column('after', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ai_model_changes'))
+    )
+    op.create_index('ix_ai_model_changes_model', 'ai_model_changes', ['model_key', 'created_at'], unique=False)
+    for table in TENANT_TABLES:
+        for statement in tenant_rls_sql(table):
+            op.execute(statement)
+    for table in APPEND_ONLY:
+        op.execute(f'REVOKE UPDATE, DELETE ON {table} FROM "{app_role}"')
+    op.execute(SEED_MODELS)
+
+
+def downgrade() -> None:
+    for table in TENANT_TABLES:
+        for statement in drop_tenant_rls_sql(table):
+            op.execute(statement)
+    for table in ("kb_article_versions", "knowledge_chunks", "kb_articles", "ai_credit_ledger", "ai_calls",
+                  "ai_policies", "ai_credit_accounts", "ai_model_changes", "ai_models"):
+        op.drop_table(table)
