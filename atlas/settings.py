@@ -47,6 +47,10 @@ class Settings:
     secrets_prefix: str = "atlasai/"
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
+    ai_timeout_seconds: int = 30
+    ai_retries: int = 1
+    ai_cooldown_seconds: int = 30
+    ai_bedrock_region: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -121,4 +125,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         secrets_prefix=env.get("ATLAS_SECRETS_PREFIX") or "atlasai/",
         login_max_failures=_int(env, "ATLAS_LOGIN_MAX_FAILURES", 5, low=1, high=1000),
         login_lockout_seconds=_int(env, "ATLAS_LOGIN_LOCKOUT_SECONDS", 900, low=1, high=86400),
+        ai_timeout_seconds=_int(env, "ATLAS_AI_TIMEOUT_SECONDS", 30, low=1, high=600),
+        ai_retries=_int(env, "ATLAS_AI_RETRIES", 1, low=0, high=5),
+        ai_cooldown_seconds=_int(env, "ATLAS_AI_COOLDOWN_SECONDS", 30, low=0, high=3600),
+        ai_bedrock_region=env.get("ATLAS_AI_BEDROCK_REGION") or None,
     )

@@ -10,9 +10,11 @@ from __future__ import annotations
 from arq import cron
 
 from domain.alerting.delivery import MAX_TRIES as WEBHOOK_TRIES
+from workers.jobs.ai import ai_credits_renewed
 from workers.jobs.alerting import alerting_tick, deliver_webhook
 from workers.jobs.cmdb import discover_cmdb
 from workers.jobs.housekeeping import prune_all_audit_events, prune_audit_events
+from workers.jobs.knowledge import index_knowledge, reembed_knowledge
 from workers.jobs.telemetry import maintain_partitions, telemetry_ingested
 from workers.resilience import job
 
@@ -23,6 +25,9 @@ FUNCTIONS = [
     job(maintain_partitions, timeout=300),
     job(alerting_tick, timeout=55),
     job(discover_cmdb, timeout=240),
+    job(ai_credits_renewed, timeout=30),
+    job(index_knowledge, timeout=120),
+    job(reembed_knowledge, timeout=600),
 ]
 CRON_JOBS = [
     cron(alerting_tick, second={0}, unique=True, timeout=55),
