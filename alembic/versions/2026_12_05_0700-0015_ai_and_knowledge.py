@@ -30,6 +30,47 @@ VALUES ('local:extractive', 'local', 'extractive', 'chat', 'local', 1, 1, NULL, 
        ('local:hash-384', 'local', 'hash-384', 'embedding', 'local', 0, 0, 384, '{embedding}', 'approved')
 """
 
+# One statement each, so a gateway call costs one round trip to reserve and one to settle and audit. They
+# run as the caller (the app role): row-level security applies; the tenant is bound exactly as the unit of
+# work binds it (transaction-local), inside the statement's own transaction.
+RESERVE_FUNCTION = """
+CREATE FUNCTION ai_reserve_credits(p_tenant uuid, p_request text, p_credits bigint) RETURNS bigint
+LANGUAGE plpgsql SET search_path = public AS $fn$
+DECLARE remaining bigint;
+BEGIN
+  PERFORM set_config('app.tenant_id', p_tenant::text, true);
+  UPDATE ai_credit_accounts SET balance = balance - p_credits, updated_at = now()
+   WHERE tenant_id = p_tenant AND balance >= p_credits RETURNING balance INTO remaining;
+  IF remaining IS NULL THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO ai_credit_ledger (tenant_id, request_key, kind, amount, balance_after)
+  VALUES (p_tenant, p_request, 'reserve', -p_credits, remaining);
+  RETURN remaining;
+END
+$fn$
+"""
+SETTLE_FUNCTION = """
+CREATE FUNCTION ai_settle_call(p_tenant uuid, p_request text, p_kind text, p_give_back bigint, p_call jsonb)
+RETURNS bigint LANGUAGE plpgsql SET search_path = public AS $fn$
+DECLARE remaining bigint;
+BEGIN
+  PERFORM set_config('app.tenant_id', p_tenant::text, true);
+  IF p_kind IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ai_credit_ledger
+       WHERE tenant_id = p_tenant AND request_key = p_request AND kind = p_kind) THEN
+    UPDATE ai_credit_accounts SET balance = balance + p_give_back, updated_at = now()
+     WHERE tenant_id = p_tenant RETURNING balance INTO remaining;
+    INSERT INTO ai_credit_ledger (tenant_id, request_key, kind, amount, balance_after)
+    VALUES (p_tenant, p_request, p_kind, p_give_back, remaining);
+  END IF;
+  INSERT INTO ai_calls SELECT r.* FROM jsonb_populate_record(
+    NULL::ai_calls, p_call || jsonb_build_object('tenant_id', p_tenant, 'started_at', now())) r
+  ON CONFLICT (id) DO NOTHING;
+  RETURN remaining;
+END
+$fn$
+"""
+
 
 def upgrade() -> None:
     app_role = op.get_context().config.attributes["app_role"]
@@ -178,9 +219,13 @@ def upgrade() -> None:
     for table in APPEND_ONLY:
         op.execute(f'REVOKE UPDATE, DELETE ON {table} FROM "{app_role}"')
     op.execute(SEED_MODELS)
+    op.execute(RESERVE_FUNCTION)
+    op.execute(SETTLE_FUNCTION)
 
 
 def downgrade() -> None:
+    op.execute("DROP FUNCTION ai_settle_call(uuid, text, text, bigint, jsonb)")
+    op.execute("DROP FUNCTION ai_reserve_credits(uuid, text, bigint)")
     for table in TENANT_TABLES:
         for statement in drop_tenant_rls_sql(table):
             op.execute(statement)

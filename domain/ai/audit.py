@@ -5,18 +5,12 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from domain.ai.credits import GIVE_BACK_CTE
-from domain.uow import Transaction, fetch_sql
+from domain.ai.credits import SETTLE, one_statement
 
-_COLUMNS = ("id, tenant_id, actor, task, provider, model_key, input_tokens, output_tokens, credits, latency_ms, "
-            "outcome, error_code, attempts, evidence_ids, prompt_hash, response_hash, prompt_text, response_text")
-_VALUES = "$5, $1, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18, $19, $20, $21"
-SETTLE_AND_AUDIT = (f"WITH {GIVE_BACK_CTE}, call AS (INSERT INTO ai_calls ({_COLUMNS}) VALUES ({_VALUES})) "
-                    "SELECT (SELECT balance_after FROM entry) AS balance")
-AUDIT_ONLY = (f"WITH call AS (INSERT INTO ai_calls ({_COLUMNS}) VALUES ({_VALUES})) "
-              "SELECT $2::text, $3::text, $4::bigint")
-
+if TYPE_CHECKING:
+    from domain.uow import UnitOfWork
 
 @dataclass
 class CallRecord:
@@ -40,19 +34,15 @@ class CallRecord:
     prompt_text: str | None = None
     response_text: str | None = None
 
-    def arguments(self) -> tuple:
-        return (self.id, self.actor, self.task, self.provider, self.model_key, self.input_tokens, self.output_tokens,
-                self.credits, self.latency_ms, self.outcome, self.error_code, json.dumps(self.attempts),
-                self.evidence_ids, self.prompt_hash, self.response_hash, self.prompt_text, self.response_text)
+    def as_json(self) -> str:
+        """The ``ai_calls`` row (without tenant and time, which the database adds)."""
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return json.dumps(fields | {"id": str(self.id)})
 
 
-async def settle_and_record(tx: Transaction, record: CallRecord, *, kind: str, give_back: int) -> int | None:
-    """Return ``give_back`` credits of the call's reservation (once) and store its audit row: one statement."""
-    rows = await fetch_sql(tx.session, SETTLE_AND_AUDIT, tx.tenant_id, record.id.hex, kind, give_back,
-                           *record.arguments())
-    return rows[0]["balance"] if rows else None
-
-
-async def record_only(tx: Transaction, record: CallRecord) -> None:
-    """Store the audit row of a call that reserved nothing."""
-    await fetch_sql(tx.session, AUDIT_ONLY, tx.tenant_id, "", "", 0, *record.arguments())
+async def settle_call(db: UnitOfWork, *, tenant_id: uuid.UUID, record: CallRecord, kind: str | None,
+                      give_back: int = 0) -> int | None:
+    """Give back ``give_back`` credits of the call's reservation once (``settle`` or ``release``; None: it
+    reserved nothing) and store the call's audit row, in one statement; returns the balance after."""
+    rows = await one_statement(db, SETTLE, tenant_id, record.id.hex, kind, give_back, record.as_json())
+    return rows[0]["balance"]

@@ -15,34 +15,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from domain.ai.types import ModelSpec
-from domain.uow import fetch_sql
+from domain.uow import fetch_sql, outage_as_unavailable
 
 if TYPE_CHECKING:
-    from domain.uow import Transaction
+    from domain.uow import Transaction, UnitOfWork
 
 CALENDAR_PERIOD = re.compile(r"^\d{4}-\d{2}$")
 
-RESERVE = """
-WITH spent AS (
-  UPDATE ai_credit_accounts SET balance = balance - $3, updated_at = now()
-   WHERE tenant_id = $1 AND balance >= $3 RETURNING balance
-)
-INSERT INTO ai_credit_ledger (tenant_id, request_key, kind, amount, balance_after)
-SELECT $1, $2, 'reserve', -$3, balance FROM spent RETURNING balance_after
-"""
-
-# Returns (part of) a reservation once per request: a second settle of one request finds the entry and does nothing.
-GIVE_BACK_CTE = """
-account AS (
-  UPDATE ai_credit_accounts SET balance = balance + $4, updated_at = now()
-   WHERE tenant_id = $1 AND NOT EXISTS (
-     SELECT 1 FROM ai_credit_ledger WHERE tenant_id = $1 AND request_key = $2 AND kind = $3)
-  RETURNING balance
-), entry AS (
-  INSERT INTO ai_credit_ledger (tenant_id, request_key, kind, amount, balance_after)
-  SELECT $1, $2, $3, $4, balance FROM account RETURNING balance_after
-)"""
-GIVE_BACK = f"WITH {GIVE_BACK_CTE} SELECT balance_after AS balance FROM entry"
+RESERVE = "SELECT ai_reserve_credits($1, $2, $3) AS balance_after"  # migration 0015: update + ledger entry
+SETTLE = "SELECT ai_settle_call($1, $2, $3, $4, $5::jsonb) AS balance"  # give back once, and audit the call
 
 
 def worst_case(model: ModelSpec, *, input_tokens: int, max_tokens: int) -> int:
@@ -60,16 +41,28 @@ def calendar_period(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).strftime("%Y-%m")
 
 
+async def one_statement(db: UnitOfWork, sql: str, *arguments) -> list:
+    """Run one statement in its own (implicit) transaction on a pooled connection: a single round trip.
+
+    Only for the functions above, which bind the tenant themselves, transaction-locally, before they touch
+    a row, so row-level security applies as in :meth:`UnitOfWork.transaction`.
+    """
+    async with outage_as_unavailable(), db.sessions() as session:
+        connection = await session.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        return await driver.fetch(sql, *arguments)
+
+
+async def reserve_now(db: UnitOfWork, *, tenant_id: uuid.UUID, request_key: str, credits: int) -> int | None:
+    """Take ``credits`` off the tenant's balance for this request; the balance left, or None if it cannot."""
+    rows = await one_statement(db, RESERVE, tenant_id, request_key, credits)
+    return rows[0]["balance_after"]
+
+
 async def reserve(tx: Transaction, *, request_key: str, credits: int) -> int | None:
-    """Take ``credits`` off the balance for this request; the balance left, or None if it cannot cover them."""
+    """Like :func:`reserve_now`, inside an open transaction of the tenant."""
     rows = await fetch_sql(tx.session, RESERVE, tx.tenant_id, request_key, credits)
-    return rows[0]["balance_after"] if rows else None
-
-
-async def give_back(tx: Transaction, *, request_key: str, kind: str, credits: int) -> int | None:
-    """Return ``credits`` of a reservation (``settle`` or ``release``) once per request."""
-    rows = await fetch_sql(tx.session, GIVE_BACK, tx.tenant_id, request_key, kind, credits)
-    return rows[0]["balance"] if rows else None
+    return rows[0]["balance_after"]
 
 
 async def grant_period(tx: Transaction, *, period_key: str, credits: int) -> bool:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from domain.ai import credits
-from domain.ai.audit import CallRecord, record_only, settle_and_record
+from domain.ai.audit import CallRecord, settle_call
 from domain.ai.prompts import check_citations, estimate_tokens, prompt_hash, system_prompt, text_hash
 from domain.ai.registry import Catalog, Policy, check_task
 from domain.ai.types import (
@@ -119,8 +119,7 @@ class Gateway:
 
     async def embedding_model(self, *, tenant_id: uuid.UUID) -> ModelSpec:
         """The model the tenant's embeddings currently come from (the first of its chain)."""
-        async with self.db.transaction(tenant_id=tenant_id) as tx:
-            chain, _ = await self.catalog.chain(tx, task="embedding", requested=None)
+        chain, _ = await self.catalog.chain(self.db, tenant_id, task="embedding", requested=None)
         return chain[0]
 
     # ------------------------------------------------------------------ the steps of a call
@@ -132,11 +131,10 @@ class Gateway:
         if request is not None:
             input_tokens = estimate_tokens(system_prompt(request) + request.question)
             record.evidence_ids = [e.id for e in request.evidence]
-        async with self.db.transaction(tenant_id=tenant_id) as tx:
-            chain, policy = await self.catalog.chain(tx, task=task, requested=requested)
-            held = max(credits.worst_case(m, input_tokens=input_tokens or 0, max_tokens=max_tokens) for m in chain)
-            left = await credits.reserve(tx, request_key=record.id.hex, credits=held) if held else 0
-        if left is None:
+        chain, policy = await self.catalog.chain(self.db, tenant_id, task=task, requested=requested)
+        held = max(credits.worst_case(m, input_tokens=input_tokens or 0, max_tokens=max_tokens) for m in chain)
+        if held and await credits.reserve_now(self.db, tenant_id=tenant_id, request_key=record.id.hex,
+                                              credits=held) is None:
             await self._reserve_slowly(tenant_id, record, held)
         if request is not None:
             record.prompt_hash = prompt_hash(request)
@@ -150,8 +148,7 @@ class Gateway:
                     tx, request_key=record.id.hex, credits=held) is not None:
                 return
         record.outcome, record.error_code = "refused", NotEnoughCredits.code
-        async with self.db.transaction(tenant_id=tenant_id) as tx:
-            await record_only(tx, record)
+        await settle_call(self.db, tenant_id=tenant_id, record=record, kind=None)
         raise NotEnoughCredits(f"This call may cost up to {held} AI credits; the tenant's balance cannot cover it.")
 
     async def _run(self, call: _Call,
@@ -214,21 +211,15 @@ class Gateway:
         record = call.record
         spent = min(call.held, credits.cost(model, input_tokens=record.input_tokens, output_tokens=output_tokens))
         record.credits, record.latency_ms = spent, _ms(call.started)
-        async with self.db.transaction(tenant_id=tenant_id) as tx:
-            if call.held:
-                await settle_and_record(tx, record, kind="settle", give_back=call.held - spent)
-            else:
-                await record_only(tx, record)
+        await settle_call(self.db, tenant_id=tenant_id, record=record, kind="settle" if call.held else None,
+                          give_back=call.held - spent)
         return spent
 
     async def _release(self, tenant_id: uuid.UUID, call: _Call, exc: Exception) -> None:
         record = call.record
         record.outcome, record.error_code, record.latency_ms = "failed", getattr(exc, "code", None), _ms(call.started)
-        async with self.db.transaction(tenant_id=tenant_id) as tx:
-            if call.held:
-                await settle_and_record(tx, record, kind="release", give_back=call.held)
-            else:
-                await record_only(tx, record)
+        await settle_call(self.db, tenant_id=tenant_id, record=record, kind="release" if call.held else None,
+                          give_back=call.held)
 
 
 def _ms(started: float) -> int:

@@ -12,7 +12,7 @@ from domain.ai.types import TASKS, ModelForbidden, ModelNotApproved, ModelSpec
 from domain.uow import fetch_sql
 
 if TYPE_CHECKING:
-    from domain.uow import Transaction
+    from domain.uow import Transaction, UnitOfWork
 
 DEFAULT_CHAT = ("local:extractive",)
 DEFAULT_EMBEDDING = ("local:hash-384",)
@@ -96,16 +96,17 @@ class Catalog:
             self._models = None
         self._policies.pop(tenant_id, None) if tenant_id else self._policies.clear()
 
-    async def chain(self, tx: Transaction, *, task: str, requested: str | None) -> tuple[list[ModelSpec], Policy]:
-        """The call's chain and the tenant's policy, read through the cache."""
+    async def chain(self, db: UnitOfWork, tenant_id: uuid.UUID, *, task: str,
+                    requested: str | None) -> tuple[list[ModelSpec], Policy]:
+        """The call's chain and the tenant's policy; reads the database only when the cache is stale."""
         now = time.monotonic()
-        if self._models is None or now - self._models[0] > self.ttl:
-            self._models = (now, await load_models(tx))
-        cached = self._policies.get(tx.tenant_id)
-        if cached is None or now - cached[0] > self.ttl:
-            cached = (now, await load_policy(tx))
-            self._policies[tx.tenant_id] = cached
-        return resolve_chain(self._models[1], cached[1], task=task, requested=requested), cached[1]
+        models, policy = self._models, self._policies.get(tenant_id)
+        if models is None or policy is None or now - min(models[0], policy[0]) > self.ttl:
+            async with db.transaction(tenant_id=tenant_id) as tx:
+                models = (now, await load_models(tx))
+                policy = (now, await load_policy(tx))
+            self._models, self._policies[tenant_id] = models, policy
+        return resolve_chain(models[1], policy[1], task=task, requested=requested), policy[1]
 
 
 def check_task(task: str) -> None:

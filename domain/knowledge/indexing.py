@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from domain.incidents.models import Incident, Postmortem
 from domain.knowledge.chunking import chunk_text
 from domain.knowledge.models import DIMENSIONS, KbArticle, KnowledgeChunk
+from domain.uow import fetch_sql
 
 if TYPE_CHECKING:
     from domain.ai.gateway import Gateway
@@ -51,13 +52,16 @@ async def load_document(tx: Transaction, *, source: str, source_id: uuid.UUID) -
 
 async def index_source(*, gateway: Gateway, db: UnitOfWork, tenant_id: uuid.UUID, source: str,
                        source_id: uuid.UUID) -> int:
-    """(Re)build one source's chunks; returns how many it has now. Safe to run twice."""
+    """(Re)build one source's chunks; returns how many it has now (-1: superseded). Safe to run concurrently."""
     async with db.transaction(tenant_id=tenant_id) as tx:
         document = await load_document(tx, source=source, source_id=source_id)
     passages = chunk_text(document.text) if document else []
     embedded = await gateway.embed(tenant_id=tenant_id, actor=INDEXER, texts=[
         f"{document.title}\n{p}" for p in passages]) if passages else None
     async with db.transaction(tenant_id=tenant_id) as tx:
+        await fetch_sql(tx.session, "SELECT pg_advisory_xact_lock(hashtext($1))", f"kb:{source}:{source_id}")
+        if await load_document(tx, source=source, source_id=source_id) != document:
+            return -1  # changed since it was read: the job its change enqueued indexes the new text
         await tx.session.execute(delete(KnowledgeChunk).where(
             KnowledgeChunk.tenant_id == tenant_id, KnowledgeChunk.source == source,
             KnowledgeChunk.source_id == source_id))

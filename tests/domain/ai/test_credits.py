@@ -57,14 +57,20 @@ async def test_a_call_the_balance_cannot_cover_is_refused_and_changes_nothing(db
 
 
 async def test_a_settle_retried_for_the_same_request_changes_nothing(db, make_tenant):
+    import uuid
+
+    from domain.ai.audit import CallRecord, settle_call
+
     tenant = await make_tenant(plan="pro")
     await _grant(db, tenant, 100)
+    record = CallRecord(id=uuid.uuid4(), actor="a", task="rca", credits=10)
+    assert await credits.reserve_now(db, tenant_id=tenant.tenant_id, request_key=record.id.hex, credits=30) == 70
+    assert await settle_call(db, tenant_id=tenant.tenant_id, record=record, kind="settle", give_back=20) == 90
+    assert await settle_call(db, tenant_id=tenant.tenant_id, record=record, kind="settle", give_back=20) is None
     async with db.transaction(tenant_id=tenant.tenant_id) as tx:
-        assert await credits.reserve(tx, request_key="r1", credits=30) == 70
-        assert await credits.give_back(tx, request_key="r1", kind="settle", credits=20) == 90
-        assert await credits.give_back(tx, request_key="r1", kind="settle", credits=20) is None
         state = await usage(tx)
-    assert state.balance == state.ledger_sum == 90
+        audited = await tx.session.scalar(text("SELECT count(*) FROM ai_calls"))
+    assert state.balance == state.ledger_sum == 90 and audited == 1
 
 
 async def test_granting_one_period_twice_grants_once_and_a_new_period_expires_the_rest(db, make_tenant):
