@@ -8,7 +8,11 @@ to the same local OpenAI-compatible server. Same run, alternating, p50 of each; 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import socket
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -27,9 +31,9 @@ from domain.ai.providers.local import LocalProvider
 from domain.ai.providers.openai_compat import OpenAIProvider
 from domain.ai.types import ChatRequest, Evidence
 from domain.tenants.service import provision_tenant
-from tests.fake_openai import serve_fake_openai
 
 ROUNDS = 400
+PORT = 18_000 + os.getpid() % 1000
 EVIDENCE = tuple(Evidence(id=f"inc-{i}", title=f"Incident {i}", text="The disk on db-1 filled with WAL files. " * 4)
                  for i in range(5))
 
@@ -47,16 +51,32 @@ async def setup(db: Database, url: str) -> tuple[uuid.UUID, str]:
     return tenant.tenant_id, key
 
 
-async def measure(settings) -> tuple[list[float], list[float], int]:
+@contextlib.contextmanager
+def fake_openai_server():
+    """The fake OpenAI-compatible server (tests/fake_openai.py) in its own process, like a local vLLM."""
+    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "tests.fake_openai:app", "--port", str(PORT),
+                                "--log-level", "error"], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        for _ in range(200):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", PORT), timeout=0.1):
+                break
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{PORT}/v1"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+async def measure(settings, url: str) -> tuple[list[float], list[float], int]:
     db = Database.from_settings(settings)
     try:
-        async with serve_fake_openai() as fake:
-            tenant, key = await setup(db, fake.url)
+        if True:
+            tenant, key = await setup(db, url)
             provider = OpenAIProvider(key_for=lambda name: "sk-bench")
             gateway = Gateway(db=db, providers={"local": LocalProvider(), "openai": provider})
             request = ChatRequest(task="rca", question="Why did db-1 fill up?", evidence=EVIDENCE, model=key,
                                   max_tokens=256)
-            direct = openai.AsyncOpenAI(base_url=fake.url, api_key="sk-bench", max_retries=0)
+            direct = openai.AsyncOpenAI(base_url=url, api_key="sk-bench", max_retries=0)
             messages = [{"role": "system", "content": system_prompt(request)},
                         {"role": "user", "content": request.question}]
 
@@ -78,9 +98,9 @@ async def measure(settings) -> tuple[list[float], list[float], int]:
 
 
 def main() -> None:
-    with live_servers() as settings:
+    with live_servers() as settings, fake_openai_server() as url:
         started = time.perf_counter()
-        ours_ms, peer_ms, balance = asyncio.run(measure(settings))
+        ours_ms, peer_ms, balance = asyncio.run(measure(settings, url))
     ours, peer = statistics.median(ours_ms), statistics.median(peer_ms)
     print(f"{ROUNDS} calls each in {time.perf_counter() - started:.1f} s; p50 gateway {ours:.2f} ms, direct "
           f"{peer:.2f} ms, added {ours - peer:.2f} ms; balance {balance} == ledger sum")

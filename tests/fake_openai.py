@@ -87,3 +87,6 @@ async def serve_fake_openai():
     finally:
         server.should_exit = True
         await task
+
+
+app = FakeOpenAI().app  # `uvicorn tests.fake_openai:app`: the fake as a separate process (bench/ai_gateway.py)

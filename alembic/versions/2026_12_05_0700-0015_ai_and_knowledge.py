@@ -32,13 +32,16 @@ VALUES ('local:extractive', 'local', 'extractive', 'chat', 'local', 1, 1, NULL, 
 
 # One statement each, so a gateway call costs one round trip to reserve and one to settle and audit. They
 # run as the caller (the app role): row-level security applies; the tenant is bound exactly as the unit of
-# work binds it (transaction-local), inside the statement's own transaction.
+# work binds it (transaction-local), inside the statement's own transaction. Their commits are asynchronous
+# (synchronous_commit off, WAL flushed within wal_writer_delay): a database crash may forget the last
+# fraction of a second of reservations and audit rows, never half of one; balance and ledger stay equal.
 RESERVE_FUNCTION = """
 CREATE FUNCTION ai_reserve_credits(p_tenant uuid, p_request text, p_credits bigint) RETURNS bigint
 LANGUAGE plpgsql SET search_path = public AS $fn$
 DECLARE remaining bigint;
 BEGIN
   PERFORM set_config('app.tenant_id', p_tenant::text, true);
+  PERFORM set_config('synchronous_commit', 'off', true);
   UPDATE ai_credit_accounts SET balance = balance - p_credits, updated_at = now()
    WHERE tenant_id = p_tenant AND balance >= p_credits RETURNING balance INTO remaining;
   IF remaining IS NULL THEN
@@ -56,6 +59,7 @@ RETURNS bigint LANGUAGE plpgsql SET search_path = public AS $fn$
 DECLARE remaining bigint;
 BEGIN
   PERFORM set_config('app.tenant_id', p_tenant::text, true);
+  PERFORM set_config('synchronous_commit', 'off', true);
   IF p_kind IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ai_credit_ledger
        WHERE tenant_id = p_tenant AND request_key = p_request AND kind = p_kind) THEN
     UPDATE ai_credit_accounts SET balance = balance + p_give_back, updated_at = now()
