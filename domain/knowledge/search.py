@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from domain.ai.gateway import Gateway
     from domain.uow import Transaction, UnitOfWork
 
-RRF_K = 60
+RRF_K = 10  # a small constant: with 40 candidates a leg, the top ranks of either leg should count most
 CANDIDATES = 40
 # Iterative scans keep a tenant-filtered HNSW search returning k rows in a big shared index.
 HNSW_SETTINGS = ("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), "
@@ -27,12 +27,18 @@ SELECT id, source, source_id, title, content, link, embedding <=> $2::vector AS 
  WHERE tenant_id = $1 AND source = ANY($3::text[]) AND embedding_model = $5
  ORDER BY embedding <=> $2::vector LIMIT $4
 """
+# Any of the question's words (OR), ranked by cover density: a question in natural language rarely has
+# every one of its words in the passage that answers it.
 TEXT_SQL = """
-SELECT id, source, source_id, title, content, link,
-       ts_rank_cd(search, websearch_to_tsquery('english', $2)) AS rank
-  FROM knowledge_chunks
- WHERE tenant_id = $1 AND source = ANY($3::text[]) AND search @@ websearch_to_tsquery('english', $2)
- ORDER BY rank DESC LIMIT $4
+WITH q AS (
+  SELECT to_tsquery('simple', string_agg(chr(39) || replace(l, chr(39), chr(39) || chr(39)) || chr(39), ' | '))
+         AS query
+    FROM unnest(tsvector_to_array(to_tsvector('english', $2))) AS l
+)
+SELECT id, source, source_id, title, content, link, ts_rank_cd(search, q.query) AS rank
+  FROM knowledge_chunks, q
+ WHERE tenant_id = $1 AND source = ANY($3::text[]) AND search @@ q.query
+ ORDER BY rank DESC, id LIMIT $4
 """
 
 
