@@ -3,7 +3,7 @@ each a package with a module per screen; sign-in, invitation acceptance and the 
 
 from __future__ import annotations
 
-from console.views import admin, alerting, auth, cmdb, home, incidents, invite, telemetry
+from console.views import admin, ai, alerting, auth, cmdb, home, incidents, invite, knowledge, telemetry
 
 routes = [
     *home.routes,
@@ -14,6 +14,8 @@ routes = [
     *telemetry.routes,
     *alerting.routes,
     *cmdb.routes,
+    *knowledge.routes,
+    *ai.routes,
 ]
 
 __all__ = ["routes"]
