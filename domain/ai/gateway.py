@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain.ai import credits
 from domain.ai.audit import CallRecord, settle_call
-from domain.ai.prompts import check_citations, estimate_tokens, prompt_hash, system_prompt, text_hash
+from domain.ai.prompts import check_citations, estimate_tokens, system_prompt, text_hash
 from domain.ai.registry import Catalog, Policy, check_task
 from domain.ai.types import (
     AiUnavailable,
@@ -129,7 +129,8 @@ class Gateway:
         check_task(task)
         record = CallRecord(id=uuid.uuid4(), actor=actor, task=task)
         if request is not None:
-            input_tokens = estimate_tokens(system_prompt(request) + request.question)
+            prompt = system_prompt(request) + "\n" + request.question
+            input_tokens, record.prompt_hash = estimate_tokens(prompt), text_hash(prompt)
             record.evidence_ids = [e.id for e in request.evidence]
         chain, policy = await self.catalog.chain(self.db, tenant_id, task=task, requested=requested)
         held = max(credits.worst_case(m, input_tokens=input_tokens or 0, max_tokens=max_tokens) for m in chain)
@@ -137,7 +138,6 @@ class Gateway:
                                               credits=held) is None:
             await self._reserve_slowly(tenant_id, record, held)
         if request is not None:
-            record.prompt_hash = prompt_hash(request)
             record.prompt_text = request.question if policy.store_prompts else None
         return _Call(record, chain, policy, held, time.perf_counter())
 
@@ -167,7 +167,8 @@ class Gateway:
         for number in range(settings.retries + 1):
             started = time.perf_counter()
             try:
-                result = await asyncio.wait_for(attempt(provider, model), settings.timeout)
+                async with asyncio.timeout(settings.timeout):  # no extra task, unlike wait_for
+                    result = await attempt(provider, model)
             except (ProviderError, TimeoutError) as exc:
                 error = exc if isinstance(exc, ProviderError) else ProviderError("timeout", code="Timeout",
                                                                                  retryable=True)

@@ -31,10 +31,6 @@ def estimate_tokens(text: str) -> int:
     return len(text) // 3 + 1
 
 
-def prompt_hash(request: ChatRequest) -> str:
-    return hashlib.sha256((system_prompt(request) + "\n" + request.question).encode()).hexdigest()
-
-
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
