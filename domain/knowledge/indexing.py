@@ -103,3 +103,18 @@ async def _stale(tx: Transaction, model_key: str, batch: int) -> list[KnowledgeC
     return list(await tx.session.scalars(select(KnowledgeChunk).where(
         KnowledgeChunk.tenant_id == tx.tenant_id,
         KnowledgeChunk.embedding_model.is_distinct_from(model_key)).limit(batch)))
+
+
+STALE_INCIDENTS = """
+SELECT i.id FROM incidents i LEFT JOIN postmortems p ON p.incident_id = i.id
+ WHERE i.tenant_id = $1 AND i.resolved_at IS NOT NULL
+   AND NOT EXISTS (SELECT 1 FROM knowledge_chunks c
+                    WHERE c.tenant_id = $1 AND c.source = 'incident' AND c.source_id = i.id
+                      AND c.updated_at >= greatest(i.resolved_at, p.updated_at))
+ ORDER BY i.resolved_at DESC LIMIT $2
+"""
+
+
+async def stale_incidents(tx: Transaction, *, limit: int = 100) -> list[uuid.UUID]:
+    """Resolved incidents whose chunks are missing or older than their resolution or postmortem."""
+    return [row["id"] for row in await fetch_sql(tx.session, STALE_INCIDENTS, tx.tenant_id, limit)]

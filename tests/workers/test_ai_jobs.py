@@ -46,3 +46,29 @@ async def test_credits_renewed_grants_once_per_period_and_defaults_to_the_plan(r
     async with db.transaction(tenant_id=tenant.tenant_id) as tx:
         state = await usage(tx)
     assert (state.balance, state.ledger_sum, state.period_key) == (777, 777, "sub_1:2027-01")
+
+
+async def test_a_resolved_incident_with_its_postmortem_becomes_searchable(runtime, db, make_tenant):
+    from domain.incidents.postmortems import PostmortemEdit, edit_postmortem
+    from domain.incidents.service import NewIncident, create_incident, transition_incident
+    from domain.knowledge.search import search
+    from workers.jobs.knowledge import index_resolved_incidents
+
+    # given a resolved incident with a postmortem, and one still open
+    tenant = await make_tenant(plan="pro")
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        done = await create_incident(tx, new=NewIncident(title="Checkout 502s", severity="SEV2"), actor="o")
+        await create_incident(tx, new=NewIncident(title="Checkout still open", severity="SEV3"), actor="o")
+        await transition_incident(tx, incident_id=done.id, to="resolved", actor="o")
+        await edit_postmortem(tx, incident_id=done.id, actor="o", edit=PostmortemEdit(
+            summary="A bad nginx upstream config.", root_cause="The upstream pool pointed at drained hosts."))
+
+    # when the sweep runs twice
+    first = await index_resolved_incidents({"runtime": runtime}, tenant_id=str(tenant.tenant_id))
+    second = await index_resolved_incidents({"runtime": runtime}, tenant_id=str(tenant.tenant_id))
+    hits = await search(gateway=runtime.ai, db=db, tenant_id=tenant.tenant_id, actor="a",
+                        query="nginx upstream drained", sources=["incident"])
+
+    # then the resolved one is indexed once and found, with a link to the incident
+    assert (first, second) == (1, 0)
+    assert [(h.title, h.link) for h in hits] == [("Checkout 502s", f"/console/incidents/{done.id}")]

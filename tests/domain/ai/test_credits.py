@@ -20,10 +20,10 @@ async def _grant(db, tenant, credits_: int, period: str = "test-period") -> None
 
 async def test_200_concurrent_calls_never_overspend_and_the_balance_equals_the_ledger(db, make_tenant, make_gateway,
                                                                                       register):
-    # given 1000 credits and a priced model whose worst case is 13 credits a call
+    # given 1000 credits and a model so dear that 200 calls cost far more (about 27 each, worst case ~200)
     tenant = await make_tenant(plan="pro")
     await _grant(db, tenant, 1000)
-    key = await register("local", "extractive", price_in=100, price_out=100, residency="local")
+    key = await register("local", "extractive", price_in=1000, price_out=1000, residency="local")
     gateway = make_gateway()
     request = ChatRequest(task="copilot", question="memory cache?", evidence=EVIDENCE, max_tokens=60, model=key)
 
