@@ -10,6 +10,7 @@ from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from redis.asyncio import ConnectionPool
 
+from atlas.ai import build_gateway
 from atlas.db import Database
 from atlas.health import Readiness, check_readiness
 from atlas.keys import KeyRing
@@ -19,6 +20,7 @@ from atlas.sealing import Sealer
 from atlas.secrets import secrets_provider
 from atlas.settings import Settings
 from atlas.tls import redis_tls
+from domain.ai.gateway import Gateway
 from domain.auth.service import TokenService
 from domain.auth.throttle import LoginThrottle
 from domain.auth.tokens import TokenPolicy
@@ -76,6 +78,7 @@ class Runtime:
     hub: PubSubHub
     incident_feed: IncidentFeed
     sealer: Sealer
+    ai: Gateway
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
@@ -92,7 +95,8 @@ class Runtime:
         db.job_sink = relay
         hub = PubSubHub(redis)
         return cls(settings=settings, db=db, redis=redis, relay=relay, keys=keys,
-                   tokens=tokens, hub=hub, incident_feed=IncidentFeed(hub, db), sealer=sealer)
+                   tokens=tokens, hub=hub, incident_feed=IncidentFeed(hub, db), sealer=sealer,
+                   ai=build_gateway(settings, db))
 
     @property
     def policy(self) -> TokenPolicy:

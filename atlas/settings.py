@@ -101,6 +101,14 @@ class Settings:
     secrets_prefix: str = setting("ATLAS_SECRETS_PREFIX", "atlasai/", "name prefix of secrets in Secrets Manager")
     login_max_failures: int = setting("ATLAS_LOGIN_MAX_FAILURES", 5, "failed sign-ins per email and client "
                                       "address before a lockout", low=1, high=1000)
+    ai_timeout_seconds: int = setting("ATLAS_AI_TIMEOUT_SECONDS", 30, "how long one model call may take before the "
+                                      "gateway tries the next model", low=1, high=600)
+    ai_retries: int = setting("ATLAS_AI_RETRIES", 1, "retries of a throttled or failing model before falling back",
+                              low=0, high=5)
+    ai_cooldown_seconds: int = setting("ATLAS_AI_COOLDOWN_SECONDS", 30, "a model that failed three times in a row is "
+                                       "skipped this long", low=0, high=3600)
+    ai_bedrock_region: str | None = setting("ATLAS_AI_BEDROCK_REGION", None, "AWS region of Bedrock models",
+                                            shown_default="the AWS default")
     smtp_host: str = setting("ATLAS_SMTP_HOST", "127.0.0.1", "SMTP server that sends email pages")
     smtp_port: int = setting("ATLAS_SMTP_PORT", 25, "its port", low=1, high=65535)
     smtp_from: str = setting("ATLAS_SMTP_FROM", "atlasai@localhost", "the From address of email pages")

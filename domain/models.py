@@ -1,5 +1,6 @@
 """Every model, imported once so ``Base.metadata`` is complete (alembic and tests use it)."""
 
+from domain.ai.models import AiCall, AiModel, AiModelChange, AiPolicy, CreditAccount, CreditEntry
 from domain.alerting.models import (
     Alert,
     AlertEvent,
@@ -24,6 +25,7 @@ from domain.incidents.models import (
     Postmortem,
     TimelineEntry,
 )
+from domain.knowledge.models import KbArticle, KbArticleVersion, KnowledgeChunk
 from domain.members.models import Invitation, Membership, User
 from domain.oncall.models import OnCallOverride, OnCallSchedule, OnCallUserFeed
 from domain.outbox.models import OutboxJob
@@ -43,6 +45,10 @@ from domain.tenants.models import Tenant
 
 __all__ = [
     "ActionItem",
+    "AiCall",
+    "AiModel",
+    "AiModelChange",
+    "AiPolicy",
     "Alert",
     "AlertEvent",
     "AlertRule",
@@ -55,6 +61,8 @@ __all__ = [
     "CiRelationship",
     "CmdbGraphVersion",
     "ConfigurationItem",
+    "CreditAccount",
+    "CreditEntry",
     "EscalationPolicy",
     "Event",
     "EventIncident",
@@ -66,6 +74,9 @@ __all__ = [
     "IncidentStream",
     "IngestBatch",
     "Invitation",
+    "KbArticle",
+    "KbArticleVersion",
+    "KnowledgeChunk",
     "LogRecord",
     "Membership",
     "MetricPoint",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
+    from domain.ai.gateway import Gateway
     from domain.alerting.delivery import Sealer
     from domain.auth.service import TokenService
     from domain.auth.tokens import KeySource, TokenPolicy
@@ -71,6 +72,7 @@ class Runtime(Protocol):
     tokens: TokenService
     incident_feed: IncidentFeed
     sealer: Sealer
+    ai: Gateway  # every model and embedder call goes through it
 
     @property
     def policy(self) -> TokenPolicy: ...

@@ -11,6 +11,9 @@ from datetime import datetime
 import strawberry
 from strawberry.printer import print_schema
 
+from resolvers.ai import mutations as ai_mutations
+from resolvers.ai import queries as ai
+from resolvers.ai.types import AiCall, AiModel, AiModelChange, AiPolicy, AiUsage, CreditEntry
 from resolvers.alerting import mutations as alerting_mutations
 from resolvers.alerting import queries as alerting
 from resolvers.alerting.types import (
@@ -48,6 +51,9 @@ from resolvers.incidents import mutations as incident_mutations
 from resolvers.incidents.queries import resolve_incident, resolve_incidents
 from resolvers.incidents.subscriptions import incident_changed
 from resolvers.incidents.types import Incident, IncidentChange
+from resolvers.knowledge import mutations as knowledge_mutations
+from resolvers.knowledge import queries as knowledge
+from resolvers.knowledge.types import KbArticle, KbArticleDetail, SearchHit
 from resolvers.members import mutations as member_mutations
 from resolvers.members.queries import resolve_invitation_preview, resolve_invitations, resolve_members
 from resolvers.members.types import Invitation, InvitationPreview, Member
@@ -104,6 +110,14 @@ def cmdb_read() -> list:
 
 def cmdb_write() -> list:
     return guard("cmdb.write", feature="cmdb")
+
+
+def knowledge_read() -> list:
+    return guard("knowledge.read", feature="knowledge")
+
+
+def knowledge_write() -> list:
+    return guard("knowledge.write", feature="knowledge")
 
 
 @strawberry.type
@@ -179,6 +193,26 @@ class Query:
                                                                      extensions=incident_read())
     incident_escalation: IncidentEscalation | None = strawberry.field(resolver=oncall.resolve_incident_escalation,
                                                                       extensions=incident_read())
+    search: list[SearchHit] = strawberry.field(resolver=knowledge.resolve_search, extensions=knowledge_read(),
+                                               description="Hybrid search of the tenant's knowledge.")
+    kb_articles: Connection[KbArticle] = strawberry.field(resolver=knowledge.resolve_kb_articles,
+                                                          extensions=knowledge_read())
+    kb_article: KbArticleDetail | None = strawberry.field(resolver=knowledge.resolve_kb_article,
+                                                          extensions=knowledge_read())
+    ai_models: list[AiModel] = strawberry.field(resolver=ai.resolve_ai_models, extensions=guard("ai.use", feature="ai"),
+                                                description="The platform's model registry.")
+    ai_policy: AiPolicy = strawberry.field(resolver=ai.resolve_ai_policy, extensions=guard("ai.admin", feature="ai"))
+    ai_usage: AiUsage = strawberry.field(resolver=ai.resolve_ai_usage, extensions=guard("ai.use", feature="ai"),
+                                         description="The tenant's AI credit balance.")
+    ai_ledger: Connection[CreditEntry] = strawberry.field(resolver=ai.resolve_ai_ledger,
+                                                          extensions=guard("ai.admin", feature="ai"))
+    ai_calls: Connection[AiCall] = strawberry.field(resolver=ai.resolve_ai_calls,
+                                                    extensions=guard("ai.admin", feature="ai"),
+                                                    description="The audit of the tenant's model calls.")
+    platform_ai_models: list[AiModel] = strawberry.field(resolver=ai.resolve_platform_ai_models,
+                                                         extensions=platform_guard())
+    ai_model_changes: list[AiModelChange] = strawberry.field(resolver=ai.resolve_ai_model_changes,
+                                                             extensions=platform_guard())
 
 
 @strawberry.type
@@ -288,6 +322,19 @@ class Mutation:
         resolver=oncall_mutations.remove_notification_rule, extensions=incident_read())
     rotate_my_on_call_feed: oncall_mutations.MyFeedPayload = strawberry.field(
         resolver=oncall_mutations.rotate_my_on_call_feed, extensions=incident_read())
+    create_kb_article: knowledge_mutations.KbArticlePayload = strawberry.field(
+        resolver=knowledge_mutations.create_kb_article, extensions=knowledge_write())
+    update_kb_article: knowledge_mutations.KbArticlePayload = strawberry.field(
+        resolver=knowledge_mutations.update_kb_article, extensions=knowledge_write())
+    delete_kb_article: DeletePayload = strawberry.field(
+        resolver=knowledge_mutations.delete_kb_article, extensions=knowledge_write())
+    register_ai_model: ai_mutations.AiModelPayload = strawberry.field(
+        resolver=ai_mutations.register_ai_model, extensions=platform_guard())
+    set_ai_model_status: ai_mutations.AiModelPayload = strawberry.field(
+        resolver=ai_mutations.set_ai_model_status, extensions=platform_guard(),
+        description="Approve, suspend or retire a model platform-wide (audited).")
+    set_ai_policy: ai_mutations.AiPolicyPayload = strawberry.field(
+        resolver=ai_mutations.set_ai_policy, extensions=guard("ai.admin", feature="ai"))
 
 
 @strawberry.type

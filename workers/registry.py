@@ -10,9 +10,11 @@ from __future__ import annotations
 from arq import cron
 
 from domain.alerting.delivery import MAX_TRIES as WEBHOOK_TRIES
+from workers.jobs.ai import ai_credits_renewed
 from workers.jobs.alerting import alerting_tick, deliver_webhook
 from workers.jobs.cmdb import discover_cmdb
 from workers.jobs.housekeeping import prune_all_audit_events, prune_audit_events
+from workers.jobs.knowledge import index_knowledge, index_resolved_incidents, reembed_knowledge
 from workers.jobs.paging import escalate, send_page, send_page_digest
 from workers.jobs.telemetry import maintain_partitions, telemetry_ingested
 from workers.resilience import job
@@ -27,10 +29,15 @@ FUNCTIONS = [
     job(escalate, timeout=30, max_tries=20),
     job(send_page, timeout=30, max_tries=8),
     job(send_page_digest, timeout=30, max_tries=8),
+    job(ai_credits_renewed, timeout=30),
+    job(index_knowledge, timeout=120),
+    job(reembed_knowledge, timeout=600),
+    job(index_resolved_incidents, timeout=300),
 ]
 CRON_JOBS = [
     cron(alerting_tick, second={0}, unique=True, timeout=55),
     cron(prune_all_audit_events, hour={3}, minute={17}, unique=True, timeout=600),
     cron(maintain_partitions, minute={5}, unique=True, run_at_startup=True, timeout=300),
     cron(discover_cmdb, minute=set(range(1, 60, 5)), second={30}, unique=True, timeout=240),
+    cron(index_resolved_incidents, minute=set(range(3, 60, 10)), unique=True, timeout=300),
 ]

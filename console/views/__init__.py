@@ -3,7 +3,7 @@ each a package with a module per screen; sign-in, invitation acceptance and the 
 
 from __future__ import annotations
 
-from console.views import admin, alerting, auth, cmdb, home, incidents, invite, oncall, telemetry
+from console.views import admin, ai, alerting, auth, cmdb, home, incidents, invite, knowledge, oncall, telemetry
 
 routes = [
     *home.routes,
@@ -15,6 +15,8 @@ routes = [
     *alerting.routes,
     *cmdb.routes,
     *oncall.routes,
+    *knowledge.routes,
+    *ai.routes,
 ]
 
 __all__ = ["routes"]

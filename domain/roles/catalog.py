@@ -39,6 +39,8 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission("cmdb.read", "See configuration items, relationships and impact"),
     Permission("cmdb.write", "Create and change configuration items and relationships"),
     Permission("ai.use", "Use RCA, the copilot and AI analytics"),
+    Permission("knowledge.read", "Search the knowledge base and read its articles"),
+    Permission("knowledge.write", "Write, edit and delete knowledge-base articles"),
     Permission("ai.admin", "Approve AI models and manage AI settings"),
     Permission("automation.read", "See runbooks, workflows and jobs"),
     Permission("automation.run", "Run runbooks and workflows, approve job steps"),
@@ -66,6 +68,7 @@ BUILT_IN_ROLES: dict[str, BuiltInRole] = {
         BuiltInRole("admin", "Everything except billing", PERMISSION_NAMES - {"billing.manage"}),
         BuiltInRole("responder", "SRE on call: works incidents, runs automation, uses AI", _READ | {
             "incident.write", "change.write", "cmdb.write", "ai.use", "automation.run", "alert.manage",
+            "knowledge.write",
         }),
         BuiltInRole("change-manager", "CAB member: reviews and approves changes", _READ | {
             "change.write", "change.approve", "catalog.manage",

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select, text
 from strawberry.permission import PermissionExtension
 
+from domain.ai.models import AiPolicy
 from domain.alerting.models import AlertingSettings, NotificationTarget, WebhookDelivery
 from domain.apikeys.models import ApiKey
 from domain.apikeys.service import create_api_key
@@ -28,6 +29,7 @@ from domain.incidents.links import link_incidents
 from domain.incidents.models import ActionItem, Incident, IncidentLink, IncidentResponder, Postmortem, TimelineEntry
 from domain.incidents.postmortems import add_action_item
 from domain.incidents.service import NewIncident, create_incident, transition_incident
+from domain.knowledge.models import KbArticle
 from domain.members.models import Invitation, Membership, User
 from domain.members.service import invite_member
 from domain.roles.models import Role
@@ -62,6 +64,7 @@ class Side:
     target_id: str = ""
     ci_id: str = ""
     ci_relationship_id: str = ""
+    kb_article_id: str = ""
     marker_emails: list[str] = field(default_factory=list)
     oncall_ids: list[str] = field(default_factory=list)  # on-call and paging: schedule, policy, rule, feed secret
 
@@ -72,7 +75,8 @@ class Side:
                 self.responder_id, self.incident_id, self.resolved_incident_id, self.action_item_id, self.link_id,
                 self.trace_id, f"svc-{self.tenant.slug}", self.alert_rule_id, self.silence_id, self.target_id,
                 f"rule-{self.tenant.slug}", self.ci_id, self.ci_relationship_id, f"ci-{self.tenant.slug}",
-                self.ci_class_key, *self.marker_emails, *self.oncall_ids]
+                self.ci_class_key, self.kb_article_id, f"kb-{self.tenant.slug}", *self.marker_emails,
+                *self.oncall_ids]
 
     @property
     def ci_class_key(self) -> str:
@@ -184,6 +188,20 @@ QUERIES: dict[str, Case] = {
     "myNotificationRules": Case("{ myNotificationRules { id address } }", permission="incident.read"),
     "incidentEscalation": Case("query($id: ID!) { incidentEscalation(incidentId: $id) { status pages { id } } }",
                                lambda w, s: {"id": w.side(s).incident_id}, permission="incident.read"),
+    # knowledge and the AI control layer (issue 12)
+    "search": Case("query($q: String!) { search(query: $q, first: 20) { sourceId title snippet link } }",
+                   lambda w, s: {"q": f"kb {w.side(s).tenant.slug} matrix runbook"}, permission="knowledge.read"),
+    "kbArticles": Case("{ kbArticles(first: 100) { edges { node { id title body } } } }", permission="knowledge.read"),
+    "kbArticle": Case("query($id: ID!) { kbArticle(id: $id) { article { id title } versions { version body } } }",
+                      lambda w, s: {"id": w.side(s).kb_article_id}, permission="knowledge.read"),
+    "aiModels": Case("{ aiModels { key status } }", permission="ai.use", cross_tenant=False),
+    "aiPolicy": Case("{ aiPolicy { allowedModels routes } }", permission="ai.admin"),
+    "aiUsage": Case("{ aiUsage { balance ledgerSum periodKey } }", permission="ai.use"),
+    "aiLedger": Case("{ aiLedger(first: 50) { edges { node { requestKey kind amount } } } }", permission="ai.admin"),
+    "aiCalls": Case("{ aiCalls(first: 50) { edges { node { id actor evidenceIds } } } }", permission="ai.admin"),
+    "platformAiModels": Case("{ platformAiModels { key } }", permission="platform.admin", cross_tenant=False),
+    "aiModelChanges": Case("{ aiModelChanges { modelKey action actor } }", permission="platform.admin",
+                           cross_tenant=False),
 }
 
 _PAYLOAD = "__typename ... on Error { code message field }"
@@ -355,6 +373,27 @@ MUTATIONS: dict[str, Case] = {
                                    lambda w, s: {"id": w.side(s).oncall_ids[2]}, permission="incident.read"),
     "rotateMyOnCallFeed": Case(f"mutation {{ rotateMyOnCallFeed {{ {_PAYLOAD} ... on MyFeedRotated {{ feedPath }} }} }}",
                                permission="incident.read"),
+    # knowledge and the AI control layer (issue 12)
+    "createKbArticle": Case(
+        f"mutation($i: KbArticleInput!) {{ createKbArticle(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"title": "New runbook", "body": "Restart it."}}, permission="knowledge.write"),
+    "updateKbArticle": Case(
+        f"mutation($id: ID!, $i: KbArticleInput!) {{ updateKbArticle(id: $id, input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).kb_article_id, "i": {"title": "hijacked", "body": "x"}},
+        permission="knowledge.write"),
+    "deleteKbArticle": Case(f"mutation($id: ID!) {{ deleteKbArticle(id: $id) {{ {_PAYLOAD} }} }}",
+                            lambda w, s: {"id": w.side(s).kb_article_id}, permission="knowledge.write"),
+    "registerAiModel": Case(
+        f"mutation($i: RegisterAiModelInput!) {{ registerAiModel(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"key": f"local:m-{uuid.uuid4().hex[:6]}", "provider": "local", "modelId": "extractive",
+                            "residency": "local"}}, permission="platform.admin", cross_tenant=False),
+    "setAiModelStatus": Case(
+        f"mutation {{ setAiModelStatus(key: \"local:no-such-model\", status: \"retired\") {{ {_PAYLOAD} }} }}",
+        permission="platform.admin", cross_tenant=False),
+    "setAiPolicy": Case(
+        f"mutation($i: AiPolicyInput!) {{ setAiPolicy(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"forbidExternal": True, "routes": [{"task": "rca", "models": ["local:extractive"]}]}},
+        permission="ai.admin"),
 }
 
 SUBSCRIPTIONS: dict[str, Case] = {
@@ -391,7 +430,9 @@ async def _side(db, make_tenant, add_member) -> Side:
     rule_id, silence_id, target_id = await _alerting(db, tenant)
     ci_id, ci_relationship_id = await _cmdb(db, tenant)
     oncall_ids = await _oncall(db, tenant, responder_id, target_id)
-    return Side(oncall_ids=oncall_ids, tenant=tenant, owner=f"owner@{tenant.slug}.example.com", auditor=auditor, trace_id=trace_id,
+    kb_article_id = await _knowledge(db, tenant)
+    return Side(oncall_ids=oncall_ids, kb_article_id=kb_article_id, tenant=tenant,
+                owner=f"owner@{tenant.slug}.example.com", auditor=auditor, trace_id=trace_id,
                 alert_rule_id=rule_id, silence_id=silence_id, target_id=target_id, ci_id=ci_id,
                 ci_relationship_id=ci_relationship_id,
                 responder_id=str(responder_id), api_key_id=str(key.key.id), invitation_id=str(invitation.invitation.id),
@@ -450,6 +491,24 @@ async def _cmdb(db, tenant) -> tuple[str, str]:
         gone = await create_ci(tx, draft=CiDraft(class_key="host", name=f"ci-{tenant.slug}-gone"), actor="mx")
         await delete_ci(tx, ci_id=gone.id, actor="mx")
     return str(app.id), str(rel.id)
+
+
+async def _knowledge(db, tenant) -> str:
+    """An article marked with the tenant's slug, indexed, and one audited AI call; returns the article id."""
+    from domain.ai.gateway import Gateway
+    from domain.ai.providers.local import LocalProvider
+    from domain.ai.types import ChatRequest, Evidence
+    from domain.knowledge.articles import create_article
+    from domain.knowledge.indexing import index_source
+
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        article = await create_article(tx, title=f"kb-{tenant.slug} matrix runbook", body="Restart the matrix.",
+                                       tags=[], actor="mx")
+    gateway = Gateway(db=db, providers={"local": LocalProvider()})
+    await index_source(gateway=gateway, db=db, tenant_id=tenant.tenant_id, source="article", source_id=article.id)
+    await gateway.chat(tenant_id=tenant.tenant_id, actor=f"kb-{tenant.slug}", request=ChatRequest(
+        task="rca", question="matrix", evidence=(Evidence(id=f"kb-{tenant.slug}", text="the matrix restarted"),)))
+    return str(article.id)
 
 
 async def _telemetry(db, tenant) -> str:
@@ -541,6 +600,8 @@ async def _snapshot(db, side: Side) -> dict:
                 text("id, name, feed_token FROM oncall_schedules"), text("id FROM oncall_overrides"),
                 text("id, name FROM escalation_policies"), text("service, policy_id FROM service_escalation_policies"),
                 text("id FROM notification_rules"), text("user_id, token FROM oncall_user_feeds"))],
+            "kb_articles": sorted(str(r) for r in await s.execute(select(KbArticle.id, KbArticle.version))),
+            "ai_policy": [str(r) for r in await s.execute(select(AiPolicy.forbid_external, AiPolicy.routes))],
         }
 
 

@@ -1,7 +1,7 @@
 """on-call and paging: schedules, overrides, escalation policies, service policies, notification rules,
 incident escalations and pages
 
-Revision ID: 0016
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-05 07:00:00
 """
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 from alembic import op
 from domain.rls import drop_tenant_rls_sql, tenant_rls_sql
 
-revision: str = '0016'
+revision: str = '0013'
 down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
