@@ -14,6 +14,7 @@ from domain.apikeys.models import ApiKey
 from domain.audit.models import AuditEvent
 from domain.auth.models import RefreshToken
 from domain.base import Base
+from domain.changes.models import ChangeIncidentLink, ChangePolicy, ChangeRequest, ChangeVote
 from domain.cmdb.models import CiChange, CiRelationship, CmdbGraphVersion, ConfigurationItem, TenantCiClass
 from domain.incidents.models import (
     ActionItem,
@@ -27,6 +28,7 @@ from domain.incidents.models import (
 from domain.members.models import Invitation, Membership, User
 from domain.outbox.models import OutboxJob
 from domain.roles.models import Role
+from domain.sla.models import SlaPolicy, SlaTimer
 from domain.telemetry.models import (
     Event,
     EventIncident,
@@ -49,6 +51,10 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Base",
+    "ChangeIncidentLink",
+    "ChangePolicy",
+    "ChangeRequest",
+    "ChangeVote",
     "CiChange",
     "CiRelationship",
     "CmdbGraphVersion",
@@ -71,6 +77,8 @@ __all__ = [
     "RefreshToken",
     "Role",
     "Silence",
+    "SlaPolicy",
+    "SlaTimer",
     "Span",
     "TelemetryResource",
     "Tenant",
