@@ -2,12 +2,13 @@
 
 The composition root (atlas/runtime.py) builds the one implementation at start-up; adapters type
 against :class:`Runtime` so none of them reaches into it. It says exactly what they may use: the
-unit of work, the token machinery, the incident feed, secret sealing, Redis (rate limits, sessions,
-throttles) and the few settings adapters read.
+unit of work, the token machinery, the incident feed, pub/sub (the change events), secret sealing,
+Redis (rate limits, sessions, throttles) and the few settings adapters read.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -39,6 +40,12 @@ class Readiness:
         return not self.failing
 
 
+class EventHub(Protocol):
+    """Pub/sub for adapters: the messages committed transactions emitted on a channel."""
+
+    def listen(self, channel: str) -> AsyncIterator[dict]: ...
+
+
 class AdapterSettings(Protocol):
     """The settings adapters read (all settings live in atlas/settings.py)."""
 
@@ -57,6 +64,7 @@ class Runtime(Protocol):
     keys: KeySource
     tokens: TokenService
     incident_feed: IncidentFeed
+    hub: EventHub
     sealer: Sealer
 
     @property

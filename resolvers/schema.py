@@ -26,6 +26,10 @@ from resolvers.apikeys.mutations import CreateApiKeyPayload, RevokeApiKeyPayload
 from resolvers.apikeys.queries import resolve_api_keys
 from resolvers.apikeys.types import ApiKey
 from resolvers.billing.queries import Plan, resolve_plans
+from resolvers.changes import mutations as change_mutations
+from resolvers.changes import queries as change_queries
+from resolvers.changes.subscriptions import change_changed
+from resolvers.changes.types import Change, ChangeEvent, ChangePolicy
 from resolvers.cmdb import mutations as cmdb_mutations
 from resolvers.cmdb import queries as cmdb
 from resolvers.cmdb.types import (
@@ -94,6 +98,19 @@ def cmdb_write() -> list:
     return guard("cmdb.write", feature="cmdb")
 
 
+# ---- ITSM (changes, SLA): guards
+def change_read() -> list:
+    return guard("change.read", feature="changes")
+
+
+def change_write() -> list:
+    return guard("change.write", feature="changes")
+
+
+def change_approve() -> list:
+    return guard("change.approve", feature="changes")
+
+
 @strawberry.type
 class Query:
     health: Health = strawberry.field(resolver=resolve_health, extensions=public(),
@@ -153,6 +170,11 @@ class Query:
     topology: Topology = strawberry.field(resolver=cmdb.resolve_topology, extensions=cmdb_read())
     impact_analysis: ImpactAnalysis = strawberry.field(resolver=cmdb.resolve_impact_analysis, extensions=cmdb_read())
     cmdb_export: CmdbDocument = strawberry.field(resolver=cmdb.resolve_cmdb_export, extensions=cmdb_read())
+    # ---- ITSM: changes
+    changes: Connection[Change] = strawberry.field(resolver=change_queries.resolve_changes, extensions=change_read())
+    change: Change | None = strawberry.field(resolver=change_queries.resolve_change, extensions=change_read())
+    change_policy: ChangePolicy = strawberry.field(resolver=change_queries.resolve_change_policy,
+                                                   extensions=change_read())
 
 
 @strawberry.type
@@ -246,6 +268,19 @@ class Mutation:
         resolver=incident_mutations.add_action_item, extensions=incident_write())
     update_action_item: incident_mutations.ActionItemPayload = strawberry.field(
         resolver=incident_mutations.update_action_item, extensions=incident_write())
+    # ---- ITSM: changes
+    create_change: change_mutations.ChangePayload = strawberry.field(
+        resolver=change_mutations.create_change, extensions=change_write())
+    update_change: change_mutations.ChangePayload = strawberry.field(
+        resolver=change_mutations.update_change, extensions=change_write())
+    transition_change: change_mutations.ChangePayload = strawberry.field(
+        resolver=change_mutations.transition_change, extensions=change_write())
+    vote_on_change: change_mutations.ChangePayload = strawberry.field(
+        resolver=change_mutations.vote_on_change, extensions=change_approve())
+    link_change_incident: change_mutations.ChangeLinkPayload = strawberry.field(
+        resolver=change_mutations.link_change_incident, extensions=change_write())
+    update_change_policy: change_mutations.ChangePolicyPayload = strawberry.field(
+        resolver=change_mutations.update_change_policy, extensions=change_approve())
 
 
 @strawberry.type
@@ -253,6 +288,10 @@ class Subscription:
     incident_changed: IncidentChange = strawberry.subscription(
         resolver=incident_changed, extensions=incident_read(),
         description="The tenant's incident changes from now on, in commit order.")
+    # ---- ITSM: changes
+    change_changed: ChangeEvent = strawberry.subscription(
+        resolver=change_changed, extensions=change_read(),
+        description="The tenant's change events (created, moved, voted, lapsed) from now on.")
 
 
 class AtlasSchema(strawberry.Schema):

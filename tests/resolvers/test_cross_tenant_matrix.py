@@ -23,6 +23,7 @@ from domain.alerting.models import AlertingSettings, NotificationTarget, Webhook
 from domain.apikeys.models import ApiKey
 from domain.apikeys.service import create_api_key
 from domain.auth.principals import user_principal
+from domain.changes.models import ChangeIncidentLink, ChangePolicy, ChangeRequest, ChangeVote
 from domain.cmdb.models import CiRelationship, ConfigurationItem, TenantCiClass
 from domain.incidents.links import link_incidents
 from domain.incidents.models import ActionItem, Incident, IncidentLink, IncidentResponder, Postmortem, TimelineEntry
@@ -63,6 +64,7 @@ class Side:
     ci_id: str = ""
     ci_relationship_id: str = ""
     marker_emails: list[str] = field(default_factory=list)
+    change_id: str = ""  # ITSM
 
     @property
     def secrets(self) -> list[str]:
@@ -71,7 +73,7 @@ class Side:
                 self.responder_id, self.incident_id, self.resolved_incident_id, self.action_item_id, self.link_id,
                 self.trace_id, f"svc-{self.tenant.slug}", self.alert_rule_id, self.silence_id, self.target_id,
                 f"rule-{self.tenant.slug}", self.ci_id, self.ci_relationship_id, f"ci-{self.tenant.slug}",
-                self.ci_class_key, *self.marker_emails]
+                self.ci_class_key, *self.marker_emails, *([self.change_id] if self.change_id else [])]
 
     @property
     def ci_class_key(self) -> str:
@@ -167,6 +169,12 @@ QUERIES: dict[str, Case] = {
     "impactAnalysis": Case("query($id: ID!) { impactAnalysis(ciIds: [$id]) { affected { ci { id name } explanation } } }",
                            lambda w, s: {"id": w.side(s).ci_id}, permission="cmdb.read"),
     "cmdbExport": Case("{ cmdbExport(format: CSV) { cis relationships } }", permission="cmdb.read"),
+    # ---- ITSM: changes
+    "changes": Case("{ changes(first: 100) { edges { node { id title ciNames votes { voter } incidentLinks { id } } } } }",
+                    permission="change.read"),
+    "change": Case("query($id: ID!) { change(id: $id) { id title riskReasons { reason } } }",
+                   lambda w, s: {"id": w.side(s).change_id}, permission="change.read"),
+    "changePolicy": Case("{ changePolicy { collisionMode cabRole freezeWindows { name } } }", permission="change.read"),
 }
 
 _PAYLOAD = "__typename ... on Error { code message field }"
@@ -309,11 +317,34 @@ MUTATIONS: dict[str, Case] = {
     "updateActionItem": Case(
         f"mutation($i: UpdateActionItemInput!) {{ updateActionItem(input: $i) {{ {_PAYLOAD} }} }}",
         lambda w, s: {"i": {"id": w.side(s).action_item_id, "status": "done"}}, permission="incident.write"),
+    # ---- ITSM: changes
+    "createChange": Case(
+        f"mutation($i: ChangeInput!) {{ createChange(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"title": "Matrix change", "type": "NORMAL", "ciIds": [w.side(s).ci_id]}},
+        permission="change.write"),
+    "updateChange": Case(
+        f"mutation($id: ID!) {{ updateChange(id: $id, input: {{title: \"hijack\", type: EMERGENCY}}) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).change_id}, permission="change.write"),
+    "transitionChange": Case(
+        f"mutation($id: ID!) {{ transitionChange(input: {{id: $id, to: ASSESSMENT}}) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).change_id}, permission="change.write"),
+    "voteOnChange": Case(
+        f"mutation($id: ID!) {{ voteOnChange(input: {{id: $id, decision: APPROVE, comment: \"ok\"}}) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).change_id}, permission="change.approve"),
+    "linkChangeIncident": Case(
+        f"mutation($i: LinkChangeIncidentInput!) {{ linkChangeIncident(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"changeId": w.side(s).change_id, "incidentId": w.side(s).incident_id,
+                            "kind": "CAUSED_BY"}}, permission="change.write"),
+    "updateChangePolicy": Case(
+        f"mutation {{ updateChangePolicy(input: {{collisionMode: \"warn\"}}) {{ {_PAYLOAD} }} }}",
+        permission="change.approve"),
 }
 
 SUBSCRIPTIONS: dict[str, Case] = {
     "incidentChanged": Case("subscription { incidentChanged { seq kind incident { id title } } }",
                             permission="incident.read"),
+    # ---- ITSM: changes
+    "changeChanged": Case("subscription { changeChanged { kind change { id } } }", permission="change.read"),
 }
 
 MATRIX = {"Query": QUERIES, "Mutation": MUTATIONS, "Subscription": SUBSCRIPTIONS}
@@ -342,13 +373,32 @@ async def _side(db, make_tenant, add_member) -> Side:
     trace_id = await _telemetry(db, tenant)
     rule_id, silence_id, target_id = await _alerting(db, tenant)
     ci_id, ci_relationship_id = await _cmdb(db, tenant)
-    return Side(tenant=tenant, owner=f"owner@{tenant.slug}.example.com", auditor=auditor, trace_id=trace_id,
+    side = Side(tenant=tenant, owner=f"owner@{tenant.slug}.example.com", auditor=auditor, trace_id=trace_id,
                 alert_rule_id=rule_id, silence_id=silence_id, target_id=target_id, ci_id=ci_id,
                 ci_relationship_id=ci_relationship_id,
                 responder_id=str(responder_id), api_key_id=str(key.key.id), invitation_id=str(invitation.invitation.id),
                 invitation_token=str(invitation.credential), role_id=str(role.id), incident_id=str(active.id),
                 resolved_incident_id=str(done.id), action_item_id=str(item.id), link_id=str(link.id),
                 marker_emails=[responder, auditor, f"invitee@{tenant.slug}.example.com"])
+    side.change_id = await _itsm(db, tenant, ci_id, requester_id=responder_id)
+    return side
+
+
+async def _itsm(db, tenant, ci_id: str, *, requester_id) -> str:
+    """A change under CAB review on the side's CI; returns its id."""
+    from datetime import UTC, datetime, timedelta
+
+    from domain.changes.service import ChangeDraft, create_change
+    from domain.changes.workflow import transition_change
+
+    start = datetime.now(UTC) + timedelta(days=3)
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        change = await create_change(tx, draft=ChangeDraft(
+            title=f"Change {tenant.slug}", type="normal", ci_ids=[uuid.UUID(ci_id)], planned_start=start,
+            planned_end=start + timedelta(hours=1)), requester_id=requester_id, actor="mx")
+        for to in ("submitted", "assessment", "cab_review"):
+            await transition_change(tx, change_id=change.id, to=to, actor="mx")
+    return str(change.id)
 
 
 async def _alerting(db, tenant) -> tuple[str, str, str]:
@@ -471,6 +521,12 @@ async def _snapshot(db, side: Side) -> dict:
             "deliveries": await s.scalar(select(func.count()).select_from(WebhookDelivery)),
             "alerting_settings": [str(r) for r in await s.execute(select(
                 AlertingSettings.reopen_window_minutes, AlertingSettings.group_by))],
+            # ITSM
+            "changes": sorted(str(r) for r in await s.execute(select(
+                ChangeRequest.id, ChangeRequest.state, ChangeRequest.version))),
+            "change_votes": await s.scalar(select(func.count()).select_from(ChangeVote)),
+            "change_links": await s.scalar(select(func.count()).select_from(ChangeIncidentLink)),
+            "change_policies": [str(r) for r in await s.execute(select(ChangePolicy.collision_mode))],
         }
 
 
