@@ -13,6 +13,7 @@ from domain.alerting.delivery import MAX_TRIES as WEBHOOK_TRIES
 from workers.jobs.alerting import alerting_tick, deliver_webhook
 from workers.jobs.cmdb import discover_cmdb
 from workers.jobs.housekeeping import prune_all_audit_events, prune_audit_events
+from workers.jobs.itsm import itsm_tick, itsm_tick_tenant
 from workers.jobs.telemetry import maintain_partitions, telemetry_ingested
 from workers.resilience import job
 
@@ -23,10 +24,13 @@ FUNCTIONS = [
     job(maintain_partitions, timeout=300),
     job(alerting_tick, timeout=55),
     job(discover_cmdb, timeout=240),
+    job(itsm_tick, timeout=55),  # ITSM: lapsed approvals, SLA timers
+    job(itsm_tick_tenant, timeout=30),
 ]
 CRON_JOBS = [
     cron(alerting_tick, second={0}, unique=True, timeout=55),
     cron(prune_all_audit_events, hour={3}, minute={17}, unique=True, timeout=600),
     cron(maintain_partitions, minute={5}, unique=True, run_at_startup=True, timeout=300),
     cron(discover_cmdb, minute=set(range(1, 60, 5)), second={30}, unique=True, timeout=240),
+    cron(itsm_tick, second={20}, unique=True, timeout=55),  # ITSM
 ]
