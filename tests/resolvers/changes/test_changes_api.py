@@ -33,7 +33,7 @@ async def _setup(db, make_tenant, sign_in, add_member):
 
 async def test_a_change_is_raised_assessed_reviewed_and_approved_by_the_cab(client, db, make_tenant, sign_in,
                                                                             add_member):
-    tenant, ids, owner, manager, manager_email = await _setup(db, make_tenant, sign_in, add_member)
+    _tenant, ids, owner, manager, manager_email = await _setup(db, make_tenant, sign_in, add_member)
     start, end = _window()
     created = (await gql(client, CREATE, {"i": {"title": "Patch payments-db", "type": "NORMAL", "plannedStart": start,
                                                 "plannedEnd": end, "ciIds": [str(ids["payments-db"])]}},
@@ -57,7 +57,7 @@ async def test_a_change_is_raised_assessed_reviewed_and_approved_by_the_cab(clie
 
 async def test_illegal_moves_and_bad_input_are_typed_errors_that_change_nothing(client, db, make_tenant, sign_in,
                                                                                 add_member):
-    _tenant, ids, owner, _manager, _ = await _setup(db, make_tenant, sign_in, add_member)
+    _tenant, _ids, owner, _manager, _ = await _setup(db, make_tenant, sign_in, add_member)
     start, end = _window()
     created = (await gql(client, CREATE, {"i": {"title": "Reindex", "type": "STANDARD", "plannedStart": end,
                                                 "plannedEnd": start}}, owner))["data"]["createChange"]
