@@ -61,6 +61,9 @@ from resolvers.roles.queries import resolve_permissions, resolve_roles
 from resolvers.roles.types import Permission, Role
 from resolvers.scalars import DATETIME
 from resolvers.shared_subscriptions import SharedSubscriptions, share_key
+from resolvers.sla import mutations as sla_mutations
+from resolvers.sla import queries as sla_queries
+from resolvers.sla.types import SlaBreach, SlaCompliance, SlaPolicy, SlaTimer
 from resolvers.telemetry import queries as telemetry
 from resolvers.telemetry.types import Event, LogRecord, MetricSeries, Trace, TraceSummary
 from resolvers.tenants import mutations as tenant_mutations
@@ -109,6 +112,14 @@ def change_write() -> list:
 
 def change_approve() -> list:
     return guard("change.approve", feature="changes")
+
+
+def sla_read() -> list:
+    return guard("catalog.read", feature="sla")
+
+
+def sla_manage() -> list:
+    return guard("catalog.manage", feature="sla")
 
 
 @strawberry.type
@@ -175,6 +186,12 @@ class Query:
     change: Change | None = strawberry.field(resolver=change_queries.resolve_change, extensions=change_read())
     change_policy: ChangePolicy = strawberry.field(resolver=change_queries.resolve_change_policy,
                                                    extensions=change_read())
+    # ---- ITSM: SLA
+    sla_policies: list[SlaPolicy] = strawberry.field(resolver=sla_queries.resolve_sla_policies, extensions=sla_read())
+    sla_timers: list[SlaTimer] = strawberry.field(resolver=sla_queries.resolve_sla_timers, extensions=sla_read())
+    sla_breaches: list[SlaBreach] = strawberry.field(resolver=sla_queries.resolve_sla_breaches, extensions=sla_read())
+    sla_compliance: list[SlaCompliance] = strawberry.field(resolver=sla_queries.resolve_sla_compliance,
+                                                           extensions=sla_read())
 
 
 @strawberry.type
@@ -281,6 +298,11 @@ class Mutation:
         resolver=change_mutations.link_change_incident, extensions=change_write())
     update_change_policy: change_mutations.ChangePolicyPayload = strawberry.field(
         resolver=change_mutations.update_change_policy, extensions=change_approve())
+    # ---- ITSM: SLA
+    create_sla_policy: sla_mutations.SlaPolicyPayload = strawberry.field(
+        resolver=sla_mutations.create_sla_policy, extensions=sla_manage())
+    delete_sla_policy: DeletePayload = strawberry.field(
+        resolver=sla_mutations.delete_sla_policy, extensions=sla_manage())
 
 
 @strawberry.type

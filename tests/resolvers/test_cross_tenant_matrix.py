@@ -33,6 +33,7 @@ from domain.members.models import Invitation, Membership, User
 from domain.members.service import invite_member
 from domain.roles.models import Role
 from domain.roles.service import create_role
+from domain.sla.models import SlaPolicy
 from domain.tenants.models import Tenant
 from resolvers.guards import Public, Requires, TenantScoped
 from tests.conftest import TEST_PASSWORD, auth_headers
@@ -65,6 +66,7 @@ class Side:
     ci_relationship_id: str = ""
     marker_emails: list[str] = field(default_factory=list)
     change_id: str = ""  # ITSM
+    sla_policy_id: str = ""  # ITSM
 
     @property
     def secrets(self) -> list[str]:
@@ -73,7 +75,7 @@ class Side:
                 self.responder_id, self.incident_id, self.resolved_incident_id, self.action_item_id, self.link_id,
                 self.trace_id, f"svc-{self.tenant.slug}", self.alert_rule_id, self.silence_id, self.target_id,
                 f"rule-{self.tenant.slug}", self.ci_id, self.ci_relationship_id, f"ci-{self.tenant.slug}",
-                self.ci_class_key, *self.marker_emails, *([self.change_id] if self.change_id else [])]
+                self.ci_class_key, *self.marker_emails, *[i for i in (self.change_id, self.sla_policy_id) if i]]
 
     @property
     def ci_class_key(self) -> str:
@@ -175,6 +177,12 @@ QUERIES: dict[str, Case] = {
     "change": Case("query($id: ID!) { change(id: $id) { id title riskReasons { reason } } }",
                    lambda w, s: {"id": w.side(s).change_id}, permission="change.read"),
     "changePolicy": Case("{ changePolicy { collisionMode cabRole freezeWindows { name } } }", permission="change.read"),
+    "slaPolicies": Case("{ slaPolicies { id name services } }", permission="catalog.read"),
+    "slaTimers": Case("query($id: ID!) { slaTimers(incidentId: $id) { id policy metric } }",
+                      lambda w, s: {"id": w.side(s).incident_id}, permission="catalog.read"),
+    "slaBreaches": Case("{ slaBreaches { incidentReference incidentTitle timer { id policy } } }",
+                        permission="catalog.read"),
+    "slaCompliance": Case("{ slaCompliance { policy service total met } }", permission="catalog.read"),
 }
 
 _PAYLOAD = "__typename ... on Error { code message field }"
@@ -338,6 +346,11 @@ MUTATIONS: dict[str, Case] = {
     "updateChangePolicy": Case(
         f"mutation {{ updateChangePolicy(input: {{collisionMode: \"warn\"}}) {{ {_PAYLOAD} }} }}",
         permission="change.approve"),
+    "createSlaPolicy": Case(
+        f"mutation($i: SlaPolicyInput!) {{ createSlaPolicy(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"name": f"new-{uuid.uuid4().hex[:6]}", "responseMinutes": 5}}, permission="catalog.manage"),
+    "deleteSlaPolicy": Case(f"mutation($id: ID!) {{ deleteSlaPolicy(id: $id) {{ {_PAYLOAD} }} }}",
+                            lambda w, s: {"id": w.side(s).sla_policy_id}, permission="catalog.manage"),
 }
 
 SUBSCRIPTIONS: dict[str, Case] = {
@@ -380,16 +393,17 @@ async def _side(db, make_tenant, add_member) -> Side:
                 invitation_token=str(invitation.credential), role_id=str(role.id), incident_id=str(active.id),
                 resolved_incident_id=str(done.id), action_item_id=str(item.id), link_id=str(link.id),
                 marker_emails=[responder, auditor, f"invitee@{tenant.slug}.example.com"])
-    side.change_id = await _itsm(db, tenant, ci_id, requester_id=responder_id)
+    side.change_id, side.sla_policy_id = await _itsm(db, tenant, ci_id, requester_id=responder_id)
     return side
 
 
-async def _itsm(db, tenant, ci_id: str, *, requester_id) -> str:
-    """A change under CAB review on the side's CI; returns its id."""
+async def _itsm(db, tenant, ci_id: str, *, requester_id) -> tuple[str, str]:
+    """A change under CAB review on the side's CI and an SLA policy; returns their ids."""
     from datetime import UTC, datetime, timedelta
 
     from domain.changes.service import ChangeDraft, create_change
     from domain.changes.workflow import transition_change
+    from domain.sla.policies import PolicyDraft, create_sla_policy
 
     start = datetime.now(UTC) + timedelta(days=3)
     async with db.transaction(tenant_id=tenant.tenant_id) as tx:
@@ -398,7 +412,9 @@ async def _itsm(db, tenant, ci_id: str, *, requester_id) -> str:
             planned_end=start + timedelta(hours=1)), requester_id=requester_id, actor="mx")
         for to in ("submitted", "assessment", "cab_review"):
             await transition_change(tx, change_id=change.id, to=to, actor="mx")
-    return str(change.id)
+        policy = await create_sla_policy(tx, draft=PolicyDraft(name=f"sla-{tenant.slug}", response_minutes=5,
+                                                               services=[f"svc-{tenant.slug}"]), actor="mx")
+    return str(change.id), str(policy.id)
 
 
 async def _alerting(db, tenant) -> tuple[str, str, str]:
@@ -527,6 +543,7 @@ async def _snapshot(db, side: Side) -> dict:
             "change_votes": await s.scalar(select(func.count()).select_from(ChangeVote)),
             "change_links": await s.scalar(select(func.count()).select_from(ChangeIncidentLink)),
             "change_policies": [str(r) for r in await s.execute(select(ChangePolicy.collision_mode))],
+            "sla_policies": sorted(await s.scalars(select(SlaPolicy.name))),
         }
 
 
