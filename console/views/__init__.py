@@ -1,9 +1,9 @@
-"""Console screens, grouped by noun like their templates: incidents, alerting, cmdb, telemetry and admin,
+"""Console screens, grouped by noun like their templates: incidents, alerting, cmdb, changes, sla, telemetry and admin,
 each a package with a module per screen; sign-in, invitation acceptance and the landing page sit here."""
 
 from __future__ import annotations
 
-from console.views import admin, alerting, auth, cmdb, home, incidents, invite, telemetry
+from console.views import admin, alerting, auth, changes, cmdb, home, incidents, invite, sla, telemetry
 
 routes = [
     *home.routes,
@@ -14,6 +14,8 @@ routes = [
     *telemetry.routes,
     *alerting.routes,
     *cmdb.routes,
+    *changes.routes,  # ITSM
+    *sla.routes,  # ITSM
 ]
 
 __all__ = ["routes"]

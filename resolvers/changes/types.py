@@ -113,6 +113,7 @@ class Change:
     risk_reasons: list[RiskReason]
     collisions: list[ChangeCollision]
     requested_by: str
+    requester_id: strawberry.ID | None = strawberry.field(description="The member who requested it.")
     cab_round: int
     cab_rule: str | None = strawberry.field(description="The default CAB rule of its type (null: no CAB).")
     allowed_moves: list[ChangeState] = strawberry.field(description="Where a person may move it next.")
@@ -135,7 +136,8 @@ class Change:
             collisions=[ChangeCollision(kind=x["kind"], message=x["message"],
                                         change_id=strawberry.ID(x["change_id"]) if x.get("change_id") else None)
                         for x in c.collisions],
-            requested_by=c.requested_by, cab_round=c.cab_round, cab_rule=rule.describe() if rule else None,
+            requested_by=c.requested_by, requester_id=strawberry.ID(str(c.requester_id)) if c.requester_id else None,
+            cab_round=c.cab_round, cab_rule=rule.describe() if rule else None,
             allowed_moves=[ChangeState(s) for s in lifecycle.manual_moves(c.state, c.type)], history=c.history,
             approved_at=c.approved_at, implemented_at=c.implemented_at, created_at=c.created_at,
             updated_at=c.updated_at, version=c.version)
