@@ -14,6 +14,7 @@ from domain.apikeys.models import ApiKey
 from domain.audit.models import AuditEvent
 from domain.auth.models import RefreshToken
 from domain.base import Base
+from domain.catalog.models import CatalogItem, RequestTask, ServiceRequest
 from domain.changes.models import ChangeIncidentLink, ChangePolicy, ChangeRequest, ChangeVote
 from domain.cmdb.models import CiChange, CiRelationship, CmdbGraphVersion, ConfigurationItem, TenantCiClass
 from domain.incidents.models import (
@@ -27,6 +28,7 @@ from domain.incidents.models import (
 )
 from domain.members.models import Invitation, Membership, User
 from domain.outbox.models import OutboxJob
+from domain.problems.models import Problem, ProblemIncident
 from domain.roles.models import Role
 from domain.sla.models import SlaPolicy, SlaTimer
 from domain.telemetry.models import (
@@ -51,6 +53,7 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Base",
+    "CatalogItem",
     "ChangeIncidentLink",
     "ChangePolicy",
     "ChangeRequest",
@@ -74,8 +77,12 @@ __all__ = [
     "NotificationTarget",
     "OutboxJob",
     "Postmortem",
+    "Problem",
+    "ProblemIncident",
     "RefreshToken",
+    "RequestTask",
     "Role",
+    "ServiceRequest",
     "Silence",
     "SlaPolicy",
     "SlaTimer",

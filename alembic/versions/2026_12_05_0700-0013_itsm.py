@@ -1,4 +1,5 @@
-"""itsm: change requests with CAB votes and incident links, change policies, SLA policies and timers
+"""itsm: changes (CAB votes, incident links, policies), SLA policies and timers, the service catalog
+(items, requests, tasks) and problems
 
 Every table is tenant-scoped with row-level security ENABLED and FORCED (USING and WITH CHECK).
 
@@ -16,7 +17,7 @@ from alembic import op
 from domain.rls import drop_tenant_rls_sql, tenant_rls_sql
 
 TABLES = ("change_policies", "change_requests", "sla_policies", "change_incident_links", "change_votes",
-          "sla_timers")
+          "sla_timers", "catalog_items", "problems", "service_requests", "problem_incidents", "request_tasks")
 revision: str = '0013'
 down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
@@ -149,6 +150,99 @@ def upgrade() -> None:
     op.create_index('ix_sla_timers_due', 'sla_timers', ['tenant_id', 'due_at'], unique=False)
     op.create_index('ix_sla_timers_record', 'sla_timers', ['tenant_id', 'record_id'], unique=False)
     op.create_index('uq_sla_timers_target', 'sla_timers', ['tenant_id', 'policy_id', 'record_id', 'metric'], unique=True)
+    op.create_table('catalog_items',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('category', sa.String(length=100), nullable=False),
+    sa.Column('description', sa.Text(), server_default='', nullable=False),
+    sa.Column('form_schema', postgresql.JSONB(astext_type=sa.Text()), server_default='{}', nullable=False),
+    sa.Column('approvals_needed', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('tasks', postgresql.JSONB(astext_type=sa.Text()), server_default='[]', nullable=False),
+    sa.Column('fulfilment_minutes', sa.Integer(), nullable=True),
+    sa.Column('active', sa.Boolean(), server_default='true', nullable=False),
+    sa.Column('created_by', sa.String(length=320), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint('approvals_needed BETWEEN 0 AND 10', name=op.f('ck_catalog_items_approvals_needed')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_catalog_items_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_items'))
+    )
+    op.create_index('uq_catalog_items_tenant_name', 'catalog_items', ['tenant_id', 'name'], unique=True)
+    op.create_table('problems',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('description', sa.Text(), server_default='', nullable=False),
+    sa.Column('state', sa.String(length=16), server_default='open', nullable=False),
+    sa.Column('root_cause', sa.Text(), server_default='', nullable=False),
+    sa.Column('workaround', sa.Text(), server_default='', nullable=False),
+    sa.Column('fix_change_id', sa.Uuid(), nullable=True),
+    sa.Column('created_by', sa.String(length=320), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint("state IN ('open', 'known_error', 'resolved', 'closed')", name=op.f('ck_problems_state')),
+    sa.ForeignKeyConstraint(['fix_change_id'], ['change_requests.id'], name=op.f('fk_problems_fix_change_id_change_requests'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_problems_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_problems'))
+    )
+    op.create_index('ix_problems_tenant_created', 'problems', ['tenant_id', 'created_at', 'id'], unique=False)
+    op.create_index('uq_problems_tenant_number', 'problems', ['tenant_id', 'number'], unique=True)
+    op.create_table('service_requests',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Uuid(), nullable=False),
+    sa.Column('answers', postgresql.JSONB(astext_type=sa.Text()), server_default='{}', nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('requester_id', sa.Uuid(), nullable=True),
+    sa.Column('requested_by', sa.String(length=320), nullable=False),
+    sa.Column('approvals', postgresql.JSONB(astext_type=sa.Text()), server_default='[]', nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('fulfilled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('version', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint("state IN ('awaiting_approval', 'rejected', 'in_fulfilment', 'fulfilled', 'cancelled')", name=op.f('ck_service_requests_state')),
+    sa.ForeignKeyConstraint(['item_id'], ['catalog_items.id'], name=op.f('fk_service_requests_item_id_catalog_items'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['requester_id'], ['users.id'], name=op.f('fk_service_requests_requester_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_service_requests_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_requests'))
+    )
+    op.create_index('ix_service_requests_tenant_created', 'service_requests', ['tenant_id', 'created_at', 'id'], unique=False)
+    op.create_index('uq_service_requests_tenant_number', 'service_requests', ['tenant_id', 'number'], unique=True)
+    op.create_table('problem_incidents',
+    sa.Column('problem_id', sa.Uuid(), nullable=False),
+    sa.Column('incident_id', sa.Uuid(), nullable=False),
+    sa.Column('linked_by', sa.String(length=320), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incidents.id'], name=op.f('fk_problem_incidents_incident_id_incidents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['problem_id'], ['problems.id'], name=op.f('fk_problem_incidents_problem_id_problems'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_problem_incidents_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('problem_id', 'incident_id', name=op.f('pk_problem_incidents'))
+    )
+    op.create_table('request_tasks',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('request_id', sa.Uuid(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('assignee_id', sa.Uuid(), nullable=True),
+    sa.Column('team', sa.String(length=200), nullable=True),
+    sa.Column('state', sa.String(length=8), server_default='open', nullable=False),
+    sa.Column('done_by', sa.String(length=320), nullable=True),
+    sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.CheckConstraint("state IN ('open', 'done')", name=op.f('ck_request_tasks_state')),
+    sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_request_tasks_assignee_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['request_id'], ['service_requests.id'], name=op.f('fk_request_tasks_request_id_service_requests'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_request_tasks_tenant_id_tenants'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_request_tasks'))
+    )
+    op.create_index('ix_request_tasks_request', 'request_tasks', ['tenant_id', 'request_id', 'position'], unique=False)
     for table in TABLES:
         for statement in tenant_rls_sql(table):
             op.execute(statement)
@@ -158,6 +252,17 @@ def downgrade() -> None:
     for table in TABLES:
         for statement in drop_tenant_rls_sql(table):
             op.execute(statement)
+    op.drop_index('ix_request_tasks_request', table_name='request_tasks')
+    op.drop_table('request_tasks')
+    op.drop_table('problem_incidents')
+    op.drop_index('uq_service_requests_tenant_number', table_name='service_requests')
+    op.drop_index('ix_service_requests_tenant_created', table_name='service_requests')
+    op.drop_table('service_requests')
+    op.drop_index('uq_problems_tenant_number', table_name='problems')
+    op.drop_index('ix_problems_tenant_created', table_name='problems')
+    op.drop_table('problems')
+    op.drop_index('uq_catalog_items_tenant_name', table_name='catalog_items')
+    op.drop_table('catalog_items')
     op.drop_index('uq_sla_timers_target', table_name='sla_timers')
     op.drop_index('ix_sla_timers_record', table_name='sla_timers')
     op.drop_index('ix_sla_timers_due', table_name='sla_timers')
