@@ -26,6 +26,9 @@ from resolvers.apikeys.mutations import CreateApiKeyPayload, RevokeApiKeyPayload
 from resolvers.apikeys.queries import resolve_api_keys
 from resolvers.apikeys.types import ApiKey
 from resolvers.billing.queries import Plan, resolve_plans
+from resolvers.catalog import mutations as catalog_mutations
+from resolvers.catalog import queries as catalog_queries
+from resolvers.catalog.types import CatalogItem, ServiceRequest
 from resolvers.changes import mutations as change_mutations
 from resolvers.changes import queries as change_queries
 from resolvers.changes.subscriptions import change_changed
@@ -56,6 +59,8 @@ from resolvers.members import mutations as member_mutations
 from resolvers.members.queries import resolve_invitation_preview, resolve_invitations, resolve_members
 from resolvers.members.types import Invitation, InvitationPreview, Member
 from resolvers.pagination import Connection
+from resolvers.problems import resolvers as problem_resolvers
+from resolvers.problems.types import Problem
 from resolvers.roles.mutations import DeleteRolePayload, SaveRolePayload, create_role, delete_role, update_role
 from resolvers.roles.queries import resolve_permissions, resolve_roles
 from resolvers.roles.types import Permission, Role
@@ -120,6 +125,14 @@ def sla_read() -> list:
 
 def sla_manage() -> list:
     return guard("catalog.manage", feature="sla")
+
+
+def catalog_read() -> list:
+    return guard("catalog.read", feature="catalog")
+
+
+def catalog_manage() -> list:
+    return guard("catalog.manage", feature="catalog")
 
 
 @strawberry.type
@@ -192,6 +205,18 @@ class Query:
     sla_breaches: list[SlaBreach] = strawberry.field(resolver=sla_queries.resolve_sla_breaches, extensions=sla_read())
     sla_compliance: list[SlaCompliance] = strawberry.field(resolver=sla_queries.resolve_sla_compliance,
                                                            extensions=sla_read())
+    # ---- ITSM: catalog and problems
+    catalog_items: list[CatalogItem] = strawberry.field(resolver=catalog_queries.resolve_catalog_items,
+                                                        extensions=catalog_read())
+    service_requests: Connection[ServiceRequest] = strawberry.field(
+        resolver=catalog_queries.resolve_service_requests, extensions=catalog_read())
+    service_request: ServiceRequest | None = strawberry.field(resolver=catalog_queries.resolve_service_request,
+                                                              extensions=catalog_read())
+    problems: Connection[Problem] = strawberry.field(resolver=problem_resolvers.resolve_problems,
+                                                     extensions=incident_read())
+    problem: Problem | None = strawberry.field(resolver=problem_resolvers.resolve_problem, extensions=incident_read())
+    known_errors: list[Problem] = strawberry.field(resolver=problem_resolvers.resolve_known_errors,
+                                                   extensions=incident_read())
 
 
 @strawberry.type
@@ -303,6 +328,21 @@ class Mutation:
         resolver=sla_mutations.create_sla_policy, extensions=sla_manage())
     delete_sla_policy: DeletePayload = strawberry.field(
         resolver=sla_mutations.delete_sla_policy, extensions=sla_manage())
+    # ---- ITSM: catalog and problems
+    create_catalog_item: catalog_mutations.CatalogItemPayload = strawberry.field(
+        resolver=catalog_mutations.create_catalog_item, extensions=catalog_manage())
+    raise_service_request: catalog_mutations.ServiceRequestPayload = strawberry.field(
+        resolver=catalog_mutations.raise_service_request, extensions=catalog_read())
+    decide_service_request: catalog_mutations.ServiceRequestPayload = strawberry.field(
+        resolver=catalog_mutations.decide_service_request, extensions=catalog_manage())
+    complete_request_task: catalog_mutations.ServiceRequestPayload = strawberry.field(
+        resolver=catalog_mutations.complete_request_task, extensions=catalog_read())
+    create_problem: problem_resolvers.ProblemPayload = strawberry.field(
+        resolver=problem_resolvers.create_problem, extensions=incident_write())
+    update_problem: problem_resolvers.ProblemPayload = strawberry.field(
+        resolver=problem_resolvers.update_problem, extensions=incident_write())
+    link_problem_incident: problem_resolvers.ProblemPayload = strawberry.field(
+        resolver=problem_resolvers.link_problem_incident, extensions=incident_write())
 
 
 @strawberry.type

@@ -3,7 +3,7 @@ each a package with a module per screen; sign-in, invitation acceptance and the 
 
 from __future__ import annotations
 
-from console.views import admin, alerting, auth, changes, cmdb, home, incidents, invite, sla, telemetry
+from console.views import admin, alerting, auth, catalog, changes, cmdb, home, incidents, invite, sla, telemetry
 
 routes = [
     *home.routes,
@@ -16,6 +16,7 @@ routes = [
     *cmdb.routes,
     *changes.routes,  # ITSM
     *sla.routes,  # ITSM
+    *catalog.routes,  # ITSM
 ]
 
 __all__ = ["routes"]

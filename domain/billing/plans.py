@@ -29,7 +29,7 @@ class Plan:
 
 
 _CORE = frozenset({"incidents", "ingest", "alerting", "cmdb", "console"})
-_PRO = _CORE | {"changes", "sla", "ai.rca", "ai.copilot", "automation", "api_keys", "custom_roles"}
+_PRO = _CORE | {"changes", "sla", "catalog", "ai.rca", "ai.copilot", "automation", "api_keys", "custom_roles"}
 _ENTERPRISE = _PRO | {"ai.remediation", "ai.runbooks", "sso", "dedicated_placement", "audit_export"}
 
 PLANS: dict[str, Plan] = {

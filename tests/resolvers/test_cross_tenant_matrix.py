@@ -23,6 +23,7 @@ from domain.alerting.models import AlertingSettings, NotificationTarget, Webhook
 from domain.apikeys.models import ApiKey
 from domain.apikeys.service import create_api_key
 from domain.auth.principals import user_principal
+from domain.catalog.models import CatalogItem, RequestTask, ServiceRequest
 from domain.changes.models import ChangeIncidentLink, ChangePolicy, ChangeRequest, ChangeVote
 from domain.cmdb.models import CiRelationship, ConfigurationItem, TenantCiClass
 from domain.incidents.links import link_incidents
@@ -31,6 +32,7 @@ from domain.incidents.postmortems import add_action_item
 from domain.incidents.service import NewIncident, create_incident, transition_incident
 from domain.members.models import Invitation, Membership, User
 from domain.members.service import invite_member
+from domain.problems.models import Problem, ProblemIncident
 from domain.roles.models import Role
 from domain.roles.service import create_role
 from domain.sla.models import SlaPolicy
@@ -67,6 +69,7 @@ class Side:
     marker_emails: list[str] = field(default_factory=list)
     change_id: str = ""  # ITSM
     sla_policy_id: str = ""  # ITSM
+    itsm: dict = field(default_factory=dict)  # ITSM: catalog item, request, task and problem ids
 
     @property
     def secrets(self) -> list[str]:
@@ -75,7 +78,8 @@ class Side:
                 self.responder_id, self.incident_id, self.resolved_incident_id, self.action_item_id, self.link_id,
                 self.trace_id, f"svc-{self.tenant.slug}", self.alert_rule_id, self.silence_id, self.target_id,
                 f"rule-{self.tenant.slug}", self.ci_id, self.ci_relationship_id, f"ci-{self.tenant.slug}",
-                self.ci_class_key, *self.marker_emails, *[i for i in (self.change_id, self.sla_policy_id) if i]]
+                self.ci_class_key, *self.marker_emails, *[i for i in (self.change_id, self.sla_policy_id) if i],
+                *self.itsm.values()]
 
     @property
     def ci_class_key(self) -> str:
@@ -183,6 +187,15 @@ QUERIES: dict[str, Case] = {
     "slaBreaches": Case("{ slaBreaches { incidentReference incidentTitle timer { id policy } } }",
                         permission="catalog.read"),
     "slaCompliance": Case("{ slaCompliance { policy service total met } }", permission="catalog.read"),
+    "catalogItems": Case("{ catalogItems { id name tasks { title } } }", permission="catalog.read"),
+    "serviceRequests": Case("{ serviceRequests { edges { node { id reference itemName answers tasks { id title } } } } }",
+                            permission="catalog.read"),
+    "serviceRequest": Case("query($id: ID!) { serviceRequest(id: $id) { id reference } }",
+                           lambda w, s: {"id": w.side(s).itsm["request"]}, permission="catalog.read"),
+    "problems": Case("{ problems { edges { node { id title incidentIds } } } }", permission="incident.read"),
+    "problem": Case("query($id: ID!) { problem(id: $id) { id title } }",
+                    lambda w, s: {"id": w.side(s).itsm["problem"]}, permission="incident.read"),
+    "knownErrors": Case('{ knownErrors(search: "matrix") { id title } }', permission="incident.read"),
 }
 
 _PAYLOAD = "__typename ... on Error { code message field }"
@@ -351,6 +364,27 @@ MUTATIONS: dict[str, Case] = {
         lambda w, s: {"i": {"name": f"new-{uuid.uuid4().hex[:6]}", "responseMinutes": 5}}, permission="catalog.manage"),
     "deleteSlaPolicy": Case(f"mutation($id: ID!) {{ deleteSlaPolicy(id: $id) {{ {_PAYLOAD} }} }}",
                             lambda w, s: {"id": w.side(s).sla_policy_id}, permission="catalog.manage"),
+    "createCatalogItem": Case(
+        f"mutation($i: CatalogItemInput!) {{ createCatalogItem(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"name": f"new-{uuid.uuid4().hex[:6]}", "category": "X"}}, permission="catalog.manage"),
+    "raiseServiceRequest": Case(
+        f"mutation($id: ID!) {{ raiseServiceRequest(itemId: $id, answers: {{}}) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).itsm["item"]}, permission="catalog.read"),
+    "decideServiceRequest": Case(
+        f"mutation($id: ID!) {{ decideServiceRequest(id: $id, decision: APPROVE) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).itsm["request"]}, permission="catalog.manage"),
+    "completeRequestTask": Case(
+        f"mutation($id: ID!) {{ completeRequestTask(taskId: $id) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).itsm["task"]}, permission="catalog.read"),
+    "createProblem": Case(f'mutation {{ createProblem(title: "matrix problem") {{ {_PAYLOAD} }} }}',
+                          permission="incident.write"),
+    "updateProblem": Case(
+        f'mutation($id: ID!) {{ updateProblem(id: $id, workaround: "hijack") {{ {_PAYLOAD} }} }}',
+        lambda w, s: {"id": w.side(s).itsm["problem"]}, permission="incident.write"),
+    "linkProblemIncident": Case(
+        f"mutation($id: ID!, $i: ID!) {{ linkProblemIncident(id: $id, incidentId: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).itsm["problem"], "i": w.side(s).resolved_incident_id},
+        permission="incident.write"),
 }
 
 SUBSCRIPTIONS: dict[str, Case] = {
@@ -394,6 +428,7 @@ async def _side(db, make_tenant, add_member) -> Side:
                 resolved_incident_id=str(done.id), action_item_id=str(item.id), link_id=str(link.id),
                 marker_emails=[responder, auditor, f"invitee@{tenant.slug}.example.com"])
     side.change_id, side.sla_policy_id = await _itsm(db, tenant, ci_id, requester_id=responder_id)
+    side.itsm = await _catalog_and_problems(db, tenant, incident_id=active.id)
     return side
 
 
@@ -415,6 +450,25 @@ async def _itsm(db, tenant, ci_id: str, *, requester_id) -> tuple[str, str]:
         policy = await create_sla_policy(tx, draft=PolicyDraft(name=f"sla-{tenant.slug}", response_minutes=5,
                                                                services=[f"svc-{tenant.slug}"]), actor="mx")
     return str(change.id), str(policy.id)
+
+
+async def _catalog_and_problems(db, tenant, *, incident_id) -> dict:
+    """A catalog item, a request awaiting approval, an open task of another request, a problem; their ids."""
+    from domain.catalog.models import RequestTask
+    from domain.catalog.service import ItemDraft, create_item, raise_request
+    from domain.problems.service import create_problem, link_incident
+
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        item = await create_item(tx, draft=ItemDraft(name=f"item-{tenant.slug}", category="mx", approvals_needed=1),
+                                 actor="mx")
+        direct = await create_item(tx, draft=ItemDraft(name=f"direct-{tenant.slug}", category="mx",
+                                                       tasks=[{"title": f"task-{tenant.slug}"}]), actor="mx")
+        waiting = await raise_request(tx, item_id=item.id, answers={}, requester_id=None, actor="mx")
+        doing = await raise_request(tx, item_id=direct.id, answers={}, requester_id=None, actor="mx")
+        task = await tx.session.scalar(select(RequestTask.id).where(RequestTask.request_id == doing.id))
+        problem = await create_problem(tx, title=f"matrix {tenant.slug}", actor="mx")
+        await link_incident(tx, problem_id=problem.id, incident_id=incident_id, actor="mx")
+    return {"item": str(item.id), "request": str(waiting.id), "task": str(task), "problem": str(problem.id)}
 
 
 async def _alerting(db, tenant) -> tuple[str, str, str]:
@@ -544,6 +598,12 @@ async def _snapshot(db, side: Side) -> dict:
             "change_links": await s.scalar(select(func.count()).select_from(ChangeIncidentLink)),
             "change_policies": [str(r) for r in await s.execute(select(ChangePolicy.collision_mode))],
             "sla_policies": sorted(await s.scalars(select(SlaPolicy.name))),
+            "catalog_items": sorted(await s.scalars(select(CatalogItem.name))),
+            "service_requests": sorted(str(r) for r in await s.execute(select(
+                ServiceRequest.id, ServiceRequest.state, ServiceRequest.version))),
+            "request_tasks": sorted(str(r) for r in await s.execute(select(RequestTask.id, RequestTask.state))),
+            "problems": sorted(str(r) for r in await s.execute(select(Problem.id, Problem.state, Problem.version))),
+            "problem_incidents": await s.scalar(select(func.count()).select_from(ProblemIncident)),
         }
 
 
