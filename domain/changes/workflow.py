@@ -35,6 +35,9 @@ async def transition_change(tx: Transaction, *, change_id: uuid.UUID, to: str, a
     change = await locked_change(tx, change_id, expected_version=expected_version)
     lifecycle.check_manual(change.state, to, change.type)
     _needs_window(change, to)
+    if change.type == "emergency" and to == "closed" and change.approved_at and not note.strip():
+        raise ValidationFailed(f"{change.reference} went through the emergency CAB: close it with its "
+                               "post-implementation review as the note.", field="note")
     if to in ("submitted", "assessment", "scheduled"):
         await reassess(tx, change, enforce=to in ("submitted", "scheduled"))
     _record(change, to=to, actor=actor, note=note[:2000])

@@ -186,3 +186,22 @@ async def test_a_change_names_real_cis_of_its_tenant_only(db, make_tenant):
     assert refused.value.field == "ciIds"
     async with db.transaction(tenant_id=tenant.tenant_id) as tx:
         assert list(await tx.session.scalars(select(ChangeRequest.id))) == []
+
+
+async def test_an_emergency_change_is_closed_only_with_its_review(db, make_tenant, add_member):
+    tenant, ids = await shop(db, make_tenant)
+    bob = await user_id(db, tenant, await add_member(tenant, ["change-manager"]))
+    change = await raise_change(db, tenant, ci_ids=[ids["web"]], type="emergency",
+                                start_end=window(hours_from_now=-0.1, length=1))
+    await move(db, tenant, change.id, "submitted", "assessment", "cab_review")
+    await _vote(db, tenant, change.id, bob)
+    await move(db, tenant, change.id, "scheduled", "implementing", "implemented")
+
+    with pytest.raises(ValidationFailed, match="post-implementation review") as refused:
+        await move(db, tenant, change.id, "closed")
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        closed = await transition_change(tx, change_id=change.id, to="closed", actor="m",
+                                         note="Review: the hotfix held; add a regression test")
+
+    assert refused.value.field == "note"
+    assert (closed.state, closed.history[-1]["note"]) == ("closed", "Review: the hotfix held; add a regression test")
