@@ -6,9 +6,9 @@ The SLA tick (workers/jobs/itsm.py, every minute) calls :func:`tick`. A timer co
 it keeps running. Response stops when the incident is acknowledged (or resolved), resolution when it
 is resolved, at those exact moments. A breach is recorded at its ``due_at`` even when the tick comes
 late (a restart loses no breach) and only while ``breached_at`` is empty (a second tick records
-nothing). A breach writes a timeline entry, escalates an active incident's priority one step (which
-sends the ``incident.escalated`` signed webhooks to subscribed targets) and is published on the
-tenant's SLA channel; a warning writes a timeline entry and is published.
+nothing). A warning or breach writes a timeline entry (which sends the ``incident.sla_warning`` or
+``incident.sla_breached`` signed webhooks to subscribed targets) and is published on the tenant's SLA
+channel; a breach of an active incident also raises its priority one step (``incident.escalated``).
 """
 
 from __future__ import annotations

@@ -133,3 +133,21 @@ async def test_a_policy_only_covers_the_incidents_it_names(db, make_tenant):
     result = await _tick(db, tenant, 1)
 
     assert result.started == 0
+
+
+async def test_warnings_and_breaches_go_to_the_targets_subscribed_to_them(db, make_tenant):
+    from domain.alerting.models import WebhookDelivery
+    from domain.alerting.targets import create_target
+
+    tenant = await make_tenant()
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        await create_target(tx, name="pager", url="https://hooks.example.com/sla", seal=lambda s: s.encode(),
+                            actor="t", event_types=["incident.sla_warning", "incident.sla_breached"])
+    await _policy(db, tenant)
+    await _incident(db, tenant)
+
+    await _tick(db, tenant, 15)
+
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        sent = sorted(await tx.session.scalars(select(WebhookDelivery.event_type)))
+    assert sent == ["incident.sla_breached", "incident.sla_warning"]  # the escalation is not subscribed to
