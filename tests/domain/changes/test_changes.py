@@ -205,3 +205,25 @@ async def test_an_emergency_change_is_closed_only_with_its_review(db, make_tenan
 
     assert refused.value.field == "note"
     assert (closed.state, closed.history[-1]["note"]) == ("closed", "Review: the hotfix held; add a regression test")
+
+
+async def test_concurrent_votes_and_moves_are_serialised_by_the_row_lock(db, make_tenant, add_member):
+    import asyncio
+
+    tenant, ids = await shop(db, make_tenant)
+    voters = [await user_id(db, tenant, await add_member(tenant, ["change-manager"])) for _ in range(3)]
+    change = await raise_change(db, tenant, ci_ids=[ids["web"]])
+    await move(db, tenant, change.id, "submitted", "assessment", "cab_review")
+
+    async def attempt(voter):
+        try:
+            return (await _vote(db, tenant, change.id, voter)).state
+        except Conflict as refused:
+            return refused.code
+
+    outcomes = await asyncio.gather(*(attempt(v) for v in voters))
+
+    after = await _state(db, tenant, change.id)
+    # normal: 2 votes decide; the third voter finds the change no longer under review
+    assert sorted(outcomes) == ["NOT_UNDER_REVIEW", "approved", "cab_review"]
+    assert after.state == "approved" and [h["to"] for h in after.history].count("approved") == 1
