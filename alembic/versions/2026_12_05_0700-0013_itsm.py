@@ -200,6 +200,7 @@ def upgrade() -> None:
     sa.Column('requested_by', sa.String(length=320), nullable=False),
     sa.Column('approvals', postgresql.JSONB(astext_type=sa.Text()), server_default='[]', nullable=False),
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('breached_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('fulfilled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('version', sa.Integer(), server_default='1', nullable=False),

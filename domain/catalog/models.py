@@ -60,6 +60,7 @@ class ServiceRequest(TenantScoped, Timestamped, Base):
     requested_by: Mapped[str] = mapped_column(String(320))
     approvals: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
     due_at: Mapped[datetime | None]
+    breached_at: Mapped[datetime | None]  # set once, by the ITSM tick, when due_at passes unfulfilled
     fulfilled_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

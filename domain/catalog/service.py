@@ -167,6 +167,18 @@ async def decide_request(tx: Transaction, *, request_id: uuid.UUID, approver_id:
     return request
 
 
+async def breach_overdue_requests(tx: Transaction) -> list[ServiceRequest]:
+    """Open requests past their due time are marked breached, once each, and announced on the SLA channel."""
+    overdue = list(await tx.session.scalars(select(ServiceRequest).where(
+        ServiceRequest.tenant_id == tx.tenant_id, ServiceRequest.state.in_(("awaiting_approval", "in_fulfilment")),
+        ServiceRequest.breached_at.is_(None), ServiceRequest.due_at <= clock.now()).with_for_update(skip_locked=True)))
+    for request in overdue:
+        request.breached_at = request.due_at
+        tx.emit(f"atlas:sla:{tx.tenant_id}", {"tenant_id": str(tx.tenant_id), "request_id": str(request.id),
+                                              "kind": "request_breached", "at": request.due_at.isoformat()})
+    return overdue
+
+
 async def complete_task(tx: Transaction, *, task_id: uuid.UUID, user_id: uuid.UUID | None, can_manage: bool,
                         actor: str) -> ServiceRequest:
     """Mark a fulfilment task done (its assignee or a catalog manager); the last one fulfils the request."""

@@ -76,6 +76,7 @@ class ServiceRequest:
     requested_by: str
     approvals: list[RequestApproval]
     due_at: datetime | None
+    breached_at: datetime | None = strawberry.field(description="When it became overdue (its due time).")
     fulfilled_at: datetime | None
     created_at: datetime
     version: int
@@ -84,6 +85,7 @@ class ServiceRequest:
     def from_model(cls, r: RequestModel) -> ServiceRequest:
         return cls(id=strawberry.ID(str(r.id)), reference=r.reference, item_id=strawberry.ID(str(r.item_id)),
                    answers=r.answers, state=r.state, requested_by=r.requested_by, due_at=r.due_at,
+                   breached_at=r.breached_at,
                    fulfilled_at=r.fulfilled_at, created_at=r.created_at, version=r.version,
                    approvals=[RequestApproval(by=a["by"], decision=a["decision"], comment=a["comment"],
                                               at=datetime.fromisoformat(a["at"])) for a in r.approvals])

@@ -1,10 +1,12 @@
-"""ITSM jobs: the once-a-minute tick that lapses unstarted approvals and drives SLA timers."""
+"""ITSM jobs: the once-a-minute tick that lapses unstarted approvals, drives SLA timers and marks overdue
+service requests."""
 
 from __future__ import annotations
 
 import logging
 import uuid
 
+from domain.catalog.service import breach_overdue_requests
 from domain.changes.workflow import lapse_approvals
 from domain.ports import Runtime
 from domain.sla.timers import tick as sla_tick
@@ -34,4 +36,6 @@ async def itsm_tick_tenant(ctx: dict, tenant_id: str) -> dict[str, int]:
         lapsed = len(await lapse_approvals(tx))
     async with runtime.db.transaction(tenant_id=tenant) as tx:
         result = await sla_tick(tx)
-    return {"lapsed": lapsed, "warned": result.warned, "breached": result.breached}
+    async with runtime.db.transaction(tenant_id=tenant) as tx:
+        overdue = len(await breach_overdue_requests(tx))
+    return {"lapsed": lapsed, "warned": result.warned, "breached": result.breached + overdue}

@@ -103,3 +103,24 @@ async def test_a_rejection_rejects_and_a_form_must_be_a_json_schema(db, make_ten
             await create_item(tx, draft=ItemDraft(name="Bad", category="X", form_schema={"type": 5}), actor="a")
 
     assert rejected.state == "rejected"
+
+
+async def test_an_open_request_past_its_due_time_is_marked_overdue_once(db, make_tenant):
+    from datetime import timedelta
+
+    from domain import clock
+    from domain.catalog.service import breach_overdue_requests
+
+    tenant = await make_tenant()
+    item = await _item(db, tenant)  # fulfilled within 60 minutes
+    request = await _raise(db, tenant, item, {"model": "13-inch"}, None)
+
+    with clock.clock_at(request.due_at + timedelta(minutes=5)):
+        async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+            first = [r.id for r in await breach_overdue_requests(tx)]
+        async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+            again = await breach_overdue_requests(tx)
+        async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+            stored = await tx.session.get(ServiceRequest, request.id)
+
+    assert (first, again, stored.breached_at) == ([request.id], [], request.due_at)
