@@ -100,7 +100,7 @@ async def create_change(tx: Transaction, *, draft: ChangeDraft, requester_id: uu
     await reassess(tx, change)
     tx.session.add(change)
     await tx.session.flush()
-    _announce(tx, change, "created")
+    announce(tx, change, "created")
     return change
 
 
@@ -115,8 +115,8 @@ async def update_change(tx: Transaction, *, change_id: uuid.UUID, draft: ChangeD
     for name in ("title", "type", "description", "backout_plan", "ci_ids", "planned_start", "planned_end"):
         setattr(change, name, getattr(checked, name))
     await reassess(tx, change)
-    _record(change, to=change.state, actor=actor, note="edited")
-    _announce(tx, change, "updated")
+    record_move(change, to=change.state, actor=actor, note="edited")
+    announce(tx, change, "updated")
     return change
 
 
@@ -133,7 +133,7 @@ async def locked_change(tx: Transaction, change_id: uuid.UUID, *, expected_versi
     return change
 
 
-def _record(change: ChangeRequest, *, to: str, actor: str, note: str = "") -> None:
+def record_move(change: ChangeRequest, *, to: str, actor: str, note: str = "") -> None:
     """Bump the version and keep the move in the change's history."""
     entry = {"from": change.state, "to": to, "at": clock.now().isoformat(), "actor": actor}
     change.history = [*change.history, {**entry, "note": note} if note else entry]
@@ -142,6 +142,7 @@ def _record(change: ChangeRequest, *, to: str, actor: str, note: str = "") -> No
     change.updated_at = clock.now()
 
 
-def _announce(tx: Transaction, change: ChangeRequest, kind: str, **extra) -> None:
+def announce(tx: Transaction, change: ChangeRequest, kind: str, **extra) -> None:
+    """Publish a change event (created, updated, moved, voted, lapsed) on the tenant's channel after commit."""
     tx.emit(channel_for(tx.tenant_id), {"tenant_id": str(tx.tenant_id), "change_id": str(change.id), "kind": kind,
                                         "state": change.state, "version": change.version, **extra})

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from domain import clock
 from domain.changes import cab, lifecycle
 from domain.changes.models import DECISIONS, ChangePolicy, ChangeRequest, ChangeVote
-from domain.changes.service import _announce, _record, locked_change, reassess
+from domain.changes.service import announce, locked_change, reassess, record_move
 from domain.errors import Conflict, Forbidden, ValidationFailed
 
 if TYPE_CHECKING:
@@ -40,9 +40,9 @@ async def transition_change(tx: Transaction, *, change_id: uuid.UUID, to: str, a
                                "post-implementation review as the note.", field="note")
     if to in ("submitted", "assessment", "scheduled"):
         await reassess(tx, change, enforce=to in ("submitted", "scheduled"))
-    _record(change, to=to, actor=actor, note=note[:2000])
+    record_move(change, to=to, actor=actor, note=note[:2000])
     _stamp(change, to)
-    _announce(tx, change, "moved")
+    announce(tx, change, "moved")
     return change
 
 
@@ -99,9 +99,9 @@ async def cast_vote(tx: Transaction, *, change_id: uuid.UUID, voter_id: uuid.UUI
     if outcome == cab.PENDING:
         change.version += 1
     else:
-        _record(change, to=outcome, actor="CAB", note=f"decided by the CAB after {actor}'s vote")
+        record_move(change, to=outcome, actor="CAB", note=f"decided by the CAB after {actor}'s vote")
         _stamp(change, outcome)
-    _announce(tx, change, "voted", decision=decision, voter=actor, outcome=outcome)
+    announce(tx, change, "voted", decision=decision, voter=actor, outcome=outcome)
     return change
 
 
@@ -111,8 +111,8 @@ async def lapse_approvals(tx: Transaction) -> list[ChangeRequest]:
         ChangeRequest.tenant_id == tx.tenant_id, ChangeRequest.state.in_(("approved", "scheduled")),
         ChangeRequest.planned_end <= clock.now()).with_for_update(skip_locked=True)))
     for change in lapsed:
-        _record(change, to="assessment", actor="change policy", note="approval lapsed: the window passed unstarted")
+        record_move(change, to="assessment", actor="change policy", note="approval lapsed: the window passed unstarted")
         change.cab_round += 1
         change.approved_at = None
-        _announce(tx, change, "lapsed")
+        announce(tx, change, "lapsed")
     return lapsed

@@ -6,7 +6,7 @@ import strawberry
 
 from domain.changes import links, policy, service, workflow
 from domain.changes.collisions import ChangeCollision as CollisionRule
-from domain.changes.lifecycle import IllegalChangeTransition
+from domain.changes.lifecycle import TRANSITIONS, IllegalChangeTransition
 from resolvers.changes.inputs import (
     ChangeInput,
     ChangePolicyInput,
@@ -55,7 +55,6 @@ def _saved(change) -> ChangeSaved:
 
 
 def _illegal(exc: IllegalChangeTransition) -> IllegalChangeTransitionError:
-    from domain.changes.lifecycle import TRANSITIONS
     return IllegalChangeTransitionError(code=exc.code, message=exc.message, field=exc.field,
                                         current_state=ChangeState(exc.current),
                                         allowed=[ChangeState(s) for s in TRANSITIONS.get(exc.current, ())])
