@@ -24,6 +24,7 @@ from domain.ai.gateway import Gateway
 from domain.auth.service import TokenService
 from domain.auth.throttle import LoginThrottle
 from domain.auth.tokens import TokenPolicy
+from domain.changes.links import register_change_provider
 from domain.incidents.feed import IncidentFeed
 from domain.outages import REDIS_DOWN
 from domain.uow import QUEUE_NAME
@@ -94,6 +95,7 @@ class Runtime:
         relay = OutboxRelay(db, redis)
         db.job_sink = relay
         hub = PubSubHub(redis)
+        register_change_provider()  # correlation notes and links recent changes on an incident's CIs
         return cls(settings=settings, db=db, redis=redis, relay=relay, keys=keys,
                    tokens=tokens, hub=hub, incident_feed=IncidentFeed(hub, db), sealer=sealer,
                    ai=build_gateway(settings, db))

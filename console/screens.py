@@ -13,7 +13,11 @@ from resolvers.errors import UNEXPECTED_ERROR_MESSAGE
 
 ERROR_STATUS = {"VALIDATION": 400, "NOT_FOUND": 404, "CONFLICT": 409, "ILLEGAL_TRANSITION": 409,
                 "INCIDENT_CLOSED": 409, "FORBIDDEN": 403, "NOT_ENTITLED": 403, "UNAUTHENTICATED": 401,
-                "UNEXPECTED": 500}
+                "UNEXPECTED": 500,
+                # ITSM
+                "SELF_APPROVAL": 403, "NOT_CAB_MEMBER": 403, "NOT_A_PERSON": 403, "ALREADY_VOTED": 409,
+                "NOT_UNDER_REVIEW": 409, "CHANGE_COLLISION": 409, "WINDOW_PASSED": 409, "ALREADY_LINKED": 409,
+                "NOT_AWAITING_APPROVAL": 409}
 
 
 def screen_context(request: Request) -> Context:

@@ -15,6 +15,8 @@ from domain.apikeys.models import ApiKey
 from domain.audit.models import AuditEvent
 from domain.auth.models import RefreshToken
 from domain.base import Base
+from domain.catalog.models import CatalogItem, RequestTask, ServiceRequest
+from domain.changes.models import ChangeIncidentLink, ChangePolicy, ChangeRequest, ChangeVote
 from domain.cmdb.models import CiChange, CiRelationship, CmdbGraphVersion, ConfigurationItem, TenantCiClass
 from domain.incidents.models import (
     ActionItem,
@@ -30,7 +32,9 @@ from domain.members.models import Invitation, Membership, User
 from domain.oncall.models import OnCallOverride, OnCallSchedule, OnCallUserFeed
 from domain.outbox.models import OutboxJob
 from domain.paging.models import EscalationPolicy, IncidentEscalation, NotificationRule, Page, ServicePolicy
+from domain.problems.models import Problem, ProblemIncident
 from domain.roles.models import Role
+from domain.sla.models import SlaPolicy, SlaTimer
 from domain.telemetry.models import (
     Event,
     EventIncident,
@@ -57,6 +61,11 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Base",
+    "CatalogItem",
+    "ChangeIncidentLink",
+    "ChangePolicy",
+    "ChangeRequest",
+    "ChangeVote",
     "CiChange",
     "CiRelationship",
     "CmdbGraphVersion",
@@ -88,10 +97,16 @@ __all__ = [
     "OutboxJob",
     "Page",
     "Postmortem",
+    "Problem",
+    "ProblemIncident",
     "RefreshToken",
+    "RequestTask",
     "Role",
     "ServicePolicy",
+    "ServiceRequest",
     "Silence",
+    "SlaPolicy",
+    "SlaTimer",
     "Span",
     "TelemetryResource",
     "Tenant",

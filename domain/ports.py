@@ -2,12 +2,13 @@
 
 The composition root (atlas/runtime.py) builds the one implementation at start-up; adapters type
 against :class:`Runtime` so none of them reaches into it. It says exactly what they may use: the
-unit of work, the token machinery, the incident feed, secret sealing, Redis (rate limits, sessions,
-throttles) and the few settings adapters read.
+unit of work, the token machinery, the incident feed, pub/sub (the change events), secret sealing,
+Redis (rate limits, sessions, throttles) and the few settings adapters read.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -38,6 +39,12 @@ class Readiness:
     @property
     def ready(self) -> bool:
         return not self.failing
+
+
+class EventHub(Protocol):
+    """Pub/sub for adapters: the messages committed transactions emitted on a channel."""
+
+    def listen(self, channel: str) -> AsyncIterator[dict]: ...
 
 
 class AdapterSettings(Protocol):
@@ -71,6 +78,7 @@ class Runtime(Protocol):
     keys: KeySource
     tokens: TokenService
     incident_feed: IncidentFeed
+    hub: EventHub
     sealer: Sealer
     ai: Gateway  # every model and embedder call goes through it
 

@@ -29,6 +29,13 @@ from resolvers.apikeys.mutations import CreateApiKeyPayload, RevokeApiKeyPayload
 from resolvers.apikeys.queries import resolve_api_keys
 from resolvers.apikeys.types import ApiKey
 from resolvers.billing.queries import Plan, resolve_plans
+from resolvers.catalog import mutations as catalog_mutations
+from resolvers.catalog import queries as catalog_queries
+from resolvers.catalog.types import CatalogItem, ServiceRequest
+from resolvers.changes import mutations as change_mutations
+from resolvers.changes import queries as change_queries
+from resolvers.changes.subscriptions import change_changed
+from resolvers.changes.types import Change, ChangeEvent, ChangePolicy
 from resolvers.cmdb import mutations as cmdb_mutations
 from resolvers.cmdb import queries as cmdb
 from resolvers.cmdb.types import (
@@ -70,11 +77,16 @@ from resolvers.oncall.types import (
     Paged,
 )
 from resolvers.pagination import Connection
+from resolvers.problems import resolvers as problem_resolvers
+from resolvers.problems.types import Problem
 from resolvers.roles.mutations import DeleteRolePayload, SaveRolePayload, create_role, delete_role, update_role
 from resolvers.roles.queries import resolve_permissions, resolve_roles
 from resolvers.roles.types import Permission, Role
 from resolvers.scalars import DATETIME
 from resolvers.shared_subscriptions import SharedSubscriptions, share_key
+from resolvers.sla import mutations as sla_mutations
+from resolvers.sla import queries as sla_queries
+from resolvers.sla.types import SlaBreach, SlaCompliance, SlaPolicy, SlaTimer
 from resolvers.telemetry import queries as telemetry
 from resolvers.telemetry.types import Event, LogRecord, MetricSeries, Trace, TraceSummary
 from resolvers.tenants import mutations as tenant_mutations
@@ -118,6 +130,33 @@ def knowledge_read() -> list:
 
 def knowledge_write() -> list:
     return guard("knowledge.write", feature="knowledge")
+# ---- ITSM (changes, SLA): guards
+def change_read() -> list:
+    return guard("change.read", feature="changes")
+
+
+def change_write() -> list:
+    return guard("change.write", feature="changes")
+
+
+def change_approve() -> list:
+    return guard("change.approve", feature="changes")
+
+
+def sla_read() -> list:
+    return guard("catalog.read", feature="sla")
+
+
+def sla_manage() -> list:
+    return guard("catalog.manage", feature="sla")
+
+
+def catalog_read() -> list:
+    return guard("catalog.read", feature="catalog")
+
+
+def catalog_manage() -> list:
+    return guard("catalog.manage", feature="catalog")
 
 
 @strawberry.type
@@ -213,6 +252,29 @@ class Query:
                                                          extensions=platform_guard())
     ai_model_changes: list[AiModelChange] = strawberry.field(resolver=ai.resolve_ai_model_changes,
                                                              extensions=platform_guard())
+    # ---- ITSM: changes
+    changes: Connection[Change] = strawberry.field(resolver=change_queries.resolve_changes, extensions=change_read())
+    change: Change | None = strawberry.field(resolver=change_queries.resolve_change, extensions=change_read())
+    change_policy: ChangePolicy = strawberry.field(resolver=change_queries.resolve_change_policy,
+                                                   extensions=change_read())
+    # ---- ITSM: SLA
+    sla_policies: list[SlaPolicy] = strawberry.field(resolver=sla_queries.resolve_sla_policies, extensions=sla_read())
+    sla_timers: list[SlaTimer] = strawberry.field(resolver=sla_queries.resolve_sla_timers, extensions=sla_read())
+    sla_breaches: list[SlaBreach] = strawberry.field(resolver=sla_queries.resolve_sla_breaches, extensions=sla_read())
+    sla_compliance: list[SlaCompliance] = strawberry.field(resolver=sla_queries.resolve_sla_compliance,
+                                                           extensions=sla_read())
+    # ---- ITSM: catalog and problems
+    catalog_items: list[CatalogItem] = strawberry.field(resolver=catalog_queries.resolve_catalog_items,
+                                                        extensions=catalog_read())
+    service_requests: Connection[ServiceRequest] = strawberry.field(
+        resolver=catalog_queries.resolve_service_requests, extensions=catalog_read())
+    service_request: ServiceRequest | None = strawberry.field(resolver=catalog_queries.resolve_service_request,
+                                                              extensions=catalog_read())
+    problems: Connection[Problem] = strawberry.field(resolver=problem_resolvers.resolve_problems,
+                                                     extensions=incident_read())
+    problem: Problem | None = strawberry.field(resolver=problem_resolvers.resolve_problem, extensions=incident_read())
+    known_errors: list[Problem] = strawberry.field(resolver=problem_resolvers.resolve_known_errors,
+                                                   extensions=incident_read())
 
 
 @strawberry.type
@@ -335,6 +397,39 @@ class Mutation:
         description="Approve, suspend or retire a model platform-wide (audited).")
     set_ai_policy: ai_mutations.AiPolicyPayload = strawberry.field(
         resolver=ai_mutations.set_ai_policy, extensions=guard("ai.admin", feature="ai"))
+    # ---- ITSM: changes
+    create_change: change_mutations.ChangePayload = strawberry.field(
+        resolver=change_mutations.create_change, extensions=change_write())
+    update_change: change_mutations.ChangePayload = strawberry.field(
+        resolver=change_mutations.update_change, extensions=change_write())
+    transition_change: change_mutations.ChangePayload = strawberry.field(
+        resolver=change_mutations.transition_change, extensions=change_write())
+    vote_on_change: change_mutations.ChangePayload = strawberry.field(
+        resolver=change_mutations.vote_on_change, extensions=change_approve())
+    link_change_incident: change_mutations.ChangeLinkPayload = strawberry.field(
+        resolver=change_mutations.link_change_incident, extensions=change_write())
+    update_change_policy: change_mutations.ChangePolicyPayload = strawberry.field(
+        resolver=change_mutations.update_change_policy, extensions=change_approve())
+    # ---- ITSM: SLA
+    create_sla_policy: sla_mutations.SlaPolicyPayload = strawberry.field(
+        resolver=sla_mutations.create_sla_policy, extensions=sla_manage())
+    delete_sla_policy: DeletePayload = strawberry.field(
+        resolver=sla_mutations.delete_sla_policy, extensions=sla_manage())
+    # ---- ITSM: catalog and problems
+    create_catalog_item: catalog_mutations.CatalogItemPayload = strawberry.field(
+        resolver=catalog_mutations.create_catalog_item, extensions=catalog_manage())
+    raise_service_request: catalog_mutations.ServiceRequestPayload = strawberry.field(
+        resolver=catalog_mutations.raise_service_request, extensions=catalog_read())
+    decide_service_request: catalog_mutations.ServiceRequestPayload = strawberry.field(
+        resolver=catalog_mutations.decide_service_request, extensions=catalog_manage())
+    complete_request_task: catalog_mutations.ServiceRequestPayload = strawberry.field(
+        resolver=catalog_mutations.complete_request_task, extensions=catalog_read())
+    create_problem: problem_resolvers.ProblemPayload = strawberry.field(
+        resolver=problem_resolvers.create_problem, extensions=incident_write())
+    update_problem: problem_resolvers.ProblemPayload = strawberry.field(
+        resolver=problem_resolvers.update_problem, extensions=incident_write())
+    link_problem_incident: problem_resolvers.ProblemPayload = strawberry.field(
+        resolver=problem_resolvers.link_problem_incident, extensions=incident_write())
 
 
 @strawberry.type
@@ -345,6 +440,10 @@ class Subscription:
     you_are_paged: Paged = strawberry.subscription(
         resolver=you_are_paged, extensions=incident_read(),
         description="Escalation steps that page the signed-in person, from now on.")
+    # ---- ITSM: changes
+    change_changed: ChangeEvent = strawberry.subscription(
+        resolver=change_changed, extensions=change_read(),
+        description="The tenant's change events (created, moved, voted, lapsed) from now on.")
 
 
 class AtlasSchema(strawberry.Schema):

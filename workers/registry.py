@@ -14,6 +14,7 @@ from workers.jobs.ai import ai_credits_renewed
 from workers.jobs.alerting import alerting_tick, deliver_webhook
 from workers.jobs.cmdb import discover_cmdb
 from workers.jobs.housekeeping import prune_all_audit_events, prune_audit_events
+from workers.jobs.itsm import itsm_tick, itsm_tick_tenant
 from workers.jobs.knowledge import index_knowledge, index_resolved_incidents, reembed_knowledge
 from workers.jobs.paging import escalate, send_page, send_page_digest
 from workers.jobs.telemetry import maintain_partitions, telemetry_ingested
@@ -33,6 +34,8 @@ FUNCTIONS = [
     job(index_knowledge, timeout=120),
     job(reembed_knowledge, timeout=600),
     job(index_resolved_incidents, timeout=300),
+    job(itsm_tick, timeout=55),  # ITSM: lapsed approvals, SLA timers
+    job(itsm_tick_tenant, timeout=30),
 ]
 CRON_JOBS = [
     cron(alerting_tick, second={0}, unique=True, timeout=55),
@@ -40,4 +43,5 @@ CRON_JOBS = [
     cron(maintain_partitions, minute={5}, unique=True, run_at_startup=True, timeout=300),
     cron(discover_cmdb, minute=set(range(1, 60, 5)), second={30}, unique=True, timeout=240),
     cron(index_resolved_incidents, minute=set(range(3, 60, 10)), unique=True, timeout=300),
+    cron(itsm_tick, second={20}, unique=True, timeout=55),  # ITSM
 ]

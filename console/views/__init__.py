@@ -1,9 +1,24 @@
-"""Console screens, grouped by noun like their templates: incidents, alerting, cmdb, telemetry and admin,
+"""Console screens, grouped by noun like their templates: incidents, alerting, cmdb, changes, sla, telemetry and admin,
 each a package with a module per screen; sign-in, invitation acceptance and the landing page sit here."""
 
 from __future__ import annotations
 
-from console.views import admin, ai, alerting, auth, cmdb, home, incidents, invite, knowledge, oncall, telemetry
+from console.views import (
+    admin,
+    ai,
+    alerting,
+    auth,
+    catalog,
+    changes,
+    cmdb,
+    home,
+    incidents,
+    invite,
+    knowledge,
+    oncall,
+    sla,
+    telemetry,
+)
 
 routes = [
     *home.routes,
@@ -17,6 +32,9 @@ routes = [
     *oncall.routes,
     *knowledge.routes,
     *ai.routes,
+    *changes.routes,  # ITSM
+    *sla.routes,  # ITSM
+    *catalog.routes,  # ITSM
 ]
 
 __all__ = ["routes"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
@@ -34,8 +34,8 @@ from domain.incidents.models import Incident, IncidentLink
 if TYPE_CHECKING:
     from domain.uow import Transaction
 
-# (tx, services, since) -> ["change description", ...]
-ChangeProvider = Callable[["Transaction", list[str], object], Awaitable[list[str]]]
+# (tx, incident, since) -> ["why a change may explain it", ...]; a provider may link the change too
+ChangeProvider = Callable[["Transaction", Incident, datetime], Awaitable[list[str]]]
 CHANGES: list[ChangeProvider] = []
 SAME_SERVICE_CONFIDENCE = 0.6
 ILLUSTRATIVE = "demo"  # seeded demo stories (atlas/demo_incidents.py) explain nothing
@@ -149,6 +149,6 @@ async def _reparent(tx: Transaction, *, root: Incident, effect: Relation) -> Inc
 async def _note_changes(tx: Transaction, incident: Incident) -> None:
     since = clock.now() - timedelta(minutes=30)
     for provider in CHANGES:
-        for change in await provider(tx, list(incident.services or ()), since):
+        for change in await provider(tx, incident, since):
             await timeline.append(tx, incident, kind="change_context", actor="correlation engine",
                                   data={"change": change, "confidence": 0.5})

@@ -36,7 +36,9 @@ if TYPE_CHECKING:
     from domain.uow import Transaction
 
 EVENT_TYPES = ("incident.created", "incident.acknowledged", "incident.escalated", "incident.severity_changed",
-               "incident.resolved", "incident.reopened", "incident.closed")
+               "incident.resolved", "incident.reopened", "incident.closed", "incident.sla_warning",
+               "incident.sla_breached")
+_SLA_EVENTS = {"sla_warning": "incident.sla_warning", "sla_breached": "incident.sla_breached"}  # ITSM
 TEST_EVENT = "test"
 _STATUS_EVENTS = {"resolved": "incident.resolved", "closed": "incident.closed"}
 
@@ -71,6 +73,8 @@ def event_type_of(kind: str, data: dict[str, Any]) -> str | None:
         return "incident.escalated"
     if kind == "merged_into":
         return "incident.resolved"
+    if kind in _SLA_EVENTS:
+        return _SLA_EVENTS[kind]
     if kind != "status_changed":
         return None
     before, after = data.get("from"), data.get("to")

@@ -29,7 +29,7 @@ class Plan:
 
 
 _CORE = frozenset({"incidents", "ingest", "alerting", "cmdb", "console", "knowledge"})
-_PRO = _CORE | {"ai", "changes", "sla", "ai.rca", "ai.copilot", "automation", "api_keys", "custom_roles"}
+_PRO = _CORE | {"ai", "changes", "sla", "catalog", "ai.rca", "ai.copilot", "automation", "api_keys", "custom_roles"}
 _ENTERPRISE = _PRO | {"ai.remediation", "ai.runbooks", "sso", "dedicated_placement", "audit_export"}
 
 PLANS: dict[str, Plan] = {

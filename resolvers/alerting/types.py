@@ -142,6 +142,8 @@ class NotificationEventType(Enum):
     INCIDENT_RESOLVED = "incident.resolved"
     INCIDENT_REOPENED = "incident.reopened"
     INCIDENT_CLOSED = "incident.closed"
+    INCIDENT_SLA_WARNING = "incident.sla_warning"
+    INCIDENT_SLA_BREACHED = "incident.sla_breached"
 
 
 @strawberry.enum(description="Which incidents a notification target hears of.")

@@ -24,6 +24,8 @@ from domain.alerting.models import AlertingSettings, NotificationTarget, Webhook
 from domain.apikeys.models import ApiKey
 from domain.apikeys.service import create_api_key
 from domain.auth.principals import user_principal
+from domain.catalog.models import CatalogItem, RequestTask, ServiceRequest
+from domain.changes.models import ChangeIncidentLink, ChangePolicy, ChangeRequest, ChangeVote
 from domain.cmdb.models import CiRelationship, ConfigurationItem, TenantCiClass
 from domain.incidents.links import link_incidents
 from domain.incidents.models import ActionItem, Incident, IncidentLink, IncidentResponder, Postmortem, TimelineEntry
@@ -32,8 +34,10 @@ from domain.incidents.service import NewIncident, create_incident, transition_in
 from domain.knowledge.models import KbArticle
 from domain.members.models import Invitation, Membership, User
 from domain.members.service import invite_member
+from domain.problems.models import Problem, ProblemIncident
 from domain.roles.models import Role
 from domain.roles.service import create_role
+from domain.sla.models import SlaPolicy
 from domain.tenants.models import Tenant
 from resolvers.guards import Public, Requires, TenantScoped
 from tests.conftest import TEST_PASSWORD, auth_headers
@@ -67,6 +71,9 @@ class Side:
     kb_article_id: str = ""
     marker_emails: list[str] = field(default_factory=list)
     oncall_ids: list[str] = field(default_factory=list)  # on-call and paging: schedule, policy, rule, feed secret
+    change_id: str = ""  # ITSM
+    sla_policy_id: str = ""  # ITSM
+    itsm: dict = field(default_factory=dict)  # ITSM: catalog item, request, task and problem ids
 
     @property
     def secrets(self) -> list[str]:
@@ -76,7 +83,7 @@ class Side:
                 self.trace_id, f"svc-{self.tenant.slug}", self.alert_rule_id, self.silence_id, self.target_id,
                 f"rule-{self.tenant.slug}", self.ci_id, self.ci_relationship_id, f"ci-{self.tenant.slug}",
                 self.ci_class_key, self.kb_article_id, f"kb-{self.tenant.slug}", *self.marker_emails,
-                *self.oncall_ids]
+                *self.oncall_ids, *[i for i in (self.change_id, self.sla_policy_id) if i], *self.itsm.values()]
 
     @property
     def ci_class_key(self) -> str:
@@ -202,6 +209,27 @@ QUERIES: dict[str, Case] = {
     "platformAiModels": Case("{ platformAiModels { key } }", permission="platform.admin", cross_tenant=False),
     "aiModelChanges": Case("{ aiModelChanges { modelKey action actor } }", permission="platform.admin",
                            cross_tenant=False),
+    # ---- ITSM: changes
+    "changes": Case("{ changes(first: 100) { edges { node { id title ciNames votes { voter } incidentLinks { id } } } } }",
+                    permission="change.read"),
+    "change": Case("query($id: ID!) { change(id: $id) { id title riskReasons { reason } } }",
+                   lambda w, s: {"id": w.side(s).change_id}, permission="change.read"),
+    "changePolicy": Case("{ changePolicy { collisionMode cabRole freezeWindows { name } } }", permission="change.read"),
+    "slaPolicies": Case("{ slaPolicies { id name services } }", permission="catalog.read"),
+    "slaTimers": Case("query($id: ID!) { slaTimers(incidentId: $id) { id policy metric } }",
+                      lambda w, s: {"id": w.side(s).incident_id}, permission="catalog.read"),
+    "slaBreaches": Case("{ slaBreaches { incidentReference incidentTitle timer { id policy } } }",
+                        permission="catalog.read"),
+    "slaCompliance": Case("{ slaCompliance { policy service total met } }", permission="catalog.read"),
+    "catalogItems": Case("{ catalogItems { id name tasks { title } } }", permission="catalog.read"),
+    "serviceRequests": Case("{ serviceRequests { edges { node { id reference itemName answers tasks { id title } } } } }",
+                            permission="catalog.read"),
+    "serviceRequest": Case("query($id: ID!) { serviceRequest(id: $id) { id reference } }",
+                           lambda w, s: {"id": w.side(s).itsm["request"]}, permission="catalog.read"),
+    "problems": Case("{ problems { edges { node { id title incidentIds } } } }", permission="incident.read"),
+    "problem": Case("query($id: ID!) { problem(id: $id) { id title } }",
+                    lambda w, s: {"id": w.side(s).itsm["problem"]}, permission="incident.read"),
+    "knownErrors": Case('{ knownErrors(search: "matrix") { id title } }', permission="incident.read"),
 }
 
 _PAYLOAD = "__typename ... on Error { code message field }"
@@ -394,6 +422,53 @@ MUTATIONS: dict[str, Case] = {
         f"mutation($i: AiPolicyInput!) {{ setAiPolicy(input: $i) {{ {_PAYLOAD} }} }}",
         lambda w, s: {"i": {"forbidExternal": True, "routes": [{"task": "rca", "models": ["local:extractive"]}]}},
         permission="ai.admin"),
+    # ---- ITSM: changes
+    "createChange": Case(
+        f"mutation($i: ChangeInput!) {{ createChange(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"title": "Matrix change", "type": "NORMAL", "ciIds": [w.side(s).ci_id]}},
+        permission="change.write"),
+    "updateChange": Case(
+        f"mutation($id: ID!) {{ updateChange(id: $id, input: {{title: \"hijack\", type: EMERGENCY}}) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).change_id}, permission="change.write"),
+    "transitionChange": Case(
+        f"mutation($id: ID!) {{ transitionChange(input: {{id: $id, to: ASSESSMENT}}) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).change_id}, permission="change.write"),
+    "voteOnChange": Case(
+        f"mutation($id: ID!) {{ voteOnChange(input: {{id: $id, decision: APPROVE, comment: \"ok\"}}) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).change_id}, permission="change.approve"),
+    "linkChangeIncident": Case(
+        f"mutation($i: LinkChangeIncidentInput!) {{ linkChangeIncident(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"changeId": w.side(s).change_id, "incidentId": w.side(s).incident_id,
+                            "kind": "CAUSED_BY"}}, permission="change.write"),
+    "updateChangePolicy": Case(
+        f"mutation {{ updateChangePolicy(input: {{collisionMode: \"warn\"}}) {{ {_PAYLOAD} }} }}",
+        permission="change.approve"),
+    "createSlaPolicy": Case(
+        f"mutation($i: SlaPolicyInput!) {{ createSlaPolicy(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"name": f"new-{uuid.uuid4().hex[:6]}", "responseMinutes": 5}}, permission="catalog.manage"),
+    "deleteSlaPolicy": Case(f"mutation($id: ID!) {{ deleteSlaPolicy(id: $id) {{ {_PAYLOAD} }} }}",
+                            lambda w, s: {"id": w.side(s).sla_policy_id}, permission="catalog.manage"),
+    "createCatalogItem": Case(
+        f"mutation($i: CatalogItemInput!) {{ createCatalogItem(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"name": f"new-{uuid.uuid4().hex[:6]}", "category": "X"}}, permission="catalog.manage"),
+    "raiseServiceRequest": Case(
+        f"mutation($id: ID!) {{ raiseServiceRequest(itemId: $id, answers: {{}}) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).itsm["item"]}, permission="catalog.read"),
+    "decideServiceRequest": Case(
+        f"mutation($id: ID!) {{ decideServiceRequest(id: $id, decision: APPROVE) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).itsm["request"]}, permission="catalog.manage"),
+    "completeRequestTask": Case(
+        f"mutation($id: ID!) {{ completeRequestTask(taskId: $id) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).itsm["task"]}, permission="catalog.read"),
+    "createProblem": Case(f'mutation {{ createProblem(title: "matrix problem") {{ {_PAYLOAD} }} }}',
+                          permission="incident.write"),
+    "updateProblem": Case(
+        f'mutation($id: ID!) {{ updateProblem(id: $id, workaround: "hijack") {{ {_PAYLOAD} }} }}',
+        lambda w, s: {"id": w.side(s).itsm["problem"]}, permission="incident.write"),
+    "linkProblemIncident": Case(
+        f"mutation($id: ID!, $i: ID!) {{ linkProblemIncident(id: $id, incidentId: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).itsm["problem"], "i": w.side(s).resolved_incident_id},
+        permission="incident.write"),
 }
 
 SUBSCRIPTIONS: dict[str, Case] = {
@@ -401,6 +476,8 @@ SUBSCRIPTIONS: dict[str, Case] = {
                             permission="incident.read"),
     # on-call and paging
     "youArePaged": Case("subscription { youArePaged { incidentId reference } }", permission="incident.read"),
+    # ---- ITSM: changes
+    "changeChanged": Case("subscription { changeChanged { kind change { id } } }", permission="change.read"),
 }
 
 MATRIX = {"Query": QUERIES, "Mutation": MUTATIONS, "Subscription": SUBSCRIPTIONS}
@@ -431,7 +508,7 @@ async def _side(db, make_tenant, add_member) -> Side:
     ci_id, ci_relationship_id = await _cmdb(db, tenant)
     oncall_ids = await _oncall(db, tenant, responder_id, target_id)
     kb_article_id = await _knowledge(db, tenant)
-    return Side(oncall_ids=oncall_ids, kb_article_id=kb_article_id, tenant=tenant,
+    side = Side(oncall_ids=oncall_ids, kb_article_id=kb_article_id, tenant=tenant,
                 owner=f"owner@{tenant.slug}.example.com", auditor=auditor, trace_id=trace_id,
                 alert_rule_id=rule_id, silence_id=silence_id, target_id=target_id, ci_id=ci_id,
                 ci_relationship_id=ci_relationship_id,
@@ -439,6 +516,48 @@ async def _side(db, make_tenant, add_member) -> Side:
                 invitation_token=str(invitation.credential), role_id=str(role.id), incident_id=str(active.id),
                 resolved_incident_id=str(done.id), action_item_id=str(item.id), link_id=str(link.id),
                 marker_emails=[responder, auditor, f"invitee@{tenant.slug}.example.com"])
+    side.change_id, side.sla_policy_id = await _itsm(db, tenant, ci_id, requester_id=responder_id)
+    side.itsm = await _catalog_and_problems(db, tenant, incident_id=active.id)
+    return side
+
+
+async def _itsm(db, tenant, ci_id: str, *, requester_id) -> tuple[str, str]:
+    """A change under CAB review on the side's CI and an SLA policy; returns their ids."""
+    from datetime import UTC, datetime, timedelta
+
+    from domain.changes.service import ChangeDraft, create_change
+    from domain.changes.workflow import transition_change
+    from domain.sla.policies import PolicyDraft, create_sla_policy
+
+    start = datetime.now(UTC) + timedelta(days=3)
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        change = await create_change(tx, draft=ChangeDraft(
+            title=f"Change {tenant.slug}", type="normal", ci_ids=[uuid.UUID(ci_id)], planned_start=start,
+            planned_end=start + timedelta(hours=1)), requester_id=requester_id, actor="mx")
+        for to in ("submitted", "assessment", "cab_review"):
+            await transition_change(tx, change_id=change.id, to=to, actor="mx")
+        policy = await create_sla_policy(tx, draft=PolicyDraft(name=f"sla-{tenant.slug}", response_minutes=5,
+                                                               services=[f"svc-{tenant.slug}"]), actor="mx")
+    return str(change.id), str(policy.id)
+
+
+async def _catalog_and_problems(db, tenant, *, incident_id) -> dict:
+    """A catalog item, a request awaiting approval, an open task of another request, a problem; their ids."""
+    from domain.catalog.models import RequestTask
+    from domain.catalog.service import ItemDraft, create_item, raise_request
+    from domain.problems.service import create_problem, link_incident
+
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        item = await create_item(tx, draft=ItemDraft(name=f"item-{tenant.slug}", category="mx", approvals_needed=1),
+                                 actor="mx")
+        direct = await create_item(tx, draft=ItemDraft(name=f"direct-{tenant.slug}", category="mx",
+                                                       tasks=[{"title": f"task-{tenant.slug}"}]), actor="mx")
+        waiting = await raise_request(tx, item_id=item.id, answers={}, requester_id=None, actor="mx")
+        doing = await raise_request(tx, item_id=direct.id, answers={}, requester_id=None, actor="mx")
+        task = await tx.session.scalar(select(RequestTask.id).where(RequestTask.request_id == doing.id))
+        problem = await create_problem(tx, title=f"matrix {tenant.slug}", actor="mx")
+        await link_incident(tx, problem_id=problem.id, incident_id=incident_id, actor="mx")
+    return {"item": str(item.id), "request": str(waiting.id), "task": str(task), "problem": str(problem.id)}
 
 
 async def _oncall(db, tenant, responder_id, target_id) -> list[str]:
@@ -602,6 +721,19 @@ async def _snapshot(db, side: Side) -> dict:
                 text("id FROM notification_rules"), text("user_id, token FROM oncall_user_feeds"))],
             "kb_articles": sorted(str(r) for r in await s.execute(select(KbArticle.id, KbArticle.version))),
             "ai_policy": [str(r) for r in await s.execute(select(AiPolicy.forbid_external, AiPolicy.routes))],
+            # ITSM
+            "changes": sorted(str(r) for r in await s.execute(select(
+                ChangeRequest.id, ChangeRequest.state, ChangeRequest.version))),
+            "change_votes": await s.scalar(select(func.count()).select_from(ChangeVote)),
+            "change_links": await s.scalar(select(func.count()).select_from(ChangeIncidentLink)),
+            "change_policies": [str(r) for r in await s.execute(select(ChangePolicy.collision_mode))],
+            "sla_policies": sorted(await s.scalars(select(SlaPolicy.name))),
+            "catalog_items": sorted(await s.scalars(select(CatalogItem.name))),
+            "service_requests": sorted(str(r) for r in await s.execute(select(
+                ServiceRequest.id, ServiceRequest.state, ServiceRequest.version))),
+            "request_tasks": sorted(str(r) for r in await s.execute(select(RequestTask.id, RequestTask.state))),
+            "problems": sorted(str(r) for r in await s.execute(select(Problem.id, Problem.state, Problem.version))),
+            "problem_incidents": await s.scalar(select(func.count()).select_from(ProblemIncident)),
         }
 
 

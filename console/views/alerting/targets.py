@@ -17,7 +17,8 @@ from console.screens import page, run_screen, screen_status
 TEMPLATE = "alerting/targets.html"
 EVENT_TYPES = {"INCIDENT_CREATED": "created", "INCIDENT_ACKNOWLEDGED": "acknowledged",
                "INCIDENT_ESCALATED": "escalated (priority raised)", "INCIDENT_SEVERITY_CHANGED": "severity changed",
-               "INCIDENT_RESOLVED": "resolved", "INCIDENT_REOPENED": "reopened", "INCIDENT_CLOSED": "closed"}
+               "INCIDENT_RESOLVED": "resolved", "INCIDENT_REOPENED": "reopened", "INCIDENT_CLOSED": "closed",
+               "INCIDENT_SLA_WARNING": "SLA warning", "INCIDENT_SLA_BREACHED": "SLA breached"}
 SCOPES = {"ALL_INCIDENTS": "every incident", "RULE_INCIDENTS": "incidents of rules that notify it"}
 
 

@@ -76,7 +76,7 @@ async def test_a_new_target_hears_of_every_incident_change_unless_told_otherwise
 
     assert default["target"]["eventTypes"] == [
         "INCIDENT_CREATED", "INCIDENT_ACKNOWLEDGED", "INCIDENT_ESCALATED", "INCIDENT_SEVERITY_CHANGED",
-        "INCIDENT_RESOLVED", "INCIDENT_REOPENED", "INCIDENT_CLOSED"]
+        "INCIDENT_RESOLVED", "INCIDENT_REOPENED", "INCIDENT_CLOSED", "INCIDENT_SLA_WARNING", "INCIDENT_SLA_BREACHED"]
     assert chosen["target"] == {**chosen["target"], "eventTypes": ["INCIDENT_RESOLVED", "INCIDENT_CLOSED"],
                                 "scope": "RULE_INCIDENTS", "enabled": True}
     assert changed["data"]["updateNotificationTarget"]["target"] == {
