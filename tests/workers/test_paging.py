@@ -80,12 +80,12 @@ async def test_levels_page_in_order_and_repeat_until_nobody_is_left(db, make_ten
 async def test_acknowledging_stops_the_escalation(db, make_tenant, smtp, paging_worker):
     # given ana then bo, ten seconds apart
     tenant = await make_tenant()
-    (ana, _), (bo, bo_mail) = await add_people(db, tenant, 2)
+    (ana, ana_mail), (bo, bo_mail) = await add_people(db, tenant, 2)
     await policy_for(db, tenant, [[ana], [bo]], timeout=2)
     incident = await open_incident(db, tenant)
-    # when ana's page went out and she acknowledges before bo's turn
+    # when ana's page went out and she acknowledges before bo's turn (the inbox is shared with earlier tests)
     _, inbox = smtp
-    worker = await paging_worker(until=lambda: inbox.messages)
+    worker = await paging_worker(until=lambda: inbox.to(ana_mail))
     async with db.transaction(tenant_id=tenant.tenant_id) as tx:
         await transition_incident(tx, incident_id=incident.id, to="open", actor="ana")
     await paging_worker()
@@ -105,7 +105,7 @@ async def test_a_worker_restart_mid_escalation_pages_no_step_twice(runtime, db, 
     await policy_for(db, tenant, [[ana], [bo]], timeout=1)
     incident = await open_incident(db, tenant)
     _, inbox = smtp
-    await paging_worker(until=lambda: inbox.messages)
+    await paging_worker(until=lambda: inbox.to(ana_mail))
     # when the first step's job runs again (arq re-runs a job whose worker died) and a new worker finishes
     await runtime.redis.enqueue_job("escalate", tenant_id=str(tenant.tenant_id), incident_id=str(incident.id),
                                     generation=1, level=0, round_=0, _job_id=f"rerun-{incident.id}")
@@ -147,11 +147,11 @@ async def test_an_alert_storm_sends_a_few_pages_then_one_digest(db, make_tenant,
 async def test_reassigning_restarts_the_escalation_for_the_new_assignee(db, make_tenant, smtp, paging_worker):
     # given ana paged first for a checkout incident
     tenant = await make_tenant()
-    (ana, _), (bo, _), (cy, cy_mail) = await add_people(db, tenant, 3)
+    (ana, ana_mail), (bo, _), (cy, cy_mail) = await add_people(db, tenant, 3)
     await policy_for(db, tenant, [[ana], [bo]], timeout=1)
     incident = await open_incident(db, tenant)
     _, inbox = smtp
-    await paging_worker(until=lambda: inbox.messages)
+    await paging_worker(until=lambda: inbox.to(ana_mail))
     # when it is reassigned to cy while still unacknowledged
     async with db.transaction(tenant_id=tenant.tenant_id) as tx:
         await assign_incident(tx, incident_id=incident.id, assignee_id=cy, actor="lead")
