@@ -98,6 +98,7 @@ class Runtime:
         return await check_readiness(self.db, self.redis)
 
     async def close(self) -> None:
+        await self.relay.close()
         await self.incident_feed.close()
         await self.hub.close()
         await self.redis.aclose()
