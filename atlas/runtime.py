@@ -16,7 +16,7 @@ from atlas.keys import KeyRing
 from atlas.pubsub import PubSubHub, RedisEventSink
 from atlas.relay import OutboxRelay
 from atlas.sealing import Sealer
-from atlas.secrets import secrets_provider
+from atlas.secrets import SecretsProvider, secrets_provider
 from atlas.settings import Settings
 from domain.auth.service import TokenService
 from domain.auth.throttle import LoginThrottle
@@ -72,6 +72,7 @@ class Runtime:
     hub: PubSubHub
     incident_feed: IncidentFeed
     sealer: Sealer
+    secrets: SecretsProvider
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
@@ -79,7 +80,8 @@ class Runtime:
         db = Database.from_settings(settings)
         redis = await open_redis(settings.redis_url)
         keys = await asyncio.to_thread(open_key_ring, settings)
-        sealer = await asyncio.to_thread(Sealer.from_provider, secrets_provider(settings))
+        secrets = secrets_provider(settings)
+        sealer = await asyncio.to_thread(Sealer.from_provider, secrets)
         throttle = LoginThrottle(redis, settings.login_max_failures, settings.login_lockout_seconds)
         tokens = TokenService(db=db, keys=keys, policy=token_policy(settings), throttle=throttle,
                               refresh_ttl=settings.refresh_token_ttl)
@@ -88,7 +90,8 @@ class Runtime:
         db.job_sink = relay
         hub = PubSubHub(redis)
         return cls(settings=settings, db=db, redis=redis, relay=relay, keys=keys,
-                   tokens=tokens, hub=hub, incident_feed=IncidentFeed(hub, db), sealer=sealer)
+                   tokens=tokens, hub=hub, incident_feed=IncidentFeed(hub, db), sealer=sealer,
+                   secrets=secrets)
 
     @property
     def policy(self) -> TokenPolicy:

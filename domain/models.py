@@ -13,6 +13,7 @@ from domain.alerting.models import (
 from domain.apikeys.models import ApiKey
 from domain.audit.models import AuditEvent
 from domain.auth.models import RefreshToken
+from domain.automation.models import Agent, Approval, Run, RunEvent, Runbook, RunStep, Workflow
 from domain.base import Base
 from domain.cmdb.models import CiChange, CiRelationship, CmdbGraphVersion, ConfigurationItem, TenantCiClass
 from domain.incidents.models import (
@@ -41,12 +42,14 @@ from domain.tenants.models import Tenant
 
 __all__ = [
     "ActionItem",
+    "Agent",
     "Alert",
     "AlertEvent",
     "AlertRule",
     "AlertRuleVersion",
     "AlertingSettings",
     "ApiKey",
+    "Approval",
     "AuditEvent",
     "Base",
     "CiChange",
@@ -69,6 +72,10 @@ __all__ = [
     "OutboxJob",
     "Postmortem",
     "RefreshToken",
+    "Run",
+    "RunEvent",
+    "RunStep",
+    "Runbook",
     "Role",
     "Silence",
     "Span",
@@ -78,4 +85,5 @@ __all__ = [
     "TimelineEntry",
     "User",
     "WebhookDelivery",
+    "Workflow",
 ]

@@ -48,6 +48,12 @@ class AdapterSettings(Protocol):
     audit_retention_days: int
 
 
+class SecretReader(Protocol):
+    """Reads secrets by name from the configured provider (local key file or AWS Secrets Manager)."""
+
+    def get(self, name: str) -> str | None: ...
+
+
 class Runtime(Protocol):
     """The long-lived services of one web or worker process."""
 
@@ -58,6 +64,7 @@ class Runtime(Protocol):
     tokens: TokenService
     incident_feed: IncidentFeed
     sealer: Sealer
+    secrets: SecretReader
 
     @property
     def policy(self) -> TokenPolicy: ...

@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from domain import clock
 from domain.alerting.notify import notify_incident_change
+from domain.automation.triggers import request_workflows
 from domain.incidents.models import Incident, TimelineEntry
 
 if TYPE_CHECKING:
@@ -56,4 +57,6 @@ async def append(
         "entry_id": str(entry.id), "version": incident.version,
     })
     await notify_incident_change(tx, incident, entry)
+    await request_workflows(tx, event="incident.created" if kind == "created" else "incident.changed",
+                            subject_id=incident.id)
     return entry
