@@ -23,6 +23,7 @@ from console.operations import OperationRunner
 from console.views import routes as console_routes
 from resolvers.graphql_app import AtlasGraphQL
 from resolvers.schema import build_schema
+from rest.agent import routes as agent_routes
 from rest.auth import routes as auth_routes
 from rest.ingest import routes as ingest_routes
 from rest.otlp import routes as otlp_routes
@@ -75,6 +76,7 @@ def create_app(settings: Settings) -> Starlette:
             *auth_routes,
             *ingest_routes,
             *otlp_routes,
+            *agent_routes,
             Mount("/console", routes=console_routes),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],

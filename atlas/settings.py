@@ -47,6 +47,7 @@ class Settings:
     secrets_prefix: str = "atlasai/"
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
+    agent_lease_seconds: int = 30
 
     @property
     def is_production(self) -> bool:
@@ -121,4 +122,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         secrets_prefix=env.get("ATLAS_SECRETS_PREFIX") or "atlasai/",
         login_max_failures=_int(env, "ATLAS_LOGIN_MAX_FAILURES", 5, low=1, high=1000),
         login_lockout_seconds=_int(env, "ATLAS_LOGIN_LOCKOUT_SECONDS", 900, low=1, high=86400),
+        agent_lease_seconds=_int(env, "ATLAS_AGENT_LEASE_SECONDS", 30, low=2, high=3600),
     )

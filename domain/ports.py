@@ -46,6 +46,7 @@ class AdapterSettings(Protocol):
     public_url: str | None
     session_ttl: int
     audit_retention_days: int
+    agent_lease_seconds: int
 
 
 class SecretReader(Protocol):
