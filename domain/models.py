@@ -13,7 +13,7 @@ from domain.alerting.models import (
 from domain.apikeys.models import ApiKey
 from domain.audit.models import AuditEvent
 from domain.auth.models import RefreshToken
-from domain.automation.models import Agent, Approval, Run, RunEvent, Runbook, RunStep, Workflow
+from domain.automation.models import Agent, Approval, Run, Runbook, RunEvent, RunStep, Workflow
 from domain.base import Base
 from domain.cmdb.models import CiChange, CiRelationship, CmdbGraphVersion, ConfigurationItem, TenantCiClass
 from domain.incidents.models import (
@@ -72,11 +72,11 @@ __all__ = [
     "OutboxJob",
     "Postmortem",
     "RefreshToken",
+    "Role",
     "Run",
     "RunEvent",
     "RunStep",
     "Runbook",
-    "Role",
     "Silence",
     "Span",
     "TelemetryResource",

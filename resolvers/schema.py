@@ -25,6 +25,7 @@ from resolvers.alerting.types import (
 from resolvers.apikeys.mutations import CreateApiKeyPayload, RevokeApiKeyPayload, create_api_key, revoke_api_key
 from resolvers.apikeys.queries import resolve_api_keys
 from resolvers.apikeys.types import ApiKey
+from resolvers.automation.root import AutomationMutation, AutomationQuery
 from resolvers.billing.queries import Plan, resolve_plans
 from resolvers.cmdb import mutations as cmdb_mutations
 from resolvers.cmdb import queries as cmdb
@@ -95,7 +96,7 @@ def cmdb_write() -> list:
 
 
 @strawberry.type
-class Query:
+class Query(AutomationQuery):
     health: Health = strawberry.field(resolver=resolve_health, extensions=public(),
                                       description="Service health.")
     viewer: Viewer | None = strawberry.field(resolver=resolve_viewer, extensions=public(),
@@ -156,7 +157,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(AutomationMutation):
     create_tenant: tenant_mutations.CreateTenantPayload = strawberry.field(
         resolver=tenant_mutations.create_tenant, extensions=platform_guard())
     suspend_tenant: tenant_mutations.TenantChangePayload = strawberry.field(

@@ -56,6 +56,7 @@ async def start_run(tx: Transaction, *, runbook: Runbook, inputs: dict, subject:
     for position, step in enumerate(runbook.steps):
         tx.session.add(RunStep(tenant_id=tx.tenant_id, run_id=run.id, position=position, name=step["name"],
                                kind=step["kind"], status="pending"))
+    await tx.session.flush()
     record(tx, run, kind="started", actor=actor, runbook=runbook.name, version=runbook.version)
     advance_later(tx, run.id)
     return run

@@ -63,6 +63,11 @@ class Side:
     ci_id: str = ""
     ci_relationship_id: str = ""
     marker_emails: list[str] = field(default_factory=list)
+    # automation
+    runbook_id: str = ""
+    draft_runbook_id: str = ""
+    run_id: str = ""
+    approval_id: str = ""
 
     @property
     def secrets(self) -> list[str]:
@@ -71,7 +76,8 @@ class Side:
                 self.responder_id, self.incident_id, self.resolved_incident_id, self.action_item_id, self.link_id,
                 self.trace_id, f"svc-{self.tenant.slug}", self.alert_rule_id, self.silence_id, self.target_id,
                 f"rule-{self.tenant.slug}", self.ci_id, self.ci_relationship_id, f"ci-{self.tenant.slug}",
-                self.ci_class_key, *self.marker_emails]
+                self.ci_class_key, *self.marker_emails,
+                self.runbook_id, self.draft_runbook_id, self.run_id, self.approval_id]
 
     @property
     def ci_class_key(self) -> str:
@@ -167,6 +173,17 @@ QUERIES: dict[str, Case] = {
     "impactAnalysis": Case("query($id: ID!) { impactAnalysis(ciIds: [$id]) { affected { ci { id name } explanation } } }",
                            lambda w, s: {"id": w.side(s).ci_id}, permission="cmdb.read"),
     "cmdbExport": Case("{ cmdbExport(format: CSV) { cis relationships } }", permission="cmdb.read"),
+    # automation
+    "runbooks": Case("{ runbooks(includeArchived: true) { id name yaml steps } }", permission="automation.read"),
+    "runbook": Case("query($id: ID!) { runbook(id: $id) { id name yaml } }",
+                    lambda w, s: {"id": w.side(s).runbook_id}, permission="automation.read"),
+    "workflows": Case("{ workflows { id name runbookName yaml } }", permission="automation.read"),
+    "automationRuns": Case("{ automationRuns { id requestedBy runbookName steps { id name outputs } } }",
+                           permission="automation.read"),
+    "automationRun": Case("query($id: ID!) { automationRun(id: $id) { id steps { id } events { kind data } } }",
+                          lambda w, s: {"id": w.side(s).run_id}, permission="automation.read"),
+    "approvals": Case("{ approvals { id runId summary requestedBy } }", permission="automation.read"),
+    "agents": Case("{ agents { id name labels } }", permission="automation.read"),
 }
 
 _PAYLOAD = "__typename ... on Error { code message field }"
@@ -309,6 +326,28 @@ MUTATIONS: dict[str, Case] = {
     "updateActionItem": Case(
         f"mutation($i: UpdateActionItemInput!) {{ updateActionItem(input: $i) {{ {_PAYLOAD} }} }}",
         lambda w, s: {"i": {"id": w.side(s).action_item_id, "status": "done"}}, permission="incident.write"),
+    # automation
+    "importAutomation": Case(
+        f"mutation($y: String!) {{ importAutomation(yaml: $y) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"y": "apiVersion: atlas/v1\nkind: Runbook\nspec:\n  name: matrix-import\n  steps:\n"
+                           "  - {name: w, kind: wait, seconds: 1}\n"}, permission="automation.manage"),
+    "publishRunbook": Case(f"mutation($id: ID!) {{ publishRunbook(id: $id) {{ {_PAYLOAD} }} }}",
+                           lambda w, s: {"id": w.side(s).draft_runbook_id}, permission="automation.manage"),
+    "archiveRunbook": Case(f"mutation($id: ID!) {{ archiveRunbook(id: $id) {{ {_PAYLOAD} }} }}",
+                           lambda w, s: {"id": w.side(s).runbook_id}, permission="automation.manage"),
+    "registerAgent": Case(
+        f"mutation($i: RegisterAgentInput!) {{ registerAgent(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"name": f"agent-{uuid.uuid4().hex[:6]}", "labels": ["linux"]}},
+        permission="automation.manage"),
+    "startRun": Case(f"mutation($i: StartRunInput!) {{ startRun(input: $i) {{ {_PAYLOAD} }} }}",
+                     lambda w, s: {"i": {"runbookId": w.side(s).runbook_id}}, permission="automation.run"),
+    "cancelRun": Case(f"mutation($id: ID!) {{ cancelRun(id: $id) {{ {_PAYLOAD} }} }}",
+                      lambda w, s: {"id": w.side(s).run_id}, permission="automation.run"),
+    "completeManualStep": Case(f"mutation($id: ID!) {{ completeManualStep(runId: $id) {{ {_PAYLOAD} }} }}",
+                               lambda w, s: {"id": w.side(s).run_id}, permission="automation.run"),
+    "decideApproval": Case(
+        f"mutation($i: DecideApprovalInput!) {{ decideApproval(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"id": w.side(s).approval_id, "approve": True}}, permission="automation.run"),
 }
 
 SUBSCRIPTIONS: dict[str, Case] = {
@@ -342,7 +381,8 @@ async def _side(db, make_tenant, add_member) -> Side:
     trace_id = await _telemetry(db, tenant)
     rule_id, silence_id, target_id = await _alerting(db, tenant)
     ci_id, ci_relationship_id = await _cmdb(db, tenant)
-    return Side(tenant=tenant, owner=f"owner@{tenant.slug}.example.com", auditor=auditor, trace_id=trace_id,
+    automation = await _automation(db, tenant)
+    return Side(**automation, tenant=tenant, owner=f"owner@{tenant.slug}.example.com", auditor=auditor, trace_id=trace_id,
                 alert_rule_id=rule_id, silence_id=silence_id, target_id=target_id, ci_id=ci_id,
                 ci_relationship_id=ci_relationship_id,
                 responder_id=str(responder_id), api_key_id=str(key.key.id), invitation_id=str(invitation.invitation.id),
@@ -385,6 +425,34 @@ async def _cmdb(db, tenant) -> tuple[str, str]:
         gone = await create_ci(tx, draft=CiDraft(class_key="host", name=f"ci-{tenant.slug}-gone"), actor="mx")
         await delete_ci(tx, ci_id=gone.id, actor="mx")
     return str(app.id), str(rel.id)
+
+
+async def _automation(db, tenant) -> dict:
+    """A draft and a published runbook, a workflow, an agent, and a run waiting at its approval gate."""
+    from types import SimpleNamespace
+
+    from domain.automation import engine
+    from domain.automation.agents import register_agent
+    from domain.automation.models import Approval
+    from domain.automation.runbooks import publish_runbook, save_runbook, save_workflow
+    from domain.automation.runs import start_run
+    from domain.automation.spec import RunbookSpec, WorkflowSpec
+
+    gate = [{"name": "gate", "kind": "approval", "summary": f"gate of {tenant.slug}"}]
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        draft = await save_runbook(tx, spec=RunbookSpec(name=f"draft-{tenant.slug}", steps=gate), actor="mx")
+        runbook = await save_runbook(tx, spec=RunbookSpec(name=f"rb-{tenant.slug}", steps=gate), actor="mx")
+        await publish_runbook(tx, runbook_id=runbook.id)
+        await save_workflow(tx, spec=WorkflowSpec(name=f"wf-{tenant.slug}", trigger="manual",
+                                                  runbook=f"rb-{tenant.slug}"), actor="mx")
+        await register_agent(tx, name=f"agent-{tenant.slug}", labels=["linux"], actor="mx")
+        run = await start_run(tx, runbook=runbook, inputs={}, subject={}, actor="mx")
+    await engine.advance(SimpleNamespace(db=db, secrets=None), tenant_id=tenant.tenant_id, run_id=run.id,
+                         job_id="matrix")  # what the worker does: the run now waits at its gate
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        approval_id = await tx.session.scalar(select(Approval.id).where(Approval.run_id == run.id))
+    return {"runbook_id": str(runbook.id), "draft_runbook_id": str(draft.id), "run_id": str(run.id),
+            "approval_id": str(approval_id)}
 
 
 async def _telemetry(db, tenant) -> str:
@@ -471,7 +539,22 @@ async def _snapshot(db, side: Side) -> dict:
             "deliveries": await s.scalar(select(func.count()).select_from(WebhookDelivery)),
             "alerting_settings": [str(r) for r in await s.execute(select(
                 AlertingSettings.reopen_window_minutes, AlertingSettings.group_by))],
+            # automation
+            **await _automation_snapshot(s),
         }
+
+
+async def _automation_snapshot(s) -> dict:
+    from domain.automation.models import Agent, Approval, Run, Runbook, RunStep, Workflow
+
+    return {
+        "runbooks": sorted(str(r) for r in await s.execute(select(Runbook.id, Runbook.status, Runbook.updated_at))),
+        "workflows": sorted(str(r) for r in await s.execute(select(Workflow.id, Workflow.enabled))),
+        "runs": sorted(str(r) for r in await s.execute(select(Run.id, Run.status, Run.position))),
+        "run_steps": sorted(str(r) for r in await s.execute(select(RunStep.id, RunStep.status))),
+        "approvals": sorted(str(r) for r in await s.execute(select(Approval.id, Approval.status))),
+        "agents": sorted(await s.scalars(select(Agent.name))),
+    }
 
 
 # ---------------------------------------------------------------- helpers
@@ -663,6 +746,9 @@ ROUTES = {
     "/": PUBLIC, "/healthz": PUBLIC, "/readyz": PUBLIC, "/graphql": "graphql", "/api/auth/token": PUBLIC,
     "/api/auth/revoke": PUBLIC, "/.well-known/jwks.json": PUBLIC, "/static": PUBLIC, "/console": "console",
     "/api/ingest/events": INGEST, "/v1/logs": INGEST, "/v1/metrics": INGEST, "/v1/traces": INGEST,
+    # automation
+    "/api/automation/schema.json": PUBLIC, "/api/agent/jobs": "agent", "/api/agent/jobs/{job_id}/heartbeat": "agent",
+    "/api/agent/jobs/{job_id}/result": "agent",
 }
 INGEST_ROUTES = sorted(path for path, kind in ROUTES.items() if kind == INGEST)
 
@@ -686,3 +772,20 @@ def test_every_route_is_classified(app):
     paths = {route.path for route in app.routes}
 
     assert paths == set(ROUTES), f"unclassified routes: {paths - set(ROUTES)}; stale rows: {set(ROUTES) - paths}"
+
+
+# ---------------------------------------------------------------- automation: the agent routes
+
+async def test_agent_routes_take_only_an_agent_key_and_never_hand_out_another_tenants_steps(client, runtime, world):
+    from domain.automation.agents import register_agent
+
+    owner = await _token(runtime, world.a, world.a.owner)
+    async with runtime.db.transaction(tenant_id=world.a.tenant.tenant_id) as tx:
+        _, key_a = await register_agent(tx, name=f"probe-{uuid.uuid4().hex[:6]}", labels=[], actor="mx")
+
+    with_token = await client.get("/api/agent/jobs", headers=auth_headers(owner))
+    with_a_key = await client.get("/api/agent/jobs", headers={"X-Agent-Key": key_a})
+    on_b_run = await client.post(f"/api/agent/jobs/{world.b.run_id}/result", headers={"X-Agent-Key": key_a},
+                                 json={"attempt": 1, "exit_code": 0})
+
+    assert (with_token.status_code, with_a_key.status_code, on_b_run.status_code) == (401, 204, 404)
