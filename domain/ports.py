@@ -8,6 +8,7 @@ throttles) and the few settings adapters read.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -55,6 +56,12 @@ class SecretReader(Protocol):
     def get(self, name: str) -> str | None: ...
 
 
+class Listener(Protocol):
+    """Pub/sub fan-out of this process: one Redis subscription per channel, shared by local listeners."""
+
+    def listen(self, channel: str) -> AsyncIterator[dict]: ...
+
+
 class Runtime(Protocol):
     """The long-lived services of one web or worker process."""
 
@@ -66,6 +73,7 @@ class Runtime(Protocol):
     incident_feed: IncidentFeed
     sealer: Sealer
     secrets: SecretReader
+    hub: Listener
 
     @property
     def policy(self) -> TokenPolicy: ...

@@ -25,7 +25,7 @@ from resolvers.alerting.types import (
 from resolvers.apikeys.mutations import CreateApiKeyPayload, RevokeApiKeyPayload, create_api_key, revoke_api_key
 from resolvers.apikeys.queries import resolve_api_keys
 from resolvers.apikeys.types import ApiKey
-from resolvers.automation.root import AutomationMutation, AutomationQuery
+from resolvers.automation.root import AutomationMutation, AutomationQuery, AutomationSubscription
 from resolvers.billing.queries import Plan, resolve_plans
 from resolvers.cmdb import mutations as cmdb_mutations
 from resolvers.cmdb import queries as cmdb
@@ -250,7 +250,7 @@ class Mutation(AutomationMutation):
 
 
 @strawberry.type
-class Subscription:
+class Subscription(AutomationSubscription):
     incident_changed: IncidentChange = strawberry.subscription(
         resolver=incident_changed, extensions=incident_read(),
         description="The tenant's incident changes from now on, in commit order.")

@@ -6,6 +6,7 @@ import strawberry
 
 from resolvers.automation import mutations
 from resolvers.automation import queries as q
+from resolvers.automation.subscriptions import AutomationChange, automation_changed
 from resolvers.automation.types import Agent, Approval, AutomationRun, Runbook, Workflow
 from resolvers.guards import guard
 
@@ -49,3 +50,10 @@ class AutomationMutation:
         resolver=mutations.complete_manual_step, extensions=automation("automation.run"))
     decide_approval: mutations.ApprovalPayload = strawberry.field(
         resolver=mutations.decide_approval, extensions=automation("automation.run"))
+
+
+@strawberry.type
+class AutomationSubscription:
+    automation_changed: AutomationChange = strawberry.subscription(
+        resolver=automation_changed, extensions=automation("automation.read"),
+        description="The tenant's run and approval changes from now on (the approval queue and run views follow it).")

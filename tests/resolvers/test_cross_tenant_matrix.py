@@ -353,6 +353,9 @@ MUTATIONS: dict[str, Case] = {
 SUBSCRIPTIONS: dict[str, Case] = {
     "incidentChanged": Case("subscription { incidentChanged { seq kind incident { id title } } }",
                             permission="incident.read"),
+    # automation
+    "automationChanged": Case("subscription { automationChanged { runId kind status step } }",
+                              permission="automation.read"),
 }
 
 MATRIX = {"Query": QUERIES, "Mutation": MUTATIONS, "Subscription": SUBSCRIPTIONS}
