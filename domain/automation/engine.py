@@ -45,8 +45,8 @@ async def advance(runtime: Runtime, *, tenant_id: uuid.UUID, run_id: uuid.UUID, 
         if isinstance(outcome, actions.HttpCall):
             result = await actions.call_http(outcome, secrets=runtime.secrets, tenant_id=tenant_id)
             async with runtime.db.transaction(tenant_id=tenant_id) as tx:
-                await _settle_call(tx, run_id, outcome, result)
-        elif outcome == STOP:
+                outcome = await _settle_call(tx, run_id, outcome, result)
+        if outcome == STOP:
             break
     async with runtime.db.transaction(tenant_id=tenant_id) as tx:
         return await tx.session.scalar(select(Run.status).where(Run.id == run_id)) or "missing"
@@ -170,16 +170,16 @@ async def _running(tx: Transaction, run: Run, step: RunStep, job_id: str):
     return await attempt_failed(tx, run, step, "timed out")
 
 
-async def _settle_call(tx: Transaction, run_id: uuid.UUID, call: actions.HttpCall, result: actions.Result) -> None:
+async def _settle_call(tx: Transaction, run_id: uuid.UUID, call: actions.HttpCall, result: actions.Result) -> str:
     run = await locked_run(tx, run_id)
     step = await tx.session.get(RunStep, call.step_id, with_for_update=True)
     if run.status != "running" or step.status != "running" or step.attempt != call.attempt:
-        return  # cancelled meanwhile, or settled by another job
-    if result.ok:
-        step_succeeded(step, outputs=result.outputs, actor=ENGINE)
-        record(tx, run, kind="step_succeeded", actor=ENGINE, step=step)
-    else:
-        await attempt_failed(tx, run, step, result.error)
+        return STOP  # cancelled meanwhile, or settled by another job
+    if not result.ok:
+        return await attempt_failed(tx, run, step, result.error)  # a retry waits for its deferred job
+    step_succeeded(step, outputs=result.outputs, actor=ENGINE)
+    record(tx, run, kind="step_succeeded", actor=ENGINE, step=step)
+    return NEXT
 
 
 async def attempt_failed(tx: Transaction, run: Run, step: RunStep, error: str, *, final: bool = False) -> str:
