@@ -61,6 +61,8 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('trigger', sa.String(length=64), nullable=False),
     sa.Column('condition', sa.Text(), server_default='', nullable=False),
+    sa.Column('schedule', sa.String(length=100), nullable=True),
+    sa.Column('last_fired_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('runbook_name', sa.String(length=200), nullable=False),
     sa.Column('inputs', postgresql.JSONB(astext_type=sa.Text()), server_default='{}', nullable=False),
     sa.Column('enabled', sa.Boolean(), server_default='true', nullable=False),

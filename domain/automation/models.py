@@ -58,6 +58,8 @@ class Workflow(TenantScoped, Timestamped, Base):
     name: Mapped[str] = mapped_column(String(200))
     trigger: Mapped[str] = mapped_column(String(64))
     condition: Mapped[str] = mapped_column(Text, server_default="")
+    schedule: Mapped[str | None] = mapped_column(String(100))  # cron, for trigger 'schedule'
+    last_fired_at: Mapped[datetime | None] = mapped_column()
     runbook_name: Mapped[str] = mapped_column(String(200))
     inputs: Mapped[dict[str, Any]] = mapped_column(server_default="{}")
     enabled: Mapped[bool] = mapped_column(Boolean, server_default="true")

@@ -89,6 +89,8 @@ async def save_workflow(tx: Transaction, *, spec: specs.WorkflowSpec, actor: str
         tx.session.add(workflow)
     workflow.trigger, workflow.condition, workflow.runbook_name = spec.trigger, spec.condition, spec.runbook
     workflow.inputs, workflow.enabled, workflow.max_concurrent = spec.inputs, spec.enabled, spec.max_concurrent
+    if workflow.schedule != spec.schedule:
+        workflow.schedule, workflow.last_fired_at = spec.schedule, clock.now()  # first run: the next occurrence
     await tx.session.flush()
     return workflow
 
@@ -115,7 +117,7 @@ def workflow_yaml(workflow: Workflow) -> str:
     """The workflow as a YAML document."""
     spec = specs.WorkflowSpec(name=workflow.name, trigger=workflow.trigger, condition=workflow.condition,
                               runbook=workflow.runbook_name, inputs=workflow.inputs, enabled=workflow.enabled,
-                              max_concurrent=workflow.max_concurrent)
+                              max_concurrent=workflow.max_concurrent, schedule=workflow.schedule)
     return yaml.safe_dump({"apiVersion": "atlas/v1", "kind": "Workflow",
                            "spec": spec.model_dump(mode="json", exclude_defaults=True)}, sort_keys=False)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import jsonschema
+from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
 from domain.alerting.cel import compile_condition
@@ -120,6 +121,15 @@ class WorkflowSpec(BaseModel):
     inputs: dict[str, Any] = Field(default_factory=dict)
     enabled: bool = True
     max_concurrent: int = Field(3, ge=1, le=100, description="Runs of this workflow at once; more are skipped.")
+    schedule: str | None = Field(None, max_length=100, description="Cron expression (UTC) of a `schedule` trigger.")
+
+    @model_validator(mode="after")
+    def _schedule(self) -> WorkflowSpec:
+        if (self.trigger == "schedule") != bool(self.schedule):
+            raise ValueError("a schedule trigger needs a schedule (cron), and only it takes one")
+        if self.schedule and not croniter.is_valid(self.schedule):
+            raise ValueError(f"schedule {self.schedule!r} is not a cron expression")
+        return self
 
     @field_validator("condition")
     @classmethod

@@ -10,10 +10,13 @@ and counts the rest as skipped. A job run twice starts nothing twice (its job id
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from croniter import croniter
 from sqlalchemy import func, select
 
+from domain import clock
 from domain.alerting.cel import compile_condition
 from domain.automation.models import Run, Workflow
 from domain.automation.runbooks import has_workflows, published_runbook
@@ -67,17 +70,39 @@ async def trigger_workflows(tx: Transaction, *, event: str, subject_id: uuid.UUI
         .order_by(Workflow.name).with_for_update())
     started = []
     for workflow in workflows:
-        if not subject or not _matches(workflow, subject):
-            continue
-        if await tx.session.scalar(select(Run.id).where(
-                Run.tenant_id == tx.tenant_id, Run.workflow_id == workflow.id, Run.trigger_key == trigger_key)):
-            continue  # this job ran before and started it
-        runbook = await published_runbook(tx, workflow.runbook_name)
-        if runbook is None or await _active_runs(tx, workflow) >= workflow.max_concurrent:
-            workflow.skipped += 1
-            continue
-        run = await start_run(tx, runbook=runbook, inputs=dict(workflow.inputs), subject=subject,
-                              actor=f"workflow:{workflow.name}", workflow_id=workflow.id, trigger_key=trigger_key)
-        record(tx, run, kind="triggered", actor=f"workflow:{workflow.name}", event=event)
-        started.append(run)
+        if subject and _matches(workflow, subject):
+            run = await _start_for(tx, workflow, subject=subject, trigger_key=trigger_key, event=event)
+            started += [run] if run else []
     return started
+
+
+async def _start_for(tx: Transaction, workflow: Workflow, *, subject: dict, trigger_key: str, event: str) -> Run | None:
+    """Start the workflow's runbook unless this trigger started it already or the workflow is at its limit."""
+    if await tx.session.scalar(select(Run.id).where(
+            Run.tenant_id == tx.tenant_id, Run.workflow_id == workflow.id, Run.trigger_key == trigger_key)):
+        return None  # this job ran before and started it
+    runbook = await published_runbook(tx, workflow.runbook_name)
+    if runbook is None or await _active_runs(tx, workflow) >= workflow.max_concurrent:
+        workflow.skipped += 1
+        return None
+    run = await start_run(tx, runbook=runbook, inputs=dict(workflow.inputs), subject=subject,
+                          actor=f"workflow:{workflow.name}", workflow_id=workflow.id, trigger_key=trigger_key)
+    record(tx, run, kind="triggered", actor=f"workflow:{workflow.name}", event=event)
+    return run
+
+
+async def fire_schedules(tx: Transaction) -> int:
+    """Start the scheduled workflows whose next occurrence has come (missed ones fire once, not each)."""
+    now, fired = clock.now(), 0
+    workflows = await tx.session.scalars(select(Workflow).where(
+        Workflow.tenant_id == tx.tenant_id, Workflow.trigger == "schedule", Workflow.enabled.is_(True))
+        .with_for_update(skip_locked=True))
+    for workflow in workflows:
+        due = croniter(workflow.schedule, workflow.last_fired_at or workflow.created_at).get_next(datetime)
+        if due > now:
+            continue
+        workflow.last_fired_at = now
+        subject = {"schedule": workflow.schedule, "due_at": due.isoformat()}
+        fired += bool(await _start_for(tx, workflow, subject=subject, trigger_key=f"schedule:{due.isoformat()}",
+                                       event="schedule"))
+    return fired

@@ -72,13 +72,16 @@ class Workflow:
     enabled: bool
     max_concurrent: int
     skipped: int = strawberry.field(description="Triggers skipped: over the concurrency limit or no published runbook.")
+    schedule: str | None = strawberry.field(description="Cron expression (UTC) of a schedule trigger.")
+    last_fired_at: datetime | None
     yaml: str
 
     @classmethod
     def of(cls, model: WorkflowModel) -> Workflow:
         return cls(id=strawberry.ID(str(model.id)), name=model.name, trigger=model.trigger,
                    condition=model.condition, runbook_name=model.runbook_name, enabled=model.enabled,
-                   max_concurrent=model.max_concurrent, skipped=model.skipped, yaml=workflow_yaml(model))
+                   max_concurrent=model.max_concurrent, skipped=model.skipped, schedule=model.schedule,
+                   last_fired_at=model.last_fired_at, yaml=workflow_yaml(model))
 
 
 @strawberry.type(description="One step of a run: state, attempt, rendered inputs, outputs, timings, actor.")

@@ -7,7 +7,7 @@ import uuid
 from domain.automation import engine
 from domain.automation.agents import expire_leases
 from domain.automation.approvals import expire_approvals
-from domain.automation.triggers import trigger_workflows
+from domain.automation.triggers import fire_schedules, trigger_workflows
 from domain.ports import Runtime
 from domain.tenants.queries import active_tenant_ids
 
@@ -29,13 +29,14 @@ async def workflow_trigger(ctx: dict, *, tenant_id: str, event: str, subject_id:
 
 
 async def automation_tick(ctx: dict) -> dict[str, int]:
-    """For every tenant: requeue or fail agent steps whose lease expired, reject expired approvals."""
+    """For every tenant: requeue or fail agent steps whose lease expired, reject expired approvals, fire schedules."""
     runtime: Runtime = ctx["runtime"]
     async with runtime.db.transaction(tenant_id=None) as tx:
         tenants = await active_tenant_ids(tx)
-    leases = approvals = 0
+    leases = approvals = scheduled = 0
     for tenant_id in tenants:
         async with runtime.db.transaction(tenant_id=tenant_id) as tx:
             leases += await expire_leases(tx)
             approvals += await expire_approvals(tx)
-    return {"tenants": len(tenants), "leases": leases, "approvals": approvals}
+            scheduled += await fire_schedules(tx)
+    return {"tenants": len(tenants), "leases": leases, "approvals": approvals, "scheduled": scheduled}

@@ -1,11 +1,16 @@
 """Workflow triggers: conditions over the incident, a storm bounded by the concurrency limit, a job run twice."""
 
+from datetime import timedelta
+
+import pytest
 from sqlalchemy import func, select
 
+from domain import clock
 from domain.automation.models import Run, Workflow
 from domain.automation.runbooks import save_workflow
-from domain.automation.spec import WorkflowSpec
-from domain.automation.triggers import trigger_workflows
+from domain.automation.spec import WorkflowSpec, parse
+from domain.automation.triggers import fire_schedules, trigger_workflows
+from domain.errors import ValidationFailed
 from domain.incidents.service import NewIncident, create_incident
 from domain.outbox.models import OutboxJob
 from tests.domain.automation.helpers import published
@@ -71,3 +76,34 @@ async def test_a_storm_of_triggers_starts_at_most_max_concurrent_runs(db, make_t
         runs = await tx.session.scalar(select(func.count()).select_from(Run))
         skipped = await tx.session.scalar(select(Workflow.skipped))
     assert (runs, skipped) == (2, 8)
+
+
+async def test_a_scheduled_workflow_fires_once_per_due_occurrence(db, make_tenant):
+    tenant = await make_tenant()
+    await published(db, tenant, GATE)
+    await _workflow(db, tenant, name="nightly", trigger="schedule", schedule="0 3 * * *", condition="")
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        saved = await tx.session.scalar(select(Workflow.last_fired_at).where(Workflow.name == "nightly"))
+
+    async def tick(at):
+        with clock.clock_at(at):
+            async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+                return await fire_schedules(tx)
+
+    next_3am = saved.replace(hour=3, minute=0, second=0, microsecond=0) + timedelta(days=1 if saved.hour >= 3 else 0)
+    before, due, again = (await tick(next_3am - timedelta(seconds=1)), await tick(next_3am + timedelta(seconds=5)),
+                          await tick(next_3am + timedelta(hours=1)))
+    days_later = await tick(next_3am + timedelta(days=3, hours=1))  # three missed days fire once, not three times
+    right_after = await tick(next_3am + timedelta(days=3, hours=2))
+
+    assert (before, due, again, days_later, right_after) == (0, 1, 0, 1, 0)
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        keys = list(await tx.session.scalars(select(Run.trigger_key).order_by(Run.created_at)))
+    assert keys[0] == f"schedule:{next_3am.isoformat()}" and len(keys) == 2
+
+
+def test_a_schedule_needs_a_valid_cron_and_only_schedules_take_one():
+    with pytest.raises(ValidationFailed, match="is not a cron expression"):
+        parse(WorkflowSpec, {"name": "w", "trigger": "schedule", "schedule": "every day", "runbook": "r"})
+    with pytest.raises(ValidationFailed, match="only it takes one"):
+        parse(WorkflowSpec, {"name": "w", "trigger": "manual", "schedule": "0 3 * * *", "runbook": "r"})
