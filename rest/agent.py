@@ -35,7 +35,7 @@ class BadRequest(ValidationFailed):
     pass
 
 
-def _error(exc: Exception) -> JSONResponse:
+def error_response(exc: Exception) -> JSONResponse:
     if isinstance(exc, DATABASE_DOWN):
         return JSONResponse({"error": DATABASE_MESSAGE}, status_code=503, headers={"Retry-After": str(RETRY_AFTER)})
     status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 400)
@@ -68,7 +68,7 @@ async def next_job(request: Request) -> Response:
                 return Response(status_code=204)
             await asyncio.sleep(POLL_EVERY)
     except (DomainError, *DATABASE_DOWN) as exc:
-        return _error(exc)
+        return error_response(exc)
 
 
 async def _job_body(request: Request) -> tuple[uuid.UUID, dict]:
@@ -95,7 +95,7 @@ async def heartbeat(request: Request) -> Response:
             await agents.extend_lease(tx, agent=agent, step_id=step_id, attempt=body["attempt"],
                                       lease=runtime.settings.agent_lease_seconds)
     except (DomainError, *DATABASE_DOWN) as exc:
-        return _error(exc)
+        return error_response(exc)
     return JSONResponse({"lease_seconds": runtime.settings.agent_lease_seconds})
 
 
@@ -111,7 +111,7 @@ async def result(request: Request) -> Response:
             outcome = await agents.report_result(tx, agent=agent, step_id=step_id, attempt=body["attempt"],
                                                  result=body)
     except (DomainError, *DATABASE_DOWN) as exc:
-        return _error(exc)
+        return error_response(exc)
     return JSONResponse({"step": outcome})
 
 

@@ -63,6 +63,7 @@ def upgrade() -> None:
     sa.Column('condition', sa.Text(), server_default='', nullable=False),
     sa.Column('schedule', sa.String(length=100), nullable=True),
     sa.Column('last_fired_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('webhook_secret', sa.LargeBinary(), nullable=True),
     sa.Column('runbook_name', sa.String(length=200), nullable=False),
     sa.Column('inputs', postgresql.JSONB(astext_type=sa.Text()), server_default='{}', nullable=False),
     sa.Column('enabled', sa.Boolean(), server_default='true', nullable=False),

@@ -60,6 +60,7 @@ class Workflow(TenantScoped, Timestamped, Base):
     condition: Mapped[str] = mapped_column(Text, server_default="")
     schedule: Mapped[str | None] = mapped_column(String(100))  # cron, for trigger 'schedule'
     last_fired_at: Mapped[datetime | None] = mapped_column()
+    webhook_secret: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed, for trigger 'webhook'
     runbook_name: Mapped[str] = mapped_column(String(200))
     inputs: Mapped[dict[str, Any]] = mapped_column(server_default="{}")
     enabled: Mapped[bool] = mapped_column(Boolean, server_default="true")

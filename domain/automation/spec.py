@@ -116,7 +116,8 @@ class WorkflowSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=NAME)
     trigger: Literal[TRIGGERS]  # type: ignore[valid-type]
-    condition: str = Field("", description="CEL over `incident` (incident triggers) or `subject`.")
+    condition: str = Field("", description="CEL over `incident` (incident triggers) or `event` (the others: "
+                                           "a webhook's JSON body, a schedule's occurrence).")
     runbook: str = Field(pattern=NAME, description="Runs the published version of this runbook.")
     inputs: dict[str, Any] = Field(default_factory=dict)
     enabled: bool = True
@@ -129,14 +130,14 @@ class WorkflowSpec(BaseModel):
             raise ValueError("a schedule trigger needs a schedule (cron), and only it takes one")
         if self.schedule and not croniter.is_valid(self.schedule):
             raise ValueError(f"schedule {self.schedule!r} is not a cron expression")
+        if self.condition.strip():
+            compile_condition(self.condition, root=condition_root(self.trigger))
         return self
 
-    @field_validator("condition")
-    @classmethod
-    def _cel(cls, value: str) -> str:
-        if value.strip():
-            compile_condition(value, root="incident")
-        return value
+
+def condition_root(trigger: str) -> str:
+    """The name a workflow's condition reads its subject by."""
+    return "incident" if trigger.startswith("incident.") else "event"
 
 
 class RunbookDocument(BaseModel):

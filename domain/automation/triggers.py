@@ -21,6 +21,7 @@ from domain.alerting.cel import compile_condition
 from domain.automation.models import Run, Workflow
 from domain.automation.runbooks import has_workflows, published_runbook
 from domain.automation.runs import record, start_run
+from domain.automation.spec import condition_root
 from domain.errors import ValidationFailed
 from domain.incidents.models import Incident
 
@@ -48,11 +49,11 @@ async def _subject(tx: Transaction, event: str, subject_id: uuid.UUID) -> dict[s
             "services": list(incident.services), "labels": dict(incident.labels), "source": incident.source}
 
 
-def _matches(workflow: Workflow, subject: dict) -> bool:
+def matches(workflow: Workflow, subject: dict) -> bool:
     if not workflow.condition.strip():
         return True
     try:
-        return compile_condition(workflow.condition, root="incident").matches(subject)
+        return compile_condition(workflow.condition, root=condition_root(workflow.trigger)).matches(subject)
     except ValidationFailed:
         return False
 
@@ -70,13 +71,13 @@ async def trigger_workflows(tx: Transaction, *, event: str, subject_id: uuid.UUI
         .order_by(Workflow.name).with_for_update())
     started = []
     for workflow in workflows:
-        if subject and _matches(workflow, subject):
-            run = await _start_for(tx, workflow, subject=subject, trigger_key=trigger_key, event=event)
+        if subject and matches(workflow, subject):
+            run = await start_for(tx, workflow, subject=subject, trigger_key=trigger_key, event=event)
             started += [run] if run else []
     return started
 
 
-async def _start_for(tx: Transaction, workflow: Workflow, *, subject: dict, trigger_key: str, event: str) -> Run | None:
+async def start_for(tx: Transaction, workflow: Workflow, *, subject: dict, trigger_key: str, event: str) -> Run | None:
     """Start the workflow's runbook unless this trigger started it already or the workflow is at its limit."""
     if await tx.session.scalar(select(Run.id).where(
             Run.tenant_id == tx.tenant_id, Run.workflow_id == workflow.id, Run.trigger_key == trigger_key)):
@@ -103,6 +104,6 @@ async def fire_schedules(tx: Transaction) -> int:
             continue
         workflow.last_fired_at = now
         subject = {"schedule": workflow.schedule, "due_at": due.isoformat()}
-        fired += bool(await _start_for(tx, workflow, subject=subject, trigger_key=f"schedule:{due.isoformat()}",
+        fired += bool(await start_for(tx, workflow, subject=subject, trigger_key=f"schedule:{due.isoformat()}",
                                        event="schedule"))
     return fired

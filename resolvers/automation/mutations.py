@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.automation import agents, approvals, runbooks, runs
+from domain.automation import agents, approvals, runbooks, runs, webhooks
 from domain.automation.models import Runbook as RunbookModel
 from domain.automation.queries import list_runs
 from domain.errors import ValidationFailed
@@ -59,7 +59,14 @@ class RegisterAgentInput:
     labels: list[str] = strawberry.field(default_factory=list)
 
 
+@strawberry.type(description="The workflow's new signing secret: shown this once.")
+class WebhookSecretRotated:
+    workflow_id: strawberry.ID
+    secret: str
+
+
 RunbookPayload = payload_union("RunbookPayload", RunbookSaved)
+WebhookSecretPayload = payload_union("WebhookSecretPayload", WebhookSecretRotated)
 ImportPayload = payload_union("AutomationImportPayload", RunbookSaved, WorkflowSaved)
 RunPayload = payload_union("RunPayload", RunSaved)
 ApprovalPayload = payload_union("DecideApprovalPayload", ApprovalDecided)
@@ -134,3 +141,10 @@ async def register_agent(info: strawberry.Info, input: RegisterAgentInput) -> Ag
     return await mutate(info, lambda tx: agents.register_agent(tx, name=input.name, labels=input.labels,
                                                                actor=_actor(info)),
                         lambda made: AgentRegistered(agent=Agent.of(made[0]), key=made[1]))
+
+
+async def rotate_workflow_webhook_secret(info: strawberry.Info, id: strawberry.ID) -> WebhookSecretPayload:
+    """A new signing secret for a webhook workflow (the previous one stops working)."""
+    seal = info.context.runtime.sealer.seal
+    return await mutate(info, lambda tx: webhooks.rotate_webhook_secret(tx, workflow_id=parse_id(id), seal=seal),
+                        lambda secret: WebhookSecretRotated(workflow_id=id, secret=secret))

@@ -40,6 +40,8 @@ class AutomationMutation:
         resolver=mutations.publish_runbook, extensions=automation("automation.manage"))
     archive_runbook: mutations.RunbookPayload = strawberry.field(
         resolver=mutations.archive_runbook, extensions=automation("automation.manage"))
+    rotate_workflow_webhook_secret: mutations.WebhookSecretPayload = strawberry.field(
+        resolver=mutations.rotate_workflow_webhook_secret, extensions=automation("automation.manage"))
     register_agent: mutations.AgentPayload = strawberry.field(
         resolver=mutations.register_agent, extensions=automation("automation.manage"))
     start_run: mutations.RunPayload = strawberry.field(

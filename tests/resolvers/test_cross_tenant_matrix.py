@@ -68,6 +68,7 @@ class Side:
     draft_runbook_id: str = ""
     run_id: str = ""
     approval_id: str = ""
+    webhook_workflow_id: str = ""
 
     @property
     def secrets(self) -> list[str]:
@@ -77,7 +78,7 @@ class Side:
                 self.trace_id, f"svc-{self.tenant.slug}", self.alert_rule_id, self.silence_id, self.target_id,
                 f"rule-{self.tenant.slug}", self.ci_id, self.ci_relationship_id, f"ci-{self.tenant.slug}",
                 self.ci_class_key, *self.marker_emails,
-                self.runbook_id, self.draft_runbook_id, self.run_id, self.approval_id]
+                self.runbook_id, self.draft_runbook_id, self.run_id, self.approval_id, self.webhook_workflow_id]
 
     @property
     def ci_class_key(self) -> str:
@@ -335,6 +336,9 @@ MUTATIONS: dict[str, Case] = {
                            lambda w, s: {"id": w.side(s).draft_runbook_id}, permission="automation.manage"),
     "archiveRunbook": Case(f"mutation($id: ID!) {{ archiveRunbook(id: $id) {{ {_PAYLOAD} }} }}",
                            lambda w, s: {"id": w.side(s).runbook_id}, permission="automation.manage"),
+    "rotateWorkflowWebhookSecret": Case(
+        f"mutation($id: ID!) {{ rotateWorkflowWebhookSecret(id: $id) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).webhook_workflow_id}, permission="automation.manage"),
     "registerAgent": Case(
         f"mutation($i: RegisterAgentInput!) {{ registerAgent(input: $i) {{ {_PAYLOAD} }} }}",
         lambda w, s: {"i": {"name": f"agent-{uuid.uuid4().hex[:6]}", "labels": ["linux"]}},
@@ -448,6 +452,8 @@ async def _automation(db, tenant) -> dict:
         await publish_runbook(tx, runbook_id=runbook.id)
         await save_workflow(tx, spec=WorkflowSpec(name=f"wf-{tenant.slug}", trigger="manual",
                                                   runbook=f"rb-{tenant.slug}"), actor="mx")
+        hook = await save_workflow(tx, spec=WorkflowSpec(name=f"hook-{tenant.slug}", trigger="webhook",
+                                                         runbook=f"rb-{tenant.slug}"), actor="mx")
         await register_agent(tx, name=f"agent-{tenant.slug}", labels=["linux"], actor="mx")
         run = await start_run(tx, runbook=runbook, inputs={}, subject={}, actor="mx")
     await engine.advance(SimpleNamespace(db=db, secrets=None), tenant_id=tenant.tenant_id, run_id=run.id,
@@ -455,7 +461,7 @@ async def _automation(db, tenant) -> dict:
     async with db.transaction(tenant_id=tenant.tenant_id) as tx:
         approval_id = await tx.session.scalar(select(Approval.id).where(Approval.run_id == run.id))
     return {"runbook_id": str(runbook.id), "draft_runbook_id": str(draft.id), "run_id": str(run.id),
-            "approval_id": str(approval_id)}
+            "approval_id": str(approval_id), "webhook_workflow_id": str(hook.id)}
 
 
 async def _telemetry(db, tenant) -> str:
@@ -552,7 +558,8 @@ async def _automation_snapshot(s) -> dict:
 
     return {
         "runbooks": sorted(str(r) for r in await s.execute(select(Runbook.id, Runbook.status, Runbook.updated_at))),
-        "workflows": sorted(str(r) for r in await s.execute(select(Workflow.id, Workflow.enabled))),
+        "workflows": sorted(str(r) for r in await s.execute(select(Workflow.id, Workflow.enabled,
+                                                                   Workflow.webhook_secret))),
         "runs": sorted(str(r) for r in await s.execute(select(Run.id, Run.status, Run.position))),
         "run_steps": sorted(str(r) for r in await s.execute(select(RunStep.id, RunStep.status))),
         "approvals": sorted(str(r) for r in await s.execute(select(Approval.id, Approval.status))),
@@ -751,7 +758,7 @@ ROUTES = {
     "/api/ingest/events": INGEST, "/v1/logs": INGEST, "/v1/metrics": INGEST, "/v1/traces": INGEST,
     # automation
     "/api/automation/schema.json": PUBLIC, "/api/agent/jobs": "agent", "/api/agent/jobs/{job_id}/heartbeat": "agent",
-    "/api/agent/jobs/{job_id}/result": "agent",
+    "/api/agent/jobs/{job_id}/result": "agent", "/api/automation/hooks/{tenant_id}/{workflow_id}": "signed",
 }
 INGEST_ROUTES = sorted(path for path, kind in ROUTES.items() if kind == INGEST)
 
