@@ -12,16 +12,22 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from sqlalchemy import select
 
-from domain.errors import ValidationFailed
+from domain.auth.principals import user_principal
+from domain.automation.models import Run, Workflow
+from domain.errors import Forbidden, ValidationFailed
 from domain.incidents import service as incidents
+from domain.members.models import User
 
 if TYPE_CHECKING:
     from domain.automation.models import RunStep
     from domain.ports import SecretReader
+    from domain.principal import Principal
     from domain.uow import Transaction
 
 MAX_BODY = 64 * 1024
+ACTION_PERMISSIONS = {"incident.comment": "incident.write", "incident.transition": "incident.write"}
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
@@ -100,9 +106,27 @@ def _incident_id(params: dict) -> uuid.UUID:
         raise ValidationFailed("params.incident_id is not an incident id.", field="params") from None
 
 
-async def run_mutation(tx: Transaction, inputs: dict, *, actor: str) -> dict[str, Any]:
-    """An AtlasAI action inside the run's transaction (exactly once with the step's state change)."""
+async def _requester(tx: Transaction, run: Run) -> Principal | None:
+    """Who the run acts for: the person who started it, or the person who saved its workflow."""
+    email = run.requested_by
+    if run.workflow_id is not None and email.startswith("workflow:"):
+        email = await tx.session.scalar(select(Workflow.created_by).where(Workflow.id == run.workflow_id))
+    user_id = await tx.session.scalar(select(User.id).where(User.email == email))
+    if user_id is None:
+        return None
+    try:
+        return await user_principal(tx, user_id=user_id, entitlements={})
+    except Forbidden:  # no longer a member
+        return None
+
+
+async def run_mutation(tx: Transaction, run: Run, inputs: dict, *, actor: str) -> dict[str, Any]:
+    """An AtlasAI action inside the run's transaction (exactly once with the step's state change), allowed
+    only when the person the run acts for holds the action's permission now."""
     params, action = inputs.get("params", {}), inputs.get("action")
+    requester = await _requester(tx, run)
+    if requester is None or not requester.can(ACTION_PERMISSIONS.get(action, "incident.write")):
+        raise Forbidden(f"{run.requested_by} may not {action} (the run acts with its requester's permissions).")
     if action == "incident.comment":
         incident = await incidents.comment(tx, incident_id=_incident_id(params), body=str(params.get("body", "")),
                                            actor=actor)

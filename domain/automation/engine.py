@@ -108,7 +108,7 @@ async def _begin_http(tx, run, step, definition, context, job_id):
 
 async def _begin_mutation(tx, run, step, definition, context, job_id):
     try:
-        outputs = await actions.run_mutation(tx, step.inputs, actor=f"run:{run.id}:{run.requested_by}")
+        outputs = await actions.run_mutation(tx, run, step.inputs, actor=f"run:{run.id}:{run.requested_by}")
     except DomainError as refused:
         return await attempt_failed(tx, run, step, refused.message, final=True)
     step_succeeded(step, outputs=outputs, actor=ENGINE)

@@ -36,7 +36,8 @@ async def test_a_run_whose_worker_dies_mid_call_resumes_and_does_each_side_effec
             {"name": "note", "kind": "mutation", "action": "incident.comment",
              "params": {"incident_id": "{{ subject.id }}", "body": "paged: {{ steps.page.outputs.status }}"}}]}))
         await publish_runbook(tx, runbook_id=runbook.id)
-        run = await start_run(tx, runbook=runbook, inputs={}, subject={"id": str(incident.id)}, actor="test")
+        run = await start_run(tx, runbook=runbook, inputs={}, subject={"id": str(incident.id)},
+                              actor=f"owner@{tenant.slug}.example.com")
     await wait_for(lambda: len(receiver.requests) == 1, timeout=30, what="the HTTP step in flight")
 
     # when that worker is killed, the receiver answers from now on, and a new worker starts

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from domain import clock
 from domain.automation.approvals import decide_approval, expire_approvals
+from domain.automation.models import Run
 from domain.automation.runs import cancel_run
 from domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from domain.incidents.models import TimelineEntry
@@ -164,3 +165,20 @@ async def test_an_unknown_run_is_not_found(db, make_tenant):
     with pytest.raises(NotFound):
         async with db.transaction(tenant_id=tenant.tenant_id) as tx:
             await cancel_run(tx, run_id=uuid.uuid4(), actor="t")
+
+
+async def test_a_mutation_step_acts_with_the_requesters_permissions(runtime, db, make_tenant, add_member):
+    # given a run started by a viewer (no incident.write) whose first step comments on an incident
+    tenant = await make_tenant()
+    viewer = await add_member(tenant, ["viewer"])
+    runbook = await published(db, tenant, {"name": "note", "steps": [GATED["steps"][2] | {
+        "params": {"incident_id": "{{ subject.id }}", "body": "hello"}}]})
+    run_id = await start(db, tenant, runbook, subject=await _incident(db, tenant), actor=viewer)
+
+    # when it runs, the comment is refused and the run fails saying why
+    assert await advance(runtime, tenant, run_id) == "failed"
+    assert await _comments(db, tenant) == []
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        error = await tx.session.scalar(select(Run.error).where(Run.id == run_id))
+    assert error == (f"step note failed: {viewer} may not incident.comment "
+                     "(the run acts with its requester's permissions).")
