@@ -11,6 +11,7 @@ from alembic import context
 from atlas.db import sqlalchemy_url
 from atlas.embedded import read_addresses
 from atlas.settings import load_settings
+from atlas.tls import postgres_connect_args
 from domain.models import Base
 from domain.telemetry.partitions import include_in_autogenerate
 
@@ -50,7 +51,7 @@ def _run(connection) -> None:
 
 
 async def run_online() -> None:
-    engine = create_async_engine(sqlalchemy_url(_owner_url()))
+    engine = create_async_engine(sqlalchemy_url(_owner_url()), connect_args=postgres_connect_args(load_settings()))
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)

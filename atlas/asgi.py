@@ -14,11 +14,15 @@ from starlette.staticfiles import StaticFiles
 
 from atlas import __version__
 from atlas.auth import BearerAuthMiddleware
+from atlas.logs import configure_logging
+from atlas.metrics import metrics_endpoint
 from atlas.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
+from atlas.observe import ObservabilityMiddleware
 from atlas.outages import OutageMiddleware
 from atlas.paths import OPERATIONS_DIR
 from atlas.runtime import Runtime
 from atlas.settings import Settings, load_settings
+from atlas.tracing import Tracing
 from console.operations import OperationRunner
 from console.views import routes as console_routes
 from resolvers.graphql_app import AtlasGraphQL
@@ -51,13 +55,23 @@ async def root(request: Request) -> RedirectResponse:
 
 def app_from_environment() -> Starlette:
     """The app of one process of `atlas serve --workers N`: settings from the environment the parent set."""
-    return create_app(load_settings())
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)
+
+
+def _observability(settings: Settings, tracing: Tracing) -> list[Middleware]:
+    """The request middleware (ids, access log, metrics, spans), unless metrics and tracing are both off."""
+    if not (settings.metrics or tracing.enabled):
+        return []
+    return [Middleware(ObservabilityMiddleware, tracer=tracing.tracer)]
 
 
 def create_app(settings: Settings) -> Starlette:
     """Build the web application for ``settings`` (servers must already be resolved)."""
     schema = build_schema(production=settings.is_production)
     graphql = AtlasGraphQL(schema, production=settings.is_production)
+    tracing = Tracing(settings, service="atlasai-web")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -66,12 +80,14 @@ def create_app(settings: Settings) -> Starlette:
             yield
         finally:
             await app.state.runtime.close()
+            tracing.shutdown()
 
     app = Starlette(
         routes=[
             Route("/", root),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *([Route("/metrics", metrics_endpoint)] if settings.metrics else []),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *auth_routes,
@@ -82,8 +98,8 @@ def create_app(settings: Settings) -> Starlette:
             Mount("/console", routes=console_routes),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],
-        middleware=[Middleware(SecurityHeadersMiddleware), Middleware(OutageMiddleware),
-                    Middleware(BearerAuthMiddleware), Middleware(BodyLimitMiddleware)],
+        middleware=[*_observability(settings, tracing), Middleware(SecurityHeadersMiddleware),
+                    Middleware(OutageMiddleware), Middleware(BearerAuthMiddleware), Middleware(BodyLimitMiddleware)],
         lifespan=lifespan,
     )
     app.state.settings = settings

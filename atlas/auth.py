@@ -38,6 +38,9 @@ def auth_error_response(exc: Unauthenticated | Forbidden) -> JSONResponse:
     return JSONResponse({"error": "forbidden", "code": exc.code, "message": exc.message}, status_code=403)
 
 
+OWN_BEARER_PATHS = frozenset({"/metrics"})  # its bearer token is ATLAS_METRICS_TOKEN, not an access token
+
+
 class BearerAuthMiddleware:
     """Sets ``request.state.principal`` from a bearer token, or answers 401/403."""
 
@@ -51,7 +54,7 @@ class BearerAuthMiddleware:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         connection = HTTPConnection(scope)
         token = bearer_token(connection)
-        if token is not None:
+        if token is not None and scope["path"] not in OWN_BEARER_PATHS:
             try:
                 principal = await authenticate(
                     connection.app.state.runtime, token, connection.headers.get(TENANT_HEADER)

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
 from atlas.cli_admin import keys, tenant
 from atlas.clitools import (
     Step,
-    configure_logging,
     console,
     data_dir_option,
     ensure_port_free,
     friendly_errors,
     settings_from,
 )
+from atlas.logs import configure_logging
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -80,8 +81,10 @@ def serve(data_dir: str | None, host: str | None, port: int | None, workers: int
 
     settings = settings_from(data_dir, host=host, port=port)
     ensure_port_free(settings.host, settings.port)
+    configure_logging(settings.log_level, settings.log_format)
     with provide_services(settings, progress=console.print) as live:
-        options = dict(host=live.host, port=live.port, log_level=live.log_level, proxy_headers=True, lifespan="on",
+        options = dict(host=live.host, port=live.port, log_level=live.log_level, log_config=None, proxy_headers=True,
+                       lifespan="on",
                        ws_per_message_deflate=False, ws_max_size=MAX_MESSAGE_BYTES, timeout_graceful_shutdown=5)
         if workers == 1:
             uvicorn.Server(uvicorn.Config(create_app(live), **options)).run()
@@ -102,7 +105,11 @@ def worker(data_dir: str | None, burst: bool) -> None:
     from atlas.worker import create_worker
 
     settings = settings_from(data_dir)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
+    if settings.worker_metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.worker_metrics_port, addr=settings.host)
     with provide_services(settings, progress=console.print) as live:
         create_worker(live, burst=burst).run()
 
@@ -117,7 +124,7 @@ def migrate(data_dir: str | None, revision: str) -> None:
     from atlas.services import provide_services
 
     step = Step()
-    with provide_services(settings_from(data_dir), progress=step) as live:
+    with provide_services(settings_from(data_dir), progress=step, redis=False) as live:
         step(f"Migrating the database to {revision}")
         run_migrations(live, revision=revision)
         step.done()
@@ -192,6 +199,59 @@ def export_schema(check: bool) -> None:
     SCHEMA_FILE.write_text(sdl)
     click.echo(f"wrote {SCHEMA_FILE}")
 
+
+@main.command()
+@data_dir_option
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Archive to write [default: <data dir>/backups/atlas-<UTC time>.dump].")
+@friendly_errors
+def backup(data_dir: str | None, output: Path | None) -> None:
+    """Write the whole database (every tenant) to a pg_dump archive."""
+    from atlas.backup import backup as write_backup
+    from atlas.backup import default_archive
+    from atlas.services import provide_services
+
+    with provide_services(settings_from(data_dir), progress=console.print, redis=False) as live:
+        archive = write_backup(live, output or default_archive(live))
+    console.print(f"backup written to {archive} ({archive.stat().st_size:,} bytes)")
+
+
+@main.command()
+@data_dir_option
+@click.argument("archive", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@friendly_errors
+def restore(data_dir: str | None, archive: Path, yes: bool) -> None:
+    """Replace the database with an archive from `atlas backup` (stop web and workers first)."""
+    from atlas.backup import check_archive
+    from atlas.backup import restore as load_backup
+    from atlas.services import provide_services
+
+    check_archive(archive)
+    if not yes:
+        click.confirm(f"Replace the database with {archive}? The current one is kept under another name", abort=True)
+    with provide_services(settings_from(data_dir), progress=console.print, redis=False) as live:
+        restored = load_backup(live, archive)
+    console.print(f"restored {archive} into {restored.database}; the previous database is kept as "
+                  f"{restored.previous} (drop it when satisfied)")
+
+
+@main.command("config-reference")
+@click.option("--check", is_flag=True, help="Exit non-zero if the README's configuration table is stale.")
+def config_reference(check: bool) -> None:
+    """Write the README's configuration table from the settings declared in atlas/settings.py."""
+    from atlas.paths import README
+    from atlas.readme import README_STALE, with_configuration_reference
+
+    current = README.read_text()
+    wanted = with_configuration_reference(current)
+    if check:
+        if current != wanted:
+            raise click.ClickException(README_STALE)
+        click.echo("configuration reference is current")
+        return
+    README.write_text(wanted)
+    click.echo(f"wrote the configuration reference in {README}")
 
 
 main.add_command(tenant)

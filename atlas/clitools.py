@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import logging
 import socket
 import time
 from collections.abc import Callable
@@ -57,11 +56,6 @@ def friendly_errors(command: Callable) -> Callable:
             raise click.ClickException(message) from None
 
     return wrapper
-
-
-def configure_logging(level: str) -> None:
-    """Plain timestamped log lines on stderr for long-running processes."""
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def settings_from(data_dir: str | None, **overrides) -> Settings:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 from atlas.dbadmin import plain_dsn, with_user
 from atlas.settings import Settings
+from atlas.tls import postgres_connect_args
 from domain.outages import REDIS_DOWN
 from domain.uow import UnitOfWork, outage_as_unavailable
 
@@ -33,9 +34,11 @@ def app_database_url(settings: Settings) -> str:
 class Database(UnitOfWork):
     """The app-role engine and the unit of work on it."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False,
+                 connect_args: dict | None = None) -> None:
         self.engine: AsyncEngine = create_async_engine(
             sqlalchemy_url(url),
+            connect_args=connect_args or {},
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_recycle=1800,
@@ -47,7 +50,8 @@ class Database(UnitOfWork):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        return cls(app_database_url(settings), pool_size=settings.db_pool_size)
+        return cls(app_database_url(settings), pool_size=settings.db_pool_size,
+                   connect_args=postgres_connect_args(settings))
 
     async def ping(self) -> None:
         """Raise unless the database answers."""

@@ -46,9 +46,10 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
 
 
-async def _connect(url: str) -> asyncpg.Connection:
+async def connect(url: str, connect_args: dict | None = None) -> asyncpg.Connection:
+    """An asyncpg connection to ``url``, or a DatabaseSetupError naming the host."""
     try:
-        return await asyncpg.connect(plain_dsn(url), timeout=10)
+        return await asyncpg.connect(plain_dsn(url), timeout=10, **(connect_args or {}))
     except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         host = urlsplit(url).hostname or "local socket"
         raise DatabaseSetupError(f"cannot reach PostgreSQL at {host}: {exc}") from None
@@ -56,7 +57,7 @@ async def _connect(url: str) -> asyncpg.Connection:
 
 async def create_database(superuser_url: str, *, database: str, owner: str) -> None:
     """Create ``database`` owned by ``owner`` unless it exists."""
-    conn = await _connect(superuser_url)
+    conn = await connect(superuser_url)
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
         if not exists:
@@ -67,7 +68,7 @@ async def create_database(superuser_url: str, *, database: str, owner: str) -> N
 
 async def ensure_roles(superuser_url: str, *, owner: str, app_role: str, app_password: str | None) -> None:
     """Create the owner role (runs migrations) and the app role (NOT superuser, NOT BYPASSRLS)."""
-    conn = await _connect(superuser_url)
+    conn = await connect(superuser_url)
     try:
         if not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", owner):
             await conn.execute(f"CREATE ROLE {identifier(owner)} LOGIN CREATEROLE")
@@ -90,7 +91,7 @@ def _literal(value: str) -> str:
 
 async def ensure_extensions(superuser_url: str) -> None:
     """Create the extensions AtlasAI uses (they need a superuser or a trusted extension)."""
-    conn = await _connect(superuser_url)
+    conn = await connect(superuser_url)
     try:
         for name in EXTENSIONS:
             await conn.execute(f"CREATE EXTENSION IF NOT EXISTS {name}")
@@ -98,9 +99,10 @@ async def ensure_extensions(superuser_url: str) -> None:
         await conn.close()
 
 
-async def ensure_app_role_external(owner_url: str, *, app_role: str, app_password: str | None) -> None:
+async def ensure_app_role_external(owner_url: str, *, app_role: str, app_password: str | None,
+                                   connect_args: dict | None = None) -> None:
     """On an external server: make sure the app role exists, creating it if the owner may."""
-    conn = await _connect(owner_url)
+    conn = await connect(owner_url, connect_args)
     try:
         await _ensure_app_role(conn, app_role, app_password)
     except asyncpg.InsufficientPrivilegeError:

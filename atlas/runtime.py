@@ -18,6 +18,7 @@ from atlas.relay import OutboxRelay
 from atlas.sealing import Sealer
 from atlas.secrets import SecretsProvider, secrets_provider
 from atlas.settings import Settings
+from atlas.tls import redis_tls
 from domain.auth.service import TokenService
 from domain.auth.throttle import LoginThrottle
 from domain.auth.tokens import TokenPolicy
@@ -29,21 +30,24 @@ KEY_RETENTION_MARGIN = 300
 log = logging.getLogger("atlas.runtime")
 
 
-def redis_settings(url: str) -> RedisSettings:
-    """arq's connection settings for ``url``, retrying briefly at start-up."""
+def redis_settings(url: str, tls: dict | None = None) -> RedisSettings:
+    """arq's connection settings for ``url`` (with ``tls`` options from atlas.tls), retrying briefly at start-up."""
     settings = RedisSettings.from_dsn(url)
+    for name, value in (tls or {}).items():
+        setattr(settings, name, value)
     settings.conn_retries = 3
     settings.conn_retry_delay = 0.5
     return settings
 
 
-async def open_redis(url: str) -> ArqRedis:
+async def open_redis(url: str, tls: dict | None = None) -> ArqRedis:
     """A Redis client for ``url``. Redis down at start-up is logged, not fatal: the client connects once it answers."""
     try:
-        return await create_pool(redis_settings(url), default_queue_name=QUEUE_NAME)
+        return await create_pool(redis_settings(url, tls), default_queue_name=QUEUE_NAME)
     except (*REDIS_DOWN, OSError) as exc:
         log.warning("Redis is unavailable (%s); starting anyway, /readyz reports it until it answers", exc)
-        return ArqRedis(ConnectionPool.from_url(url, socket_connect_timeout=1), default_queue_name=QUEUE_NAME)
+        pool = ConnectionPool.from_url(url, socket_connect_timeout=1, **(tls or {}))
+        return ArqRedis(pool, default_queue_name=QUEUE_NAME)
 
 
 def token_policy(settings: Settings) -> TokenPolicy:
@@ -78,7 +82,7 @@ class Runtime:
     async def open(cls, settings: Settings) -> Runtime:
         """Connect to the database and Redis named by ``settings`` and load the signing keys."""
         db = Database.from_settings(settings)
-        redis = await open_redis(settings.redis_url)
+        redis = await open_redis(settings.redis_url, redis_tls(settings))
         keys = await asyncio.to_thread(open_key_ring, settings)
         secrets = secrets_provider(settings)
         sealer = await asyncio.to_thread(Sealer.from_provider, secrets)

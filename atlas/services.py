@@ -21,23 +21,24 @@ def _quiet(_: str) -> None:
 
 
 @contextlib.contextmanager
-def provide_services(settings: Settings, *, progress: Progress = _quiet) -> Iterator[Settings]:
+def provide_services(settings: Settings, *, progress: Progress = _quiet, redis: bool = True) -> Iterator[Settings]:
     """Yield settings whose DATABASE_URL and REDIS_URL point at live servers.
 
     External servers (``DATABASE_URL`` / ``REDIS_URL``) are used as they are. Otherwise the
     embedded servers of the data directory are attached to when another process owns them, or
-    started (and stopped again on exit) by this process.
+    started (and stopped again on exit) by this process. ``redis=False``: a task that needs only
+    the database (migrations, backups) starts no embedded Redis.
     """
-    with own_services(settings, progress=progress) as (live, _):
+    with own_services(settings, progress=progress, redis=redis) as (live, _):
         yield live
 
 
 @contextlib.contextmanager
-def own_services(settings: Settings, *,
-                 progress: Progress = _quiet) -> Iterator[tuple[Settings, EmbeddedServices | None]]:
+def own_services(settings: Settings, *, progress: Progress = _quiet,
+                 redis: bool = True) -> Iterator[tuple[Settings, EmbeddedServices | None]]:
     """Like :func:`provide_services`, also yielding the embedded servers this process started (or None),
     for a supervisor to keep them running."""
-    need_pg, need_redis = settings.uses_embedded_database, settings.uses_embedded_redis
+    need_pg, need_redis = settings.uses_embedded_database, redis and settings.uses_embedded_redis
     if not (need_pg or need_redis):
         yield settings, None
         return

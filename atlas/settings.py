@@ -1,53 +1,110 @@
 """Configuration, read once from the environment.
 
-Every setting AtlasAI reads lives here; the README's configuration table mirrors this module.
-Secrets are never logged: ``Settings.__repr__`` hides them.
+Every setting AtlasAI reads is declared here, once: its variable, default, bounds and meaning. The
+README's configuration reference is generated from these declarations (`atlas config-reference`;
+a test fails when it is stale). A secret may also be given as a file: ``<VAR>_FILE`` names a file
+whose content is the value (Docker and Kubernetes secrets). Secrets are never logged:
+``Settings.__repr__`` hides them.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 ENVIRONMENTS = ("development", "production")
 SECRETS_PROVIDERS = ("local", "aws")
-_SECRET_FIELDS = {"database_url", "database_app_url", "redis_url", "demo_password", "db_app_password"}
+LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMATS = ("text", "json")
 
 
 class SettingsError(ValueError):
     """A setting has a value AtlasAI cannot use."""
 
 
+def setting(env: str, default: Any, meaning: str, *, low: int | None = None, high: int | None = None,
+            choices: tuple[str, ...] = (), secret: bool = False, shown_default: str | None = None) -> Any:
+    """Declare one setting: the variable it is read from, its default, bounds and meaning."""
+    meta = {"env": env, "meaning": meaning, "low": low, "high": high, "choices": choices, "secret": secret,
+            "shown_default": shown_default}
+    return field(default=default, metadata=meta)
+
+
 @dataclass(frozen=True)
 class Settings:
     """The process configuration. Build it with :func:`load_settings`."""
 
-    env: str = "development"
-    data_dir: Path = Path(".atlas")
-    host: str = "127.0.0.1"
-    port: int = 8000
-    database_url: str | None = None
-    database_app_url: str | None = None
-    db_app_role: str = "atlas_app"
-    db_app_password: str | None = None
-    db_pool_size: int = 10
-    redis_url: str | None = None
-    demo_password: str | None = None
-    public_url: str | None = None
-    audit_retention_days: int = 365
-    log_level: str = "info"
-    region: str = "local"
-    token_issuer: str = "atlasai"
-    token_audience: str = "atlasai"
-    access_token_ttl: int = 900
-    refresh_token_ttl: int = 30 * 86400
-    session_ttl: int = 12 * 3600
-    secrets_provider: str = "local"
-    secrets_prefix: str = "atlasai/"
-    login_max_failures: int = 5
-    login_lockout_seconds: int = 900
-    agent_lease_seconds: int = 30
+    env: str = setting("ATLAS_ENV", "development", "`development` or `production` (no GraphiQL, no introspection)",
+                       choices=ENVIRONMENTS)
+    data_dir: Path = setting("ATLAS_DATA_DIR", Path(".atlas"),  # noqa: RUF009 (a frozen Path is a safe default)
+                             "data directory of the embedded servers and local keys")
+    host: str = setting("ATLAS_HOST", "127.0.0.1", "interface the web app listens on")
+    port: int = setting("ATLAS_PORT", 8000, "port the web app listens on", low=1, high=65535)
+    database_url: str | None = setting(
+        "DATABASE_URL", None, "PostgreSQL >= 15 with pgvector, as the **owner** role (runs migrations)",
+        secret=True, shown_default="embedded")
+    database_app_url: str | None = setting(
+        "DATABASE_APP_URL", None, "what web and workers connect as (never the owner); enough on its own for them",
+        secret=True, shown_default="`DATABASE_URL` with the app role")
+    backup_database_url: str | None = setting(
+        "ATLAS_BACKUP_DATABASE_URL", None, "what `atlas backup` / `atlas restore` connect as: a role that reads every "
+        "tenant's rows (superuser or BYPASSRLS) and may CREATEDB", secret=True, shown_default="embedded superuser")
+    db_app_role: str = setting("ATLAS_DB_APP_ROLE", "atlas_app", "the app role: LOGIN, NOT superuser, NOT BYPASSRLS")
+    db_app_password: str | None = setting("ATLAS_DB_APP_PASSWORD", None,
+                                          "the app role's password (set on migrate when given)", secret=True)
+    db_pool_size: int = setting("ATLAS_DB_POOL_SIZE", 10, "database connections per process", low=1, high=500)
+    db_sslmode: str = setting("ATLAS_DB_SSLMODE", "", "TLS to PostgreSQL: `disable`, `require`, `verify-ca` or "
+                              "`verify-full` (empty: as the URL says)",
+                              choices=("", "disable", "require", "verify-ca", "verify-full"))
+    db_sslrootcert: str | None = setting("ATLAS_DB_SSLROOTCERT", None,
+                                         "CA bundle that signed the database's certificate")
+    db_sslcert: str | None = setting("ATLAS_DB_SSLCERT", None, "client certificate for mutual TLS to PostgreSQL")
+    db_sslkey: str | None = setting("ATLAS_DB_SSLKEY", None, "client key for mutual TLS to PostgreSQL (a file path)")
+    redis_url: str | None = setting("REDIS_URL", None, "Redis or Valkey for jobs, pub/sub and counters "
+                                    "(`rediss://` for TLS)", secret=True, shown_default="embedded")
+    redis_ca_file: str | None = setting("ATLAS_REDIS_CA_FILE", None, "CA bundle that signed Redis's certificate")
+    redis_cert_file: str | None = setting("ATLAS_REDIS_CERT_FILE", None, "client certificate for mutual TLS to Redis")
+    redis_key_file: str | None = setting("ATLAS_REDIS_KEY_FILE", None, "client key for mutual TLS to Redis")
+    demo_password: str | None = setting("ATLAS_DEMO_PASSWORD", None, "password of `admin@demo.local`", secret=True,
+                                        shown_default="generated")
+    public_url: str | None = setting("ATLAS_PUBLIC_URL", None,
+                                     "the public base URL (links in notifications; default token issuer)")
+    audit_retention_days: int = setting("ATLAS_AUDIT_RETENTION_DAYS", 365,
+                                        "audit events older than this are pruned nightly", low=1, high=36500)
+    log_level: str = setting("ATLAS_LOG_LEVEL", "info", "log level of `serve` and `worker`", choices=LOG_LEVELS)
+    log_format: str = setting("ATLAS_LOG_FORMAT", "text", "`json`: one JSON object per line with request id, "
+                              "tenant, user, operation and duration", choices=LOG_FORMATS)
+    metrics: bool = setting("ATLAS_METRICS", True, "`false`: no `/metrics`, no request ids or access log lines "
+                            "(the request middleware is left out)")
+    metrics_token: str | None = setting("ATLAS_METRICS_TOKEN", None, "when set, `/metrics` needs "
+                                        "`Authorization: Bearer <token>`", secret=True, shown_default="open")
+    worker_drain_seconds: int = setting("ATLAS_WORKER_DRAIN_SECONDS", 20, "on SIGTERM a worker takes no new jobs and "
+                                        "lets running ones finish this long; the rest go back to the queue",
+                                        low=0, high=3600)
+    worker_metrics_port: int = setting("ATLAS_WORKER_METRICS_PORT", 0, "port on `ATLAS_HOST` where `atlas worker` "
+                                       "serves its Prometheus metrics (job durations); 0: off", low=0, high=65535)
+    otlp_endpoint: str | None = setting("ATLAS_OTLP_ENDPOINT", None, "OTLP/HTTP endpoint for traces of our own "
+                                        "requests and jobs (e.g. `http://collector:4318`)", shown_default="off")
+    region: str = setting("ATLAS_REGION", "local", "this tenant plane's region (the `region` claim)")
+    token_issuer: str = setting("ATLAS_TOKEN_ISSUER", "atlasai", "`iss` of access tokens",
+                                shown_default="`ATLAS_PUBLIC_URL`, else `atlasai`")
+    token_audience: str = setting("ATLAS_TOKEN_AUDIENCE", "atlasai", "`aud` of access tokens")
+    access_token_ttl: int = setting("ATLAS_ACCESS_TOKEN_TTL", 900, "access token lifetime, seconds", low=30, high=86400)
+    refresh_token_ttl: int = setting("ATLAS_REFRESH_TOKEN_TTL", 30 * 86400, "refresh token lifetime, seconds",
+                                     low=300, high=400 * 86400)
+    session_ttl: int = setting("ATLAS_SESSION_TTL", 12 * 3600, "console session lifetime, seconds",
+                               low=300, high=30 * 86400)
+    secrets_provider: str = setting("ATLAS_SECRETS_PROVIDER", "local", "`local` (0600 files in `<data dir>/secrets`) "
+                                    "or `aws` (Secrets Manager via boto3)", choices=SECRETS_PROVIDERS)
+    secrets_prefix: str = setting("ATLAS_SECRETS_PREFIX", "atlasai/", "name prefix of secrets in Secrets Manager")
+    login_max_failures: int = setting("ATLAS_LOGIN_MAX_FAILURES", 5, "failed sign-ins per email and client "
+                                      "address before a lockout", low=1, high=1000)
+    login_lockout_seconds: int = setting("ATLAS_LOGIN_LOCKOUT_SECONDS", 900, "how long a sign-in lockout lasts",
+                                         low=1, high=86400)
+    agent_lease_seconds: int = setting("ATLAS_AGENT_LEASE_SECONDS", 30, "how long an edge agent holds an automation "
+                                       "step without a heartbeat before it is retried or failed", low=2, high=3600)
 
     @property
     def is_production(self) -> bool:
@@ -55,7 +112,7 @@ class Settings:
 
     @property
     def uses_embedded_database(self) -> bool:
-        return self.database_url is None
+        return self.database_url is None and self.database_app_url is None
 
     @property
     def uses_embedded_redis(self) -> bool:
@@ -69,58 +126,74 @@ class Settings:
         shown = []
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in _SECRET_FIELDS and value:
+            if f.metadata.get("secret") and value:
                 value = "***"
             shown.append(f"{f.name}={value!r}")
         return f"Settings({', '.join(shown)})"
 
 
-def _int(environ: dict[str, str], name: str, default: int, *, low: int = 0, high: int = 2**31) -> int:
+def _raw(environ: dict[str, str], name: str, *, secret: bool) -> str | None:
+    """The variable's text, or for a secret the content of the file ``<name>_FILE`` names."""
     raw = environ.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
-    return value
+    path = environ.get(f"{name}_FILE") if secret else None
+    if raw not in (None, "") and path:
+        raise SettingsError(f"set {name} or {name}_FILE, not both")
+    if path:
+        try:
+            return Path(path).read_text().strip() or None
+        except OSError as exc:
+            raise SettingsError(f"{name}_FILE names a file that cannot be read: {exc.strerror}") from None
+    return raw if raw not in (None, "") else None
+
+
+def _parse(f: Any, raw: str) -> Any:
+    """Convert one variable's text to the setting's type, within its bounds."""
+    meta, name = f.metadata, f.metadata["env"]
+    if isinstance(f.default, bool):
+        value = raw.strip().lower()
+        if value not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise SettingsError(f"{name} must be true or false, got {raw!r}")
+        return value in ("1", "true", "yes", "on")
+    if isinstance(f.default, int):
+        try:
+            value = int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+        low, high = meta["low"], meta["high"]
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+        return value
+    if isinstance(f.default, Path):
+        return Path(raw)
+    if meta["choices"]:
+        value = raw.strip().lower()
+        if value not in meta["choices"]:
+            allowed = ", ".join(c for c in meta["choices"] if c)
+            raise SettingsError(f"{name} must be one of {allowed}, got {raw!r}")
+        return value
+    return raw
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read the settings from ``environ`` (default: the process environment) and validate them."""
     env = dict(os.environ if environ is None else environ)
-    mode = env.get("ATLAS_ENV", "development").strip().lower()
-    if mode not in ENVIRONMENTS:
-        raise SettingsError(f"ATLAS_ENV must be one of {', '.join(ENVIRONMENTS)}, got {mode!r}")
-    provider = (env.get("ATLAS_SECRETS_PROVIDER") or "local").lower()
-    if provider not in SECRETS_PROVIDERS:
-        raise SettingsError(f"ATLAS_SECRETS_PROVIDER must be one of {', '.join(SECRETS_PROVIDERS)}, got {provider!r}")
-    return Settings(
-        env=mode,
-        data_dir=Path(env.get("ATLAS_DATA_DIR") or ".atlas"),
-        host=env.get("ATLAS_HOST") or "127.0.0.1",
-        port=_int(env, "ATLAS_PORT", 8000, low=1, high=65535),
-        database_url=env.get("DATABASE_URL") or None,
-        database_app_url=env.get("DATABASE_APP_URL") or None,
-        db_app_role=env.get("ATLAS_DB_APP_ROLE") or "atlas_app",
-        db_app_password=env.get("ATLAS_DB_APP_PASSWORD") or None,
-        db_pool_size=_int(env, "ATLAS_DB_POOL_SIZE", 10, low=1, high=500),
-        redis_url=env.get("REDIS_URL") or None,
-        demo_password=env.get("ATLAS_DEMO_PASSWORD") or None,
-        public_url=env.get("ATLAS_PUBLIC_URL") or None,
-        audit_retention_days=_int(env, "ATLAS_AUDIT_RETENTION_DAYS", 365, low=1, high=36500),
-        log_level=(env.get("ATLAS_LOG_LEVEL") or "info").lower(),
-        region=env.get("ATLAS_REGION") or "local",
-        token_issuer=env.get("ATLAS_TOKEN_ISSUER") or env.get("ATLAS_PUBLIC_URL") or "atlasai",
-        token_audience=env.get("ATLAS_TOKEN_AUDIENCE") or "atlasai",
-        access_token_ttl=_int(env, "ATLAS_ACCESS_TOKEN_TTL", 900, low=30, high=86400),
-        refresh_token_ttl=_int(env, "ATLAS_REFRESH_TOKEN_TTL", 30 * 86400, low=300, high=400 * 86400),
-        session_ttl=_int(env, "ATLAS_SESSION_TTL", 12 * 3600, low=300, high=30 * 86400),
-        secrets_provider=provider,
-        secrets_prefix=env.get("ATLAS_SECRETS_PREFIX") or "atlasai/",
-        login_max_failures=_int(env, "ATLAS_LOGIN_MAX_FAILURES", 5, low=1, high=1000),
-        login_lockout_seconds=_int(env, "ATLAS_LOGIN_LOCKOUT_SECONDS", 900, low=1, high=86400),
-        agent_lease_seconds=_int(env, "ATLAS_AGENT_LEASE_SECONDS", 30, low=2, high=3600),
-    )
+    values = {}
+    for f in fields(Settings):
+        raw = _raw(env, f.metadata["env"], secret=f.metadata["secret"])
+        if raw is not None:
+            values[f.name] = _parse(f, raw)
+    if "token_issuer" not in values and "public_url" in values:
+        values["token_issuer"] = values["public_url"]
+    return Settings(**values)
+
+
+def configuration_reference() -> str:
+    """The README's configuration table, generated from the declarations above."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for f in fields(Settings):
+        meta = f.metadata
+        shown = str(f.default).lower() if isinstance(f.default, bool) else f.default
+        default = meta["shown_default"] or (f"`{shown}`" if f.default not in (None, "") else "none")
+        name = f"`{meta['env']}`" + (" 🔒" if meta["secret"] else "")
+        rows.append(f"| {name} | {default} | {meta['meaning']} |")
+    return "\n".join(rows) + "\n"

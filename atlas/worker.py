@@ -10,8 +10,11 @@ import asyncio
 import contextlib
 from typing import Any
 
+from atlas.jobs_observed import observe_jobs
 from atlas.runtime import Runtime, redis_settings
 from atlas.settings import Settings, load_settings
+from atlas.tls import redis_tls
+from atlas.tracing import Tracing
 from domain.uow import QUEUE_NAME
 from workers.registry import CRON_JOBS, FUNCTIONS
 from workers.resilience import AtlasWorker
@@ -34,6 +37,8 @@ async def shutdown(ctx: dict) -> None:
     runtime = ctx.get("runtime")
     if runtime is not None:
         await runtime.close()
+    if ctx.get("tracing") is not None:
+        ctx["tracing"].shutdown()
 
 
 class WorkerSettings:
@@ -43,7 +48,7 @@ class WorkerSettings:
     functions = FUNCTIONS
     cron_jobs = CRON_JOBS
     queue_name = QUEUE_NAME
-    redis_settings = redis_settings(load_settings().redis_url or "redis://127.0.0.1:6379/0")
+    redis_settings = redis_settings(load_settings().redis_url or "redis://127.0.0.1:6379/0", redis_tls(load_settings()))
     on_startup = startup
     on_shutdown = shutdown
     poll_delay = 0.01  # an idle worker asks Redis 100 times a second; pickup stays under ~10 ms
@@ -56,7 +61,11 @@ class WorkerSettings:
 def create_worker(settings: Settings, **overrides: Any) -> AtlasWorker:
     """A worker for ``settings``; tests pass ``burst=True`` to drain the queue and return (no sweep then)."""
     options = {name: value for name, value in vars(WorkerSettings).items() if not name.startswith("_")}
-    options.update(redis_settings=redis_settings(settings.redis_url),
-                   ctx={"settings": settings, "sweep": not overrides.get("burst", False)})
+    tracing = Tracing(settings, service="atlasai-worker")
+    options.update(redis_settings=redis_settings(settings.redis_url, redis_tls(settings)),
+                   functions=observe_jobs(FUNCTIONS, tracing.tracer),
+                   cron_jobs=observe_jobs(CRON_JOBS, tracing.tracer),
+                   job_completion_wait=settings.worker_drain_seconds,
+                   ctx={"settings": settings, "sweep": not overrides.get("burst", False), "tracing": tracing})
     options.update(overrides)
     return AtlasWorker(**options)

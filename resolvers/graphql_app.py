@@ -79,6 +79,11 @@ class AtlasGraphQL(GraphQL):
             return f'{{"id":{json.dumps(data["id"])},"type":"next","payload":{body}}}'
         return super().encode_json(data)
 
+    async def execute_single(self, request, *args, request_data, **kwargs):
+        """Execute as strawberry does, noting the operation name for the request's logs and metrics."""
+        request.scope.setdefault("state", {})["graphql_operation"] = request_data.operation_name
+        return await super().execute_single(request, *args, request_data=request_data, **kwargs)
+
     async def get_context(self, request, response) -> Context:
         return Context(
             request=request,

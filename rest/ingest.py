@@ -9,7 +9,7 @@ from starlette.routing import Route
 from domain.strict_json import BadJSON
 from domain.telemetry import intake
 from domain.telemetry.envelope import EnvelopeError, parse_envelope_json
-from rest.ingest_http import API_KEY_HEADER, REFUSED, IngestHTTPError, read_body, refused
+from rest.ingest_http import API_KEY_HEADER, REFUSED, IngestHTTPError, note_ingest, read_body, refused
 
 MAX_IDEMPOTENCY_KEY = 200
 
@@ -46,6 +46,7 @@ async def ingest_events(request: Request) -> JSONResponse:
     except IngestHTTPError as exc:
         status, content, headers = refused(exc)
         return JSONResponse(content, status_code=status, headers=headers)
+    note_ingest(request, "events", accepted.answer)
     headers = {"Idempotent-Replayed": "true"} if accepted.replayed else {}
     return JSONResponse(accepted.answer, status_code=202, headers=headers)
 

@@ -67,3 +67,9 @@ def refused(exc: IngestHTTPError) -> tuple[int, dict, dict]:
     if exc.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="atlasai"'
     return exc.status, {"error": exc.message}, headers
+
+
+def note_ingest(request: Request, signal: str, answer: dict) -> None:
+    """Leave the batch's counts on the request for the metrics middleware (accepted rows, rejected items)."""
+    accepted = sum(answer["accepted"].values()) if isinstance(answer["accepted"], dict) else answer["accepted"]
+    request.scope.setdefault("state", {})["ingest"] = (signal, accepted, len(answer["rejected"]))

@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from domain.telemetry import intake
 from domain.telemetry.otlp import CONVERTERS, OtlpError, decode
-from rest.ingest_http import API_KEY_HEADER, REFUSED, IngestHTTPError, read_body
+from rest.ingest_http import API_KEY_HEADER, REFUSED, IngestHTTPError, note_ingest, read_body
 
 PROTOBUF, JSON = "application/x-protobuf", "application/json"
 GRPC_CODES = {400: 3, 401: 16, 403: 7, 409: 6, 413: 8, 415: 3, 429: 8, 503: 14}
@@ -73,6 +73,7 @@ async def _export(request: Request, signal: str) -> Response:
             raise IngestHTTPError.of(exc) from None
     except IngestHTTPError as exc:
         return _error(exc, as_json)
+    note_ingest(request, signal, accepted.answer)
     rejected = accepted.answer["rejected"]
     message = "; ".join(f"#{r['index']}: {r['reason']}" for r in rejected[:5])
     return _encode(_partial_success(signal, len(rejected), message), as_json)

@@ -43,3 +43,57 @@ def test_secrets_never_appear_in_the_settings_repr():
 
     assert "hunter2" not in shown and "s3cret-pass" not in shown
     assert "database_url='***'" in shown
+
+
+def test_the_readme_configuration_reference_matches_the_declared_settings():
+    from atlas.paths import README
+    from atlas.readme import with_configuration_reference
+
+    readme = README.read_text()
+
+    assert with_configuration_reference(readme) == readme, "run `atlas config-reference`"
+    assert "`ATLAS_LOG_FORMAT`" in readme and "`DATABASE_URL` 🔒" in readme
+
+
+def test_a_secret_can_be_read_from_the_file_its_file_variable_names(tmp_path):
+    secret = tmp_path / "redis_url"
+    secret.write_text("redis://:s3cret@cache:6379/0\n")
+
+    settings = load_settings({"REDIS_URL_FILE": str(secret)})
+
+    assert settings.redis_url == "redis://:s3cret@cache:6379/0"
+    assert "s3cret" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"REDIS_URL": "redis://a", "REDIS_URL_FILE": "/x"}, "set REDIS_URL or REDIS_URL_FILE, not both"),
+        ({"ATLAS_DEMO_PASSWORD_FILE": "/nowhere/at/all"},
+         "ATLAS_DEMO_PASSWORD_FILE names a file that cannot be read: No such file or directory"),
+        ({"ATLAS_LOG_FORMAT": "xml"}, "ATLAS_LOG_FORMAT must be one of text, json, got 'xml'"),
+        ({"ATLAS_METRICS": "flase"}, "ATLAS_METRICS must be true or false, got 'flase'"),
+        ({"ATLAS_DB_SSLMODE": "prefer"},
+         "ATLAS_DB_SSLMODE must be one of disable, require, verify-ca, verify-full, got 'prefer'"),
+    ],
+)
+def test_secret_files_and_choices_are_checked(environ, message):
+    with pytest.raises(SettingsError) as raised:
+        load_settings(environ)
+
+    assert str(raised.value) == message
+
+
+def test_only_a_non_secret_setting_ignores_a_file_variable(tmp_path):
+    (tmp_path / "port").write_text("9000")
+
+    settings = load_settings({"ATLAS_PORT_FILE": str(tmp_path / "port")})
+
+    assert settings.port == 8000
+
+
+def test_web_and_workers_need_only_the_app_role_url():
+    settings = load_settings({"DATABASE_APP_URL": "postgresql://atlas_app:pw@db/atlas", "REDIS_URL": "redis://r"})
+
+    assert not settings.uses_embedded_database
+    assert settings.database_url is None

@@ -77,8 +77,8 @@ def workers(lab):
     """Start `atlas worker` processes of the lab (``workers()``); all are stopped after the test."""
     started = []
 
-    def start():
-        started.append(lab.start_worker())
+    def start(**env: str):
+        started.append(lab.start_worker(env=env))
         return started[-1]
 
     yield start

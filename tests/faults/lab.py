@@ -49,8 +49,8 @@ class Lab:
         process.send_signal(signal.SIGKILL)
         process.wait(5)
 
-    def start_worker(self, name: str = "worker") -> WorkerProcess:
-        return WorkerProcess.start(self.data_dir, name)
+    def start_worker(self, name: str = "worker", env: dict | None = None) -> WorkerProcess:
+        return WorkerProcess.start(self.data_dir, name, env)
 
 
 @dataclass
@@ -61,11 +61,12 @@ class WorkerProcess:
     log: Path
 
     @classmethod
-    def start(cls, data_dir: Path, name: str) -> WorkerProcess:
+    def start(cls, data_dir: Path, name: str, extra_env: dict | None = None) -> WorkerProcess:
         log = data_dir / f"{name}-{time.monotonic_ns()}.log"
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
         process = subprocess.Popen([sys.executable, "-m", "atlas", "worker", "--data-dir", str(data_dir)],
-                                   env={**env, "ATLAS_LOG_LEVEL": "info"}, stdout=subprocess.DEVNULL,
+                                   env={**env, "ATLAS_LOG_LEVEL": "info", **(extra_env or {})},
+                                   stdout=subprocess.DEVNULL,
                                    stderr=log.open("wb"))
         return cls(process, log)
 

@@ -756,6 +756,7 @@ ROUTES = {
     "/": PUBLIC, "/healthz": PUBLIC, "/readyz": PUBLIC, "/graphql": "graphql", "/api/auth/token": PUBLIC,
     "/api/auth/revoke": PUBLIC, "/.well-known/jwks.json": PUBLIC, "/static": PUBLIC, "/console": "console",
     "/api/ingest/events": INGEST, "/v1/logs": INGEST, "/v1/metrics": INGEST, "/v1/traces": INGEST,
+    "/metrics": "metrics token",  # no tenant data: process metrics, behind ATLAS_METRICS_TOKEN when set
     # automation
     "/api/automation/schema.json": PUBLIC, "/api/agent/jobs": "agent", "/api/agent/jobs/{job_id}/heartbeat": "agent",
     "/api/agent/jobs/{job_id}/result": "agent", "/api/automation/hooks/{tenant_id}/{workflow_id}": "signed",
