@@ -27,7 +27,9 @@ from console.operations import OperationRunner
 from console.views import routes as console_routes
 from resolvers.graphql_app import AtlasGraphQL
 from resolvers.schema import build_schema
+from rest.agent import routes as agent_routes
 from rest.auth import routes as auth_routes
+from rest.automation_hooks import routes as automation_hook_routes
 from rest.ingest import routes as ingest_routes
 from rest.otlp import routes as otlp_routes
 from rest.paging import routes as paging_routes
@@ -93,6 +95,8 @@ def create_app(settings: Settings) -> Starlette:
             *ingest_routes,
             *otlp_routes,
             *paging_routes,
+            *agent_routes,
+            *automation_hook_routes,
             Mount("/console", routes=console_routes),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         ],

@@ -41,6 +41,30 @@ def up(data_dir: str | None, host: str | None, port: int | None, no_worker: bool
 
 
 @main.command()
+@click.option("--url", required=True, help="The AtlasAI base URL, e.g. https://atlas.example.com.")
+@click.option("--key", envvar="ATLAS_AGENT_KEY", required=True, help="The agent's key [env ATLAS_AGENT_KEY].")
+@click.option("--allow", multiple=True, required=True,
+              help="A command this agent may run (repeat); anything else is refused.")
+@click.option("--max-timeout", type=float, default=300.0, show_default=True, help="Longest a command may run, s.")
+@click.option("--wait", type=click.FloatRange(0, 25), default=20.0, show_default=True, help="Long-poll wait, s.")
+def agent(url: str, key: str, allow: tuple[str, ...], max_timeout: float, wait: float) -> None:
+    """Run an edge agent: execute allowed commands of automation runs addressed to it."""
+    import asyncio
+
+    from atlas.edge_agent import EdgeAgent, ServerRefused
+
+    configure_logging("info")
+    console.print(f"atlas agent polling {url} (allowed: {', '.join(sorted(allow))})")
+    try:
+        asyncio.run(EdgeAgent(url=url.rstrip("/"), key=key, allow=frozenset(allow), max_timeout=max_timeout,
+                              wait=wait).run_forever())
+    except KeyboardInterrupt:
+        pass
+    except ServerRefused as refused:
+        raise click.ClickException(f"the server refused this agent: {refused}") from None
+
+
+@main.command()
 @data_dir_option
 @click.option("--host", default=None, help="Interface to listen on [env ATLAS_HOST].")
 @click.option("--port", type=int, default=None, help="HTTP port [env ATLAS_PORT].")

@@ -17,7 +17,7 @@ from atlas.keys import KeyRing
 from atlas.pubsub import PubSubHub, RedisEventSink
 from atlas.relay import OutboxRelay
 from atlas.sealing import Sealer
-from atlas.secrets import secrets_provider
+from atlas.secrets import SecretsProvider, secrets_provider
 from atlas.settings import Settings
 from atlas.tls import redis_tls
 from domain.ai.gateway import Gateway
@@ -80,6 +80,7 @@ class Runtime:
     incident_feed: IncidentFeed
     sealer: Sealer
     ai: Gateway
+    secrets: SecretsProvider
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
@@ -87,7 +88,8 @@ class Runtime:
         db = Database.from_settings(settings)
         redis = await open_redis(settings.redis_url, redis_tls(settings))
         keys = await asyncio.to_thread(open_key_ring, settings)
-        sealer = await asyncio.to_thread(Sealer.from_provider, secrets_provider(settings))
+        secrets = secrets_provider(settings)
+        sealer = await asyncio.to_thread(Sealer.from_provider, secrets)
         throttle = LoginThrottle(redis, settings.login_max_failures, settings.login_lockout_seconds)
         tokens = TokenService(db=db, keys=keys, policy=token_policy(settings), throttle=throttle,
                               refresh_ttl=settings.refresh_token_ttl)
@@ -98,7 +100,7 @@ class Runtime:
         register_change_provider()  # correlation notes and links recent changes on an incident's CIs
         return cls(settings=settings, db=db, redis=redis, relay=relay, keys=keys,
                    tokens=tokens, hub=hub, incident_feed=IncidentFeed(hub, db), sealer=sealer,
-                   ai=build_gateway(settings, db))
+                   ai=build_gateway(settings, db), secrets=secrets)
 
     @property
     def policy(self) -> TokenPolicy:
@@ -108,6 +110,7 @@ class Runtime:
         return await check_readiness(self.db, self.redis)
 
     async def close(self) -> None:
+        await self.relay.close()
         await self.incident_feed.close()
         await self.hub.close()
         await self.redis.aclose()

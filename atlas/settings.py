@@ -127,6 +127,8 @@ class Settings:
                                           "edge, or a test double)")
     login_lockout_seconds: int = setting("ATLAS_LOGIN_LOCKOUT_SECONDS", 900, "how long a sign-in lockout lasts",
                                          low=1, high=86400)
+    agent_lease_seconds: int = setting("ATLAS_AGENT_LEASE_SECONDS", 30, "how long an edge agent holds an automation "
+                                       "step without a heartbeat before it is retried or failed", low=2, high=3600)
 
     @property
     def is_production(self) -> bool:

@@ -14,6 +14,7 @@ from domain.alerting.models import (
 from domain.apikeys.models import ApiKey
 from domain.audit.models import AuditEvent
 from domain.auth.models import RefreshToken
+from domain.automation.models import Agent, Approval, Run, Runbook, RunEvent, RunStep, Workflow
 from domain.base import Base
 from domain.catalog.models import CatalogItem, RequestTask, ServiceRequest
 from domain.changes.models import ChangeIncidentLink, ChangePolicy, ChangeRequest, ChangeVote
@@ -49,6 +50,7 @@ from domain.tenants.models import Tenant
 
 __all__ = [
     "ActionItem",
+    "Agent",
     "AiCall",
     "AiModel",
     "AiModelChange",
@@ -59,6 +61,7 @@ __all__ = [
     "AlertRuleVersion",
     "AlertingSettings",
     "ApiKey",
+    "Approval",
     "AuditEvent",
     "Base",
     "CatalogItem",
@@ -102,6 +105,10 @@ __all__ = [
     "RefreshToken",
     "RequestTask",
     "Role",
+    "Run",
+    "RunEvent",
+    "RunStep",
+    "Runbook",
     "ServicePolicy",
     "ServiceRequest",
     "Silence",
@@ -114,4 +121,5 @@ __all__ = [
     "TimelineEntry",
     "User",
     "WebhookDelivery",
+    "Workflow",
 ]

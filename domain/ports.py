@@ -42,7 +42,8 @@ class Readiness:
 
 
 class EventHub(Protocol):
-    """Pub/sub for adapters: the messages committed transactions emitted on a channel."""
+    """Pub/sub for adapters: the messages committed transactions emitted on a channel (one Redis
+    subscription per channel in a process, shared by its local listeners)."""
 
     def listen(self, channel: str) -> AsyncIterator[dict]: ...
 
@@ -67,6 +68,13 @@ class AdapterSettings(Protocol):
     twilio_auth_token: str | None
     twilio_from: str | None
     twilio_api_base: str | None
+    agent_lease_seconds: int
+
+
+class SecretReader(Protocol):
+    """Reads secrets by name from the configured provider (local key file or AWS Secrets Manager)."""
+
+    def get(self, name: str) -> str | None: ...
 
 
 class Runtime(Protocol):
@@ -81,6 +89,7 @@ class Runtime(Protocol):
     hub: EventHub
     sealer: Sealer
     ai: Gateway  # every model and embedder call goes through it
+    secrets: SecretReader
 
     @property
     def policy(self) -> TokenPolicy: ...

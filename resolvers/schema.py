@@ -28,6 +28,7 @@ from resolvers.alerting.types import (
 from resolvers.apikeys.mutations import CreateApiKeyPayload, RevokeApiKeyPayload, create_api_key, revoke_api_key
 from resolvers.apikeys.queries import resolve_api_keys
 from resolvers.apikeys.types import ApiKey
+from resolvers.automation.root import AutomationMutation, AutomationQuery, AutomationSubscription
 from resolvers.billing.queries import Plan, resolve_plans
 from resolvers.catalog import mutations as catalog_mutations
 from resolvers.catalog import queries as catalog_queries
@@ -160,7 +161,7 @@ def catalog_manage() -> list:
 
 
 @strawberry.type
-class Query:
+class Query(AutomationQuery):
     health: Health = strawberry.field(resolver=resolve_health, extensions=public(),
                                       description="Service health.")
     viewer: Viewer | None = strawberry.field(resolver=resolve_viewer, extensions=public(),
@@ -278,7 +279,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(AutomationMutation):
     create_tenant: tenant_mutations.CreateTenantPayload = strawberry.field(
         resolver=tenant_mutations.create_tenant, extensions=platform_guard())
     suspend_tenant: tenant_mutations.TenantChangePayload = strawberry.field(
@@ -433,7 +434,7 @@ class Mutation:
 
 
 @strawberry.type
-class Subscription:
+class Subscription(AutomationSubscription):
     incident_changed: IncidentChange = strawberry.subscription(
         resolver=incident_changed, extensions=incident_read(),
         description="The tenant's incident changes from now on, in commit order.")

@@ -12,6 +12,7 @@ from arq import cron
 from domain.alerting.delivery import MAX_TRIES as WEBHOOK_TRIES
 from workers.jobs.ai import ai_credits_renewed
 from workers.jobs.alerting import alerting_tick, deliver_webhook
+from workers.jobs.automation import automation_advance, automation_tick, workflow_trigger
 from workers.jobs.cmdb import discover_cmdb
 from workers.jobs.housekeeping import prune_all_audit_events, prune_audit_events
 from workers.jobs.itsm import itsm_tick, itsm_tick_tenant
@@ -36,6 +37,9 @@ FUNCTIONS = [
     job(index_resolved_incidents, timeout=300),
     job(itsm_tick, timeout=55),  # ITSM: lapsed approvals, SLA timers
     job(itsm_tick_tenant, timeout=30),
+    job(automation_advance, timeout=3700),  # an HTTP step may take up to an hour (its own timeout)
+    job(workflow_trigger, timeout=60),
+    job(automation_tick, timeout=30),
 ]
 CRON_JOBS = [
     cron(alerting_tick, second={0}, unique=True, timeout=55),
@@ -44,4 +48,5 @@ CRON_JOBS = [
     cron(discover_cmdb, minute=set(range(1, 60, 5)), second={30}, unique=True, timeout=240),
     cron(index_resolved_incidents, minute=set(range(3, 60, 10)), unique=True, timeout=300),
     cron(itsm_tick, second={20}, unique=True, timeout=55),  # ITSM
+    cron(automation_tick, second=set(range(0, 60, 10)), unique=True, timeout=30),
 ]

@@ -1,4 +1,5 @@
-"""Console screens, grouped by noun like their templates: incidents, alerting, cmdb, changes, sla, telemetry and admin,
+"""Console screens, grouped by noun like their templates: incidents, alerting, cmdb, changes, sla, catalog, telemetry,
+on-call, knowledge, AI, automation and admin,
 each a package with a module per screen; sign-in, invitation acceptance and the landing page sit here."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from console.views import (
     ai,
     alerting,
     auth,
+    automation,
     catalog,
     changes,
     cmdb,
@@ -35,6 +37,7 @@ routes = [
     *changes.routes,  # ITSM
     *sla.routes,  # ITSM
     *catalog.routes,  # ITSM
+    *automation.routes,
 ]
 
 __all__ = ["routes"]

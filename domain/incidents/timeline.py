@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from domain import clock
 from domain.alerting.notify import notify_incident_change
+from domain.automation.triggers import request_workflows
 from domain.incidents.models import Incident, TimelineEntry
 from domain.paging.hooks import on_incident_change
 
@@ -58,4 +59,6 @@ async def append(
     })
     await notify_incident_change(tx, incident, entry)
     await on_incident_change(tx, incident, entry)
+    await request_workflows(tx, event="incident.created" if kind == "created" else "incident.changed",
+                            subject_id=incident.id)
     return entry

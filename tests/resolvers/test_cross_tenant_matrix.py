@@ -74,6 +74,12 @@ class Side:
     change_id: str = ""  # ITSM
     sla_policy_id: str = ""  # ITSM
     itsm: dict = field(default_factory=dict)  # ITSM: catalog item, request, task and problem ids
+    # automation
+    runbook_id: str = ""
+    draft_runbook_id: str = ""
+    run_id: str = ""
+    approval_id: str = ""
+    webhook_workflow_id: str = ""
 
     @property
     def secrets(self) -> list[str]:
@@ -83,7 +89,8 @@ class Side:
                 self.trace_id, f"svc-{self.tenant.slug}", self.alert_rule_id, self.silence_id, self.target_id,
                 f"rule-{self.tenant.slug}", self.ci_id, self.ci_relationship_id, f"ci-{self.tenant.slug}",
                 self.ci_class_key, self.kb_article_id, f"kb-{self.tenant.slug}", *self.marker_emails,
-                *self.oncall_ids, *[i for i in (self.change_id, self.sla_policy_id) if i], *self.itsm.values()]
+                *self.oncall_ids, *[i for i in (self.change_id, self.sla_policy_id) if i], *self.itsm.values(),
+                self.runbook_id, self.draft_runbook_id, self.run_id, self.approval_id, self.webhook_workflow_id]
 
     @property
     def ci_class_key(self) -> str:
@@ -230,6 +237,17 @@ QUERIES: dict[str, Case] = {
     "problem": Case("query($id: ID!) { problem(id: $id) { id title } }",
                     lambda w, s: {"id": w.side(s).itsm["problem"]}, permission="incident.read"),
     "knownErrors": Case('{ knownErrors(search: "matrix") { id title } }', permission="incident.read"),
+    # automation
+    "runbooks": Case("{ runbooks(includeArchived: true) { id name yaml steps } }", permission="automation.read"),
+    "runbook": Case("query($id: ID!) { runbook(id: $id) { id name yaml } }",
+                    lambda w, s: {"id": w.side(s).runbook_id}, permission="automation.read"),
+    "workflows": Case("{ workflows { id name runbookName yaml } }", permission="automation.read"),
+    "automationRuns": Case("{ automationRuns { id requestedBy runbookName steps { id name outputs } } }",
+                           permission="automation.read"),
+    "automationRun": Case("query($id: ID!) { automationRun(id: $id) { id steps { id } events { kind data } } }",
+                          lambda w, s: {"id": w.side(s).run_id}, permission="automation.read"),
+    "approvals": Case("{ approvals { id runId summary requestedBy } }", permission="automation.read"),
+    "agents": Case("{ agents { id name labels } }", permission="automation.read"),
 }
 
 _PAYLOAD = "__typename ... on Error { code message field }"
@@ -469,6 +487,31 @@ MUTATIONS: dict[str, Case] = {
         f"mutation($id: ID!, $i: ID!) {{ linkProblemIncident(id: $id, incidentId: $i) {{ {_PAYLOAD} }} }}",
         lambda w, s: {"id": w.side(s).itsm["problem"], "i": w.side(s).resolved_incident_id},
         permission="incident.write"),
+    # automation
+    "importAutomation": Case(
+        f"mutation($y: String!) {{ importAutomation(yaml: $y) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"y": "apiVersion: atlas/v1\nkind: Runbook\nspec:\n  name: matrix-import\n  steps:\n"
+                           "  - {name: w, kind: wait, seconds: 1}\n"}, permission="automation.manage"),
+    "publishRunbook": Case(f"mutation($id: ID!) {{ publishRunbook(id: $id) {{ {_PAYLOAD} }} }}",
+                           lambda w, s: {"id": w.side(s).draft_runbook_id}, permission="automation.manage"),
+    "archiveRunbook": Case(f"mutation($id: ID!) {{ archiveRunbook(id: $id) {{ {_PAYLOAD} }} }}",
+                           lambda w, s: {"id": w.side(s).runbook_id}, permission="automation.manage"),
+    "rotateWorkflowWebhookSecret": Case(
+        f"mutation($id: ID!) {{ rotateWorkflowWebhookSecret(id: $id) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": w.side(s).webhook_workflow_id}, permission="automation.manage"),
+    "registerAgent": Case(
+        f"mutation($i: RegisterAgentInput!) {{ registerAgent(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"name": f"agent-{uuid.uuid4().hex[:6]}", "labels": ["linux"]}},
+        permission="automation.manage"),
+    "startRun": Case(f"mutation($i: StartRunInput!) {{ startRun(input: $i) {{ {_PAYLOAD} }} }}",
+                     lambda w, s: {"i": {"runbookId": w.side(s).runbook_id}}, permission="automation.run"),
+    "cancelRun": Case(f"mutation($id: ID!) {{ cancelRun(id: $id) {{ {_PAYLOAD} }} }}",
+                      lambda w, s: {"id": w.side(s).run_id}, permission="automation.run"),
+    "completeManualStep": Case(f"mutation($id: ID!) {{ completeManualStep(runId: $id) {{ {_PAYLOAD} }} }}",
+                               lambda w, s: {"id": w.side(s).run_id}, permission="automation.run"),
+    "decideApproval": Case(
+        f"mutation($i: DecideApprovalInput!) {{ decideApproval(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"id": w.side(s).approval_id, "approve": True}}, permission="automation.run"),
 }
 
 SUBSCRIPTIONS: dict[str, Case] = {
@@ -478,6 +521,9 @@ SUBSCRIPTIONS: dict[str, Case] = {
     "youArePaged": Case("subscription { youArePaged { incidentId reference } }", permission="incident.read"),
     # ---- ITSM: changes
     "changeChanged": Case("subscription { changeChanged { kind change { id } } }", permission="change.read"),
+    # automation
+    "automationChanged": Case("subscription { automationChanged { runId kind status step } }",
+                              permission="automation.read"),
 }
 
 MATRIX = {"Query": QUERIES, "Mutation": MUTATIONS, "Subscription": SUBSCRIPTIONS}
@@ -508,7 +554,8 @@ async def _side(db, make_tenant, add_member) -> Side:
     ci_id, ci_relationship_id = await _cmdb(db, tenant)
     oncall_ids = await _oncall(db, tenant, responder_id, target_id)
     kb_article_id = await _knowledge(db, tenant)
-    side = Side(oncall_ids=oncall_ids, kb_article_id=kb_article_id, tenant=tenant,
+    automation = await _automation(db, tenant)
+    side = Side(**automation, oncall_ids=oncall_ids, kb_article_id=kb_article_id, tenant=tenant,
                 owner=f"owner@{tenant.slug}.example.com", auditor=auditor, trace_id=trace_id,
                 alert_rule_id=rule_id, silence_id=silence_id, target_id=target_id, ci_id=ci_id,
                 ci_relationship_id=ci_relationship_id,
@@ -628,6 +675,34 @@ async def _knowledge(db, tenant) -> str:
     await gateway.chat(tenant_id=tenant.tenant_id, actor=f"kb-{tenant.slug}", request=ChatRequest(
         task="rca", question="matrix", evidence=(Evidence(id=f"kb-{tenant.slug}", text="the matrix restarted"),)))
     return str(article.id)
+async def _automation(db, tenant) -> dict:
+    """A draft and a published runbook, a workflow, an agent, and a run waiting at its approval gate."""
+    from types import SimpleNamespace
+
+    from domain.automation import engine
+    from domain.automation.agents import register_agent
+    from domain.automation.models import Approval
+    from domain.automation.runbooks import publish_runbook, save_runbook, save_workflow
+    from domain.automation.runs import start_run
+    from domain.automation.spec import RunbookSpec, WorkflowSpec
+
+    gate = [{"name": "gate", "kind": "approval", "summary": f"gate of {tenant.slug}"}]
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        draft = await save_runbook(tx, spec=RunbookSpec(name=f"draft-{tenant.slug}", steps=gate), actor="mx")
+        runbook = await save_runbook(tx, spec=RunbookSpec(name=f"rb-{tenant.slug}", steps=gate), actor="mx")
+        await publish_runbook(tx, runbook_id=runbook.id)
+        await save_workflow(tx, spec=WorkflowSpec(name=f"wf-{tenant.slug}", trigger="manual",
+                                                  runbook=f"rb-{tenant.slug}"), actor="mx")
+        hook = await save_workflow(tx, spec=WorkflowSpec(name=f"hook-{tenant.slug}", trigger="webhook",
+                                                         runbook=f"rb-{tenant.slug}"), actor="mx")
+        await register_agent(tx, name=f"agent-{tenant.slug}", labels=["linux"], actor="mx")
+        run = await start_run(tx, runbook=runbook, inputs={}, subject={}, actor="mx")
+    await engine.advance(SimpleNamespace(db=db, secrets=None), tenant_id=tenant.tenant_id, run_id=run.id,
+                         job_id="matrix")  # what the worker does: the run now waits at its gate
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        approval_id = await tx.session.scalar(select(Approval.id).where(Approval.run_id == run.id))
+    return {"runbook_id": str(runbook.id), "draft_runbook_id": str(draft.id), "run_id": str(run.id),
+            "approval_id": str(approval_id), "webhook_workflow_id": str(hook.id)}
 
 
 async def _telemetry(db, tenant) -> str:
@@ -734,7 +809,23 @@ async def _snapshot(db, side: Side) -> dict:
             "request_tasks": sorted(str(r) for r in await s.execute(select(RequestTask.id, RequestTask.state))),
             "problems": sorted(str(r) for r in await s.execute(select(Problem.id, Problem.state, Problem.version))),
             "problem_incidents": await s.scalar(select(func.count()).select_from(ProblemIncident)),
+            # automation
+            **await _automation_snapshot(s),
         }
+
+
+async def _automation_snapshot(s) -> dict:
+    from domain.automation.models import Agent, Approval, Run, Runbook, RunStep, Workflow
+
+    return {
+        "runbooks": sorted(str(r) for r in await s.execute(select(Runbook.id, Runbook.status, Runbook.updated_at))),
+        "workflows": sorted(str(r) for r in await s.execute(select(Workflow.id, Workflow.enabled,
+                                                                   Workflow.webhook_secret))),
+        "runs": sorted(str(r) for r in await s.execute(select(Run.id, Run.status, Run.position))),
+        "run_steps": sorted(str(r) for r in await s.execute(select(RunStep.id, RunStep.status))),
+        "approvals": sorted(str(r) for r in await s.execute(select(Approval.id, Approval.status))),
+        "agents": sorted(await s.scalars(select(Agent.name))),
+    }
 
 
 # ---------------------------------------------------------------- helpers
@@ -930,6 +1021,9 @@ ROUTES = {
     # on-call and paging: a sealed link token or a feed secret is the credential
     "/page/{incident_id}/{action}": PUBLIC, "/calendar/{tenant_id}/{schedule_id}/{token}.ics": PUBLIC,
     "/calendar/{tenant_id}/people/{user_id}/{token}.ics": PUBLIC,
+    # automation
+    "/api/automation/schema.json": PUBLIC, "/api/agent/jobs": "agent", "/api/agent/jobs/{job_id}/heartbeat": "agent",
+    "/api/agent/jobs/{job_id}/result": "agent", "/api/automation/hooks/{tenant_id}/{workflow_id}": "signed",
 }
 INGEST_ROUTES = sorted(path for path, kind in ROUTES.items() if kind == INGEST)
 
@@ -953,3 +1047,20 @@ def test_every_route_is_classified(app):
     paths = {route.path for route in app.routes}
 
     assert paths == set(ROUTES), f"unclassified routes: {paths - set(ROUTES)}; stale rows: {set(ROUTES) - paths}"
+
+
+# ---------------------------------------------------------------- automation: the agent routes
+
+async def test_agent_routes_take_only_an_agent_key_and_never_hand_out_another_tenants_steps(client, runtime, world):
+    from domain.automation.agents import register_agent
+
+    owner = await _token(runtime, world.a, world.a.owner)
+    async with runtime.db.transaction(tenant_id=world.a.tenant.tenant_id) as tx:
+        _, key_a = await register_agent(tx, name=f"probe-{uuid.uuid4().hex[:6]}", labels=[], actor="mx")
+
+    with_token = await client.get("/api/agent/jobs", headers=auth_headers(owner))
+    with_a_key = await client.get("/api/agent/jobs", headers={"X-Agent-Key": key_a})
+    on_b_run = await client.post(f"/api/agent/jobs/{world.b.run_id}/result", headers={"X-Agent-Key": key_a},
+                                 json={"attempt": 1, "exit_code": 0})
+
+    assert (with_token.status_code, with_a_key.status_code, on_b_run.status_code) == (401, 204, 404)
