@@ -24,6 +24,7 @@ from console.views import routes as console_routes
 from resolvers.graphql_app import AtlasGraphQL
 from resolvers.schema import build_schema
 from rest.auth import routes as auth_routes
+from rest.billing import routes as billing_routes
 from rest.ingest import routes as ingest_routes
 from rest.otlp import routes as otlp_routes
 
@@ -73,6 +74,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *auth_routes,
+            *billing_routes,
             *ingest_routes,
             *otlp_routes,
             Mount("/console", routes=console_routes),

@@ -19,6 +19,7 @@ from atlas.outages import unavailable_response
 from domain.auth.principals import TENANT_HEADER, authenticate
 from domain.errors import Forbidden, Unauthenticated
 from domain.outages import DATABASE_DOWN
+from rest.billing import SELF_AUTHENTICATED_PATHS
 
 
 def bearer_token(connection: HTTPConnection) -> str | None:
@@ -51,7 +52,7 @@ class BearerAuthMiddleware:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         connection = HTTPConnection(scope)
         token = bearer_token(connection)
-        if token is not None:
+        if token is not None and scope["path"] not in SELF_AUTHENTICATED_PATHS:
             try:
                 principal = await authenticate(
                     connection.app.state.runtime, token, connection.headers.get(TENANT_HEADER)

@@ -21,6 +21,9 @@ from atlas.settings import Settings
 from domain.auth.service import TokenService
 from domain.auth.throttle import LoginThrottle
 from domain.auth.tokens import TokenPolicy
+from domain.billing.plans import DEFAULT_PLAN, PLANS
+from domain.billing.providers import BillingConfig, LocalProvider
+from domain.billing.razorpay import RazorpayProvider
 from domain.incidents.feed import IncidentFeed
 from domain.outages import REDIS_DOWN
 from domain.uow import QUEUE_NAME
@@ -59,6 +62,24 @@ def open_key_ring(settings: Settings) -> KeyRing:
     return ring
 
 
+WEBHOOK_SECRET_NAME = "razorpay-webhook-secret"
+
+
+def billing_config(settings: Settings) -> BillingConfig:
+    """The billing provider and its settings; the webhook secret falls back to the secrets provider."""
+    plan_ids = dict(settings.razorpay_plan_ids)
+    if settings.billing_provider == "razorpay":
+        provider = RazorpayProvider(key_id=settings.razorpay_key_id, key_secret=settings.razorpay_key_secret,
+                                    base_url=settings.razorpay_base_url)
+    else:
+        provider = LocalProvider()
+        plan_ids = plan_ids or {name: f"plan_local_{name}" for name in PLANS if name != DEFAULT_PLAN}
+    current = settings.razorpay_webhook_secret or secrets_provider(settings).get(WEBHOOK_SECRET_NAME)
+    secrets = tuple(s for s in (current, settings.razorpay_webhook_secret_previous) if s)
+    return BillingConfig(provider=provider, grace_days=settings.billing_grace_days, plan_ids=plan_ids,
+                         webhook_secrets=secrets)
+
+
 @dataclass
 class Runtime:
     """Settings, the database, Redis, the job queue and outbox relay, and the token machinery of one process."""
@@ -72,6 +93,7 @@ class Runtime:
     hub: PubSubHub
     incident_feed: IncidentFeed
     sealer: Sealer
+    billing: BillingConfig
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
@@ -87,8 +109,9 @@ class Runtime:
         relay = OutboxRelay(db, redis)
         db.job_sink = relay
         hub = PubSubHub(redis)
-        return cls(settings=settings, db=db, redis=redis, relay=relay, keys=keys,
-                   tokens=tokens, hub=hub, incident_feed=IncidentFeed(hub, db), sealer=sealer)
+        billing = await asyncio.to_thread(billing_config, settings)
+        return cls(settings=settings, db=db, redis=redis, relay=relay, keys=keys, tokens=tokens, hub=hub,
+                   incident_feed=IncidentFeed(hub, db), sealer=sealer, billing=billing)
 
     @property
     def policy(self) -> TokenPolicy:

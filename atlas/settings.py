@@ -12,7 +12,9 @@ from pathlib import Path
 
 ENVIRONMENTS = ("development", "production")
 SECRETS_PROVIDERS = ("local", "aws")
-_SECRET_FIELDS = {"database_url", "database_app_url", "redis_url", "demo_password", "db_app_password"}
+BILLING_PROVIDERS = ("local", "razorpay")
+_SECRET_FIELDS = {"database_url", "database_app_url", "redis_url", "demo_password", "db_app_password",
+                  "razorpay_key_secret", "razorpay_webhook_secret", "razorpay_webhook_secret_previous"}
 
 
 class SettingsError(ValueError):
@@ -47,6 +49,14 @@ class Settings:
     secrets_prefix: str = "atlasai/"
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
+    billing_provider: str = "local"
+    billing_grace_days: int = 7
+    razorpay_key_id: str | None = None
+    razorpay_key_secret: str | None = None
+    razorpay_webhook_secret: str | None = None
+    razorpay_webhook_secret_previous: str | None = None
+    razorpay_plan_ids: tuple[tuple[str, str], ...] = ()
+    razorpay_base_url: str = "https://api.razorpay.com"
 
     @property
     def is_production(self) -> bool:
@@ -87,6 +97,28 @@ def _int(environ: dict[str, str], name: str, default: int, *, low: int = 0, high
     return value
 
 
+def _plan_ids(raw: str | None) -> tuple[tuple[str, str], ...]:
+    """``pro=plan_X,enterprise=plan_Y`` -> (("pro", "plan_X"), ("enterprise", "plan_Y"))."""
+    pairs = []
+    for item in (raw or "").split(","):
+        if not item.strip():
+            continue
+        plan, sep, plan_id = item.partition("=")
+        if not sep or not plan.strip() or not plan_id.strip():
+            raise SettingsError(f"RAZORPAY_PLAN_IDS must look like 'pro=plan_X,enterprise=plan_Y', got {item!r}")
+        pairs.append((plan.strip(), plan_id.strip()))
+    return tuple(pairs)
+
+
+def _billing_provider(env: dict[str, str]) -> str:
+    provider = (env.get("ATLAS_BILLING_PROVIDER") or "local").lower()
+    if provider not in BILLING_PROVIDERS:
+        raise SettingsError(f"ATLAS_BILLING_PROVIDER must be one of {', '.join(BILLING_PROVIDERS)}, got {provider!r}")
+    if provider == "razorpay" and not (env.get("RAZORPAY_KEY_ID") and env.get("RAZORPAY_KEY_SECRET")):
+        raise SettingsError("ATLAS_BILLING_PROVIDER=razorpay needs RAZORPAY_KEY_ID and RAZORPAY_KEY_SECRET")
+    return provider
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read the settings from ``environ`` (default: the process environment) and validate them."""
     env = dict(os.environ if environ is None else environ)
@@ -121,4 +153,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         secrets_prefix=env.get("ATLAS_SECRETS_PREFIX") or "atlasai/",
         login_max_failures=_int(env, "ATLAS_LOGIN_MAX_FAILURES", 5, low=1, high=1000),
         login_lockout_seconds=_int(env, "ATLAS_LOGIN_LOCKOUT_SECONDS", 900, low=1, high=86400),
+        billing_provider=_billing_provider(env),
+        billing_grace_days=_int(env, "ATLAS_BILLING_GRACE_DAYS", 7, low=0, high=90),
+        razorpay_key_id=env.get("RAZORPAY_KEY_ID") or None,
+        razorpay_key_secret=env.get("RAZORPAY_KEY_SECRET") or None,
+        razorpay_webhook_secret=env.get("RAZORPAY_WEBHOOK_SECRET") or None,
+        razorpay_webhook_secret_previous=env.get("RAZORPAY_WEBHOOK_SECRET_PREVIOUS") or None,
+        razorpay_plan_ids=_plan_ids(env.get("RAZORPAY_PLAN_IDS")),
+        razorpay_base_url=env.get("RAZORPAY_BASE_URL") or "https://api.razorpay.com",
     )

@@ -14,6 +14,7 @@ from domain.apikeys.models import ApiKey
 from domain.audit.models import AuditEvent
 from domain.auth.models import RefreshToken
 from domain.base import Base
+from domain.billing.models import BillingAccount, BillingEvent
 from domain.cmdb.models import CiChange, CiRelationship, CmdbGraphVersion, ConfigurationItem, TenantCiClass
 from domain.incidents.models import (
     ActionItem,
@@ -49,6 +50,8 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Base",
+    "BillingAccount",
+    "BillingEvent",
     "CiChange",
     "CiRelationship",
     "CmdbGraphVersion",

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from domain.alerting.delivery import Sealer
     from domain.auth.service import TokenService
     from domain.auth.tokens import KeySource, TokenPolicy
+    from domain.billing.providers import BillingConfig
     from domain.incidents.feed import IncidentFeed
     from domain.uow import UnitOfWork
 
@@ -58,6 +59,7 @@ class Runtime(Protocol):
     tokens: TokenService
     incident_feed: IncidentFeed
     sealer: Sealer
+    billing: BillingConfig
 
     @property
     def policy(self) -> TokenPolicy: ...

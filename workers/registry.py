@@ -11,6 +11,7 @@ from arq import cron
 
 from domain.alerting.delivery import MAX_TRIES as WEBHOOK_TRIES
 from workers.jobs.alerting import alerting_tick, deliver_webhook
+from workers.jobs.billing import billing_tick, razorpay_event
 from workers.jobs.cmdb import discover_cmdb
 from workers.jobs.housekeeping import prune_all_audit_events, prune_audit_events
 from workers.jobs.telemetry import maintain_partitions, telemetry_ingested
@@ -23,10 +24,13 @@ FUNCTIONS = [
     job(maintain_partitions, timeout=300),
     job(alerting_tick, timeout=55),
     job(discover_cmdb, timeout=240),
+    job(razorpay_event, timeout=30),
+    job(billing_tick, timeout=600),
 ]
 CRON_JOBS = [
     cron(alerting_tick, second={0}, unique=True, timeout=55),
     cron(prune_all_audit_events, hour={3}, minute={17}, unique=True, timeout=600),
     cron(maintain_partitions, minute={5}, unique=True, run_at_startup=True, timeout=300),
     cron(discover_cmdb, minute=set(range(1, 60, 5)), second={30}, unique=True, timeout=240),
+    cron(billing_tick, minute={23}, unique=True, run_at_startup=True, timeout=600),
 ]
