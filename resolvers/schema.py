@@ -25,7 +25,10 @@ from resolvers.alerting.types import (
 from resolvers.apikeys.mutations import CreateApiKeyPayload, RevokeApiKeyPayload, create_api_key, revoke_api_key
 from resolvers.apikeys.queries import resolve_api_keys
 from resolvers.apikeys.types import ApiKey
-from resolvers.billing.queries import Plan, resolve_plans
+from resolvers.billing import mutations as billing_mutations
+from resolvers.billing.queries import Plan, resolve_billing, resolve_invoices, resolve_plans
+from resolvers.billing.types import Billing
+from resolvers.billing.types import Invoice as BillingInvoice
 from resolvers.cmdb import mutations as cmdb_mutations
 from resolvers.cmdb import queries as cmdb
 from resolvers.cmdb.types import (
@@ -153,6 +156,10 @@ class Query:
     topology: Topology = strawberry.field(resolver=cmdb.resolve_topology, extensions=cmdb_read())
     impact_analysis: ImpactAnalysis = strawberry.field(resolver=cmdb.resolve_impact_analysis, extensions=cmdb_read())
     cmdb_export: CmdbDocument = strawberry.field(resolver=cmdb.resolve_cmdb_export, extensions=cmdb_read())
+    billing: Billing = strawberry.field(resolver=resolve_billing, extensions=guard("billing.manage"),
+                                        description="Plan in force, subscription, usage against limits.")
+    invoices: list[BillingInvoice] = strawberry.field(resolver=resolve_invoices, extensions=guard("billing.manage"),
+                                                      description="The billing provider's invoices.")
 
 
 @strawberry.type
@@ -186,6 +193,14 @@ class Mutation:
         resolver=create_api_key, extensions=guard("apikey.manage", feature="api_keys"))
     revoke_api_key: RevokeApiKeyPayload = strawberry.field(
         resolver=revoke_api_key, extensions=guard("apikey.manage", feature="api_keys"))
+    subscribe: billing_mutations.SubscriptionPayload = strawberry.field(
+        resolver=billing_mutations.subscribe, extensions=guard("billing.manage"))
+    change_plan: billing_mutations.SubscriptionPayload = strawberry.field(
+        resolver=billing_mutations.change_plan, extensions=guard("billing.manage"))
+    cancel_subscription: billing_mutations.SubscriptionPayload = strawberry.field(
+        resolver=billing_mutations.cancel_subscription, extensions=guard("billing.manage"))
+    set_tenant_entitlements: billing_mutations.SetTenantEntitlementsPayload = strawberry.field(
+        resolver=billing_mutations.set_tenant_entitlements, extensions=platform_guard())
     create_alert_rule: alerting_mutations.RulePayload = strawberry.field(
         resolver=alerting_mutations.create_alert_rule, extensions=alert_manage())
     update_alert_rule: alerting_mutations.RulePayload = strawberry.field(

@@ -32,10 +32,15 @@ def entitlements_channel(tenant_id: uuid.UUID) -> str:
     return f"tenant:{tenant_id}:entitlements"
 
 
-def effective_plan(*, base_plan: str, account: BillingAccount | None, now: datetime) -> str:
-    """The plan in force: the subscription's while it grants access, else the tenant's contract plan."""
+def _better(one: str, other: str) -> str:
+    rank = list(PLANS)
+    return max(one, other, key=lambda name: rank.index(name) if name in rank else -1)
+
+
+def subscribed_plan(account: BillingAccount | None, now: datetime) -> str | None:
+    """The plan the subscription grants at ``now``, or None."""
     if account is None or account.plan not in PLANS:
-        return base_plan
+        return None
     status = account.status
     if status in GRANTING:
         return account.plan
@@ -43,7 +48,13 @@ def effective_plan(*, base_plan: str, account: BillingAccount | None, now: datet
         return account.plan  # payment failed for good: access until the grace period ends
     if status == "cancelled" and account.current_end is not None and now < account.current_end:
         return account.plan  # cancelled: access until the paid period ends
-    return base_plan
+    return None
+
+
+def effective_plan(*, base_plan: str, account: BillingAccount | None, now: datetime) -> str:
+    """The plan in force: the better of the contract plan (a floor) and what the subscription grants now."""
+    granted = subscribed_plan(account, now)
+    return base_plan if granted is None else _better(base_plan, granted)
 
 
 async def account_of(tx: Transaction) -> BillingAccount | None:

@@ -12,11 +12,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from domain.errors import DomainError
+
 PERIOD = timedelta(days=30)
 
 
-class ProviderUnavailable(RuntimeError):
-    """The billing provider did not answer, or refused the request (its message says why)."""
+class ProviderUnavailable(DomainError):
+    """The billing provider did not answer, or refused the request (its message says why); nothing changed."""
+
+    code = "BILLING_PROVIDER_UNAVAILABLE"
 
 
 @dataclass(frozen=True)

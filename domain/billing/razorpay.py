@@ -51,7 +51,7 @@ class RazorpayProvider:
         try:
             return await asyncio.to_thread(method, *args)
         except BadRequestError as exc:
-            raise ProviderUnavailable(f"Razorpay refused the request: {exc}") from None
+            raise ProviderUnavailable(f"Razorpay refused the request: {exc}", field="plan") from None
         except (GatewayError, ServerError, requests.RequestException) as exc:
             raise ProviderUnavailable(f"Razorpay is unavailable: {exc}") from None
 

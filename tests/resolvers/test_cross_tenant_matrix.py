@@ -167,6 +167,10 @@ QUERIES: dict[str, Case] = {
     "impactAnalysis": Case("query($id: ID!) { impactAnalysis(ciIds: [$id]) { affected { ci { id name } explanation } } }",
                            lambda w, s: {"id": w.side(s).ci_id}, permission="cmdb.read"),
     "cmdbExport": Case("{ cmdbExport(format: CSV) { cis relationships } }", permission="cmdb.read"),
+    # billing (issue 16)
+    "billing": Case("{ billing { entitlements { plan version } subscription { status planInForce } "
+                    "usage { name limit used } events { eventId paymentId } } }", permission="billing.manage"),
+    "invoices": Case("{ invoices { id status amount } }", permission="billing.manage"),
 }
 
 _PAYLOAD = "__typename ... on Error { code message field }"
@@ -309,6 +313,15 @@ MUTATIONS: dict[str, Case] = {
     "updateActionItem": Case(
         f"mutation($i: UpdateActionItemInput!) {{ updateActionItem(input: $i) {{ {_PAYLOAD} }} }}",
         lambda w, s: {"i": {"id": w.side(s).action_item_id, "status": "done"}}, permission="incident.write"),
+    # billing (issue 16)
+    "subscribe": Case(f'mutation {{ subscribe(plan: "pro") {{ {_PAYLOAD} }} }}', permission="billing.manage"),
+    "changePlan": Case(f'mutation {{ changePlan(plan: "enterprise") {{ {_PAYLOAD} }} }}',
+                       permission="billing.manage"),
+    "cancelSubscription": Case(f"mutation {{ cancelSubscription {{ {_PAYLOAD} }} }}", permission="billing.manage"),
+    "setTenantEntitlements": Case(
+        f"mutation($i: SetTenantEntitlementsInput!) {{ setTenantEntitlements(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"tenantId": w.side(s).tenant_id, "plan": "enterprise"}},
+        permission="platform.admin", cross_tenant=False),
 }
 
 SUBSCRIPTIONS: dict[str, Case] = {
@@ -663,6 +676,8 @@ ROUTES = {
     "/": PUBLIC, "/healthz": PUBLIC, "/readyz": PUBLIC, "/graphql": "graphql", "/api/auth/token": PUBLIC,
     "/api/auth/revoke": PUBLIC, "/.well-known/jwks.json": PUBLIC, "/static": PUBLIC, "/console": "console",
     "/api/ingest/events": INGEST, "/v1/logs": INGEST, "/v1/metrics": INGEST, "/v1/traces": INGEST,
+    # billing (issue 16): signed by Razorpay; a bearer token checked by the route itself
+    "/api/webhooks/razorpay": "razorpay-signature", "/api/entitlements/refresh": "bearer",
 }
 INGEST_ROUTES = sorted(path for path, kind in ROUTES.items() if kind == INGEST)
 
