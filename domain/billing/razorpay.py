@@ -19,6 +19,15 @@ from razorpay.errors import BadRequestError, GatewayError, ServerError, Signatur
 from domain.billing.providers import Invoice, ProviderUnavailable
 
 TOTAL_CYCLES = 120  # Razorpay needs a cycle count: ten years of monthly charges
+TIMEOUT = 10.0  # seconds per call: the client itself sets none
+
+
+class _TimedSession(requests.Session):
+    """A requests session that never waits forever on Razorpay."""
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", TIMEOUT)
+        return super().request(*args, **kwargs)
 
 
 def signature_valid(body: bytes, signature: str | None, secrets: tuple[str, ...]) -> bool:
@@ -45,14 +54,14 @@ class RazorpayProvider:
     name = "razorpay"
 
     def __init__(self, *, key_id: str, key_secret: str, base_url: str = "https://api.razorpay.com") -> None:
-        self.client = razorpay.Client(auth=(key_id, key_secret), base_url=base_url)
+        self.client = razorpay.Client(session=_TimedSession(), auth=(key_id, key_secret), base_url=base_url)
 
     async def _call(self, method, *args: Any) -> Any:
         try:
             return await asyncio.to_thread(method, *args)
         except BadRequestError as exc:
             raise ProviderUnavailable(f"Razorpay refused the request: {exc}", field="plan") from None
-        except (GatewayError, ServerError, requests.RequestException) as exc:
+        except (GatewayError, ServerError, requests.RequestException, ValueError) as exc:
             raise ProviderUnavailable(f"Razorpay is unavailable: {exc}") from None
 
     async def create_subscription(self, *, plan_id: str, tenant_id: uuid.UUID, email: str | None) -> dict[str, Any]:
