@@ -25,6 +25,8 @@ from resolvers.alerting.types import (
 from resolvers.apikeys.mutations import CreateApiKeyPayload, RevokeApiKeyPayload, create_api_key, revoke_api_key
 from resolvers.apikeys.queries import resolve_api_keys
 from resolvers.apikeys.types import ApiKey
+from resolvers.audit.queries import resolve_audit_events, resolve_audit_export
+from resolvers.audit.types import AuditEvent, AuditExport
 from resolvers.billing import mutations as billing_mutations
 from resolvers.billing.queries import Plan, resolve_billing, resolve_invoices, resolve_plans
 from resolvers.billing.types import Billing
@@ -160,6 +162,11 @@ class Query:
                                         description="Plan in force, subscription, usage against limits.")
     invoices: list[BillingInvoice] = strawberry.field(resolver=resolve_invoices, extensions=guard("billing.manage"),
                                                       description="The billing provider's invoices.")
+    audit_events: Connection[AuditEvent] = strawberry.field(resolver=resolve_audit_events,
+                                                            extensions=guard("audit.read"))
+    audit_export: AuditExport = strawberry.field(resolver=resolve_audit_export,
+                                                 extensions=guard("audit.read", feature="audit_export"),
+                                                 description="The audit log as CSV or JSON.")
 
 
 @strawberry.type

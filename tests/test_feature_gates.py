@@ -37,7 +37,6 @@ NOT_YET_ENFORCED = {
     "automation": "automation: runbooks, workflows, jobs",
     "sso": "SSO sign-in (identity)",
     "dedicated_placement": "dedicated tenant-plane placement",
-    "audit_export": "audit log export (auditEvents)",
     "agents": "edge agents registry (a limit)",
 }
 

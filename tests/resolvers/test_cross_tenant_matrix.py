@@ -171,6 +171,9 @@ QUERIES: dict[str, Case] = {
     "billing": Case("{ billing { entitlements { plan version } subscription { status planInForce } "
                     "usage { name limit used } events { eventId paymentId } } }", permission="billing.manage"),
     "invoices": Case("{ invoices { id status amount } }", permission="billing.manage"),
+    "auditEvents": Case("{ auditEvents(first: 100) { edges { node { actor action targetId data } } } }",
+                        permission="audit.read"),
+    "auditExport": Case("{ auditExport(format: JSON) { count content } }", permission="audit.read"),
 }
 
 _PAYLOAD = "__typename ... on Error { code message field }"
