@@ -62,6 +62,7 @@ class Side:
     target_id: str = ""
     ci_id: str = ""
     ci_relationship_id: str = ""
+    viewer: str = ""  # lacks audit.read, the one permission the auditor holds
     marker_emails: list[str] = field(default_factory=list)
 
     @property
@@ -358,13 +359,15 @@ async def _side(db, make_tenant, add_member) -> Side:
     trace_id = await _telemetry(db, tenant)
     rule_id, silence_id, target_id = await _alerting(db, tenant)
     ci_id, ci_relationship_id = await _cmdb(db, tenant)
-    return Side(tenant=tenant, owner=f"owner@{tenant.slug}.example.com", auditor=auditor, trace_id=trace_id,
+    viewer = await add_member(tenant, ["viewer"])
+    return Side(tenant=tenant, owner=f"owner@{tenant.slug}.example.com", auditor=auditor, viewer=viewer,
+                trace_id=trace_id,
                 alert_rule_id=rule_id, silence_id=silence_id, target_id=target_id, ci_id=ci_id,
                 ci_relationship_id=ci_relationship_id,
                 responder_id=str(responder_id), api_key_id=str(key.key.id), invitation_id=str(invitation.invitation.id),
                 invitation_token=str(invitation.credential), role_id=str(role.id), incident_id=str(active.id),
                 resolved_incident_id=str(done.id), action_item_id=str(item.id), link_id=str(link.id),
-                marker_emails=[responder, auditor, f"invitee@{tenant.slug}.example.com"])
+                marker_emails=[responder, auditor, viewer, f"invitee@{tenant.slug}.example.com"])
 
 
 async def _alerting(db, tenant) -> tuple[str, str, str]:
@@ -571,6 +574,7 @@ async def test_a_role_without_the_permission_is_forbidden_and_changes_nothing(cl
         pytest.skip("no permission to lack")
     # the owner lacks platform.admin; the auditor role lacks every tenant permission used here
     email = world.a.owner if case.permission == "platform.admin" else world.a.auditor
+    email = world.a.viewer if case.permission == "audit.read" else email
     grant = await _token(runtime, world.a, email)
     before = (await _snapshot(db, world.a), await _snapshot(db, world.b))
 
