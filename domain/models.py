@@ -27,6 +27,7 @@ from domain.incidents.models import (
 )
 from domain.members.models import Invitation, Membership, User
 from domain.outbox.models import OutboxJob
+from domain.policies.models import PolicyVersion, TenantPolicy
 from domain.roles.models import Role
 from domain.telemetry.models import (
     Event,
@@ -70,6 +71,7 @@ __all__ = [
     "MetricPoint",
     "NotificationTarget",
     "OutboxJob",
+    "PolicyVersion",
     "Postmortem",
     "RefreshToken",
     "Role",
@@ -78,6 +80,7 @@ __all__ = [
     "TelemetryResource",
     "Tenant",
     "TenantCiClass",
+    "TenantPolicy",
     "TimelineEntry",
     "User",
     "WebhookDelivery",

@@ -57,6 +57,9 @@ from resolvers.members import mutations as member_mutations
 from resolvers.members.queries import resolve_invitation_preview, resolve_invitations, resolve_members
 from resolvers.members.types import Invitation, InvitationPreview, Member
 from resolvers.pagination import Connection
+from resolvers.policies import mutations as policy_mutations
+from resolvers.policies.queries import resolve_policies, resolve_policy_versions
+from resolvers.policies.types import PolicyVersion, TenantPolicies
 from resolvers.roles.mutations import DeleteRolePayload, SaveRolePayload, create_role, delete_role, update_role
 from resolvers.roles.queries import resolve_permissions, resolve_roles
 from resolvers.roles.types import Permission, Role
@@ -167,6 +170,11 @@ class Query:
     audit_export: AuditExport = strawberry.field(resolver=resolve_audit_export,
                                                  extensions=guard("audit.read", feature="audit_export"),
                                                  description="The audit log as CSV or JSON.")
+    policies: TenantPolicies = strawberry.field(resolver=resolve_policies, extensions=guard(),
+                                                description="The policies the tenant runs.")
+    policy_versions: list[PolicyVersion] = strawberry.field(resolver=resolve_policy_versions,
+                                                            extensions=platform_guard(),
+                                                            description="Published policy versions.")
 
 
 @strawberry.type
@@ -208,6 +216,12 @@ class Mutation:
         resolver=billing_mutations.cancel_subscription, extensions=guard("billing.manage"))
     set_tenant_entitlements: billing_mutations.SetTenantEntitlementsPayload = strawberry.field(
         resolver=billing_mutations.set_tenant_entitlements, extensions=platform_guard())
+    publish_policy: policy_mutations.PolicyPublishedPayload = strawberry.field(
+        resolver=policy_mutations.publish_policy, extensions=platform_guard())
+    rollback_policy: policy_mutations.PolicyPublishedPayload = strawberry.field(
+        resolver=policy_mutations.rollback_policy, extensions=platform_guard())
+    tighten_policies: policy_mutations.TightenPoliciesPayload = strawberry.field(
+        resolver=policy_mutations.tighten_policies, extensions=guard("tenant.admin"))
     create_alert_rule: alerting_mutations.RulePayload = strawberry.field(
         resolver=alerting_mutations.create_alert_rule, extensions=alert_manage())
     update_alert_rule: alerting_mutations.RulePayload = strawberry.field(

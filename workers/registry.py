@@ -14,6 +14,7 @@ from workers.jobs.alerting import alerting_tick, deliver_webhook
 from workers.jobs.billing import billing_tick, razorpay_event
 from workers.jobs.cmdb import discover_cmdb
 from workers.jobs.housekeeping import prune_all_audit_events, prune_audit_events
+from workers.jobs.policies import policy_published
 from workers.jobs.telemetry import maintain_partitions, telemetry_ingested
 from workers.resilience import job
 
@@ -26,6 +27,7 @@ FUNCTIONS = [
     job(discover_cmdb, timeout=240),
     job(razorpay_event, timeout=30),
     job(billing_tick, timeout=600),
+    job(policy_published, timeout=600),
 ]
 CRON_JOBS = [
     cron(alerting_tick, second={0}, unique=True, timeout=55),

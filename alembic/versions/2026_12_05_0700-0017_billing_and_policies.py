@@ -1,4 +1,5 @@
-"""billing: each tenant's subscription state, the provider events applied, entitlement versions
+"""billing and policies: each tenant's subscription state, the provider events applied, entitlement
+versions; published policy versions and each tenant's stricter values
 
 Revision ID: 0017
 Revises: 0012
@@ -65,15 +66,40 @@ def upgrade() -> None:
     sa.UniqueConstraint('event_id', name='uq_billing_events_event_id')
     )
     op.create_index('ix_billing_events_tenant_received', 'billing_events', ['tenant_id', 'received_at'], unique=False)
-    for table in ('billing_accounts', 'billing_events'):
+    op.create_table('policy_versions',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('document', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('note', sa.String(length=500), server_default='', nullable=False),
+    sa.Column('published_by', sa.String(length=320), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('rolled_back_to', sa.Integer(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_policy_versions')),
+    sa.UniqueConstraint('version', name='uq_policy_versions_version')
+    )
+    op.create_table('tenant_policies',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('tightening', postgresql.JSONB(astext_type=sa.Text()), server_default='{}', nullable=False),
+    sa.Column('running_version', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('updated_by', sa.String(length=320), server_default='', nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('tenant_id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_tenant_policies_tenant_id_tenants'),
+                            ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tenant_policies')),
+    sa.UniqueConstraint('tenant_id', name='uq_tenant_policies_tenant_id')
+    )
+    for table in ('billing_accounts', 'billing_events', 'tenant_policies'):
         for statement in tenant_rls_sql(table):
             op.execute(statement)
 
 
 def downgrade() -> None:
-    for table in ('billing_events', 'billing_accounts'):
+    for table in ('tenant_policies', 'billing_events', 'billing_accounts'):
         for statement in drop_tenant_rls_sql(table):
             op.execute(statement)
+    op.drop_table('tenant_policies')
+    op.drop_table('policy_versions')
     op.drop_index('ix_billing_events_tenant_received', table_name='billing_events')
     op.drop_table('billing_events')
     op.drop_index('ix_billing_accounts_provider_subscription', table_name='billing_accounts')

@@ -175,6 +175,8 @@ QUERIES: dict[str, Case] = {
     "auditEvents": Case("{ auditEvents(first: 100) { edges { node { actor action targetId data } } } }",
                         permission="audit.read"),
     "auditExport": Case("{ auditExport(format: JSON) { count content } }", permission="audit.read"),
+    "policies": Case("{ policies { platformVersion runningVersion tightening effective } }"),
+    "policyVersions": Case("{ policyVersions { version note } }", permission="platform.admin", cross_tenant=False),
 }
 
 _PAYLOAD = "__typename ... on Error { code message field }"
@@ -326,6 +328,12 @@ MUTATIONS: dict[str, Case] = {
         f"mutation($i: SetTenantEntitlementsInput!) {{ setTenantEntitlements(input: $i) {{ {_PAYLOAD} }} }}",
         lambda w, s: {"i": {"tenantId": w.side(s).tenant_id, "plan": "enterprise"}},
         permission="platform.admin", cross_tenant=False),
+    "publishPolicy": Case(f'mutation {{ publishPolicy(document: {{password_min_length: 200}}) {{ {_PAYLOAD} }} }}',
+                          permission="platform.admin", cross_tenant=False),
+    "rollbackPolicy": Case(f"mutation {{ rollbackPolicy(version: 999999) {{ {_PAYLOAD} }} }}",
+                           permission="platform.admin", cross_tenant=False),
+    "tightenPolicies": Case(f"mutation {{ tightenPolicies(tightening: {{session_max_hours: 2}}) {{ {_PAYLOAD} }} }}",
+                            permission="tenant.admin"),
 }
 
 SUBSCRIPTIONS: dict[str, Case] = {
