@@ -34,5 +34,5 @@ CRON_JOBS = [
     cron(prune_all_audit_events, hour={3}, minute={17}, unique=True, timeout=600),
     cron(maintain_partitions, minute={5}, unique=True, run_at_startup=True, timeout=300),
     cron(discover_cmdb, minute=set(range(1, 60, 5)), second={30}, unique=True, timeout=240),
-    cron(billing_tick, minute={23}, unique=True, run_at_startup=True, timeout=600),
+    cron(billing_tick, minute={23}, unique=True, timeout=600),
 ]
