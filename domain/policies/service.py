@@ -78,10 +78,10 @@ async def _tenant_policy(tx: Transaction) -> TenantPolicy:
 
 
 async def apply_latest(tx: Transaction) -> None:
-    """Make the transaction's (new) tenant run the latest published version."""
+    """Make the transaction's new tenant start on the latest published version (its provisioning is the record)."""
     current = await latest_version(tx)
     if current is not None:
-        await apply_version(tx, version=current.version)
+        (await _tenant_policy(tx)).running_version = current.version
 
 
 async def apply_version(tx: Transaction, *, version: int) -> bool:

@@ -5,8 +5,17 @@ from __future__ import annotations
 import json
 import uuid
 
+import pytest
+
 from domain.members.models import User
 from tests.console.html import one, select, text
+from tests.outbox_cleanup import delete_pending_jobs
+
+
+@pytest.fixture(autouse=True)
+async def no_policy_jobs_left(live_settings):
+    yield
+    await delete_pending_jobs(live_settings, "policy_published")
 
 
 async def _operator(db, make_tenant, signed_in):

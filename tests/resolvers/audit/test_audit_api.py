@@ -13,8 +13,8 @@ EXPORT = "query($f: AuditEventFilter, $x: AuditExportFormat!) { auditExport(filt
 
 
 async def _record(db, tenant, *actions):
-    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
-        for action in actions:
+    for action in actions:  # one transaction each: events of one transaction share their time
+        async with db.transaction(tenant_id=tenant.tenant_id) as tx:
             await audit.record(tx, actor="ops@example.com", action=action, target_type="thing", target_id="t-1",
                                data={"why": action})
 
