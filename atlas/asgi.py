@@ -30,6 +30,7 @@ from resolvers.schema import build_schema
 from rest.agent import routes as agent_routes
 from rest.auth import routes as auth_routes
 from rest.automation_hooks import routes as automation_hook_routes
+from rest.billing import routes as billing_routes
 from rest.ingest import routes as ingest_routes
 from rest.otlp import routes as otlp_routes
 from rest.paging import routes as paging_routes
@@ -92,6 +93,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             *auth_routes,
+            *billing_routes,
             *ingest_routes,
             *otlp_routes,
             *paging_routes,

@@ -19,6 +19,7 @@ from atlas.outages import unavailable_response
 from domain.auth.principals import TENANT_HEADER, authenticate
 from domain.errors import Forbidden, Unauthenticated
 from domain.outages import DATABASE_DOWN
+from rest.billing import SELF_AUTHENTICATED_PATHS
 
 
 def bearer_token(connection: HTTPConnection) -> str | None:
@@ -38,7 +39,8 @@ def auth_error_response(exc: Unauthenticated | Forbidden) -> JSONResponse:
     return JSONResponse({"error": "forbidden", "code": exc.code, "message": exc.message}, status_code=403)
 
 
-OWN_BEARER_PATHS = frozenset({"/metrics"})  # its bearer token is ATLAS_METRICS_TOKEN, not an access token
+# Paths that check their own bearer token: /metrics (ATLAS_METRICS_TOKEN) and the entitlement refresh.
+OWN_BEARER_PATHS = frozenset({"/metrics", *SELF_AUTHENTICATED_PATHS})
 
 
 class BearerAuthMiddleware:

@@ -18,12 +18,15 @@ from atlas.pubsub import PubSubHub, RedisEventSink
 from atlas.relay import OutboxRelay
 from atlas.sealing import Sealer
 from atlas.secrets import SecretsProvider, secrets_provider
-from atlas.settings import Settings
+from atlas.settings import Settings, razorpay_plan_ids
 from atlas.tls import redis_tls
 from domain.ai.gateway import Gateway
 from domain.auth.service import TokenService
 from domain.auth.throttle import LoginThrottle
 from domain.auth.tokens import TokenPolicy
+from domain.billing.plans import DEFAULT_PLAN, PLANS
+from domain.billing.providers import BillingConfig, LocalProvider
+from domain.billing.razorpay import RazorpayProvider
 from domain.changes.links import register_change_provider
 from domain.incidents.feed import IncidentFeed
 from domain.outages import REDIS_DOWN
@@ -66,6 +69,24 @@ def open_key_ring(settings: Settings) -> KeyRing:
     return ring
 
 
+WEBHOOK_SECRET_NAME = "razorpay-webhook-secret"
+
+
+def billing_config(settings: Settings) -> BillingConfig:
+    """The billing provider and its settings; the webhook secret falls back to the secrets provider."""
+    plan_ids = razorpay_plan_ids(settings)
+    if settings.billing_provider == "razorpay":
+        provider = RazorpayProvider(key_id=settings.razorpay_key_id, key_secret=settings.razorpay_key_secret,
+                                    base_url=settings.razorpay_base_url)
+    else:
+        provider = LocalProvider()
+        plan_ids = plan_ids or {name: f"plan_local_{name}" for name in PLANS if name != DEFAULT_PLAN}
+    current = settings.razorpay_webhook_secret or secrets_provider(settings).get(WEBHOOK_SECRET_NAME)
+    secrets = tuple(s for s in (current, settings.razorpay_webhook_secret_previous) if s)
+    return BillingConfig(provider=provider, grace_days=settings.billing_grace_days, plan_ids=plan_ids,
+                         webhook_secrets=secrets)
+
+
 @dataclass
 class Runtime:
     """Settings, the database, Redis, the job queue and outbox relay, and the token machinery of one process."""
@@ -81,6 +102,7 @@ class Runtime:
     sealer: Sealer
     ai: Gateway
     secrets: SecretsProvider
+    billing: BillingConfig
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
@@ -98,9 +120,10 @@ class Runtime:
         db.job_sink = relay
         hub = PubSubHub(redis)
         register_change_provider()  # correlation notes and links recent changes on an incident's CIs
+        billing = await asyncio.to_thread(billing_config, settings)
         return cls(settings=settings, db=db, redis=redis, relay=relay, keys=keys,
                    tokens=tokens, hub=hub, incident_feed=IncidentFeed(hub, db), sealer=sealer,
-                   ai=build_gateway(settings, db), secrets=secrets)
+                   ai=build_gateway(settings, db), secrets=secrets, billing=billing)
 
     @property
     def policy(self) -> TokenPolicy:

@@ -16,6 +16,7 @@ from typing import Any
 
 ENVIRONMENTS = ("development", "production")
 SECRETS_PROVIDERS = ("local", "aws")
+BILLING_PROVIDERS = ("local", "razorpay")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("text", "json")
 
@@ -109,6 +110,21 @@ class Settings:
                                        "skipped this long", low=0, high=3600)
     ai_bedrock_region: str | None = setting("ATLAS_AI_BEDROCK_REGION", None, "AWS region of Bedrock models",
                                             shown_default="the AWS default")
+    billing_provider: str = setting("ATLAS_BILLING_PROVIDER", "local", "`local` (plans granted at once, for "
+                                    "development) or `razorpay`", choices=BILLING_PROVIDERS)
+    billing_grace_days: int = setting("ATLAS_BILLING_GRACE_DAYS", 7, "a halted subscription keeps its plan this many "
+                                      "days", low=0, high=90)
+    razorpay_key_id: str | None = setting("RAZORPAY_KEY_ID", None, "Razorpay API key id (needed with `razorpay`)")
+    razorpay_key_secret: str | None = setting("RAZORPAY_KEY_SECRET", None, "its secret", secret=True)
+    razorpay_webhook_secret: str | None = setting(
+        "RAZORPAY_WEBHOOK_SECRET", None, "signs Razorpay's webhooks", secret=True,
+        shown_default="the secrets provider's `razorpay-webhook-secret`")
+    razorpay_webhook_secret_previous: str | None = setting(
+        "RAZORPAY_WEBHOOK_SECRET_PREVIOUS", None, "the one before, still accepted during a rotation", secret=True)
+    razorpay_plan_ids: str = setting("RAZORPAY_PLAN_IDS", "", "our plans' Razorpay plan ids: "
+                                     "`pro=plan_X,enterprise=plan_Y`")
+    razorpay_base_url: str = setting("RAZORPAY_BASE_URL", "https://api.razorpay.com", "Razorpay's API (a proxy or "
+                                     "a test double elsewhere)")
     smtp_host: str = setting("ATLAS_SMTP_HOST", "127.0.0.1", "SMTP server that sends email pages")
     smtp_port: int = setting("ATLAS_SMTP_PORT", 25, "its port", low=1, high=65535)
     smtp_from: str = setting("ATLAS_SMTP_FROM", "atlasai@localhost", "the From address of email pages")
@@ -208,7 +224,24 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             values[f.name] = _parse(f, raw)
     if "token_issuer" not in values and "public_url" in values:
         values["token_issuer"] = values["public_url"]
-    return Settings(**values)
+    settings = Settings(**values)
+    if settings.billing_provider == "razorpay" and not (settings.razorpay_key_id and settings.razorpay_key_secret):
+        raise SettingsError("ATLAS_BILLING_PROVIDER=razorpay needs RAZORPAY_KEY_ID and RAZORPAY_KEY_SECRET")
+    razorpay_plan_ids(settings)
+    return settings
+
+
+def razorpay_plan_ids(settings: Settings) -> dict[str, str]:
+    """``pro=plan_X,enterprise=plan_Y`` -> {"pro": "plan_X", "enterprise": "plan_Y"}."""
+    pairs = {}
+    for item in settings.razorpay_plan_ids.split(","):
+        if not item.strip():
+            continue
+        plan, sep, plan_id = item.partition("=")
+        if not sep or not plan.strip() or not plan_id.strip():
+            raise SettingsError(f"RAZORPAY_PLAN_IDS must look like 'pro=plan_X,enterprise=plan_Y', got {item!r}")
+        pairs[plan.strip()] = plan_id.strip()
+    return pairs
 
 
 def configuration_reference() -> str:

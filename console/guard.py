@@ -32,7 +32,9 @@ ENDED_MESSAGES = {
     "FORBIDDEN": "You are no longer a member of that tenant, so you were signed out.",
     "SESSIONS_REVOKED": "An administrator ended every session of your tenant. Sign in again.",
     "UNAUTHENTICATED": "Your account or tenant is no longer available, so you were signed out.",
+    "NOT_ENTITLED": "Your tenant's plan does not include the console, so you were signed out.",
 }
+CONSOLE_FEATURE = "console"
 CSRF_MESSAGE = ("This request did not carry the form's security token (CSRF), so nothing was done. "
                 "Reload the page and try again.")
 
@@ -88,8 +90,11 @@ async def _enter_tenant(request: Request, session: Session, store: SessionStore)
     """Put the principal on ``request.state``; on failure end the session and say why."""
     runtime = request.app.state.runtime
     try:
-        request.state.principal = await session_principal(
+        principal = await session_principal(
             runtime, user_id=session.user_id, tenant_id=session.tenant_id, signed_in_at=session.created_at)
+        if CONSOLE_FEATURE not in principal.features:
+            raise Forbidden("The plan does not include the console.", code="NOT_ENTITLED")
+        request.state.principal = principal
     except (Forbidden, Unauthenticated) as exc:
         await store.end(session.cookie)
         return to_sign_in(request, ended=exc.code if exc.code in ENDED_MESSAGES else "UNAUTHENTICATED")

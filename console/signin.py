@@ -12,7 +12,7 @@ from typing import Any
 
 from domain.auth.principals import active_tenant, user_principal
 from domain.auth.service import GrantError
-from domain.billing.plans import entitlements_for
+from domain.billing.entitlements import current_entitlements
 from domain.errors import TooManyAttempts, Unauthenticated
 from domain.ports import Runtime
 from domain.principal import Principal
@@ -90,4 +90,4 @@ async def session_principal(
         tenant = await active_tenant(tx, tenant_id)
         if tenant.tokens_valid_after and signed_in_at < tenant.tokens_valid_after.timestamp():
             raise Unauthenticated("Every session of this tenant was revoked.", code="SESSIONS_REVOKED")
-        return await user_principal(tx, user_id=user_id, entitlements=entitlements_for(tenant.plan))
+        return await user_principal(tx, user_id=user_id, entitlements=await current_entitlements(tx, tenant))

@@ -16,6 +16,7 @@ from domain.audit.models import AuditEvent
 from domain.auth.models import RefreshToken
 from domain.automation.models import Agent, Approval, Run, Runbook, RunEvent, RunStep, Workflow
 from domain.base import Base
+from domain.billing.models import BillingAccount, BillingEvent
 from domain.catalog.models import CatalogItem, RequestTask, ServiceRequest
 from domain.changes.models import ChangeIncidentLink, ChangePolicy, ChangeRequest, ChangeVote
 from domain.cmdb.models import CiChange, CiRelationship, CmdbGraphVersion, ConfigurationItem, TenantCiClass
@@ -33,6 +34,7 @@ from domain.members.models import Invitation, Membership, User
 from domain.oncall.models import OnCallOverride, OnCallSchedule, OnCallUserFeed
 from domain.outbox.models import OutboxJob
 from domain.paging.models import EscalationPolicy, IncidentEscalation, NotificationRule, Page, ServicePolicy
+from domain.policies.models import PolicyVersion, TenantPolicy
 from domain.problems.models import Problem, ProblemIncident
 from domain.roles.models import Role
 from domain.sla.models import SlaPolicy, SlaTimer
@@ -64,6 +66,8 @@ __all__ = [
     "Approval",
     "AuditEvent",
     "Base",
+    "BillingAccount",
+    "BillingEvent",
     "CatalogItem",
     "ChangeIncidentLink",
     "ChangePolicy",
@@ -99,6 +103,7 @@ __all__ = [
     "OnCallUserFeed",
     "OutboxJob",
     "Page",
+    "PolicyVersion",
     "Postmortem",
     "Problem",
     "ProblemIncident",
@@ -118,6 +123,7 @@ __all__ = [
     "TelemetryResource",
     "Tenant",
     "TenantCiClass",
+    "TenantPolicy",
     "TimelineEntry",
     "User",
     "WebhookDelivery",

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from domain.alerting.delivery import Sealer
     from domain.auth.service import TokenService
     from domain.auth.tokens import KeySource, TokenPolicy
+    from domain.billing.providers import BillingConfig
     from domain.incidents.feed import IncidentFeed
     from domain.uow import UnitOfWork
 
@@ -90,6 +91,7 @@ class Runtime(Protocol):
     sealer: Sealer
     ai: Gateway  # every model and embedder call goes through it
     secrets: SecretReader
+    billing: BillingConfig
 
     @property
     def policy(self) -> TokenPolicy: ...

@@ -20,6 +20,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location
 
+from domain.billing.plans import ALL_FEATURES
 from domain.roles.catalog import PERMISSION_NAMES, PLATFORM_ADMIN
 from resolvers.errors import PublicError
 
@@ -88,6 +89,8 @@ class Entitled(BasePermission):
     """The tenant's plan includes ``feature``."""
 
     def __init__(self, feature: str) -> None:
+        if feature not in ALL_FEATURES:
+            raise ValueError(f"unknown feature {feature!r}: add it to a plan in domain/billing/plans.py")
         self.feature = feature
         self._schema_directive = EntitledDirective(feature=feature)
 

@@ -28,8 +28,13 @@ from resolvers.alerting.types import (
 from resolvers.apikeys.mutations import CreateApiKeyPayload, RevokeApiKeyPayload, create_api_key, revoke_api_key
 from resolvers.apikeys.queries import resolve_api_keys
 from resolvers.apikeys.types import ApiKey
+from resolvers.audit.queries import resolve_audit_events, resolve_audit_export
+from resolvers.audit.types import AuditEvent, AuditExport
 from resolvers.automation.root import AutomationMutation, AutomationQuery, AutomationSubscription
-from resolvers.billing.queries import Plan, resolve_plans
+from resolvers.billing import mutations as billing_mutations
+from resolvers.billing.queries import Plan, resolve_billing, resolve_invoices, resolve_plans
+from resolvers.billing.types import Billing
+from resolvers.billing.types import Invoice as BillingInvoice
 from resolvers.catalog import mutations as catalog_mutations
 from resolvers.catalog import queries as catalog_queries
 from resolvers.catalog.types import CatalogItem, ServiceRequest
@@ -78,6 +83,9 @@ from resolvers.oncall.types import (
     Paged,
 )
 from resolvers.pagination import Connection
+from resolvers.policies import mutations as policy_mutations
+from resolvers.policies.queries import resolve_policies, resolve_policy_versions
+from resolvers.policies.types import PolicyVersion, TenantPolicies
 from resolvers.problems import resolvers as problem_resolvers
 from resolvers.problems.types import Problem
 from resolvers.roles.mutations import DeleteRolePayload, SaveRolePayload, create_role, delete_role, update_role
@@ -276,6 +284,20 @@ class Query(AutomationQuery):
     problem: Problem | None = strawberry.field(resolver=problem_resolvers.resolve_problem, extensions=incident_read())
     known_errors: list[Problem] = strawberry.field(resolver=problem_resolvers.resolve_known_errors,
                                                    extensions=incident_read())
+    billing: Billing = strawberry.field(resolver=resolve_billing, extensions=guard("billing.manage"),
+                                        description="Plan in force, subscription, usage against limits.")
+    invoices: list[BillingInvoice] = strawberry.field(resolver=resolve_invoices, extensions=guard("billing.manage"),
+                                                      description="The billing provider's invoices.")
+    audit_events: Connection[AuditEvent] = strawberry.field(resolver=resolve_audit_events,
+                                                            extensions=guard("audit.read"))
+    audit_export: AuditExport = strawberry.field(resolver=resolve_audit_export,
+                                                 extensions=guard("audit.read", feature="audit_export"),
+                                                 description="The audit log as CSV or JSON.")
+    policies: TenantPolicies = strawberry.field(resolver=resolve_policies, extensions=guard(),
+                                                description="The policies the tenant runs.")
+    policy_versions: list[PolicyVersion] = strawberry.field(resolver=resolve_policy_versions,
+                                                            extensions=platform_guard(),
+                                                            description="Published policy versions.")
 
 
 @strawberry.type
@@ -309,6 +331,20 @@ class Mutation(AutomationMutation):
         resolver=create_api_key, extensions=guard("apikey.manage", feature="api_keys"))
     revoke_api_key: RevokeApiKeyPayload = strawberry.field(
         resolver=revoke_api_key, extensions=guard("apikey.manage", feature="api_keys"))
+    subscribe: billing_mutations.SubscriptionPayload = strawberry.field(
+        resolver=billing_mutations.subscribe, extensions=guard("billing.manage"))
+    change_plan: billing_mutations.SubscriptionPayload = strawberry.field(
+        resolver=billing_mutations.change_plan, extensions=guard("billing.manage"))
+    cancel_subscription: billing_mutations.SubscriptionPayload = strawberry.field(
+        resolver=billing_mutations.cancel_subscription, extensions=guard("billing.manage"))
+    set_tenant_entitlements: billing_mutations.SetTenantEntitlementsPayload = strawberry.field(
+        resolver=billing_mutations.set_tenant_entitlements, extensions=platform_guard())
+    publish_policy: policy_mutations.PolicyPublishedPayload = strawberry.field(
+        resolver=policy_mutations.publish_policy, extensions=platform_guard())
+    rollback_policy: policy_mutations.PolicyPublishedPayload = strawberry.field(
+        resolver=policy_mutations.rollback_policy, extensions=platform_guard())
+    tighten_policies: policy_mutations.TightenPoliciesPayload = strawberry.field(
+        resolver=policy_mutations.tighten_policies, extensions=guard("tenant.admin"))
     create_alert_rule: alerting_mutations.RulePayload = strawberry.field(
         resolver=alerting_mutations.create_alert_rule, extensions=alert_manage())
     update_alert_rule: alerting_mutations.RulePayload = strawberry.field(

@@ -13,11 +13,13 @@ from domain.alerting.delivery import MAX_TRIES as WEBHOOK_TRIES
 from workers.jobs.ai import ai_credits_renewed
 from workers.jobs.alerting import alerting_tick, deliver_webhook
 from workers.jobs.automation import automation_advance, automation_tick, workflow_trigger
+from workers.jobs.billing import billing_tick, razorpay_event
 from workers.jobs.cmdb import discover_cmdb
 from workers.jobs.housekeeping import prune_all_audit_events, prune_audit_events
 from workers.jobs.itsm import itsm_tick, itsm_tick_tenant
 from workers.jobs.knowledge import index_knowledge, index_resolved_incidents, reembed_knowledge
 from workers.jobs.paging import escalate, send_page, send_page_digest
+from workers.jobs.policies import policy_published
 from workers.jobs.telemetry import maintain_partitions, telemetry_ingested
 from workers.resilience import job
 
@@ -40,6 +42,9 @@ FUNCTIONS = [
     job(automation_advance, timeout=3700),  # an HTTP step may take up to an hour (its own timeout)
     job(workflow_trigger, timeout=60),
     job(automation_tick, timeout=30),
+    job(razorpay_event, timeout=30),
+    job(billing_tick, timeout=600),
+    job(policy_published, timeout=600),
 ]
 CRON_JOBS = [
     cron(alerting_tick, second={0}, unique=True, timeout=55),
@@ -49,4 +54,5 @@ CRON_JOBS = [
     cron(index_resolved_incidents, minute=set(range(3, 60, 10)), unique=True, timeout=300),
     cron(itsm_tick, second={20}, unique=True, timeout=55),  # ITSM
     cron(automation_tick, second=set(range(0, 60, 10)), unique=True, timeout=30),
+    cron(billing_tick, minute={23}, unique=True, timeout=600),
 ]

@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from domain import credentials
 from domain.apikeys.models import API_KEY_KINDS, ApiKey
 from domain.audit import service as audit
+from domain.billing.limits import check_api_key_available
 from domain.errors import Conflict, NotFound, ValidationFailed
 from domain.pagination import Page, paginate
 from domain.principal import Principal
@@ -57,6 +58,7 @@ async def create_api_key(
 ) -> IssuedApiKey:
     """Create a key of ``kind`` (ingest keys always get the `agent` role) conferring only what the actor holds."""
     name = _check_input(name, kind, expires_at)
+    await check_api_key_available(tx)
     if kind == "ingest":
         roles = INGEST_ROLES
         check_holds(actor, await permissions_for_roles(tx, roles), field="kind", doing="grant")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,10 @@ if TYPE_CHECKING:
 TOUCH_INTERVAL = timedelta(seconds=60)
 _INGEST_KEY_SQL = ("SELECT id, tenant_id, name, kind, roles, secret_hash, expires_at, last_used_at, revoked_at "
                    "FROM api_keys WHERE id = $1")
-_TENANT_SQL = "SELECT slug, status, plan FROM tenants WHERE id = $1"
+# the plan in force: the billing account's (kept current by every billing change and the hourly tick)
+_TENANT_SQL = ("SELECT t.slug, t.status, coalesce(b.effective_plan, t.plan), t.plan_overrides::text, "
+               "t.entitlements_version FROM tenants t LEFT JOIN billing_accounts b ON b.tenant_id = t.id "
+               "WHERE t.id = $1")
 
 
 def _recently_used(key: ApiKey) -> bool:
@@ -45,10 +49,11 @@ async def authenticate_ingest_key(db: UnitOfWork, raw: str) -> Principal:
         if key.kind != "ingest":
             raise Unauthenticated("Only ingest keys may be sent as a header; exchange client keys for a token.")
         await tx.enter_tenant(key.tenant_id)
-        slug, status, plan = (await fetch_sql(tx.session, _TENANT_SQL, key.tenant_id))[0]
+        slug, status, plan, overrides, version = (await fetch_sql(tx.session, _TENANT_SQL, key.tenant_id))[0]
         if status != "active":
             raise Unauthenticated(f"Tenant {slug!r} is suspended.")
-        principal = await api_key_principal(tx, key, entitlements=entitlements_for(plan))
+        entitlements = entitlements_for(plan, overrides=json.loads(overrides), version=version)
+        principal = await api_key_principal(tx, key, entitlements=entitlements)
         if not _recently_used(key):
             await touch_api_key(tx, key.id)
     return principal

@@ -42,8 +42,19 @@ async def active_tenant(tx: Transaction, tenant_id: uuid.UUID) -> Tenant:
     return tenant
 
 
-async def principal_from_claims(db: UnitOfWork, claims: dict[str, Any]) -> Principal:
-    """Resolve verified token claims into a principal, checking revocation and membership now."""
+STALE_MESSAGE = "The token's entitlements changed; refresh it at /api/entitlements/refresh."
+
+
+def _check_entitlements_version(tenant: Tenant, claims: dict[str, Any]) -> None:
+    """A token whose entitlements are older than the tenant's is refused (a downgrade applies at once)."""
+    ent = claims.get("ent")
+    version = ent.get("version") if isinstance(ent, dict) else None
+    if not isinstance(version, int) or version < tenant.entitlements_version:
+        raise Unauthenticated(STALE_MESSAGE, code="ENTITLEMENTS_STALE")
+
+
+async def principal_from_claims(db: UnitOfWork, claims: dict[str, Any], *, allow_stale: bool = False) -> Principal:
+    """Resolve verified token claims into a principal, checking revocation, membership and entitlements now."""
     try:
         tenant_id = uuid.UUID(claims["tid"])
     except (ValueError, TypeError):
@@ -52,6 +63,8 @@ async def principal_from_claims(db: UnitOfWork, claims: dict[str, Any]) -> Princ
         tenant = await active_tenant(tx, tenant_id)
         if tenant.tokens_valid_after and _issued_at(claims) < tenant.tokens_valid_after:
             raise Unauthenticated("Token was revoked; sign in again.")
+        if not allow_stale:
+            _check_entitlements_version(tenant, claims)
         if claims.get("kind") == API_KEY:
             return await _api_key_principal(tx, claims)
         return await _user_principal(tx, claims)
@@ -123,7 +136,8 @@ class Verifying(Protocol):
     def policy(self) -> TokenPolicy: ...
 
 
-async def authenticate(runtime: Verifying, token: str, tenant_header: str | None) -> Principal:
+async def authenticate(runtime: Verifying, token: str, tenant_header: str | None, *,
+                       allow_stale: bool = False) -> Principal:
     """Verify a bearer ``token`` and resolve its principal; the tenant header must match the token."""
     if not token:
         raise Unauthenticated("Authorization must be 'Bearer <access token>'.")
@@ -131,4 +145,4 @@ async def authenticate(runtime: Verifying, token: str, tenant_header: str | None
     if not tenant_header or tenant_header.strip().lower() != str(claims.get("tid", "")).lower():
         raise Forbidden(f"The {TENANT_HEADER} header is required and must equal the token's tenant.",
                         code="TENANT_MISMATCH")
-    return await principal_from_claims(runtime.db, claims)
+    return await principal_from_claims(runtime.db, claims, allow_stale=allow_stale)

@@ -16,11 +16,12 @@ from domain.apikeys.service import touch_api_key
 from domain.auth.models import RefreshToken
 from domain.auth.throttle import LoginThrottle
 from domain.auth.tokens import KeySource, TokenPolicy, issue_access_token
-from domain.billing.plans import entitlements_for
+from domain.billing.entitlements import current_entitlements
 from domain.errors import DomainError
 from domain.members.models import Membership, User
 from domain.members.passwords import verify_password
 from domain.members.users import user_by_email
+from domain.principal import Principal
 from domain.tenants.models import Tenant
 from domain.tenants.queries import tenant_by_ref
 
@@ -108,7 +109,7 @@ class TokenService:
             raise GrantError("invalid_grant", f"You are not a member of tenant {tenant.slug!r}.")
         access, expires_in = issue_access_token(
             self.keys, self.policy, subject=str(user.id), tenant_id=tenant.id, roles=list(roles),
-            entitlements=entitlements_for(tenant.plan), extra={"kind": "user", "email": user.email},
+            entitlements=await current_entitlements(tx, tenant), extra={"kind": "user", "email": user.email},
         )
         refresh = await self._new_refresh_token(tx, user_id=user.id, family_id=family_id)
         return TokenGrant(access, expires_in, tenant.id, str(refresh))
@@ -201,7 +202,19 @@ class TokenService:
             await touch_api_key(tx, key.id)
             access, expires_in = issue_access_token(
                 self.keys, self.policy, subject=f"apikey:{key.id}", tenant_id=tenant.id,
-                roles=list(key.roles), entitlements=entitlements_for(tenant.plan), extra={"kind": "api_key"},
+                roles=list(key.roles), entitlements=await current_entitlements(tx, tenant),
+                extra={"kind": "api_key"},
+            )
+        return TokenGrant(access, expires_in, tenant.id)
+
+    async def refresh_entitlements(self, principal: Principal) -> TokenGrant:
+        """A new access token for ``principal`` carrying the tenant's current entitlements (and roles)."""
+        async with self.db.transaction(tenant_id=principal.tenant_id) as tx:
+            tenant = await tx.session.get(Tenant, principal.tenant_id)
+            extra = {"kind": principal.kind, **({"email": principal.email} if principal.email else {})}
+            access, expires_in = issue_access_token(
+                self.keys, self.policy, subject=principal.subject, tenant_id=tenant.id, roles=list(principal.roles),
+                entitlements=await current_entitlements(tx, tenant), extra=extra,
             )
         return TokenGrant(access, expires_in, tenant.id)
 

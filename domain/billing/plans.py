@@ -35,13 +35,15 @@ _ENTERPRISE = _PRO | {"ai.remediation", "ai.runbooks", "sso", "dedicated_placeme
 PLANS: dict[str, Plan] = {
     "free": Plan("free", _CORE, MappingProxyType({
         "users": 5, "ingest_events_per_minute": 6_000, "retention_days": 7, "ai_credits_per_month": 0,
+        "api_keys": 5, "agents": 5,
     })),
     "pro": Plan("pro", _PRO, MappingProxyType({
         "users": 100, "ingest_events_per_minute": 120_000, "retention_days": 30, "ai_credits_per_month": 5_000,
+        "api_keys": 50, "agents": 100,
     })),
     "enterprise": Plan("enterprise", _ENTERPRISE, MappingProxyType({
         "users": 10_000, "ingest_events_per_minute": 1_200_000, "retention_days": 400,
-        "ai_credits_per_month": 100_000,
+        "ai_credits_per_month": 100_000, "api_keys": 1_000, "agents": 10_000,
     })),
 }
 DEFAULT_PLAN = "free"
@@ -52,6 +54,16 @@ def plan_named(name: str) -> Plan | None:
     return PLANS.get(name)
 
 
-def entitlements_for(plan_name: str) -> dict[str, Any]:
-    """The ``ent`` claim for a plan (unknown plans fall back to the default)."""
-    return (PLANS.get(plan_name) or PLANS[DEFAULT_PLAN]).entitlements()
+ALL_FEATURES = frozenset().union(*(plan.features for plan in PLANS.values()))
+ALL_LIMITS = frozenset().union(*(plan.limits for plan in PLANS.values()))
+
+
+def entitlements_for(plan_name: str, *, overrides: dict[str, Any] | None = None,
+                     version: int = ENTITLEMENTS_VERSION) -> dict[str, Any]:
+    """The ``ent`` claim for a plan plus per-tenant ``overrides`` (unknown plans fall back to the default)."""
+    claim = (PLANS.get(plan_name) or PLANS[DEFAULT_PLAN]).entitlements()
+    overrides = overrides or {}
+    claim["features"] = sorted(set(claim["features"]) | set(overrides.get("features", ())))
+    claim["limits"] = {**claim["limits"], **overrides.get("limits", {})}
+    claim["version"] = version
+    return claim

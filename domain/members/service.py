@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from domain import credentials
 from domain.audit import service as audit
+from domain.billing.limits import check_seat_available
 from domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from domain.members.models import Invitation, Membership, User
 from domain.members.passwords import check_policy, verify_password
@@ -111,6 +112,7 @@ async def invite_member(tx: Transaction, *, email: str, roles: list[str], actor:
         Membership.tenant_id == tx.tenant_id, Membership.user_id == existing.id
     )):
         raise Conflict(f"{email} is already a member.", field="email")
+    await check_seat_available(tx, field="email", with_invitations=True)
     row_id = uuid.uuid4()
     credential = credentials.new_credential(credentials.INVITATION, row_id)
     invitation = Invitation(
@@ -166,6 +168,7 @@ async def accept_invitation(
     invitation = await tx.session.scalar(select(Invitation).where(Invitation.id == presented.id).with_for_update())
     _check_invitation(invitation, presented.secret)
     await tx.enter_tenant(invitation.tenant_id)
+    await check_seat_available(tx, field="token", with_invitations=False)
     user = await user_by_email(tx, invitation.email)
     if user is None:
         if not password:

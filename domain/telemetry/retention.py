@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from domain.billing.plans import PLANS, entitlements_for
+from domain.billing.entitlements import current_entitlements
+from domain.billing.plans import PLANS
 from domain.tenants.models import Tenant
 from domain.uow import fetch_sql
 
 if TYPE_CHECKING:
-    from domain.uow import UnitOfWork
+    from domain.uow import Transaction, UnitOfWork
 
 TIME_COLUMNS = {"events": "occurred_at", "log_records": "ts", "metric_points": "ts", "spans": "start_time"}
 
@@ -45,21 +46,27 @@ async def forget_event_keys(db: UnitOfWork, *, before: datetime) -> int:
 
 
 async def purge_expired(db: UnitOfWork, *, today: date) -> int:
-    """Delete each tenant's rows older than its plan's retention; return how many rows went."""
+    """Delete each tenant's rows older than the retention of its entitlements in force; return how many went."""
     from sqlalchemy import select
 
     async with db.transaction(tenant_id=None) as tx:
-        tenants = list((await tx.session.execute(select(Tenant.id, Tenant.plan))).all())
+        tenants = list(await tx.session.scalars(select(Tenant.id)))
     purged = 0
-    for tenant_id, plan in tenants:
-        days = entitlements_for(plan)["limits"]["retention_days"]
-        if days >= longest_retention():
-            continue
-        cutoff = datetime.combine(today - timedelta(days=days), time(), tzinfo=UTC)
+    for tenant_id in tenants:
         async with db.transaction(tenant_id=tenant_id) as tx:
-            for table, column in TIME_COLUMNS.items():
-                rows = await fetch_sql(tx.session, f"WITH gone AS (DELETE FROM {table} WHERE tenant_id = $1 "
-                                       f"AND {column} < $2 RETURNING 1) SELECT count(*) AS n FROM gone",
-                                       tenant_id, cutoff)
-                purged += rows[0]["n"]
+            purged += await _purge_tenant(tx, tenant_id, today=today)
+    return purged
+
+
+async def _purge_tenant(tx: Transaction, tenant_id, *, today: date) -> int:
+    tenant = await tx.session.get(Tenant, tenant_id)
+    days = int((await current_entitlements(tx, tenant))["limits"]["retention_days"])
+    if days >= longest_retention():
+        return 0
+    cutoff = datetime.combine(today - timedelta(days=days), time(), tzinfo=UTC)
+    purged = 0
+    for table, column in TIME_COLUMNS.items():
+        rows = await fetch_sql(tx.session, f"WITH gone AS (DELETE FROM {table} WHERE tenant_id = $1 "
+                               f"AND {column} < $2 RETURNING 1) SELECT count(*) AS n FROM gone", tenant_id, cutoff)
+        purged += rows[0]["n"]
     return purged

@@ -31,4 +31,8 @@ class Tenant(Timestamped, Base):
     region: Mapped[str] = mapped_column(String(32), default="local", server_default="local")
     placement: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     tokens_valid_after: Mapped[datetime | None]
+    # Per-tenant additions to the plan ({"features": [...], "limits": {...}}), set by platform operators.
+    plan_overrides: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # Bumped on every entitlement change; tokens carrying an older one are refused (ENTITLEMENTS_STALE).
+    entitlements_version: Mapped[int] = mapped_column(default=1, server_default="1")
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

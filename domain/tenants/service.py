@@ -16,6 +16,7 @@ from domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from domain.members.models import Membership
 from domain.members.passwords import check_policy
 from domain.members.users import create_user, normalize_email, user_by_email
+from domain.policies.service import apply_latest
 from domain.tenants.models import TENANT_STATUSES, Tenant
 from domain.tenants.queries import tenant_by_slug
 
@@ -87,6 +88,7 @@ async def provision_tenant(
     await tx.session.flush()
     await tx.enter_tenant(tenant.id)
     tx.session.add(Membership(tenant_id=tenant.id, user_id=user.id, roles=["owner"]))
+    await apply_latest(tx)  # a new tenant starts on the platform's current policies
     await audit.record(tx, actor=actor, action="tenant.provisioned", target_type="tenant",
                        target_id=str(tenant.id), data={"slug": slug, "plan": plan, "admin": email})
     return ProvisionedTenant(tenant.id, slug, user.id, admin_is_new=admin_is_new)

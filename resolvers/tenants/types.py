@@ -27,15 +27,19 @@ class Tenant:
     plan: str
     region: str
     created_at: datetime
+    overrides: strawberry.Private[dict]
+    entitlements_version: strawberry.Private[int]
 
-    @strawberry.field(description="What the tenant's plan includes.")
+    @strawberry.field(description="What the tenant's contract plan and overrides include (a subscription may "
+                                  "grant more: see `billing`).")
     def entitlements(self) -> Entitlements:
-        return Entitlements(**entitlements_for(self.plan))
+        return Entitlements(**entitlements_for(self.plan, overrides=self.overrides, version=self.entitlements_version))
 
     @classmethod
     def from_model(cls, tenant: TenantModel) -> Tenant:
         return cls(id=strawberry.ID(str(tenant.id)), slug=tenant.slug, name=tenant.name, status=tenant.status,
-                   plan=tenant.plan, region=tenant.region, created_at=tenant.created_at)
+                   plan=tenant.plan, region=tenant.region, created_at=tenant.created_at,
+                   overrides=tenant.plan_overrides or {}, entitlements_version=tenant.entitlements_version or 1)
 
 
 @strawberry.type(description="A tenant and its first admin, just provisioned.")

@@ -69,6 +69,7 @@ class Side:
     ci_id: str = ""
     ci_relationship_id: str = ""
     kb_article_id: str = ""
+    viewer: str = ""  # lacks audit.read, the one permission the auditor holds
     marker_emails: list[str] = field(default_factory=list)
     oncall_ids: list[str] = field(default_factory=list)  # on-call and paging: schedule, policy, rule, feed secret
     change_id: str = ""  # ITSM
@@ -248,6 +249,15 @@ QUERIES: dict[str, Case] = {
                           lambda w, s: {"id": w.side(s).run_id}, permission="automation.read"),
     "approvals": Case("{ approvals { id runId summary requestedBy } }", permission="automation.read"),
     "agents": Case("{ agents { id name labels } }", permission="automation.read"),
+    # billing (issue 16)
+    "billing": Case("{ billing { entitlements { plan version } subscription { status planInForce } "
+                    "usage { name limit used } events { eventId paymentId } } }", permission="billing.manage"),
+    "invoices": Case("{ invoices { id status amount } }", permission="billing.manage"),
+    "auditEvents": Case("{ auditEvents(first: 100) { edges { node { actor action targetId data } } } }",
+                        permission="audit.read"),
+    "auditExport": Case("{ auditExport(format: JSON) { count content } }", permission="audit.read"),
+    "policies": Case("{ policies { platformVersion runningVersion tightening effective } }"),
+    "policyVersions": Case("{ policyVersions { version note } }", permission="platform.admin", cross_tenant=False),
 }
 
 _PAYLOAD = "__typename ... on Error { code message field }"
@@ -512,6 +522,21 @@ MUTATIONS: dict[str, Case] = {
     "decideApproval": Case(
         f"mutation($i: DecideApprovalInput!) {{ decideApproval(input: $i) {{ {_PAYLOAD} }} }}",
         lambda w, s: {"i": {"id": w.side(s).approval_id, "approve": True}}, permission="automation.run"),
+    # billing (issue 16)
+    "subscribe": Case(f'mutation {{ subscribe(plan: "pro") {{ {_PAYLOAD} }} }}', permission="billing.manage"),
+    "changePlan": Case(f'mutation {{ changePlan(plan: "enterprise") {{ {_PAYLOAD} }} }}',
+                       permission="billing.manage"),
+    "cancelSubscription": Case(f"mutation {{ cancelSubscription {{ {_PAYLOAD} }} }}", permission="billing.manage"),
+    "setTenantEntitlements": Case(
+        f"mutation($i: SetTenantEntitlementsInput!) {{ setTenantEntitlements(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"tenantId": w.side(s).tenant_id, "plan": "enterprise"}},
+        permission="platform.admin", cross_tenant=False),
+    "publishPolicy": Case(f'mutation {{ publishPolicy(document: {{password_min_length: 200}}) {{ {_PAYLOAD} }} }}',
+                          permission="platform.admin", cross_tenant=False),
+    "rollbackPolicy": Case(f"mutation {{ rollbackPolicy(version: 999999) {{ {_PAYLOAD} }} }}",
+                           permission="platform.admin", cross_tenant=False),
+    "tightenPolicies": Case(f"mutation {{ tightenPolicies(tightening: {{session_max_hours: 2}}) {{ {_PAYLOAD} }} }}",
+                            permission="tenant.admin"),
 }
 
 SUBSCRIPTIONS: dict[str, Case] = {
@@ -555,14 +580,15 @@ async def _side(db, make_tenant, add_member) -> Side:
     oncall_ids = await _oncall(db, tenant, responder_id, target_id)
     kb_article_id = await _knowledge(db, tenant)
     automation = await _automation(db, tenant)
+    viewer = await add_member(tenant, ["viewer"])
     side = Side(**automation, oncall_ids=oncall_ids, kb_article_id=kb_article_id, tenant=tenant,
-                owner=f"owner@{tenant.slug}.example.com", auditor=auditor, trace_id=trace_id,
+                owner=f"owner@{tenant.slug}.example.com", auditor=auditor, viewer=viewer, trace_id=trace_id,
                 alert_rule_id=rule_id, silence_id=silence_id, target_id=target_id, ci_id=ci_id,
                 ci_relationship_id=ci_relationship_id,
                 responder_id=str(responder_id), api_key_id=str(key.key.id), invitation_id=str(invitation.invitation.id),
                 invitation_token=str(invitation.credential), role_id=str(role.id), incident_id=str(active.id),
                 resolved_incident_id=str(done.id), action_item_id=str(item.id), link_id=str(link.id),
-                marker_emails=[responder, auditor, f"invitee@{tenant.slug}.example.com"])
+                marker_emails=[responder, auditor, viewer, f"invitee@{tenant.slug}.example.com"])
     side.change_id, side.sla_policy_id = await _itsm(db, tenant, ci_id, requester_id=responder_id)
     side.itsm = await _catalog_and_problems(db, tenant, incident_id=active.id)
     return side
@@ -909,6 +935,7 @@ async def test_a_role_without_the_permission_is_forbidden_and_changes_nothing(cl
         pytest.skip("no permission to lack")
     # the owner lacks platform.admin; the auditor role lacks every tenant permission used here
     email = world.a.owner if case.permission == "platform.admin" else world.a.auditor
+    email = world.a.viewer if case.permission == "audit.read" else email
     grant = await _token(runtime, world.a, email)
     before = (await _snapshot(db, world.a), await _snapshot(db, world.b))
 
@@ -1024,6 +1051,8 @@ ROUTES = {
     # automation
     "/api/automation/schema.json": PUBLIC, "/api/agent/jobs": "agent", "/api/agent/jobs/{job_id}/heartbeat": "agent",
     "/api/agent/jobs/{job_id}/result": "agent", "/api/automation/hooks/{tenant_id}/{workflow_id}": "signed",
+    # billing (issue 16): signed by Razorpay; a bearer token checked by the route itself
+    "/api/webhooks/razorpay": "razorpay-signature", "/api/entitlements/refresh": "bearer",
 }
 INGEST_ROUTES = sorted(path for path, kind in ROUTES.items() if kind == INGEST)
 

@@ -9,6 +9,7 @@ from httpx_ws import WebSocketDisconnect, aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 
 from domain.auth.tokens import issue_access_token
+from domain.billing.plans import entitlements_for
 from tests.conftest import auth_headers
 
 
@@ -45,7 +46,7 @@ async def test_a_socket_is_closed_when_its_token_expires(app, runtime, make_tena
     tenant = await make_tenant()
     short = replace(runtime.policy, access_ttl=1)
     token, _ = issue_access_token(runtime.keys, short, subject=str(tenant.admin_user_id), tenant_id=tenant.tenant_id,
-                                  roles=["owner"], entitlements={}, extra={"kind": "user"})
+                                  roles=["owner"], entitlements=entitlements_for("enterprise"), extra={"kind": "user"})
     transport = ASGIWebSocketTransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://atlas.test") as http:
         async with aconnect_ws("/graphql", http, subprotocols=["graphql-transport-ws"]) as ws:

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from console.forms import kept, next_url, submit, text
+from console.forms import kept, next_url, refused, submit, text, validation
 from console.guard import signed_in
 from console.screens import page, run_screen, screen_status
 
@@ -83,6 +83,32 @@ async def resume(request: Request) -> Response:
     return await _change_status(request, "ConsoleResumeTenant", "resumeTenant", "resumed")
 
 
+def _limits(raw: str) -> dict[str, int] | None:
+    """``users=25, api_keys=10`` as a dict; None when a pair is not ``name=whole number``."""
+    limits: dict[str, int] = {}
+    for pair in filter(None, (p.strip() for p in raw.split(","))):
+        name, sep, value = pair.partition("=")
+        if not sep or not value.strip().isdigit():
+            return None
+        limits[name.strip()] = int(value)
+    return limits
+
+
+async def set_entitlements(request: Request) -> Response:
+    """POST /console/platform/tenants/{tenant_id}/entitlements: contract plan and overrides (replacing earlier
+    ones); the tenant's open sessions and tokens pick them up on their next request."""
+    tenant_id, form = request.path_params["tenant_id"], await request.form()
+    limits = _limits(text(form, "limits"))
+    if limits is None:
+        return await _screen(request, outcome=refused(validation(
+            "Limits look like users=25, api_keys=10 (whole numbers).", "limits"), f"entitlements:{tenant_id}"))
+    features = [f.strip() for f in text(form, "features").split(",") if f.strip()]
+    variables = {"input": {"tenantId": tenant_id, "plan": text(form, "plan"), "features": features, "limits": limits}}
+    return await submit(request, "ConsoleSetTenantEntitlements", "setTenantEntitlements", variables, show=_screen,
+                        form=f"entitlements:{tenant_id}",
+                        notice=lambda ok: f"Entitlements set (version {ok['version']}).")
+
+
 routes = [
     Route("/platform/tenants", signed_in(tenants_page), methods=["GET"], name="console_platform_tenants"),
     Route("/platform/tenants", signed_in(create_tenant), methods=["POST"], name="console_create_tenant"),
@@ -90,4 +116,6 @@ routes = [
           name="console_suspend_tenant"),
     Route("/platform/tenants/{tenant_id}/resume", signed_in(resume), methods=["POST"],
           name="console_resume_tenant"),
+    Route("/platform/tenants/{tenant_id}/entitlements", signed_in(set_entitlements), methods=["POST"],
+          name="console_set_tenant_entitlements"),
 ]

@@ -119,3 +119,20 @@ async def test_operators_cannot_suspend_the_tenant_they_are_signed_in_to(operato
     assert refused.status_code == 403 and "a tenant cannot suspend itself from inside" in refused.text
     still = await operator.get("/console/")
     assert still.status_code == 200
+
+
+async def test_an_operator_sets_a_tenants_plan_and_overrides(operator, make_tenant, sign_in):
+    import jwt
+
+    target = await make_tenant(plan="free")
+
+    done = await operator.post(f"/console/platform/tenants/{target.tenant_id}/entitlements?search={target.slug}",
+                               {"plan": "pro", "features": "sso", "limits": "users=7"}, htmx=True)
+    bad = await operator.post(f"/console/platform/tenants/{target.tenant_id}/entitlements?search={target.slug}",
+                              {"plan": "pro", "features": "", "limits": "users=many"}, htmx=True)
+    claims = jwt.decode((await sign_in(target)).access_token, options={"verify_signature": False})
+
+    assert text(one(done.text, ".notice")) == "Entitlements set (version 2)."
+    assert "Limits look like users=25, api_keys=10" in text(one(bad.text, f"#tenant-{target.slug} .error"))
+    assert claims["ent"]["plan"] == "pro" and "sso" in claims["ent"]["features"]
+    assert claims["ent"]["limits"]["users"] == 7
