@@ -28,13 +28,10 @@ LIMIT_CHECKS = {
 }
 # Features whose issue has not landed yet: each names the issue that will gate it.
 NOT_YET_ENFORCED = {
-    "changes": "ITSM: change requests with CAB",
-    "sla": "ITSM: service catalog and SLAs",
     "ai.rca": "AI gateway and RCA (issue 12)",
     "ai.copilot": "AI copilot (issue 12)",
     "ai.runbooks": "AI runbook generation (issue 12)",
     "ai.remediation": "AI remediation planning (issue 12)",
-    "automation": "automation: runbooks, workflows, jobs",
     "sso": "SSO sign-in (identity)",
     "dedicated_placement": "dedicated tenant-plane placement",
     "agents": "edge agents registry (a limit)",

@@ -92,12 +92,12 @@ async def account_period(tx: Transaction) -> str | None:
 
 
 async def plan_credits(tx: Transaction) -> int:
-    """The tenant plan's ``ai_credits_per_month``."""
-    from domain.billing.plans import DEFAULT_PLAN, PLANS
+    """``ai_credits_per_month`` of the entitlements in force (contract plan, subscription and overrides)."""
+    from domain.billing.entitlements import current_entitlements
+    from domain.tenants.models import Tenant
 
-    rows = await fetch_sql(tx.session, "SELECT plan FROM tenants WHERE id = $1", tx.tenant_id)
-    plan = PLANS.get(rows[0]["plan"] if rows else DEFAULT_PLAN) or PLANS[DEFAULT_PLAN]
-    return int(plan.limits.get("ai_credits_per_month", 0))
+    tenant = await tx.session.get(Tenant, tx.tenant_id)
+    return int((await current_entitlements(tx, tenant))["limits"].get("ai_credits_per_month", 0))
 
 
 async def ensure_current_period(tx: Transaction, *, now: datetime | None = None) -> bool:
