@@ -29,6 +29,7 @@ from resolvers.graphql_app import AtlasGraphQL
 from resolvers.schema import build_schema
 from rest.auth import routes as auth_routes
 from rest.ingest import routes as ingest_routes
+from rest.integrations import routes as integration_routes
 from rest.otlp import routes as otlp_routes
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "console" / "static"
@@ -90,6 +91,7 @@ def create_app(settings: Settings) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             *auth_routes,
             *ingest_routes,
+            *integration_routes,
             *otlp_routes,
             Mount("/console", routes=console_routes),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

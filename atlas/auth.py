@@ -38,7 +38,8 @@ def auth_error_response(exc: Unauthenticated | Forbidden) -> JSONResponse:
     return JSONResponse({"error": "forbidden", "code": exc.code, "message": exc.message}, status_code=403)
 
 
-OWN_BEARER_PATHS = frozenset({"/metrics"})  # its bearer token is ATLAS_METRICS_TOKEN, not an access token
+# Paths whose bearer token is not an access token: the metrics token, integration keys.
+OWN_BEARER_PREFIXES = ("/metrics", "/api/integrations/", "/api/heartbeats/")
 
 
 class BearerAuthMiddleware:
@@ -54,7 +55,7 @@ class BearerAuthMiddleware:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         connection = HTTPConnection(scope)
         token = bearer_token(connection)
-        if token is not None and scope["path"] not in OWN_BEARER_PATHS:
+        if token is not None and not scope["path"].startswith(OWN_BEARER_PREFIXES):
             try:
                 principal = await authenticate(
                     connection.app.state.runtime, token, connection.headers.get(TENANT_HEADER)

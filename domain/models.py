@@ -24,6 +24,7 @@ from domain.incidents.models import (
     Postmortem,
     TimelineEntry,
 )
+from domain.integrations.models import Heartbeat, Integration, IntegrationPayload
 from domain.members.models import Invitation, Membership, User
 from domain.outbox.models import OutboxJob
 from domain.roles.models import Role
@@ -56,11 +57,14 @@ __all__ = [
     "Event",
     "EventIncident",
     "EventKey",
+    "Heartbeat",
     "Incident",
     "IncidentLink",
     "IncidentResponder",
     "IncidentStream",
     "IngestBatch",
+    "Integration",
+    "IntegrationPayload",
     "Invitation",
     "LogRecord",
     "Membership",

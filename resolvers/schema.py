@@ -48,6 +48,9 @@ from resolvers.incidents import mutations as incident_mutations
 from resolvers.incidents.queries import resolve_incident, resolve_incidents
 from resolvers.incidents.subscriptions import incident_changed
 from resolvers.incidents.types import Incident, IncidentChange
+from resolvers.integrations import mutations as integration_mutations
+from resolvers.integrations import queries as integration_queries
+from resolvers.integrations.types import Heartbeat, Integration
 from resolvers.members import mutations as member_mutations
 from resolvers.members.queries import resolve_invitation_preview, resolve_invitations, resolve_members
 from resolvers.members.types import Invitation, InvitationPreview, Member
@@ -153,6 +156,11 @@ class Query:
     topology: Topology = strawberry.field(resolver=cmdb.resolve_topology, extensions=cmdb_read())
     impact_analysis: ImpactAnalysis = strawberry.field(resolver=cmdb.resolve_impact_analysis, extensions=cmdb_read())
     cmdb_export: CmdbDocument = strawberry.field(resolver=cmdb.resolve_cmdb_export, extensions=cmdb_read())
+    # integrations and heartbeats
+    integrations: list[Integration] = strawberry.field(resolver=integration_queries.resolve_integrations,
+                                                       extensions=alert_read())
+    heartbeats: list[Heartbeat] = strawberry.field(resolver=integration_queries.resolve_heartbeats,
+                                                   extensions=alert_read())
 
 
 @strawberry.type
@@ -186,6 +194,12 @@ class Mutation:
         resolver=create_api_key, extensions=guard("apikey.manage", feature="api_keys"))
     revoke_api_key: RevokeApiKeyPayload = strawberry.field(
         resolver=revoke_api_key, extensions=guard("apikey.manage", feature="api_keys"))
+    create_integration: integration_mutations.CreateIntegrationPayload = strawberry.field(
+        resolver=integration_mutations.create_integration, extensions=alert_manage())
+    delete_integration: integration_mutations.DeleteIntegrationPayload = strawberry.field(
+        resolver=integration_mutations.delete_integration, extensions=alert_manage())
+    create_heartbeat: integration_mutations.CreateHeartbeatPayload = strawberry.field(
+        resolver=integration_mutations.create_heartbeat, extensions=alert_manage())
     create_alert_rule: alerting_mutations.RulePayload = strawberry.field(
         resolver=alerting_mutations.create_alert_rule, extensions=alert_manage())
     update_alert_rule: alerting_mutations.RulePayload = strawberry.field(
