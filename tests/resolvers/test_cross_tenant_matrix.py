@@ -62,6 +62,7 @@ class Side:
     target_id: str = ""
     ci_id: str = ""
     ci_relationship_id: str = ""
+    integration_id: str = ""
     marker_emails: list[str] = field(default_factory=list)
 
     @property
@@ -71,7 +72,7 @@ class Side:
                 self.responder_id, self.incident_id, self.resolved_incident_id, self.action_item_id, self.link_id,
                 self.trace_id, f"svc-{self.tenant.slug}", self.alert_rule_id, self.silence_id, self.target_id,
                 f"rule-{self.tenant.slug}", self.ci_id, self.ci_relationship_id, f"ci-{self.tenant.slug}",
-                self.ci_class_key, *self.marker_emails]
+                self.ci_class_key, self.integration_id, f"beat-{self.tenant.slug}", *self.marker_emails]
 
     @property
     def ci_class_key(self) -> str:
@@ -167,6 +168,9 @@ QUERIES: dict[str, Case] = {
     "impactAnalysis": Case("query($id: ID!) { impactAnalysis(ciIds: [$id]) { affected { ci { id name } explanation } } }",
                            lambda w, s: {"id": w.side(s).ci_id}, permission="cmdb.read"),
     "cmdbExport": Case("{ cmdbExport(format: CSV) { cis relationships } }", permission="cmdb.read"),
+    # integrations and heartbeats
+    "integrations": Case("{ integrations { id name recentPayloads { body } } }", permission="alert.read"),
+    "heartbeats": Case("{ heartbeats { id name integrationId } }", permission="alert.read"),
 }
 
 _PAYLOAD = "__typename ... on Error { code message field }"
@@ -309,6 +313,17 @@ MUTATIONS: dict[str, Case] = {
     "updateActionItem": Case(
         f"mutation($i: UpdateActionItemInput!) {{ updateActionItem(input: $i) {{ {_PAYLOAD} }} }}",
         lambda w, s: {"i": {"id": w.side(s).action_item_id, "status": "done"}}, permission="incident.write"),
+    # integrations and heartbeats
+    "createIntegration": Case(
+        f"mutation($i: CreateIntegrationInput!) {{ createIntegration(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"name": _fresh_slug(), "kind": "pagerduty"}}, permission="alert.manage",
+        cross_tenant=False),
+    "deleteIntegration": Case(f"mutation($id: ID!) {{ deleteIntegration(id: $id) {{ {_PAYLOAD} }} }}",
+                              lambda w, s: {"id": w.side(s).integration_id}, permission="alert.manage"),
+    "createHeartbeat": Case(
+        f"mutation($i: CreateHeartbeatInput!) {{ createHeartbeat(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"name": _fresh_slug(), "intervalSeconds": 60}}, permission="alert.manage",
+        cross_tenant=False),
 }
 
 SUBSCRIPTIONS: dict[str, Case] = {
@@ -342,13 +357,28 @@ async def _side(db, make_tenant, add_member) -> Side:
     trace_id = await _telemetry(db, tenant)
     rule_id, silence_id, target_id = await _alerting(db, tenant)
     ci_id, ci_relationship_id = await _cmdb(db, tenant)
-    return Side(tenant=tenant, owner=f"owner@{tenant.slug}.example.com", auditor=auditor, trace_id=trace_id,
+    integration_id = await _integrations(db, tenant)
+    return Side(tenant=tenant, integration_id=integration_id, owner=f"owner@{tenant.slug}.example.com", auditor=auditor, trace_id=trace_id,
                 alert_rule_id=rule_id, silence_id=silence_id, target_id=target_id, ci_id=ci_id,
                 ci_relationship_id=ci_relationship_id,
                 responder_id=str(responder_id), api_key_id=str(key.key.id), invitation_id=str(invitation.invitation.id),
                 invitation_token=str(invitation.credential), role_id=str(role.id), incident_id=str(active.id),
                 resolved_incident_id=str(done.id), action_item_id=str(item.id), link_id=str(link.id),
                 marker_emails=[responder, auditor, f"invitee@{tenant.slug}.example.com"])
+
+
+async def _integrations(db, tenant) -> str:
+    """A PagerDuty integration (with a payload received) and a heartbeat in the tenant; the integration's id."""
+    from domain.integrations.heartbeats import create_heartbeat
+    from domain.integrations.service import IntegrationSender, create_integration, remember_refusal
+
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        issued = await create_integration(tx, name=f"pd-{tenant.slug}", kind="pagerduty", service=None, actor="mx")
+        await create_heartbeat(tx, name=f"beat-{tenant.slug}", interval_seconds=60, actor="mx")
+    sender = IntegrationSender(issued.integration.id, tenant.tenant_id, "pagerduty", None, {})
+    await remember_refusal(db, sender=sender, action="enqueue", body={"marker": f"svc-{tenant.slug}"},
+                           status_code=400, detail="matrix")
+    return str(issued.integration.id)
 
 
 async def _alerting(db, tenant) -> tuple[str, str, str]:
