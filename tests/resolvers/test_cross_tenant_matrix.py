@@ -693,6 +693,7 @@ ROUTES = {
     "/": PUBLIC, "/healthz": PUBLIC, "/readyz": PUBLIC, "/graphql": "graphql", "/api/auth/token": PUBLIC,
     "/api/auth/revoke": PUBLIC, "/.well-known/jwks.json": PUBLIC, "/static": PUBLIC, "/console": "console",
     "/api/ingest/events": INGEST, "/v1/logs": INGEST, "/v1/metrics": INGEST, "/v1/traces": INGEST,
+    "/metrics": "metrics token",  # no tenant data: process metrics, behind ATLAS_METRICS_TOKEN when set
 }
 INGEST_ROUTES = sorted(path for path, kind in ROUTES.items() if kind == INGEST)
 
