@@ -694,6 +694,13 @@ ROUTES = {
     "/api/auth/revoke": PUBLIC, "/.well-known/jwks.json": PUBLIC, "/static": PUBLIC, "/console": "console",
     "/api/ingest/events": INGEST, "/v1/logs": INGEST, "/v1/metrics": INGEST, "/v1/traces": INGEST,
     "/metrics": "metrics token",  # no tenant data: process metrics, behind ATLAS_METRICS_TOKEN when set
+    # drop-in alert endpoints and heartbeats: an integration key names the tenant (tests/rest/test_integrations.py)
+    "/api/integrations/pagerduty/enqueue": "integration key",
+    "/api/integrations/pagerduty/v2/enqueue": "integration key",
+    "/api/integrations/alertmanager": "integration key", "/api/integrations/opsgenie/v2/alerts": "integration key",
+    "/api/integrations/opsgenie/v2/alerts/{identifier}/close": "integration key",
+    "/api/integrations/opsgenie/v2/alerts/{identifier}/acknowledge": "integration key",
+    "/api/heartbeats/{name}/ping": "integration key",
 }
 INGEST_ROUTES = sorted(path for path, kind in ROUTES.items() if kind == INGEST)
 
