@@ -60,7 +60,7 @@ async def _handle(request: Request, *, kind: str, key: str | None, action: str, 
     sender, body = None, None
     try:
         sender = await service.authenticate(runtime.db, key, kind=kind)
-        body = await _body(request)
+        body = service.without_key(await _body(request), key)
         events = translate(body)
         await service.receive(runtime.db, runtime.redis, sender=sender, action=action, events=events,
                               body=body if isinstance(body, dict) else {"body": body})

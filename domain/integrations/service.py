@@ -128,6 +128,17 @@ async def authenticate(db: UnitOfWork, raw_key: str | None, *, kind: str) -> Int
                              entitlements_for(plan).get("limits", {}))
 
 
+def without_key(body: Any, key: str | None) -> Any:
+    """``body`` with the integration's key (PagerDuty sends it in the body) replaced by its public part."""
+    if isinstance(body, dict):
+        return {k: without_key(v, key) for k, v in body.items()}
+    if isinstance(body, list):
+        return [without_key(v, key) for v in body]
+    if key and isinstance(body, str) and body == key:
+        return key.rsplit("_", 1)[0] + "_[redacted]"
+    return body
+
+
 def tagged(sender: IntegrationSender, event: dict[str, Any]) -> dict[str, Any]:
     """``event`` marked as the integration's (what its rule matches), with the integration's service."""
     attributes = {**event.get("attributes", {}), "integration": str(sender.integration_id)}
