@@ -27,6 +27,8 @@ from console.operations import OperationRunner
 from console.views import routes as console_routes
 from resolvers.graphql_app import AtlasGraphQL
 from resolvers.schema import build_schema
+from rest.agents import PATH as MCP_PATH
+from rest.agents import McpAuthentication, mcp_app, serving
 from rest.auth import routes as auth_routes
 from rest.ingest import routes as ingest_routes
 from rest.integrations import routes as integration_routes
@@ -72,11 +74,14 @@ def create_app(settings: Settings) -> Starlette:
     graphql = AtlasGraphQL(schema, production=settings.is_production)
     tracing = Tracing(settings, service="atlasai-web")
 
+    agents = McpAuthentication(mcp_app())
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         app.state.runtime = await Runtime.open(settings)
         try:
-            yield
+            async with serving(agents):
+                yield
         finally:
             await app.state.runtime.close()
             tracing.shutdown()
@@ -92,6 +97,7 @@ def create_app(settings: Settings) -> Starlette:
             *auth_routes,
             *ingest_routes,
             *integration_routes,
+            Route(MCP_PATH, agents, methods=["GET", "POST", "DELETE"]),
             *otlp_routes,
             Mount("/console", routes=console_routes),
             Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),

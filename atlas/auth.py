@@ -38,8 +38,9 @@ def auth_error_response(exc: Unauthenticated | Forbidden) -> JSONResponse:
     return JSONResponse({"error": "forbidden", "code": exc.code, "message": exc.message}, status_code=403)
 
 
-# Paths whose bearer token is not an access token: the metrics token, integration keys.
-OWN_BEARER_PREFIXES = ("/metrics", "/api/integrations/", "/api/heartbeats/")
+# Paths whose bearer token is not (only) an access token: the metrics token, integration keys, and /mcp
+# (access tokens or client API keys, checked by rest/agents.py).
+OWN_BEARER_PREFIXES = ("/metrics", "/api/integrations/", "/api/heartbeats/", "/mcp")
 
 
 class BearerAuthMiddleware:
