@@ -32,6 +32,9 @@ from rest.auth import routes as auth_routes
 from rest.automation_hooks import routes as automation_hook_routes
 from rest.billing import routes as billing_routes
 from rest.ingest import routes as ingest_routes
+from rest.integrations import routes as integration_routes
+from rest.mcp_server import PATH as MCP_PATH
+from rest.mcp_server import McpAuthentication, mcp_app, serving
 from rest.otlp import routes as otlp_routes
 from rest.paging import routes as paging_routes
 
@@ -75,11 +78,14 @@ def create_app(settings: Settings) -> Starlette:
     graphql = AtlasGraphQL(schema, production=settings.is_production)
     tracing = Tracing(settings, service="atlasai-web")
 
+    agents = McpAuthentication(mcp_app())
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         app.state.runtime = await Runtime.open(settings)
         try:
-            yield
+            async with serving(agents):
+                yield
         finally:
             await app.state.runtime.close()
             tracing.shutdown()
@@ -95,6 +101,8 @@ def create_app(settings: Settings) -> Starlette:
             *auth_routes,
             *billing_routes,
             *ingest_routes,
+            *integration_routes,
+            Route(MCP_PATH, agents, methods=["GET", "POST", "DELETE"]),
             *otlp_routes,
             *paging_routes,
             *agent_routes,

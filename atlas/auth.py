@@ -39,8 +39,9 @@ def auth_error_response(exc: Unauthenticated | Forbidden) -> JSONResponse:
     return JSONResponse({"error": "forbidden", "code": exc.code, "message": exc.message}, status_code=403)
 
 
-# Paths that check their own bearer token: /metrics (ATLAS_METRICS_TOKEN) and the entitlement refresh.
-OWN_BEARER_PATHS = frozenset({"/metrics", *SELF_AUTHENTICATED_PATHS})
+# Paths that check their own bearer token: /metrics (ATLAS_METRICS_TOKEN), the entitlement refresh (a stale
+# token), integration keys, and /mcp (access tokens or client API keys, checked by rest/mcp_server.py).
+OWN_BEARER_PREFIXES = ("/metrics", "/api/integrations/", "/api/heartbeats/", "/mcp", *SELF_AUTHENTICATED_PATHS)
 
 
 class BearerAuthMiddleware:
@@ -56,7 +57,7 @@ class BearerAuthMiddleware:
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         connection = HTTPConnection(scope)
         token = bearer_token(connection)
-        if token is not None and scope["path"] not in OWN_BEARER_PATHS:
+        if token is not None and not scope["path"].startswith(OWN_BEARER_PREFIXES):
             try:
                 principal = await authenticate(
                     connection.app.state.runtime, token, connection.headers.get(TENANT_HEADER)

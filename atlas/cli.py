@@ -85,7 +85,8 @@ def serve(data_dir: str | None, host: str | None, port: int | None, workers: int
     with provide_services(settings, progress=console.print) as live:
         options = dict(host=live.host, port=live.port, log_level=live.log_level, log_config=None, proxy_headers=True,
                        lifespan="on",
-                       ws_per_message_deflate=False, ws_max_size=MAX_MESSAGE_BYTES, timeout_graceful_shutdown=5)
+                       ws_per_message_deflate=False, ws_max_size=MAX_MESSAGE_BYTES, timeout_graceful_shutdown=5,
+                       ssl_certfile=live.tls_cert_file, ssl_keyfile=live.tls_key_file)
         if workers == 1:
             uvicorn.Server(uvicorn.Config(create_app(live), **options)).run()
             return

@@ -43,6 +43,9 @@ class Settings:
                              "data directory of the embedded servers and local keys")
     host: str = setting("ATLAS_HOST", "127.0.0.1", "interface the web app listens on")
     port: int = setting("ATLAS_PORT", 8000, "port the web app listens on", low=1, high=65535)
+    tls_cert_file: str | None = setting("ATLAS_TLS_CERT_FILE", None, "serve HTTPS with this certificate chain "
+                                        "(PEM) when no proxy terminates TLS")
+    tls_key_file: str | None = setting("ATLAS_TLS_KEY_FILE", None, "the private key of `ATLAS_TLS_CERT_FILE`")
     database_url: str | None = setting(
         "DATABASE_URL", None, "PostgreSQL >= 15 with pgvector, as the **owner** role (runs migrations)",
         secret=True, shown_default="embedded")

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 API_KEY = "atk"
+INTEGRATION_KEY = "aik"
 REFRESH_TOKEN = "art"
 INVITATION = "ati"
 

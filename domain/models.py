@@ -29,6 +29,7 @@ from domain.incidents.models import (
     Postmortem,
     TimelineEntry,
 )
+from domain.integrations.models import Heartbeat, Integration, IntegrationPayload
 from domain.knowledge.models import KbArticle, KbArticleVersion, KnowledgeChunk
 from domain.members.models import Invitation, Membership, User
 from domain.oncall.models import OnCallOverride, OnCallSchedule, OnCallUserFeed
@@ -83,12 +84,15 @@ __all__ = [
     "Event",
     "EventIncident",
     "EventKey",
+    "Heartbeat",
     "Incident",
     "IncidentEscalation",
     "IncidentLink",
     "IncidentResponder",
     "IncidentStream",
     "IngestBatch",
+    "Integration",
+    "IntegrationPayload",
     "Invitation",
     "KbArticle",
     "KbArticleVersion",

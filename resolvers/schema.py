@@ -64,6 +64,9 @@ from resolvers.incidents import mutations as incident_mutations
 from resolvers.incidents.queries import resolve_incident, resolve_incidents
 from resolvers.incidents.subscriptions import incident_changed
 from resolvers.incidents.types import Incident, IncidentChange
+from resolvers.integrations import mutations as integration_mutations
+from resolvers.integrations import queries as integration_queries
+from resolvers.integrations.types import Heartbeat, Integration
 from resolvers.knowledge import mutations as knowledge_mutations
 from resolvers.knowledge import queries as knowledge
 from resolvers.knowledge.types import KbArticle, KbArticleDetail, SearchHit
@@ -298,6 +301,11 @@ class Query(AutomationQuery):
     policy_versions: list[PolicyVersion] = strawberry.field(resolver=resolve_policy_versions,
                                                             extensions=platform_guard(),
                                                             description="Published policy versions.")
+    # integrations and heartbeats
+    integrations: list[Integration] = strawberry.field(resolver=integration_queries.resolve_integrations,
+                                                       extensions=alert_read())
+    heartbeats: list[Heartbeat] = strawberry.field(resolver=integration_queries.resolve_heartbeats,
+                                                   extensions=alert_read())
 
 
 @strawberry.type
@@ -345,6 +353,12 @@ class Mutation(AutomationMutation):
         resolver=policy_mutations.rollback_policy, extensions=platform_guard())
     tighten_policies: policy_mutations.TightenPoliciesPayload = strawberry.field(
         resolver=policy_mutations.tighten_policies, extensions=guard("tenant.admin"))
+    create_integration: integration_mutations.CreateIntegrationPayload = strawberry.field(
+        resolver=integration_mutations.create_integration, extensions=alert_manage())
+    delete_integration: integration_mutations.DeleteIntegrationPayload = strawberry.field(
+        resolver=integration_mutations.delete_integration, extensions=alert_manage())
+    create_heartbeat: integration_mutations.CreateHeartbeatPayload = strawberry.field(
+        resolver=integration_mutations.create_heartbeat, extensions=alert_manage())
     create_alert_rule: alerting_mutations.RulePayload = strawberry.field(
         resolver=alerting_mutations.create_alert_rule, extensions=alert_manage())
     update_alert_rule: alerting_mutations.RulePayload = strawberry.field(

@@ -21,7 +21,9 @@ from atlas.migrate import run_migrations
 from atlas.runtime import Runtime
 from atlas.services import provide_services
 from atlas.settings import load_settings
+from atlas.worker import create_worker
 from domain.tenants.service import provision_tenant
+from domain.uow import QUEUE_NAME
 
 TEST_PASSWORD = "correct-horse-battery"
 
@@ -170,3 +172,24 @@ async def session_loop():
 def event_loop_runner(session_loop):
     """Run a coroutine to completion on the session loop, from synchronous test code (hypothesis)."""
     return session_loop.run_until_complete
+
+
+@pytest.fixture
+async def forget_earlier_jobs(runtime):
+    """Drop jobs earlier tests left queued (their tests are over; a burst worker would run them all)."""
+    await runtime.redis.delete(QUEUE_NAME)
+
+
+@pytest.fixture
+def run_burst_worker(live_settings):
+    """Run a worker until the queue is empty; returns the worker (for jobs_failed and friends)."""
+
+    async def run():
+        worker = create_worker(live_settings, burst=True, poll_delay=0.01)
+        try:
+            await worker.main()
+        finally:
+            await worker.close()
+        return worker
+
+    return run

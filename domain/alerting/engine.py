@@ -27,7 +27,7 @@ from domain.alerting.settings import alerting_policy
 from domain.alerting.silences import active_silence
 from domain.alerting.templates import group_of, render_fingerprint
 from domain.incidents import links, timeline
-from domain.incidents.models import Incident
+from domain.incidents.models import SEVERITIES, Incident
 from domain.incidents.service import NewIncident, create_incident, transition_incident
 from domain.uow import AI_QUEUE
 
@@ -83,7 +83,7 @@ async def record_match(tx: Transaction, rule: CompiledRule, event: dict) -> Aler
     if not await count_event(tx, alert, event["id"], at):
         return None
     if alert.status == "pending" and alert.count >= rule.threshold_count:
-        await fire(tx, rule, alert, title_hint=event.get("title"))
+        await fire(tx, rule, alert, title_hint=event.get("title"), severity_hint=_severity_hint(event))
     elif alert.status == "firing" and alert.incident_id is not None:
         await sync_alert_count(tx, alert.incident_id)
     await _link_events(tx, alert)
@@ -103,8 +103,14 @@ def _service(rule: CompiledRule, alert: Alert) -> str | None:
     return service if isinstance(service, str) and service else None
 
 
+def _severity_hint(event: dict) -> str | None:
+    """An event may name the severity of the incident it opens (drop-in integrations map theirs to ours)."""
+    hint = (event.get("attributes") or {}).get("incident_severity")
+    return hint if hint in SEVERITIES else None
+
+
 async def fire(tx: Transaction, rule: CompiledRule, alert: Alert, *, title_hint: str | None = None,
-               value: float | None = None) -> Incident:
+               value: float | None = None, severity_hint: str | None = None) -> Incident:
     """The alert fires: it joins (or reopens) the incident it belongs to, or opens a new one."""
     now = clock.now()
     alert.status, alert.firing_since, alert.value = "firing", now, value if value is not None else alert.value
@@ -113,7 +119,8 @@ async def fire(tx: Transaction, rule: CompiledRule, alert: Alert, *, title_hint:
     group_key = await group_key_for(tx, policy, _service(rule, alert))
     home = await find_home(tx, fingerprint=alert.fingerprint, group_key=group_key, policy=policy, now=now)
     if home.incident is None:
-        return await _open_incident(tx, rule, alert, title_hint, group_key=group_key, previous=home.previous)
+        return await _open_incident(tx, rule, alert, title_hint, group_key=group_key, previous=home.previous,
+                                    severity=severity_hint or rule.severity)
     return await _join(tx, rule, alert, home)
 
 
@@ -136,13 +143,22 @@ async def _join(tx: Transaction, rule: CompiledRule, alert: Alert, home: Home) -
     return incident
 
 
+def _incident_title(rule: CompiledRule, alert: Alert, title_hint: str | None) -> str:
+    """The rule and its group's labels; an alert grouped by the sender's own fingerprint (one alert per
+    alert of theirs, as from PagerDuty or Alertmanager) is named by the rule and the event's title."""
+    if "fingerprint" in alert.labels and title_hint:
+        details = title_hint
+    else:
+        details = ", ".join(f"{k}={v}" for k, v in alert.labels.items() if v is not None)
+    return (f"{rule.name}: {details}" if details else rule.name)[:300]
+
+
 async def _open_incident(tx: Transaction, rule: CompiledRule, alert: Alert, title_hint: str | None, *,
-                         group_key: str | None, previous: Incident | None) -> Incident:
+                         group_key: str | None, previous: Incident | None, severity: str) -> Incident:
     services = [s for s in {rule.service, alert.labels.get("service")} if isinstance(s, str) and s]
-    details = ", ".join(f"{k}={v}" for k, v in alert.labels.items() if v is not None)
     incident = await create_incident(tx, actor=f"rule:{rule.name}", new=NewIncident(
-        title=(f"{rule.name}: {details}" if details else rule.name)[:300],
-        description=title_hint or "", severity=rule.severity, services=sorted(services), source="alert",
+        title=_incident_title(rule, alert, title_hint),
+        description=title_hint or "", severity=severity, services=sorted(services), source="alert",
         fingerprint=alert.fingerprint[:200], labels={k: str(v) for k, v in alert.labels.items()},
         group_key=group_key, alert_count=alert.count, last_seen_at=alert.last_seen,
         origin={"rule": rule.name, "rule_ids": [str(rule.id)], "alert_id": str(alert.id),

@@ -48,9 +48,9 @@ async def event_rules(tx: Transaction) -> RuleSet:
 
 def as_event(record: Any) -> dict:
     """What CEL conditions see of a stored event (``event.<field>``); ``status`` is ``firing`` unless the
-    sender said ``resolved``, ``fingerprint`` the sender's own (or empty)."""
+    sender said ``resolved`` or ``acknowledged``, ``fingerprint`` the sender's own (or empty)."""
     attributes = record["attributes"] or {}
-    status = "resolved" if attributes.get("status") == "resolved" else "firing"
+    status = attributes.get("status") if attributes.get("status") in ("resolved", "acknowledged") else "firing"
     return {"id": record["id"], "occurred_at": record["occurred_at"], "source": record["source"],
             "kind": record["kind"], "severity": record["severity"], "title": record["title"],
             "message": record["message"], "service": record["service"], "host": record["host"],
@@ -78,21 +78,40 @@ async def evaluate_events(tx: Transaction, events: list) -> int:
         for rule in rules.matching(event):
             if event["status"] == "resolved":
                 await resolve_by_event(tx, rule, event)
+            elif event["status"] == "acknowledged":
+                await acknowledge_by_event(tx, rule, event)
             else:
                 counted += await record_match(tx, rule, event) is not None
     return counted
 
 
-async def resolve_by_event(tx: Transaction, rule: CompiledRule, event: dict) -> bool:
-    """A resolve event clears the rule's open alert for the event's group; False when none was open."""
+async def _open_alert_of(tx: Transaction, rule: CompiledRule, event: dict) -> Alert | None:
+    """The rule's open alert for the event's group (locked for this transaction), or None."""
     group_key = group_of({key: label_of(event, key) for key in rule.group_by})
     await lock(tx, "alert", rule.id, group_key)
-    alert = await tx.session.scalar(select(Alert).where(
+    return await tx.session.scalar(select(Alert).where(
         Alert.tenant_id == tx.tenant_id, Alert.rule_id == rule.id, Alert.group_key == group_key,
         Alert.status.in_(OPEN)))
+
+
+async def resolve_by_event(tx: Transaction, rule: CompiledRule, event: dict) -> bool:
+    """A resolve event clears the rule's open alert for the event's group; False when none was open."""
+    alert = await _open_alert_of(tx, rule, event)
     if alert is None:
         return False
     await resolve_alert(tx, alert, rule_name=rule.name, reason=f"resolved by {event['source']}: {event['title']}")
+    return True
+
+
+async def acknowledge_by_event(tx: Transaction, rule: CompiledRule, event: dict) -> bool:
+    """An acknowledge event (PagerDuty, Opsgenie) moves the incident of the group's alert from triggered to
+    open; False when there is no such alert or its incident is past triggered."""
+    alert = await _open_alert_of(tx, rule, event)
+    incident = await tx.session.get(Incident, alert.incident_id) if alert and alert.incident_id else None
+    if incident is None or incident.status != "triggered":
+        return False
+    await transition_incident(tx, incident_id=incident.id, to="open", actor=f"rule:{rule.name}",
+                              note=f"acknowledged by {event['source']}")
     return True
 
 

@@ -75,7 +75,7 @@ class EventIn(_Item):
     host: Name | None = None
     attributes: Attributes
     # an alert's state as Alertmanager and Keep send it; kept in attributes (``resolved`` clears alerts)
-    status: Literal["firing", "resolved"] | None = None
+    status: Literal["firing", "resolved", "acknowledged"] | None = None
     fingerprint: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
 
     @model_validator(mode="after")

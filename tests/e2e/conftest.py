@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -32,13 +33,15 @@ def start_server(data_dir, *, env: dict | None = None) -> tuple[subprocess.Popen
         env={**os.environ, "ATLAS_LOG_LEVEL": "warning", **(env or {})},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
-    base = f"http://127.0.0.1:{port}"
+    scheme = "https" if (env or {}).get("ATLAS_TLS_CERT_FILE") else "http"
+    base = f"{scheme}://127.0.0.1:{port}"
+    unverified = ssl._create_unverified_context()  # only to poll readiness; tests verify the certificate
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"atlas serve exited: {process.stderr.read()}")
         try:
-            with urllib.request.urlopen(f"{base}/readyz", timeout=1) as response:
+            with urllib.request.urlopen(f"{base}/readyz", timeout=1, context=unverified) as response:
                 if response.status == 200:
                     return process, base
         except OSError:

@@ -70,6 +70,7 @@ class Side:
     ci_relationship_id: str = ""
     kb_article_id: str = ""
     viewer: str = ""  # lacks audit.read, the one permission the auditor holds
+    integration_id: str = ""
     marker_emails: list[str] = field(default_factory=list)
     oncall_ids: list[str] = field(default_factory=list)  # on-call and paging: schedule, policy, rule, feed secret
     change_id: str = ""  # ITSM
@@ -91,7 +92,8 @@ class Side:
                 f"rule-{self.tenant.slug}", self.ci_id, self.ci_relationship_id, f"ci-{self.tenant.slug}",
                 self.ci_class_key, self.kb_article_id, f"kb-{self.tenant.slug}", *self.marker_emails,
                 *self.oncall_ids, *[i for i in (self.change_id, self.sla_policy_id) if i], *self.itsm.values(),
-                self.runbook_id, self.draft_runbook_id, self.run_id, self.approval_id, self.webhook_workflow_id]
+                self.runbook_id, self.draft_runbook_id, self.run_id, self.approval_id, self.webhook_workflow_id,
+                self.integration_id, f"beat-{self.tenant.slug}"]
 
     @property
     def ci_class_key(self) -> str:
@@ -258,6 +260,9 @@ QUERIES: dict[str, Case] = {
     "auditExport": Case("{ auditExport(format: JSON) { count content } }", permission="audit.read"),
     "policies": Case("{ policies { platformVersion runningVersion tightening effective } }"),
     "policyVersions": Case("{ policyVersions { version note } }", permission="platform.admin", cross_tenant=False),
+    # integrations and heartbeats
+    "integrations": Case("{ integrations { id name recentPayloads { body } } }", permission="alert.read"),
+    "heartbeats": Case("{ heartbeats { id name integrationId } }", permission="alert.read"),
 }
 
 _PAYLOAD = "__typename ... on Error { code message field }"
@@ -537,6 +542,17 @@ MUTATIONS: dict[str, Case] = {
                            permission="platform.admin", cross_tenant=False),
     "tightenPolicies": Case(f"mutation {{ tightenPolicies(tightening: {{session_max_hours: 2}}) {{ {_PAYLOAD} }} }}",
                             permission="tenant.admin"),
+    # integrations and heartbeats
+    "createIntegration": Case(
+        f"mutation($i: CreateIntegrationInput!) {{ createIntegration(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"name": _fresh_slug(), "kind": "pagerduty"}}, permission="alert.manage",
+        cross_tenant=False),
+    "deleteIntegration": Case(f"mutation($id: ID!) {{ deleteIntegration(id: $id) {{ {_PAYLOAD} }} }}",
+                              lambda w, s: {"id": w.side(s).integration_id}, permission="alert.manage"),
+    "createHeartbeat": Case(
+        f"mutation($i: CreateHeartbeatInput!) {{ createHeartbeat(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"name": _fresh_slug(), "intervalSeconds": 60}}, permission="alert.manage",
+        cross_tenant=False),
 }
 
 SUBSCRIPTIONS: dict[str, Case] = {
@@ -581,8 +597,10 @@ async def _side(db, make_tenant, add_member) -> Side:
     kb_article_id = await _knowledge(db, tenant)
     automation = await _automation(db, tenant)
     viewer = await add_member(tenant, ["viewer"])
-    side = Side(**automation, oncall_ids=oncall_ids, kb_article_id=kb_article_id, tenant=tenant,
-                owner=f"owner@{tenant.slug}.example.com", auditor=auditor, viewer=viewer, trace_id=trace_id,
+    integration_id = await _integrations(db, tenant)
+    side = Side(**automation, oncall_ids=oncall_ids, kb_article_id=kb_article_id, integration_id=integration_id,
+                tenant=tenant, owner=f"owner@{tenant.slug}.example.com", auditor=auditor, viewer=viewer,
+                trace_id=trace_id,
                 alert_rule_id=rule_id, silence_id=silence_id, target_id=target_id, ci_id=ci_id,
                 ci_relationship_id=ci_relationship_id,
                 responder_id=str(responder_id), api_key_id=str(key.key.id), invitation_id=str(invitation.invitation.id),
@@ -647,6 +665,20 @@ async def _oncall(db, tenant, responder_id, target_id) -> list[str]:
         rule = await add_notification_rule(tx, user_id=tenant.admin_user_id, urgency="high", channel="webhook",
                                            address=str(target_id))
     return [str(schedule.id), str(policy.id), str(rule.id), schedule.feed_token]
+
+
+async def _integrations(db, tenant) -> str:
+    """A PagerDuty integration (with a payload received) and a heartbeat in the tenant; the integration's id."""
+    from domain.integrations.heartbeats import create_heartbeat
+    from domain.integrations.service import IntegrationSender, create_integration, remember_refusal
+
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        issued = await create_integration(tx, name=f"pd-{tenant.slug}", kind="pagerduty", service=None, actor="mx")
+        await create_heartbeat(tx, name=f"beat-{tenant.slug}", interval_seconds=60, actor="mx")
+    sender = IntegrationSender(issued.integration.id, tenant.tenant_id, "pagerduty", None, {})
+    await remember_refusal(db, sender=sender, action="enqueue", body={"marker": f"svc-{tenant.slug}"},
+                           status_code=400, detail="matrix")
+    return str(issued.integration.id)
 
 
 async def _alerting(db, tenant) -> tuple[str, str, str]:
@@ -1053,6 +1085,13 @@ ROUTES = {
     "/api/agent/jobs/{job_id}/result": "agent", "/api/automation/hooks/{tenant_id}/{workflow_id}": "signed",
     # billing (issue 16): signed by Razorpay; a bearer token checked by the route itself
     "/api/webhooks/razorpay": "razorpay-signature", "/api/entitlements/refresh": "bearer",
+    # drop-in alert endpoints and heartbeats: an integration key names the tenant (tests/rest/test_integrations.py)
+    "/api/integrations/pagerduty/enqueue": "integration key",
+    "/api/integrations/pagerduty/v2/enqueue": "integration key",
+    "/api/integrations/alertmanager": "integration key", "/api/integrations/opsgenie/v2/alerts": "integration key",
+    "/api/integrations/opsgenie/v2/alerts/{identifier}/close": "integration key",
+    "/api/integrations/opsgenie/v2/alerts/{identifier}/acknowledge": "integration key",
+    "/api/heartbeats/{name}/ping": "integration key",
 }
 INGEST_ROUTES = sorted(path for path, kind in ROUTES.items() if kind == INGEST)
 

@@ -9,21 +9,24 @@ from arq import Retry
 from domain.alerting.delivery import MAX_TRIES, RetryLater, send_delivery
 from domain.alerting.evaluation import resolve_quiet_alerts
 from domain.alerting.windows import evaluate_windowed_rules
+from domain.integrations.heartbeats import expire_heartbeats
 from domain.ports import Runtime
 from domain.tenants.queries import active_tenant_ids
 
 
 async def alerting_tick(ctx: dict) -> dict[str, int]:
-    """For every tenant with rules: evaluate windowed rules and resolve alerts that went quiet."""
+    """For every tenant: evaluate windowed rules, resolve alerts that went quiet, expire missed heartbeats."""
     runtime: Runtime = ctx["runtime"]
     async with runtime.db.transaction(tenant_id=None) as tx:
         tenants = await active_tenant_ids(tx)
-    changed = resolved = 0
+    changed = resolved = expired = 0
     for tenant_id in tenants:
         changed += await evaluate_tenant(runtime, tenant_id)
         async with runtime.db.transaction(tenant_id=tenant_id) as tx:
             resolved += await resolve_quiet_alerts(tx)
-    return {"tenants": len(tenants), "changed": changed, "resolved": resolved}
+        async with runtime.db.transaction(tenant_id=tenant_id) as tx:
+            expired += await expire_heartbeats(tx)
+    return {"tenants": len(tenants), "changed": changed, "resolved": resolved, "heartbeats_expired": expired}
 
 
 async def evaluate_tenant(runtime: Runtime, tenant_id: uuid.UUID) -> int:

@@ -1,4 +1,5 @@
-"""Alerting: rules (with the editor and dry runs), maintenance windows, webhook targets and the settings.
+"""Alerting: rules (with the editor and dry runs), maintenance windows, webhook targets, integrations and
+heartbeats, and the settings.
 
 Each screen lives in its own module; this one gathers their routes, and sends /console/alerts (the
 user-facing URLs say "alerts") to the rules.
@@ -12,7 +13,7 @@ from starlette.routing import Route
 
 from console.forms import path
 from console.guard import go_to, signed_in
-from console.views.alerting import editor, rules, settings, silences, targets
+from console.views.alerting import editor, integrations, rules, settings, silences, targets
 
 
 async def alerts_home(request: Request) -> Response:
@@ -27,4 +28,5 @@ routes = [
     *silences.routes,
     *targets.routes,
     *settings.routes,
+    *integrations.routes,
 ]

@@ -1,0 +1,1 @@
+"""Drop-in alert integrations (PagerDuty Events v2, Alertmanager, Opsgenie) and heartbeat checks."""
