@@ -25,6 +25,7 @@ from atlas.settings import Settings, load_settings
 from atlas.tracing import Tracing
 from console.operations import OperationRunner
 from console.views import routes as console_routes
+from resolvers.context import Context
 from resolvers.graphql_app import AtlasGraphQL
 from resolvers.schema import build_schema
 from rest.agent import routes as agent_routes
@@ -63,6 +64,11 @@ def app_from_environment() -> Starlette:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     return create_app(settings)
+
+
+def operation_context(*, request, runtime, principal) -> Context:
+    """The GraphQL context of a named operation run in-process for ``principal`` (the MCP tools' runs)."""
+    return Context(request=request, response=None, runtime=runtime, principal=principal)
 
 
 def _observability(settings: Settings, tracing: Tracing) -> list[Middleware]:
@@ -117,4 +123,5 @@ def create_app(settings: Settings) -> Starlette:
     app.state.settings = settings
     app.state.schema = schema
     app.state.operations = OperationRunner(schema, OPERATIONS_DIR)
+    app.state.operation_context = operation_context
     return app

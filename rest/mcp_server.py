@@ -26,7 +26,6 @@ from domain.audit import service as audit
 from domain.auth.principals import TENANT_HEADER, authenticate
 from domain.auth.service import GrantError
 from domain.errors import Forbidden, Unauthenticated
-from resolvers.context import Context as GraphQLContext
 
 PATH = "/mcp"
 INSTRUCTIONS = ("AtlasAI incident management. List and read incidents with their timelines, acknowledge, comment "
@@ -39,10 +38,11 @@ async def _run(ctx: Context, operation: str, variables: dict[str, Any], *, tool:
     request: Request = ctx.request_context.request
     state = request.scope["state"]  # set by McpAuthentication (request.app is the MCP sub-app here)
     principal, runtime, operations = state["principal"], state["atlas_runtime"], state["atlas_operations"]
+    make_context = state["atlas_operation_context"]
     async with runtime.db.transaction(tenant_id=principal.tenant_id) as tx:
         await audit.record(tx, actor=principal.actor, action="mcp.tool_called", target_type="mcp_tool",
                            target_id=tool, data={"arguments": variables})
-    context = GraphQLContext(request=request, response=None, runtime=runtime, principal=principal)
+    context = make_context(request=request, runtime=runtime, principal=principal)
     result = await operations.run(operation, context=context, variables=variables, method="POST")
     if result.errors:
         raise ToolError("; ".join(f"{(e.extensions or {}).get('code', 'ERROR')}: {e.message}" for e in result.errors))
@@ -108,6 +108,16 @@ async def metric_series(ctx: Context, name: str, since: str | None = None, until
     return (await _run(ctx, "McpMetricSeries", {"input": series_input}, tool="metric_series"))["metricSeries"]
 
 
+async def on_call_now(ctx: Context, service: str) -> list[dict[str, Any]]:
+    return (await _run(ctx, "McpOnCall", {"service": service}, tool="on_call_now"))["whoIsOnCall"]
+
+
+async def search_knowledge(ctx: Context, query: str, limit: int = 10) -> list[dict[str, Any]]:
+    data = await _run(ctx, "McpSearchKnowledge", {"query": query, "first": max(1, min(limit, 50))},
+                      tool="search_knowledge")
+    return data["search"]
+
+
 class McpAuthentication:
     """Authenticates every request to /mcp (access token with x-tenant-id, or a client API key)."""
 
@@ -131,7 +141,8 @@ class McpAuthentication:
             return
         ours = scope["app"].state
         scope.setdefault("state", {}).update(principal=principal, atlas_runtime=ours.runtime,
-                                             atlas_operations=ours.operations)
+                                             atlas_operations=ours.operations,
+                                             atlas_operation_context=ours.operation_context)
         await self.app(scope, receive, send)
 
 
@@ -156,6 +167,9 @@ TOOLS = {
     ci_impact: "What depends on these configuration items (by id), with the path and why.",
     search_logs: "Search logs (web search syntax), newest first; min_severity 9 info, 13 warn, 17 error.",
     metric_series: "A metric's series over the last hour (or since/until, ISO times), bucketed by step_seconds.",
+    on_call_now: "Who is on call now for a service (by its escalation policy's current level and schedules).",
+    search_knowledge: "Search knowledge articles, runbooks and past incidents (hybrid full-text and vector), "
+                      "best first, with links.",
 }
 
 

@@ -17,7 +17,7 @@ from domain.incidents.service import NewIncident, create_incident
 from tests.conftest import auth_headers
 
 TOOLS = {"list_incidents", "get_incident", "acknowledge_incident", "resolve_incident", "comment_on_incident",
-         "ci_impact", "search_logs", "metric_series"}
+         "ci_impact", "search_logs", "metric_series", "on_call_now", "search_knowledge"}
 
 
 @contextlib.asynccontextmanager
@@ -106,3 +106,13 @@ async def test_without_valid_credentials_the_endpoint_answers_401(client, header
     response = await client.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, headers=headers)
 
     assert response.status_code == 401 and response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_on_call_and_knowledge_tools_answer_from_the_users_tenant(app, make_tenant, sign_in):
+    tenant = await make_tenant()
+
+    async with mcp_session(app, auth_headers(await sign_in(tenant))) as session:
+        on_call = await session.call_tool("on_call_now", {"service": "checkout"})
+        found = await session.call_tool("search_knowledge", {"query": "disk full"})
+
+    assert _json(on_call) == [] and _json(found) == []
