@@ -9,11 +9,12 @@ from __future__ import annotations
 from cryptography.fernet import Fernet, InvalidToken
 
 from atlas.secrets import SecretsProvider
+from domain.errors import SecretUnreadable
 
 SECRET_NAME = "sealing-key"
 
 
-class SealingError(RuntimeError):
+class SealingError(SecretUnreadable):
     """A sealed value cannot be opened with the current key."""
 
 
@@ -37,4 +38,4 @@ class Sealer:
         try:
             return self._fernet.decrypt(bytes(sealed)).decode()
         except InvalidToken:
-            raise SealingError("the sealed value does not open with this key") from None
+            raise SealingError("the sealed value does not open with this key; enter the secret again") from None

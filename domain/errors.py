@@ -46,6 +46,12 @@ class Unauthenticated(DomainError):
     code = "UNAUTHENTICATED"
 
 
+class SecretUnreadable(DomainError):
+    """A sealed secret does not open with the current sealing key (the key was replaced): enter the secret again."""
+
+    code = "SECRET_UNREADABLE"
+
+
 class TooManyAttempts(DomainError):
     """Throttled: too many failures; retry after ``retry_after`` seconds."""
 

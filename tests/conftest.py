@@ -175,8 +175,12 @@ def event_loop_runner(session_loop):
 
 
 @pytest.fixture
-async def forget_earlier_jobs(runtime):
-    """Drop jobs earlier tests left queued (their tests are over; a burst worker would run them all)."""
+async def forget_earlier_jobs(runtime, live_settings):
+    """Drop jobs earlier tests left queued or pending in the outbox (their tests are over; a burst worker would
+    run them all, and wait out the retries of those that fail)."""
+    from tests.outbox_cleanup import delete_pending_jobs
+
+    await delete_pending_jobs(live_settings)
     await runtime.redis.delete(QUEUE_NAME)
 
 

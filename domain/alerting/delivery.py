@@ -26,6 +26,7 @@ from domain import clock
 from domain.alerting.models import NotificationTarget, WebhookDelivery
 from domain.alerting.notify import signature, standard_headers
 from domain.alerting.targets import record_test_delivery
+from domain.errors import SecretUnreadable
 
 if TYPE_CHECKING:
     from domain.uow import UnitOfWork
@@ -35,7 +36,7 @@ class Sealer(Protocol):
 
     def seal(self, value: str) -> bytes: ...
 
-    def open(self, sealed: bytes) -> str: ...
+    def open(self, sealed: bytes) -> str: ...  # raises SecretUnreadable when the key was replaced
 
 
 class Environment(Protocol):
@@ -84,7 +85,7 @@ async def _load(runtime: Sending, tenant_id: uuid.UUID, delivery_id: uuid.UUID):
         target = await tx.session.get(NotificationTarget, delivery.target_id)
         if target is None or not target.enabled:
             return None
-        return target.url, runtime.sealer.open(target.secret_sealed), delivery.event_type, delivery.payload
+        return target.url, target.secret_sealed, delivery.event_type, delivery.payload
 
 
 async def _record(runtime: Sending, tenant_id, delivery_id, *, attempt: int, code: int | None, error: str | None,
@@ -122,12 +123,17 @@ async def send_delivery(runtime: Sending, *, tenant_id: uuid.UUID, delivery_id: 
     loaded = await _load(runtime, tenant_id, delivery_id)
     if loaded is None:
         return "skipped"
-    url, secret, event_type, payload = loaded
+    url, sealed, event_type, payload = loaded
     code, error = None, None
-    if runtime.settings.is_production and not await _public_address(url):
-        error = "refused: the URL resolves to a private or local address"
+    try:
+        secret = runtime.sealer.open(sealed)
+    except SecretUnreadable:
+        error = "refused: the target's signing secret no longer opens (the sealing key was replaced); set it again"
     else:
-        code, error = await _post(url, secret, delivery_id, event_type, payload)
+        if runtime.settings.is_production and not await _public_address(url):
+            error = "refused: the URL resolves to a private or local address"
+        else:
+            code, error = await _post(url, secret, delivery_id, event_type, payload)
     delivered = code is not None and 200 <= code < 300
     status = "delivered" if delivered else ("failed" if final or (error and error.startswith("refused")) else "pending")
     await _record(runtime, tenant_id, delivery_id, attempt=attempt, code=code, error=error, status=status)

@@ -24,6 +24,7 @@ from slack_sdk.webhook import WebhookClient
 from domain.alerting.delivery import _public_address as public_address
 from domain.alerting.models import NotificationTarget
 from domain.alerting.notify import signature, standard_headers
+from domain.errors import SecretUnreadable
 
 if TYPE_CHECKING:
     from domain.ports import Runtime
@@ -137,7 +138,12 @@ class WebhookChannel:
             target = await tx.session.get(NotificationTarget, uuid.UUID(address))
             if target is None or not target.enabled:
                 raise SendFailed("refused: the webhook target is gone or disabled", retry=False)
-            url, secret = target.url, self.runtime.sealer.open(target.secret_sealed)
+            url, sealed = target.url, target.secret_sealed
+        try:
+            secret = self.runtime.sealer.open(sealed)
+        except SecretUnreadable:
+            raise SendFailed("refused: the target's signing secret no longer opens; set it again",
+                             retry=False) from None
         if self.runtime.settings.is_production and not await public_address(url):
             raise SendFailed("refused: the URL resolves to a private or local address", retry=False)
         body = json.dumps({"type": "incident.paged", "page_id": message.id, "incident": message.incident,

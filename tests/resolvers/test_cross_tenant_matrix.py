@@ -1092,6 +1092,9 @@ ROUTES = {
     "/api/integrations/opsgenie/v2/alerts/{identifier}/close": "integration key",
     "/api/integrations/opsgenie/v2/alerts/{identifier}/acknowledge": "integration key",
     "/api/heartbeats/{name}/ping": "integration key",
+    # MCP for AI agents: a bearer token or client API key; tools run as GraphQL operations with the caller's
+    # permissions, tenant isolation in tests/rest/test_mcp_server.py
+    "/mcp": "bearer",
 }
 INGEST_ROUTES = sorted(path for path, kind in ROUTES.items() if kind == INGEST)
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from domain.alerting.delivery import send_delivery
 from domain.alerting.models import WebhookDelivery
 from domain.alerting.rules import RuleDefinition
 from domain.alerting.targets import create_target, update_target
@@ -105,3 +106,20 @@ async def test_an_alert_recurring_after_a_resolve_notifies_the_reopening(db, mak
     sent = await _deliveries(db, tenant)
     assert [(event, payload["change"]["data"]["note"]) for _, event, payload in sent] == [
         ("incident.reopened", "reopened: alert recurred")]
+
+
+async def test_a_delivery_whose_secret_no_longer_opens_fails_at_once_and_says_why(db, runtime, make_tenant):
+    # given a target whose secret was sealed with a key this installation no longer has
+    tenant = await make_tenant()
+    target = await _target(db, tenant, "rotated")
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        await create_incident(tx, new=NewIncident(title="Checkout down", severity="SEV3"), actor="alice")
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        delivery = await tx.session.scalar(select(WebhookDelivery).where(WebhookDelivery.target_id == target.id))
+    # when the worker sends it
+    status = await send_delivery(runtime, tenant_id=tenant.tenant_id, delivery_id=delivery.id, attempt=1, final=False)
+    # then it is not retried: it failed, and the reason tells the admin to set the secret again
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        recorded = await tx.session.get(WebhookDelivery, delivery.id)
+    assert status == "failed" and recorded.status == "failed" and recorded.attempts == 1
+    assert "set it again" in recorded.last_error and recorded.last_status_code is None
