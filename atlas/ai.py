@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from atlas.db import Database
+from atlas.metrics import observe_ai_call
 from atlas.secrets import secrets_provider
 from atlas.settings import Settings
 from domain.ai.gateway import Gateway, Resilience
@@ -32,5 +33,5 @@ def build_gateway(settings: Settings, db: Database) -> Gateway:
                                  timeout=settings.ai_timeout_seconds),
         "bedrock": BedrockProvider(client_for=_bedrock_client_factory(settings)),
     }
-    return Gateway(db=db, providers=providers, resilience=Resilience(
+    return Gateway(db=db, providers=providers, observe=observe_ai_call, resilience=Resilience(
         retries=settings.ai_retries, timeout=settings.ai_timeout_seconds, cooldown=settings.ai_cooldown_seconds))

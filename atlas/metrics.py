@@ -31,6 +31,12 @@ OUTBOX_BACKLOG = Gauge("atlas_outbox_backlog", "Jobs written to the outbox and n
 OUTBOX_OLDEST = Gauge("atlas_outbox_oldest_seconds", "Age of the oldest job waiting in the outbox.")
 DB_POOL_IN_USE = Gauge("atlas_db_pool_connections_in_use", "Database connections checked out of the pool.")
 DB_POOL_SIZE = Gauge("atlas_db_pool_size", "Connections the database pool keeps open.")
+AI_CALLS = Counter("atlas_ai_calls_total", "AI gateway calls by task, provider and outcome (ok, failed, refused).",
+                   ["task", "provider", "outcome"])
+AI_FALLBACKS = Counter("atlas_ai_fallbacks_total", "AI gateway calls answered by a later model of the task's chain.",
+                       ["task"])
+AI_SECONDS = Histogram("atlas_ai_call_duration_seconds", "AI gateway calls, from reservation to settlement.",
+                       ["task"])
 SCRAPE_FAILURES = Counter("atlas_metrics_scrape_failures_total", "Gauges that could not be read at scrape time.",
                           ["gauge"])
 
@@ -52,6 +58,15 @@ def operation_label(name: str | None) -> str:
 def count_ingest(signal: str, accepted: int, rejected: int) -> None:
     INGEST_ITEMS.labels(signal, "accepted").inc(accepted)
     INGEST_ITEMS.labels(signal, "rejected").inc(rejected)
+
+
+def observe_ai_call(record) -> None:
+    """Count one gateway call (a domain.ai.audit.CallRecord): outcome, fallback and duration."""
+    AI_CALLS.labels(record.task, record.provider or "none", record.outcome).inc()
+    AI_SECONDS.labels(record.task).observe(record.latency_ms / 1000)
+    tried = [attempt["model"] for attempt in record.attempts]
+    if record.outcome == "ok" and tried and tried[0] != record.model_key:
+        AI_FALLBACKS.labels(record.task).inc()
 
 
 async def _read_gauges(runtime) -> None:

@@ -60,8 +60,10 @@ class Gateway:
     """Chat (tools, streaming) and embeddings for one tenant at a time, through the tenant's approved models."""
 
     def __init__(self, *, db: UnitOfWork, providers: dict[str, Provider], catalog: Catalog | None = None,
-                 resilience: Resilience | None = None, jitter: Callable[[], float] = random.random) -> None:
+                 resilience: Resilience | None = None, jitter: Callable[[], float] = random.random,
+                 observe: Callable[[CallRecord], None] | None = None) -> None:
         self.db = db
+        self.observe = observe or (lambda record: None)  # e.g. the process's metrics (atlas/metrics.py)
         self.providers = providers
         self.catalog = catalog or Catalog()
         self.resilience = resilience or Resilience()
@@ -149,6 +151,7 @@ class Gateway:
                 return
         record.outcome, record.error_code = "refused", NotEnoughCredits.code
         await settle_call(self.db, tenant_id=tenant_id, record=record, kind=None)
+        self.observe(record)
         raise NotEnoughCredits(f"This call may cost up to {held} AI credits; the tenant's balance cannot cover it.")
 
     async def _run(self, call: _Call,
@@ -214,6 +217,7 @@ class Gateway:
         record.credits, record.latency_ms = spent, _ms(call.started)
         await settle_call(self.db, tenant_id=tenant_id, record=record, kind="settle" if call.held else None,
                           give_back=call.held - spent)
+        self.observe(record)
         return spent
 
     async def _release(self, tenant_id: uuid.UUID, call: _Call, exc: Exception) -> None:
@@ -221,6 +225,7 @@ class Gateway:
         record.outcome, record.error_code, record.latency_ms = "failed", getattr(exc, "code", None), _ms(call.started)
         await settle_call(self.db, tenant_id=tenant_id, record=record, kind="release" if call.held else None,
                           give_back=call.held)
+        self.observe(record)
 
 
 def _ms(started: float) -> int:

@@ -192,3 +192,43 @@ async def test_requests_are_traced_to_the_configured_otlp_endpoint_continuing_th
     assert [s["name"] for s in spans] == ["GET /healthz"]
     assert spans[0]["trace_id"] == caller_trace
     assert spans[0]["attributes"]["http.response.status_code"] == 200
+
+
+async def test_ai_gateway_calls_and_fallbacks_are_counted(client, db, make_tenant):
+    from atlas.metrics import observe_ai_call
+    from domain.ai.gateway import Gateway, Resilience
+    from domain.ai.governance import ModelDraft, register_model, set_model_status, set_policy
+    from domain.ai.providers.local import LocalProvider
+    from domain.ai.providers.openai_compat import OpenAIProvider
+    from domain.ai.types import ChatRequest, Evidence
+    from tests.fake_openai import serve_fake_openai
+
+    # given a tenant whose RCA route is a throttled OpenAI-compatible model, then the local one
+    tenant = await make_tenant(plan="pro")
+    async with serve_fake_openai() as fake:
+        key = f"openai:busy-{tenant.slug}"
+        async with db.transaction(tenant_id=None) as tx:
+            await register_model(tx, draft=ModelDraft(key=key, provider="openai", model_id="busy", kind="chat",
+                                                      residency="local", credits_per_1k_input=1,
+                                                      credits_per_1k_output=1, base_url=fake.url), actor="test")
+            await set_model_status(tx, key=key, status="approved", actor="test")
+        async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+            await set_policy(tx, allowed_models=None, forbid_external=False, store_prompts=False,
+                             routes={"rca": [key, "local:extractive"]}, actor="owner")
+        fake.script = [429, 429]
+        gateway = Gateway(db=db, providers={"local": LocalProvider(), "openai": OpenAIProvider(
+            key_for=lambda name: "sk-test", timeout=5)}, resilience=Resilience(retries=1, backoff=0.001),
+            jitter=lambda: 0.0, observe=observe_ai_call)
+        before = _samples((await client.get("/metrics")).text)
+        # when it asks once
+        await gateway.chat(tenant_id=tenant.tenant_id, actor="a", request=ChatRequest(
+            task="rca", question="disk", evidence=(Evidence(id="inc-1", text="WAL files filled the disk."),)))
+    after = _samples((await client.get("/metrics")).text)
+
+    # then one local answer and one fallback are counted, with the call's duration
+    def grew(name, **labels):
+        return _value(after, name, **labels) - _value(before, name, **labels)
+
+    assert grew("atlas_ai_calls_total", task="rca", provider="local", outcome="ok") == 1
+    assert grew("atlas_ai_fallbacks_total", task="rca") == 1
+    assert grew("atlas_ai_call_duration_seconds_count", task="rca") == 1
