@@ -33,7 +33,8 @@ def paging_worker(live_settings, smtp, forget_earlier_jobs):
     async def run(settings: dict | None = None, *, until=None):
         """Drain the queue, or (``until``) run until ``until()`` holds and stop mid-way."""
         worker_settings = replace(live_settings, smtp_port=controller.port, **(settings or {}))
-        worker = create_worker(worker_settings, burst=until is None, poll_delay=0.01, handle_signals=False)
+        worker = create_worker(worker_settings, burst=until is None, poll_delay=0.01, handle_signals=False,
+                               cron_jobs=[])  # the test's jobs only (see run_burst_worker)
         task = asyncio.create_task(worker.main())
         try:
             if until is None:
