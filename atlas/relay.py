@@ -19,6 +19,7 @@ deletion of its row runs it again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -75,6 +76,9 @@ class OutboxRelay:
                 async with self.db.transaction(tenant_id=None) as tx:
                     await outbox.bind_relay(tx.session)
                     await outbox.finish(tx.session, job_ids=job_ids)
+            except asyncio.CancelledError:  # stopped mid-batch (close): the batch goes again, deleting is idempotent
+                self._finished = job_ids + self._finished
+                raise
             except DEPENDENCY_DOWN as exc:
                 log.warning("%d jobs ran; their outbox rows stay until the sweep settles them (%s)", len(job_ids), exc)
             except Exception:
@@ -85,6 +89,8 @@ class OutboxRelay:
         """Wait for the rows of finished jobs to be forgotten (at process exit)."""
         if self._flusher is not None and not self._flusher.done():
             self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher  # a batch it had taken is back in the list
         await self._flush_finished(gather=0)
 
     async def run(self, *, interval: float = SWEEP_INTERVAL) -> None:
