@@ -28,38 +28,39 @@ class Grounded:
     cited: list[str] = field(default_factory=list)
     withheld: int = 0
     _buffer: str = ""
+    _labels: list[str] = field(default_factory=list)  # shown only with the first cited sentence after them
 
     def feed(self, piece: str) -> list[str]:
         """Add streamed text; return the sentences now complete and kept."""
         self._buffer += piece
         parts = _SPLIT.split(self._buffer)
         self._buffer = parts.pop()
-        return [s for s in (self._judge(p) for p in parts) if s]
+        return [kept for part in parts for kept in self._judge(part)]
 
     def finish(self) -> list[str]:
         """The last sentence, once the stream has ended."""
         rest, self._buffer = self._buffer, ""
-        last = self._judge(rest)
-        return [last] if last else []
+        return self._judge(rest)
 
     @property
     def grounded(self) -> bool:
         return bool(self.cited)
 
-    def _judge(self, sentence: str) -> str | None:
+    def _judge(self, sentence: str) -> list[str]:
         sentence = sentence.strip()
         if not sentence:
-            return None
+            return []
         if _LABEL.match(sentence):
-            self.kept.append(sentence)
-            return sentence
+            self._labels.append(sentence)
+            return []
         ids = [c for c in _CITE.findall(sentence) if c in self.given]
         if not ids:
             self.withheld += 1
-            return None
+            return []
         self.cited.extend(i for i in ids if i not in self.cited)
-        self.kept.append(sentence)
-        return sentence
+        out, self._labels = [*self._labels, sentence], []
+        self.kept.extend(out)
+        return out
 
 
 def citation_kind(evidence_id: str) -> str:

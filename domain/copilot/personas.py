@@ -58,9 +58,22 @@ def parse_persona(value: str | None) -> str | None:
     return key
 
 
+_CUES = frozenset().union(*(p.cues for p in PERSONAS.values()))
+
+
+def _cue(word: str) -> str:
+    """The word as a cue: itself, or its singular when that is one (errors -> error, policies -> policy)."""
+    if word in _CUES:
+        return word
+    for suffix, replacement in (("ies", "y"), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and word[: -len(suffix)] + replacement in _CUES:
+            return word[: -len(suffix)] + replacement
+    return word
+
+
 def route(question: str) -> tuple[str, str]:
     """The persona a question is best answered by, and why (the cue words that decided it)."""
-    words = _WORD.findall(question.lower())
+    words = [_cue(w) for w in _WORD.findall(question.lower())]
     scores = {key: [w for w in words if w in persona.cues] for key, persona in PERSONAS.items()}
     best = max(PERSONAS, key=lambda key: (len(scores[key]), key == DEFAULT))
     if not scores[best]:

@@ -11,7 +11,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete, func, select, text, update
 
@@ -255,7 +255,3 @@ async def prune(tx: Transaction, *, older_than: datetime) -> int:
     gone = await tx.session.execute(delete(CopilotConversation).where(
         CopilotConversation.tenant_id == tx.tenant_id, CopilotConversation.updated_at < older_than))
     return gone.rowcount or 0
-
-
-def retention_cutoff(now: datetime, days: int) -> datetime:
-    return now - timedelta(days=days)
