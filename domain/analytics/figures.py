@@ -4,7 +4,6 @@ source (the same permission and plan feature as the source's own queries); other
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -17,7 +16,7 @@ from domain.changes.lifecycle import FAILED_STATES
 from domain.changes.models import ChangeRequest
 from domain.errors import ValidationFailed
 from domain.incidents.models import Incident
-from domain.sla.compliance import sla_compliance
+from domain.sla.models import SlaPolicy, SlaTimer
 from domain.uow import Transaction
 
 BUCKETS = ("day", "week", "month")
@@ -169,19 +168,15 @@ def _round(value) -> float | None:
 
 
 async def sla_figures(tx: Transaction, period: Period) -> SlaFigures:
-    """Targets decided in the period, met or not, overall and per policy and metric."""
-    rows = await sla_compliance(tx, since=period.since, until=period.until)
-    seen: set[tuple] = set()
-    per: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for r in rows:  # one row per service of an incident: count each (policy, metric, priority) group once overall
-        key = (r.policy, r.metric, r.priority, r.service)
-        if key in seen:
-            continue
-        seen.add(key)
-        per[(r.policy, r.metric)][0] += r.total
-        per[(r.policy, r.metric)][1] += r.met
-    total, met = sum(t for t, _ in per.values()), sum(m for _, m in per.values())
-    return SlaFigures(total=total, met=met, by_policy=[(p, m, t, n) for (p, m), (t, n) in sorted(per.items())])
+    """SLA targets decided in the period (stopped, or breached and still running), each counted once."""
+    decided = (_in(SlaTimer.stopped_at, period)
+               | (SlaTimer.stopped_at.is_(None) & _in(SlaTimer.breached_at, period)))
+    rows = await tx.session.execute(
+        select(SlaPolicy.name, SlaTimer.metric, func.count(), func.count().filter(SlaTimer.breached_at.is_(None)))
+        .join(SlaPolicy, SlaPolicy.id == SlaTimer.policy_id).where(SlaTimer.tenant_id == tx.tenant_id, decided)
+        .group_by(SlaPolicy.name, SlaTimer.metric).order_by(SlaPolicy.name, SlaTimer.metric))
+    per = [(name, metric, total, met) for name, metric, total, met in rows.all()]
+    return SlaFigures(total=sum(r[2] for r in per), met=sum(r[3] for r in per), by_policy=per)
 
 
 async def change_figures(tx: Transaction, period: Period) -> ChangeFigures:

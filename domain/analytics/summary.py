@@ -23,10 +23,9 @@ def evidence(figures: Analytics) -> list[Evidence]:
     span = f"{p.since.date().isoformat()} to {p.until.date().isoformat()}"
     severities = ", ".join(f"{c.count} {c.key}" for c in i.by_severity) or "none"
     out = [Evidence("analytics:incidents", (
-        f"There were {i.total} incidents from {span} ({severities}). "
-        f"Mean time to acknowledge incidents was {_minutes(i.mtta_seconds)}. "
-        f"Mean time to resolve incidents was {_minutes(i.mttr_seconds)}; {i.resolved} incidents were resolved."),
-        "Incident figures")]
+        f"In the period from {span} there were {i.total} incidents ({severities}); incidents were acknowledged "
+        f"in {_minutes(i.mtta_seconds)} and resolved in {_minutes(i.mttr_seconds)} on average, and "
+        f"{i.resolved} incidents were resolved."), "Incident figures")]
     if figures.sla is not None:
         out.append(Evidence("analytics:sla", f"SLA compliance was {figures.sla.percent}% "
                             f"({figures.sla.met} of {figures.sla.total} SLA targets met).", "SLA compliance"))
