@@ -33,9 +33,12 @@ class Grounded:
     def feed(self, piece: str) -> list[str]:
         """Add streamed text; return the sentences now complete and kept."""
         self._buffer += piece
-        parts = _SPLIT.split(self._buffer)
-        self._buffer = parts.pop()
-        return [kept for part in parts for kept in self._judge(part)]
+        # a break is only certain once something follows it (a citation may still come after ". ")
+        breaks = [m for m in _SPLIT.finditer(self._buffer) if m.end() < len(self._buffer)]
+        if not breaks:
+            return []
+        done, self._buffer = self._buffer[:breaks[-1].start()], self._buffer[breaks[-1].end():]
+        return [kept for part in _SPLIT.split(done) for kept in self._judge(part)]
 
     def finish(self) -> list[str]:
         """The last sentence, once the stream has ended."""

@@ -182,8 +182,14 @@ async def _gather(job: _Job, tools: ToolRunner, names: tuple[str, ...]) -> None:
         if outcome.services:
             given = ToolInput(question=given.question, incident_id=given.incident_id, services=outcome.services)
         seen = {e.id for e in job.evidence}
-        job.evidence.extend(e for e in outcome.evidence if e.id not in seen)
+        job.evidence.extend(_unbracketed(e) for e in outcome.evidence if e.id not in seen)
     del job.evidence[MAX_EVIDENCE:]
+
+
+def _unbracketed(evidence: Evidence) -> Evidence:
+    """Evidence text cannot carry brackets: no fake ``[id]`` citations, no false sentence breaks."""
+    text = evidence.text.replace("[", "(").replace("]", ")")
+    return Evidence(evidence.id, text, evidence.title) if text != evidence.text else evidence
 
 
 async def _store(db: UnitOfWork, tenant_id: uuid.UUID, owner: uuid.UUID, job: _Job, *, status: str, text: str,

@@ -76,3 +76,13 @@ def test_an_answer_citing_nothing_is_not_grounded():
     grounded.finish()
 
     assert not grounded.grounded and grounded.kept == [] and grounded.withheld == 1
+
+
+def test_a_citation_streamed_after_its_sentence_stays_with_it():
+    grounded = Grounded(given=frozenset({"incident:1"}))
+
+    kept = [s for piece in ("The db ", "is full. ", "[incident:1] ", "Next ") for s in grounded.feed(piece)]
+    kept += grounded.finish()
+
+    assert kept == ["The db is full. [incident:1]"]
+    assert grounded.withheld == 1
