@@ -11,7 +11,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, text, update
 
@@ -27,6 +27,7 @@ from domain.uow import Transaction, UnitOfWork
 MAX_QUESTION = 2000
 MAX_EVIDENCE = 24
 WAIT_FOR_OTHER = 60.0  # seconds a second listener waits for an answer another one is producing
+ABANDONED = timedelta(minutes=2)  # an answer still "answering" after this was abandoned (listener gone): redo it
 
 
 async def bind_user(tx: Transaction, user_id: uuid.UUID) -> None:
@@ -160,10 +161,9 @@ async def _claim(db: UnitOfWork, tenant_id: uuid.UUID, owner: uuid.UUID, message
             CopilotMessage.role == "assistant"))
         if message is None:
             raise NotFound("No such copilot answer of yours.", field="messageId")
-        if message.status != "pending":
-            return None
+        stale = (CopilotMessage.status == "answering") & (CopilotMessage.created_at < func.now() - ABANDONED)
         taken = await tx.session.execute(update(CopilotMessage).where(
-            CopilotMessage.id == message_id, CopilotMessage.status == "pending").values(status="answering"))
+            CopilotMessage.id == message_id, (CopilotMessage.status == "pending") | stale).values(status="answering"))
         if taken.rowcount != 1:
             return None
         question = await tx.session.get(CopilotMessage, message.question_id)

@@ -195,3 +195,20 @@ async def test_the_retention_job_prunes_every_users_old_conversations(client, db
     assert pruned == 1
     left = (await gql(client, CONVERSATIONS, headers=owner))["data"]["copilotConversations"]
     assert [c["id"] for c in left] == [fresh["conversationId"]]
+
+
+async def test_an_answer_abandoned_mid_way_is_produced_again(app, client, db, make_tenant, sign_in):
+    tenant = await make_tenant()
+    headers = auth_headers(await sign_in(tenant))
+    asked = await _ask(client, headers, "How many AI credits did we spend?")
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:  # a listener took it, then vanished
+        await bind_user(tx, tenant.admin_user_id)
+        await tx.session.execute(CopilotMessage.__table__.update().where(
+            CopilotMessage.id == uuid.UUID(asked["answerId"])).values(
+            status="answering", created_at=datetime.now(UTC) - timedelta(minutes=5)))
+
+    events = await _stream(app, headers, asked["answerId"])
+
+    assert asked["persona"] == "FINOPS"
+    assert events[-1]["kind"] == "done" and events[-1]["grounded"] is True
+    assert [c["id"] for c in events[-1]["citations"]] == ["ai:usage"]
