@@ -88,3 +88,12 @@ async def test_bad_analytics_input_is_a_4xx(owner):
 
     assert [r.status_code for r in responses] == [400, 400, 400, 400]
     assert summary.status_code == 400
+
+
+async def test_asking_without_htmx_renders_the_whole_page(owner):
+    asked = await owner.post("/console/copilot/ask", {"question": "How many credits did we spend?",
+                                                      "persona": "finops"})
+
+    assert asked.status_code == 200
+    assert text(one(asked.text, "#copilot-routing")) == "FinOps · persona FinOps as asked"
+    assert one(asked.text, "#copilot-panel form")
