@@ -77,6 +77,8 @@ class Settings:
                                      "the public base URL (links in notifications; default token issuer)")
     audit_retention_days: int = setting("ATLAS_AUDIT_RETENTION_DAYS", 365,
                                         "audit events older than this are pruned nightly", low=1, high=36500)
+    copilot_retention_days: int = setting("ATLAS_COPILOT_RETENTION_DAYS", 90, "copilot conversations untouched "
+                                          "for this long are pruned nightly", low=1, high=36500)
     log_level: str = setting("ATLAS_LOG_LEVEL", "info", "log level of `serve` and `worker`", choices=LOG_LEVELS)
     log_format: str = setting("ATLAS_LOG_FORMAT", "text", "`json`: one JSON object per line with request id, "
                               "tenant, user, operation and duration", choices=LOG_FORMATS)

@@ -20,6 +20,7 @@ from domain.billing.models import BillingAccount, BillingEvent
 from domain.catalog.models import CatalogItem, RequestTask, ServiceRequest
 from domain.changes.models import ChangeIncidentLink, ChangePolicy, ChangeRequest, ChangeVote
 from domain.cmdb.models import CiChange, CiRelationship, CmdbGraphVersion, ConfigurationItem, TenantCiClass
+from domain.copilot.models import CopilotConversation, CopilotMessage
 from domain.incidents.models import (
     ActionItem,
     Incident,
@@ -78,6 +79,8 @@ __all__ = [
     "CiRelationship",
     "CmdbGraphVersion",
     "ConfigurationItem",
+    "CopilotConversation",
+    "CopilotMessage",
     "CreditAccount",
     "CreditEntry",
     "EscalationPolicy",

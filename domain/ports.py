@@ -56,6 +56,7 @@ class AdapterSettings(Protocol):
     public_url: str | None
     session_ttl: int
     audit_retention_days: int
+    copilot_retention_days: int
     smtp_host: str  # paging (domain/paging/channels.py)
     smtp_port: int
     smtp_from: str

@@ -69,3 +69,21 @@ def outbox_rls_sql(table: str) -> list[str]:
     check = f"(tenant_id IS NOT DISTINCT FROM {CURRENT_TENANT} OR {CURRENT_RELAY})"
     statements[-1] = f"CREATE POLICY {POLICY_NAME} ON {table} USING {check} WITH CHECK {check}"
     return statements
+
+
+CURRENT_USER = "(SELECT NULLIF(current_setting('app.user_id', true), '')::uuid)"
+CURRENT_PRUNE = "(SELECT coalesce(current_setting('app.retention_prune', true), '') = 'on')"
+
+
+def owner_rls_sql(table: str) -> list[str]:
+    """Like :func:`tenant_rls_sql` for user-private rows (copilot conversations): a row is visible only in
+    its tenant AND to its owner (``app.user_id``); the retention job, which binds ``app.retention_prune``
+    to ``on``, also sees the tenant's other users' rows (to delete expired ones). Writes need the owner."""
+    statements = tenant_rls_sql(table)
+    tenant = f"tenant_id = {CURRENT_TENANT}"
+    statements[-1] = (
+        f"CREATE POLICY {POLICY_NAME} ON {table} "
+        f"USING ({tenant} AND (user_id = {CURRENT_USER} OR {CURRENT_PRUNE})) "
+        f"WITH CHECK ({tenant} AND user_id = {CURRENT_USER})"
+    )
+    return statements

@@ -25,6 +25,9 @@ from resolvers.alerting.types import (
     Silence,
     WebhookDelivery,
 )
+from resolvers.analytics import mutations as analytics_mutations
+from resolvers.analytics.queries import resolve_ops_analytics
+from resolvers.analytics.types import OpsAnalytics
 from resolvers.apikeys.mutations import CreateApiKeyPayload, RevokeApiKeyPayload, create_api_key, revoke_api_key
 from resolvers.apikeys.queries import resolve_api_keys
 from resolvers.apikeys.types import ApiKey
@@ -54,6 +57,10 @@ from resolvers.cmdb.types import (
     RelationshipType,
     Topology,
 )
+from resolvers.copilot import mutations as copilot_mutations
+from resolvers.copilot.queries import resolve_copilot_conversations
+from resolvers.copilot.subscriptions import copilot_answer
+from resolvers.copilot.types import CopilotAnswerEvent, CopilotConversation
 from resolvers.errors import DeletePayload
 from resolvers.extensions import hardening_extensions, without_suggestions
 from resolvers.fast_fields import direct_attribute_resolvers
@@ -118,6 +125,10 @@ def alert_read() -> list:
 
 def alert_manage() -> list:
     return guard("alert.manage", feature="alerting")
+
+
+def copilot_use() -> list:
+    return guard("ai.use", feature="ai.copilot")
 
 
 def telemetry_read() -> list:
@@ -264,6 +275,13 @@ class Query(AutomationQuery):
                                                          extensions=platform_guard())
     ai_model_changes: list[AiModelChange] = strawberry.field(resolver=ai.resolve_ai_model_changes,
                                                              extensions=platform_guard())
+    # ---- copilot and analytics (issue 13)
+    copilot_conversations: list[CopilotConversation] = strawberry.field(
+        resolver=resolve_copilot_conversations, extensions=copilot_use(),
+        description="The caller's own copilot conversations (private to them), newest first.")
+    ops_analytics: OpsAnalytics = strawberry.field(
+        resolver=resolve_ops_analytics, extensions=incident_read(),
+        description="MTTA, MTTR, incident volume, SLA compliance, change success, alert noise and AI usage.")
     # ---- ITSM: changes
     changes: Connection[Change] = strawberry.field(resolver=change_queries.resolve_changes, extensions=change_read())
     change: Change | None = strawberry.field(resolver=change_queries.resolve_change, extensions=change_read())
@@ -448,6 +466,13 @@ class Mutation(AutomationMutation):
         description="Approve, suspend or retire a model platform-wide (audited).")
     set_ai_policy: ai_mutations.AiPolicyPayload = strawberry.field(
         resolver=ai_mutations.set_ai_policy, extensions=guard("ai.admin", feature="ai"))
+    # ---- copilot and analytics (issue 13)
+    ask_copilot: copilot_mutations.AskCopilotPayload = strawberry.field(
+        resolver=copilot_mutations.ask_copilot, extensions=copilot_use(),
+        description="Ask the copilot (persona given or routed); stream the answer with copilotAnswer.")
+    summarize_analytics: analytics_mutations.AnalyticsSummaryPayload = strawberry.field(
+        resolver=analytics_mutations.summarize_analytics, extensions=guard("ai.use", feature="ai"),
+        description="An Executive summary of a period's analytics, written by the AI gateway.")
     # ---- ITSM: changes
     create_change: change_mutations.ChangePayload = strawberry.field(
         resolver=change_mutations.create_change, extensions=change_write())
@@ -491,6 +516,9 @@ class Subscription(AutomationSubscription):
     you_are_paged: Paged = strawberry.subscription(
         resolver=you_are_paged, extensions=incident_read(),
         description="Escalation steps that page the signed-in person, from now on.")
+    copilot_answer: CopilotAnswerEvent = strawberry.subscription(
+        resolver=copilot_answer, extensions=copilot_use(),
+        description="One of the caller's own copilot answers, sentence by sentence, then done or error.")
     # ---- ITSM: changes
     change_changed: ChangeEvent = strawberry.subscription(
         resolver=change_changed, extensions=change_read(),

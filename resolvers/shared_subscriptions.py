@@ -5,6 +5,10 @@ subscription document and variables would get byte-identical results, so within 
 join one group: the operation runs once per event and every member receives the same result.
 Guards still run: the group's single execution runs them with the first member's principal, and
 members only share with principals whose permissions and features are identical.
+
+A subscription whose events depend on WHO asks (the person paged, the owner of a copilot answer) would
+hand the first member's private events to every other member: those fields are listed in
+PER_USER_FIELDS and their groups are keyed by the principal's subject too, so they are per user.
 """
 
 from __future__ import annotations
@@ -16,20 +20,28 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from graphql import OperationType, get_operation_ast, parse
+from graphql import FieldNode, OperationType, get_operation_ast, parse
 from graphql.error import GraphQLError
 
 MEMBER_QUEUE = 500
+PER_USER_FIELDS = frozenset({"youArePaged", "copilotAnswer"})  # events differ by who subscribes
 _END = object()
 
 
 @functools.lru_cache(maxsize=512)
-def _is_subscription(query: str, operation_name: str | None) -> bool:
+def _subscription_fields(query: str, operation_name: str | None) -> frozenset[str] | None:
+    """The root fields of the subscription operation, or None when it is not a (valid) subscription."""
     try:
         operation = get_operation_ast(parse(query), operation_name)
     except GraphQLError:
-        return False
-    return operation is not None and operation.operation is OperationType.SUBSCRIPTION
+        return None
+    if operation is None or operation.operation is not OperationType.SUBSCRIPTION:
+        return None
+    return frozenset(s.name.value if isinstance(s, FieldNode) else None for s in operation.selection_set.selections)
+
+
+def _is_subscription(query: str, operation_name: str | None) -> bool:
+    return _subscription_fields(query, operation_name) is not None
 
 
 def share_key(query: str | None, variables: dict | None, operation_name: str | None, context: Any) -> tuple | None:
@@ -37,10 +49,14 @@ def share_key(query: str | None, variables: dict | None, operation_name: str | N
     principal = getattr(context, "principal", None)
     if not query or principal is None or not getattr(context, "long_lived", False):
         return None
-    if not _is_subscription(query, operation_name):
+    fields = _subscription_fields(query, operation_name)
+    if fields is None:
         return None
+    # a fragment spread at the root hides the field's name: treat it as per user too (never share blindly)
+    private = bool(fields & PER_USER_FIELDS) or None in fields
     return (str(principal.tenant_id), principal.permissions, principal.features, principal.is_platform_admin,
-            query, json.dumps(variables or {}, sort_keys=True, default=str), operation_name)
+            query, json.dumps(variables or {}, sort_keys=True, default=str), operation_name,
+            principal.subject if private else None)
 
 
 class _Inbox:

@@ -29,7 +29,6 @@ LIMIT_CHECKS = {
 # Features whose issue has not landed yet: each names the issue that will gate it.
 NOT_YET_ENFORCED = {
     "ai.rca": "AI gateway and RCA (issue 12)",
-    "ai.copilot": "AI copilot (issue 12)",
     "ai.runbooks": "AI runbook generation (issue 12)",
     "ai.remediation": "AI remediation planning (issue 12)",
     "sso": "SSO sign-in (identity)",

@@ -15,6 +15,7 @@ from workers.jobs.alerting import alerting_tick, deliver_webhook
 from workers.jobs.automation import automation_advance, automation_tick, workflow_trigger
 from workers.jobs.billing import billing_tick, razorpay_event
 from workers.jobs.cmdb import discover_cmdb
+from workers.jobs.copilot import prune_all_copilot_conversations, prune_copilot_conversations
 from workers.jobs.housekeeping import prune_all_audit_events, prune_audit_events
 from workers.jobs.itsm import itsm_tick, itsm_tick_tenant
 from workers.jobs.knowledge import index_knowledge, index_resolved_incidents, reembed_knowledge
@@ -45,6 +46,7 @@ FUNCTIONS = [
     job(razorpay_event, timeout=30),
     job(billing_tick, timeout=600),
     job(policy_published, timeout=600),
+    job(prune_copilot_conversations, timeout=300),
 ]
 CRON_JOBS = [
     cron(alerting_tick, second={0}, unique=True, timeout=55),
@@ -55,4 +57,5 @@ CRON_JOBS = [
     cron(itsm_tick, second={20}, unique=True, timeout=55),  # ITSM
     cron(automation_tick, second=set(range(0, 60, 10)), unique=True, timeout=30),
     cron(billing_tick, minute={23}, unique=True, timeout=600),
+    cron(prune_all_copilot_conversations, hour={3}, minute={41}, unique=True, timeout=600),
 ]

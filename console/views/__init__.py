@@ -8,11 +8,13 @@ from console.views import (
     admin,
     ai,
     alerting,
+    analytics,
     auth,
     automation,
     catalog,
     changes,
     cmdb,
+    copilot,
     home,
     incidents,
     invite,
@@ -34,6 +36,8 @@ routes = [
     *oncall.routes,
     *knowledge.routes,
     *ai.routes,
+    *copilot.routes,  # copilot and analytics (issue 13)
+    *analytics.routes,
     *changes.routes,  # ITSM
     *sla.routes,  # ITSM
     *catalog.routes,  # ITSM

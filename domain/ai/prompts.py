@@ -23,7 +23,8 @@ def system_prompt(request: ChatRequest) -> str:
     """The system prompt with every piece of evidence in its own delimited block."""
     blocks = [f'<evidence id="{e.id}" title="{_fence(e.title)}">\n{_fence(e.text)}\n</evidence>'
               for e in request.evidence]
-    return "\n\n".join([SYSTEM, *blocks])
+    system = f"{SYSTEM}\n{request.instructions}" if request.instructions else SYSTEM
+    return "\n\n".join([system, *blocks])
 
 
 def estimate_tokens(text: str) -> int:

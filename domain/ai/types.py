@@ -95,6 +95,7 @@ class ChatRequest:
     tools: tuple[Tool, ...] = ()
     max_tokens: int = 512
     model: str | None = None  # ask for one model instead of the tenant's route
+    instructions: str = ""  # the caller's own guidance (e.g. a copilot persona), added to the system prompt
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import console
-from tests.console.html import has, root
+from tests.console.html import has, one, root
 
 TEMPLATES = Path(console.__file__).parent / "templates"
 INLINE_CODE = re.compile(r"\sstyle=|\shx-on|\son[a-z]+=|<script(?![^>]*\bsrc=)", re.IGNORECASE)
@@ -17,6 +17,15 @@ async def test_console_home_renders_a_full_page_with_platform_status(owner):
     assert response.text.startswith("<!doctype html>")
     assert "Platform status" in response.text
     assert has(response.text, 'head script[src="/static/vendor/htmx-2.0.11.min.js"]')
+
+
+async def test_the_navigation_is_links_only_and_offers_what_the_owner_may_open(owner):
+    nav = one((await owner.get("/console/")).text, 'nav[aria-label="Console"]')
+
+    assert nav.find(string=re.compile(r"\S"), recursive=False) is None, "text outside the links"
+    labels = [link.get_text(strip=True) for link in nav.select("a")]
+    assert {"Incidents", "Copilot", "Analytics", "Billing", "Audit", "Policies"} <= set(labels)
+    assert len(labels) == len(set(labels))
 
 
 async def test_htmx_requests_get_only_the_fragment(owner):

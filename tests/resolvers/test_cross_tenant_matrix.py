@@ -164,6 +164,12 @@ QUERIES: dict[str, Case] = {
     "webhookDeliveries": Case("{ webhookDeliveries { id } }", permission="alert.read"),
     "alertingSettings": Case("{ alertingSettings { reopenWindowMinutes groupBy groupWindowMinutes updatedBy } }",
                              permission="alert.read"),
+    # copilot and analytics (issue 13)
+    "copilotConversations": Case("query($i: ID) { copilotConversations(incidentId: $i) { id title messages { text } } }",
+                                 lambda w, s: {"i": w.side(s).incident_id}, permission="ai.use"),
+    "opsAnalytics": Case("{ opsAnalytics { incidents { total bySeverity { key count } bySeverity { key } "
+                         "byService { key count } } sla { total } changes { finished } alertNoise { alerts "
+                         "flappingRules { key } } aiUsage { calls byTask { key } } } }", permission="incident.read"),
     "alertRuleDryRun": Case(
         'query($i: AlertRuleInput!) { alertRuleDryRun(input: $i, hours: 1) { scanned groups { fingerprint } } }',
         lambda w, s: {"i": {"name": "dry", "kind": "EVENT", "condition": "event.source == 'matrix'"}},
@@ -549,6 +555,12 @@ MUTATIONS: dict[str, Case] = {
         cross_tenant=False),
     "deleteIntegration": Case(f"mutation($id: ID!) {{ deleteIntegration(id: $id) {{ {_PAYLOAD} }} }}",
                               lambda w, s: {"id": w.side(s).integration_id}, permission="alert.manage"),
+    # copilot and analytics (issue 13)
+    "askCopilot": Case(f"mutation($i: ID) {{ askCopilot(question: \"what broke?\", incidentId: $i) {{ {_PAYLOAD} }} }}",
+                       lambda w, s: {"i": w.side(s).incident_id}, permission="ai.use"),
+    "summarizeAnalytics": Case("mutation { summarizeAnalytics { ... on AnalyticsSummary { text citations "
+                               "analytics { incidents { total } } } ... on Error { code } } }",
+                               permission="ai.use"),
     "createHeartbeat": Case(
         f"mutation($i: CreateHeartbeatInput!) {{ createHeartbeat(input: $i) {{ {_PAYLOAD} }} }}",
         lambda w, s: {"i": {"name": _fresh_slug(), "intervalSeconds": 60}}, permission="alert.manage",
@@ -556,6 +568,8 @@ MUTATIONS: dict[str, Case] = {
 }
 
 SUBSCRIPTIONS: dict[str, Case] = {
+    "copilotAnswer": Case('subscription { copilotAnswer(messageId: "00000000-0000-0000-0000-000000000000") '
+                          '{ kind text errorCode } }', permission="ai.use"),
     "incidentChanged": Case("subscription { incidentChanged { seq kind incident { id title } } }",
                             permission="incident.read"),
     # on-call and paging
