@@ -66,7 +66,7 @@ async def gather(tx: Transaction, incident: Incident) -> Gathered:
     seeds = await cis_named(tx, names)
     reached = await walk(tx, seeds=seeds, mode="dependencies", depth=HOPS) if seeds else {}
     rows = await load_cis(tx, list(reached))
-    ci_names = {ci_id: row.name for ci_id, row in rows.items()}
+    ci_names = {ci_id: row["name"] for ci_id, row in rows.items()}
     depends_on: dict[str, set[str]] = {}
     for edge in await edges_among(tx, list(reached)):
         source, target = ci_names.get(edge["source_id"]), ci_names.get(edge["target_id"])
@@ -78,7 +78,7 @@ async def gather(tx: Transaction, incident: Incident) -> Gathered:
     topology = Topology(depends_on={k: tuple(sorted(v)) for k, v in depends_on.items()}, seeds=seed_names)
     radius = sorted(topology.radius())
     signals = [*await _metrics(tx, radius, start), *await _errors(tx, radius, start),
-               *await _changes(tx, {n: i for i, n in ci_names.items()}, start)]
+               *await _changes(tx, ci_names, start)]
     return Gathered(start=start, topology=topology, signals=signals, alerts=await _alerts(tx, incident),
                     ci_ids={n: i for i, n in ci_names.items()})
 
@@ -148,3 +148,29 @@ async def _alerts(tx: Transaction, incident: Incident) -> list[Signal]:
     return [Signal(id=f"alert:{row['id']}", ci=str((row["labels"] or {}).get("service", "")), kind="alert",
                    at=row["first_seen"].timestamp(), text=f"alert {row['name']} fired")
             for row in rows]
+
+
+async def still_anomalous(tx: Transaction, *, ci: str, start: float, now: float) -> list[str]:
+    """The metric series of ``ci`` whose last three points are still above the incident's baseline."""
+    from datetime import UTC, datetime
+
+    from domain.ai.pipeline.anomaly import THRESHOLD, robust_z
+
+    since = datetime.fromtimestamp(start - LOOKBACK, UTC)
+    rows = await fetch_sql(tx.session, (
+        "SELECT name, ts, avg(value) AS value FROM metric_points WHERE tenant_id = $1 AND service = $2 "
+        "AND ts >= $3 AND ts <= $4 GROUP BY name, ts ORDER BY ts"), tx.tenant_id, ci, since,
+        datetime.fromtimestamp(now, UTC))
+    series: dict[str, list[tuple[float, float]]] = {}
+    for row in rows:
+        series.setdefault(row["name"], []).append((row["ts"].timestamp(), row["value"]))
+    out = []
+    for name, points in sorted(series.items()):
+        base = sorted(v for t, v in points if t <= start - BASELINE_GAP)
+        if len(base) < 5 or len(points) < 3:
+            continue
+        median = base[len(base) // 2]
+        mad = sorted(abs(v - median) for v in base)[len(base) // 2]
+        if all(robust_z(v, median, mad) > THRESHOLD for _, v in points[-3:]):
+            out.append(f"metric:{ci}:{name}")
+    return out
