@@ -35,7 +35,8 @@ ACTOR = "ai:pipeline"
 
 @dataclass(frozen=True)
 class StepRun:
-    """What a job did: ``done`` (this run completed it), ``already`` (nothing to do) or ``failed``."""
+    """What a job did: ``done`` (this run completed it), ``already`` (nothing to do), ``waiting`` (the previous
+    step has not completed; it queues this one when it does) or ``failed``."""
 
     outcome: str
     step: str
@@ -106,6 +107,8 @@ async def run_step(*, db: UnitOfWork, gateway: Gateway, tenant_id: uuid.UUID, in
         if row.run >= row.wanted:
             return StepRun("already", step, row.run)
         wanted, prior = row.wanted, await _prior_result(tx, incident_id, step)
+        if prior is not None and prior["previous"] is None:
+            return StepRun("waiting", step, row.run)  # the previous step queues this one when it completes
         features = await compute.plan_features(tx)
         row.status, row.attempts, row.updated_at = "running", row.attempts + 1, clock.now()
     try:
