@@ -20,6 +20,7 @@ from sqlalchemy import func, select, text
 from strawberry.permission import PermissionExtension
 
 from domain.ai.models import AiPolicy
+from domain.ai.pipeline.models import AiPipelineStep
 from domain.alerting.models import AlertingSettings, NotificationTarget, WebhookDelivery
 from domain.apikeys.models import ApiKey
 from domain.apikeys.service import create_api_key
@@ -219,6 +220,10 @@ QUERIES: dict[str, Case] = {
     "platformAiModels": Case("{ platformAiModels { key } }", permission="platform.admin", cross_tenant=False),
     "aiModelChanges": Case("{ aiModelChanges { modelKey action actor } }", permission="platform.admin",
                            cross_tenant=False),
+    # the AI pipeline (issue 13)
+    "incidentAiPipeline": Case("query($id: ID!) { incidentAiPipeline(incidentId: $id) { id step status result "
+                               "hypotheses { ci ciId evidenceIds } } }",
+                               lambda w, s: {"id": w.side(s).incident_id}, permission="incident.read"),
     # ---- ITSM: changes
     "changes": Case("{ changes(first: 100) { edges { node { id title ciNames votes { voter } incidentLinks { id } } } } }",
                     permission="change.read"),
@@ -455,6 +460,14 @@ MUTATIONS: dict[str, Case] = {
         f"mutation($i: AiPolicyInput!) {{ setAiPolicy(input: $i) {{ {_PAYLOAD} }} }}",
         lambda w, s: {"i": {"forbidExternal": True, "routes": [{"task": "rca", "models": ["local:extractive"]}]}},
         permission="ai.admin"),
+    "rerunAiPipelineStep": Case(
+        f"mutation($id: ID!) {{ rerunAiPipelineStep(incidentId: $id, step: \"rca\") {{ {_PAYLOAD} "
+        "... on AiPipelineStepQueued { step { id status } } } }",
+        lambda w, s: {"id": w.side(s).incident_id}, permission="ai.use"),
+    "draftIncidentUpdate": Case(
+        f"mutation($id: ID!) {{ draftIncidentUpdate(incidentId: $id, audience: \"executives\") {{ {_PAYLOAD} "
+        "... on IncidentUpdateDraft { text cited } } }",
+        lambda w, s: {"id": w.side(s).incident_id}, permission="ai.use"),
     # ---- ITSM: changes
     "createChange": Case(
         f"mutation($i: ChangeInput!) {{ createChange(input: $i) {{ {_PAYLOAD} }} }}",
@@ -854,6 +867,8 @@ async def _snapshot(db, side: Side) -> dict:
                 text("id FROM notification_rules"), text("user_id, token FROM oncall_user_feeds"))],
             "kb_articles": sorted(str(r) for r in await s.execute(select(KbArticle.id, KbArticle.version))),
             "ai_policy": [str(r) for r in await s.execute(select(AiPolicy.forbid_external, AiPolicy.routes))],
+            "ai_pipeline_steps": sorted(str(r) for r in await s.execute(select(
+                AiPipelineStep.id, AiPipelineStep.wanted, AiPipelineStep.status))),
             # ITSM
             "changes": sorted(str(r) for r in await s.execute(select(
                 ChangeRequest.id, ChangeRequest.state, ChangeRequest.version))),

@@ -87,8 +87,7 @@ async def request_rerun(tx: Transaction, *, incident_id: uuid.UUID, step: str, a
 
 
 async def pipeline_steps(tx: Transaction, *, incident_id: uuid.UUID) -> list[AiPipelineStep]:
-    """The incident's steps in pipeline order (only those started)."""
-    await get_incident(tx, incident_id)
+    """The incident's steps in pipeline order (only those started; none for an unknown incident)."""
     rows = list(await tx.session.scalars(select(AiPipelineStep).where(
         AiPipelineStep.tenant_id == tx.tenant_id, AiPipelineStep.incident_id == incident_id)))
     return sorted(rows, key=lambda r: STEPS.index(r.step))
