@@ -155,3 +155,39 @@ def test_a_dependency_failing_first_explains_its_callers_and_cpu_alone_does_not(
     ranked = rank(signals, topology, start=200.0)
     assert [h.ci for h in ranked] == ["api", "cache", "web"]
     assert ranked[0].evidence_ids == ["metric:api:latency"]
+
+
+async def test_a_models_hypotheses_citing_unknown_evidence_are_dropped_and_counted(db, make_tenant, make_gateway,
+                                                                                   register):
+    import json
+
+    from domain.ai.governance import set_policy
+    from domain.ai.providers.openai_compat import OpenAIProvider
+    from tests.fake_openai import serve_fake_openai
+
+    # given a tenant whose RCA is routed to an OpenAI-compatible model that answers with three hypotheses
+    tenant = await make_tenant(plan="enterprise")
+    planted = await plant(db, tenant)
+    async with serve_fake_openai() as fake:
+        key = await register("openai", "rca-llm", base_url=fake.url, residency="local")
+        async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+            await set_policy(tx, allowed_models=None, forbid_external=False, store_prompts=False,
+                             routes={"rca": [key]}, actor="owner")
+        fake.script = [{"content": json.dumps({"hypotheses": [
+            {"ci": "checkout", "cause": "pool exhaustion", "confidence": 0.6,
+             "evidence_ids": ["metric:checkout:latency_ms"]},
+            {"ci": "payments", "cause": "a hunch", "confidence": 0.3, "evidence_ids": []},
+            {"ci": "currency", "cause": "invented", "confidence": 0.1, "evidence_ids": ["metric:elsewhere:cpu"]}]})}]
+        gateway = make_gateway(openai=OpenAIProvider(key_for=lambda name: "sk-test", timeout=5))
+
+        # when the RCA step runs
+        await run_step(db=db, gateway=gateway, tenant_id=tenant.tenant_id, incident_id=planted.incident_id,
+                       step="rca")
+        prompt = fake.requests[-1]["messages"][0]["content"]
+
+    # then only the grounded hypothesis is kept, the two others are counted as dropped
+    rca = (await _steps(db, tenant, planted.incident_id))["rca"]
+    assert [(h["ci"], h["evidence_ids"]) for h in rca.result["hypotheses"]] == [
+        ("checkout", ["metric:checkout:latency_ms"])]
+    assert (rca.result["source"], rca.dropped_hypotheses, rca.model_key) == ("model", 2, key)
+    assert '<evidence id="change:CHG-1"' in prompt and '<evidence id="metric:payments:latency_ms"' in prompt
