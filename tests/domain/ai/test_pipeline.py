@@ -191,3 +191,31 @@ async def test_a_models_hypotheses_citing_unknown_evidence_are_dropped_and_count
         ("checkout", ["metric:checkout:latency_ms"])]
     assert (rca.result["source"], rca.dropped_hypotheses, rca.model_key) == ("model", 2, key)
     assert '<evidence id="change:CHG-1"' in prompt and '<evidence id="metric:payments:latency_ms"' in prompt
+
+
+async def test_a_completed_step_is_streamed_to_incident_change_subscribers(runtime, db, make_tenant):
+    import asyncio
+
+    from tests.waiting import wait_for
+
+    # given a subscriber to the tenant's incident changes (what incidentChanged streams)
+    tenant = await make_tenant(plan="enterprise")
+    planted = await plant(db, tenant)
+    feed = runtime.incident_feed
+
+    async def first_ai_change():
+        async for event in feed.subscribe(tenant.tenant_id):
+            if event.entry.kind.startswith("ai_"):
+                return event
+
+    listener = asyncio.create_task(first_ai_change())
+    await wait_for(lambda: tenant.tenant_id in feed._tenants and feed._tenants[tenant.tenant_id].ready.is_set(),
+                   timeout=5, what="the subscription")
+
+    # when the RCA step completes
+    await run_step(db=db, gateway=runtime.ai, tenant_id=tenant.tenant_id, incident_id=planted.incident_id, step="rca")
+
+    # then the subscriber gets the step's timeline entry for that incident
+    event = await asyncio.wait_for(listener, timeout=10)
+    assert (event.entry.kind, event.entry.incident_id) == ("ai_rca", planted.incident_id)
+    assert event.entry.data["summary"].startswith("Likely root cause: bad change: CHG-1 Deploy payments v2.3 on payments")
