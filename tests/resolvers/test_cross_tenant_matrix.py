@@ -622,7 +622,18 @@ async def _side(db, make_tenant, add_member) -> Side:
                 marker_emails=[responder, auditor, viewer, f"invitee@{tenant.slug}.example.com"])
     side.change_id, side.sla_policy_id = await _itsm(db, tenant, ci_id, requester_id=responder_id)
     side.itsm = await _catalog_and_problems(db, tenant, incident_id=active.id)
+    await _ai_pipeline(db, tenant, incident_id=active.id, ci_id=ci_id)
     return side
+
+
+async def _ai_pipeline(db, tenant, *, incident_id, ci_id: str) -> None:
+    """An RCA result on the side's active incident naming its CI (what another tenant must never see)."""
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        tx.session.add(AiPipelineStep(tenant_id=tenant.tenant_id, incident_id=incident_id, step="rca", status="done",
+                                      run=1, result={"hypotheses": [{
+                                          "ci": f"ci-{tenant.slug}", "ci_id": ci_id, "cause": "matrix",
+                                          "confidence": 1.0, "evidence_ids": [f"metric:ci-{tenant.slug}:cpu"],
+                                          "reasons": []}]}))
 
 
 async def _itsm(db, tenant, ci_id: str, *, requester_id) -> tuple[str, str]:

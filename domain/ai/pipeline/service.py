@@ -105,6 +105,8 @@ async def run_step(*, db: UnitOfWork, gateway: Gateway, tenant_id: uuid.UUID, in
         row = await locked_step(tx, incident_id=incident_id, step=step)
         if row.run >= row.wanted:
             return StepRun("already", step, row.run)
+        if row.status == "failed":
+            return StepRun("failed", step, row.wanted)  # gave up on this run; a re-run on demand asks again
         wanted, prior = row.wanted, await _prior_result(tx, incident_id, step)
         if prior is not None and prior["previous"] is None:
             return StepRun("waiting", step, row.run)  # the previous step queues this one when it completes

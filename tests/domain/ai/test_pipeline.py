@@ -219,3 +219,39 @@ async def test_a_completed_step_is_streamed_to_incident_change_subscribers(runti
     event = await asyncio.wait_for(listener, timeout=10)
     assert (event.entry.kind, event.entry.incident_id) == ("ai_rca", planted.incident_id)
     assert event.entry.data["summary"].startswith("Likely root cause: bad change: CHG-1 Deploy payments v2.3 on payments")
+
+
+async def test_a_failing_step_keeps_its_reason_then_says_why_on_the_timeline_once(db, make_tenant, make_gateway,
+                                                                                  register):
+    import pytest
+
+    from domain.ai.governance import set_policy
+    from domain.ai.providers.openai_compat import OpenAIProvider
+    from domain.ai.types import AiUnavailable
+    from tests.fake_openai import serve_fake_openai
+
+    # given a tenant whose only RCA model keeps failing with 500s
+    tenant = await make_tenant(plan="enterprise")
+    planted = await plant(db, tenant)
+    async with serve_fake_openai() as fake:
+        key = await register("openai", "down", base_url=fake.url, residency="local")
+        async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+            await set_policy(tx, allowed_models=None, forbid_external=False, store_prompts=False,
+                             routes={"rca": [key]}, actor="owner")
+        fake.script = [500] * 6
+        gateway = make_gateway(openai=OpenAIProvider(key_for=lambda name: "sk-test", timeout=5))
+        run = {"db": db, "gateway": gateway, "tenant_id": tenant.tenant_id, "incident_id": planted.incident_id,
+               "step": "rca"}
+
+        # when the job tries, fails (the worker retries with backoff), then fails on its last attempt, and runs again
+        with pytest.raises(AiUnavailable):
+            await run_step(**run, final_attempt=False)
+        between = (await _steps(db, tenant, planted.incident_id))["rca"]
+        last = await run_step(**run, final_attempt=True)
+        again = await run_step(**run, final_attempt=True)
+
+    # then the reason is kept, the step is failed, and the timeline says why once
+    rca = (await _steps(db, tenant, planted.incident_id))["rca"]
+    assert (between.status, between.error) == ("pending", "Every model of this task's chain failed; try again later.")
+    assert (last.outcome, again.outcome, rca.status, rca.run, rca.attempts) == ("failed", "failed", "failed", 0, 2)
+    assert await _ai_entries(db, tenant, planted.incident_id) == ["ai_step_failed"]
