@@ -106,3 +106,26 @@ async def test_a_worker_stopped_mid_pipeline_leaves_the_rest_to_the_next_and_not
     assert {step: (r.status, r.run) for step, r in rows.items()} == ALL_DONE
     assert await _kinds(db, tenant, planted.incident_id) == ["ai_rca", "ai_runbook", "ai_remediation",
                                                              "ai_verification"]
+
+
+async def test_atlas_ai_drain_runs_what_piled_up_on_the_ai_queue(runtime, db, make_tenant, live_settings,
+                                                                 forget_earlier_jobs):
+    import subprocess
+    import sys
+
+    # given a pipeline job queued while no AI worker ran
+    await runtime.redis.delete(AI_QUEUE)
+    tenant = await make_tenant(plan="enterprise")
+    planted = await plant(db, tenant)
+    await _queue_pipeline(runtime, tenant, planted.incident_id)
+
+    # when an operator drains the AI queue
+    done = await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "atlas", "ai", "drain", "--data-dir",
+                                                    str(live_settings.data_dir)], capture_output=True, text=True,
+                                   timeout=120)
+
+    # then every step ran, and the command said so
+    assert done.returncode == 0, done.stderr
+    assert "AI queue drained: 4 done, 0 failed" in done.stdout
+    rows = await _rows(db, tenant, planted.incident_id)
+    assert {step: (r.status, r.run) for step, r in rows.items()} == ALL_DONE
