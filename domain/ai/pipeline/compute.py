@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from domain import clock
@@ -34,7 +33,6 @@ class Output:
     summary: str = ""
     dropped: int = 0
     model_key: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 async def plan_features(tx: Transaction) -> set[str]:
@@ -132,13 +130,13 @@ async def verification(*, db: UnitOfWork, gateway: Gateway, tenant_id: uuid.UUID
             "AND status IN ('pending', 'firing')"), tx.tenant_id, incident_id)
         anomalous = (await still_anomalous(tx, ci=top["ci"], start=start, now=clock.now().timestamp())
                      if top and start else [])
-    outcome = steps.verification(open_alerts=alerts[0]["n"], still_anomalous=anomalous, remediation_ran=False)
+        runs = await fetch_sql(tx.session, (
+            "SELECT count(*) AS n FROM automation_runs WHERE tenant_id = $1 AND subject->>'id' = $2 "
+            "AND status = 'succeeded'"), tx.tenant_id, str(incident_id))
+    outcome = steps.verification(open_alerts=alerts[0]["n"], still_anomalous=anomalous,
+                                 remediation_ran=runs[0]["n"] > 0)
     return Output(result=outcome, summary="Verified: the signals are back to normal." if outcome["verified"]
                   else "Not verified yet: " + "; ".join(outcome["learnt"]))
 
 
 STEPS = {"rca": rca, "runbook": runbook, "remediation": remediation, "verification": verification}
-
-
-def as_text(result: dict[str, Any]) -> str:
-    return json.dumps(result, sort_keys=True, default=str)

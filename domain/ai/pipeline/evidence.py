@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from domain.ai.pipeline.anomaly import detect
+from domain.ai.pipeline.anomaly import THRESHOLD, detect, robust_z
 from domain.ai.pipeline.rca import CHANGE_LOOKBACK, HOPS, Signal, Topology
 from domain.ai.types import Evidence
 from domain.cmdb.catalog import IMPACT_DOWN, IMPACT_UP
@@ -83,9 +83,7 @@ async def gather(tx: Transaction, incident: Incident) -> Gathered:
                     ci_ids={n: i for i, n in ci_names.items()})
 
 
-def _window(start: float) -> tuple:
-    from datetime import UTC, datetime
-
+def _window(start: float) -> tuple[datetime, datetime]:
     at = datetime.fromtimestamp(start, UTC)
     return at - timedelta(seconds=LOOKBACK), at + timedelta(minutes=15)
 
@@ -152,10 +150,6 @@ async def _alerts(tx: Transaction, incident: Incident) -> list[Signal]:
 
 async def still_anomalous(tx: Transaction, *, ci: str, start: float, now: float) -> list[str]:
     """The metric series of ``ci`` whose last three points are still above the incident's baseline."""
-    from datetime import UTC, datetime
-
-    from domain.ai.pipeline.anomaly import THRESHOLD, robust_z
-
     since = datetime.fromtimestamp(start - LOOKBACK, UTC)
     rows = await fetch_sql(tx.session, (
         "SELECT name, ts, avg(value) AS value FROM metric_points WHERE tenant_id = $1 AND service = $2 "

@@ -53,9 +53,13 @@ def remediation_plan(*, top: dict[str, Any], impacted: list[str]) -> dict[str, A
 def verification(*, open_alerts: int, still_anomalous: list[str], remediation_ran: bool) -> dict[str, Any]:
     """Verified when the alerts resolved and no signal of the root cause is still anomalous."""
     verified = open_alerts == 0 and not still_anomalous
-    learnt = [] if verified else [f"{open_alerts} alert(s) still firing"] * bool(open_alerts) + [
-        f"still anomalous: {', '.join(still_anomalous)}"] * bool(still_anomalous)
-    if not remediation_ran and not verified:
-        learnt.append("no remediation has run yet")
+    learnt = []
+    if open_alerts:
+        learnt.append(f"{open_alerts} alert(s) still firing")
+    if still_anomalous:
+        learnt.append(f"still anomalous: {', '.join(still_anomalous)}")
+    if not verified:
+        learnt.append("a remediation ran and the signals did not recover" if remediation_ran
+                      else "no remediation has run yet")
     return {"verified": verified, "open_alerts": open_alerts, "still_anomalous": still_anomalous,
-            "learnt": learnt}
+            "remediation_ran": remediation_ran, "learnt": learnt}
