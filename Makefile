@@ -20,8 +20,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
-	@for name in incidents_list subscriptions subscriber_memory ingest rules impact cmdb_import noise faults metrics_overhead paging rag retrieval ai_gateway jobs; do \
+$(VENV)/.bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	@touch $(VENV)/.bench
+
+bench: $(STAMP) $(VENV)/.bench
+	@for name in incidents_list subscriptions subscriber_memory ingest rules impact cmdb_import noise faults metrics_overhead paging rag retrieval ai_gateway jobs rca; do \
 		echo "== bench/$$name.py"; $(BIN)/python bench/$$name.py || exit 1; done
 
 schema: $(STAMP)

@@ -99,8 +99,10 @@ def serve(data_dir: str | None, host: str | None, port: int | None, workers: int
 @main.command()
 @data_dir_option
 @click.option("--burst", is_flag=True, help="Run queued jobs, then exit.")
+@click.option("--queue", type=click.Choice(["default", "ai"]), default="default", show_default=True,
+              help="Which queue: the default one, or the AI pipeline's (atlas:ai).")
 @friendly_errors
-def worker(data_dir: str | None, burst: bool) -> None:
+def worker(data_dir: str | None, burst: bool, queue: str) -> None:
     """Run a background worker (arq); attaches to `atlas up`'s servers."""
     from atlas.services import provide_services
     from atlas.worker import create_worker
@@ -112,7 +114,35 @@ def worker(data_dir: str | None, burst: bool) -> None:
 
         start_http_server(settings.worker_metrics_port, addr=settings.host)
     with provide_services(settings, progress=console.print) as live:
-        create_worker(live, burst=burst).run()
+        create_worker(live, burst=burst, **_queue(queue)).run()
+
+
+def _queue(queue: str) -> dict:
+    from domain.uow import AI_QUEUE
+
+    return {"queue_name": AI_QUEUE, "cron_jobs": []} if queue == "ai" else {}
+
+
+@main.group()
+def ai() -> None:
+    """The AI pipeline's queue."""
+
+
+@ai.command("drain")
+@data_dir_option
+@friendly_errors
+def ai_drain(data_dir: str | None) -> None:
+    """Run every queued AI pipeline job (RCA, runbook, remediation, verification), then exit."""
+    from atlas.services import provide_services
+    from atlas.worker import create_worker
+
+    settings = settings_from(data_dir)
+    configure_logging(settings.log_level, settings.log_format)
+    with provide_services(settings, progress=console.print) as live:
+        drainer = create_worker(live, burst=True, **_queue("ai"))
+        drainer.run()
+        click.echo(f"AI queue drained: {drainer.jobs_complete} done, {drainer.jobs_failed} failed, "
+                   f"{drainer.jobs_retried} retried")
 
 
 @main.command()

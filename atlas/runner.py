@@ -99,7 +99,10 @@ def _banner(console: Console, settings: Settings, account: DemoAccount) -> None:
 def _children(settings: Settings, *, with_worker: bool) -> list[ChildProcess]:
     data_dir = str(settings.data_dir.resolve())
     web = ChildProcess("web", "serve", "--data-dir", data_dir, "--host", settings.host, "--port", str(settings.port))
-    return [web, ChildProcess("worker", "worker", "--data-dir", data_dir)] if with_worker else [web]
+    if not with_worker:
+        return [web]
+    return [web, ChildProcess("worker", "worker", "--data-dir", data_dir),
+            ChildProcess("ai-worker", "worker", "--data-dir", data_dir, "--queue", "ai")]
 
 
 def run_platform(settings: Settings, *, step, console: Console, with_worker: bool) -> None:

@@ -1,6 +1,7 @@
 """Every model, imported once so ``Base.metadata`` is complete (alembic and tests use it)."""
 
 from domain.ai.models import AiCall, AiModel, AiModelChange, AiPolicy, CreditAccount, CreditEntry
+from domain.ai.pipeline.models import AiPipelineStep
 from domain.alerting.models import (
     Alert,
     AlertEvent,
@@ -58,6 +59,7 @@ __all__ = [
     "AiCall",
     "AiModel",
     "AiModelChange",
+    "AiPipelineStep",
     "AiPolicy",
     "Alert",
     "AlertEvent",

@@ -12,6 +12,7 @@ import strawberry
 from strawberry.printer import print_schema
 
 from resolvers.ai import mutations as ai_mutations
+from resolvers.ai import pipeline as ai_pipeline
 from resolvers.ai import queries as ai
 from resolvers.ai.types import AiCall, AiModel, AiModelChange, AiPolicy, AiUsage, CreditEntry
 from resolvers.alerting import mutations as alerting_mutations
@@ -282,6 +283,9 @@ class Query(AutomationQuery):
     ops_analytics: OpsAnalytics = strawberry.field(
         resolver=resolve_ops_analytics, extensions=incident_read(),
         description="MTTA, MTTR, incident volume, SLA compliance, change success, alert noise and AI usage.")
+    incident_ai_pipeline: list[ai_pipeline.AiPipelineStep] = strawberry.field(
+        resolver=ai_pipeline.resolve_incident_ai_pipeline, extensions=guard("incident.read", feature="ai.rca"),
+        description="The incident's AI pipeline: RCA, runbook draft, remediation plan, verification.")
     # ---- ITSM: changes
     changes: Connection[Change] = strawberry.field(resolver=change_queries.resolve_changes, extensions=change_read())
     change: Change | None = strawberry.field(resolver=change_queries.resolve_change, extensions=change_read())
@@ -473,6 +477,12 @@ class Mutation(AutomationMutation):
     summarize_analytics: analytics_mutations.AnalyticsSummaryPayload = strawberry.field(
         resolver=analytics_mutations.summarize_analytics, extensions=guard("ai.use", feature="ai"),
         description="An Executive summary of a period's analytics, written by the AI gateway.")
+    rerun_ai_pipeline_step: ai_pipeline.AiPipelineStepPayload = strawberry.field(
+        resolver=ai_pipeline.rerun_ai_pipeline_step, extensions=guard("ai.use", feature="ai.rca"),
+        description="Run one step of an incident's AI pipeline again (costs AI credits).")
+    draft_incident_update: ai_pipeline.IncidentUpdateDraftPayload = strawberry.field(
+        resolver=ai_pipeline.draft_incident_update, extensions=guard("ai.use", feature="ai.rca"),
+        description="A status-update draft for responders or executives (costs AI credits).")
     # ---- ITSM: changes
     create_change: change_mutations.ChangePayload = strawberry.field(
         resolver=change_mutations.create_change, extensions=change_write())

@@ -23,7 +23,7 @@ from atlas.services import provide_services
 from atlas.settings import load_settings
 from atlas.worker import create_worker
 from domain.tenants.service import provision_tenant
-from domain.uow import QUEUE_NAME
+from domain.uow import AI_QUEUE, QUEUE_NAME
 
 TEST_PASSWORD = "correct-horse-battery"
 
@@ -181,7 +181,7 @@ async def forget_earlier_jobs(runtime, live_settings):
     from tests.outbox_cleanup import delete_pending_jobs
 
     await delete_pending_jobs(live_settings)
-    await runtime.redis.delete(QUEUE_NAME)
+    await runtime.redis.delete(QUEUE_NAME, AI_QUEUE)  # the AI pipeline's queue too: its job keys go below
     # A worker an earlier test stopped mid-job leaves its job claimed (in progress) for a lease; a burst worker
     # would wait that out before it could see an empty queue.
     stale = [key for pattern in ("arq:in-progress:*", "arq:retry:*", "arq:job:*")

@@ -1,7 +1,8 @@
 """A small local HTTP server speaking the OpenAI chat/embeddings API (plain JSON, SSE streaming, tool calls).
 
 Tests and bench/ai_gateway.py point the real ``openai`` client at it. ``FakeOpenAI.script`` queues replies:
-``"ok"`` (an answer), ``"tool"`` (a tool call), or an HTTP status (429, 500, 400) to fail with.
+``"ok"`` (an answer), ``"tool"`` (a tool call), ``{"content": "..."}`` (an answer with that text), or an HTTP
+status (429, 500, 400) to fail with.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from starlette.routing import Route
 USAGE = {"prompt_tokens": 120, "completion_tokens": 12, "total_tokens": 132}
 
 
-def _answer(body: dict, tool: bool) -> dict:
-    message: dict = {"role": "assistant", "content": "The disk filled with WAL files [inc-1]."}
+def _answer(body: dict, tool: bool, content: str = "The disk filled with WAL files [inc-1].") -> dict:
+    message: dict = {"role": "assistant", "content": content}
     if tool:
         name = body["tools"][0]["function"]["name"]
         message = {"role": "assistant", "content": None, "tool_calls": [
@@ -57,6 +58,8 @@ class FakeOpenAI:
         reply = self.script.pop(0) if self.script else "ok"
         if isinstance(reply, int):
             return JSONResponse({"error": {"message": f"scripted {reply}", "type": "x"}}, status_code=reply)
+        if isinstance(reply, dict):
+            return JSONResponse(_answer(body, False, reply["content"]))
         if body.get("stream"):
             return StreamingResponse(_chunks(body["model"]), media_type="text/event-stream")
         return JSONResponse(_answer(body, reply == "tool"))

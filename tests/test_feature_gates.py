@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OTHER_GATES = {
     "ingest": ("domain/telemetry/intake.py", 'if "ingest" not in principal.features'),
     "console": ("console/guard.py", "if CONSOLE_FEATURE not in principal.features"),
+    # the AI pipeline's steps (worker and re-run on demand) check the plan per step
+    "ai.runbooks": ("domain/ai/pipeline/service.py", '"runbook": "ai.runbooks"'),
+    "ai.remediation": ("domain/ai/pipeline/service.py", '"remediation": "ai.remediation"'),
 }
 LIMIT_CHECKS = {
     "users": ("domain/billing/limits.py", 'limit = await _limit(tx, "users")'),
@@ -28,9 +31,6 @@ LIMIT_CHECKS = {
 }
 # Features whose issue has not landed yet: each names the issue that will gate it.
 NOT_YET_ENFORCED = {
-    "ai.rca": "AI gateway and RCA (issue 12)",
-    "ai.runbooks": "AI runbook generation (issue 12)",
-    "ai.remediation": "AI remediation planning (issue 12)",
     "sso": "SSO sign-in (identity)",
     "dedicated_placement": "dedicated tenant-plane placement",
     "agents": "edge agents registry (a limit)",

@@ -11,6 +11,8 @@ from arq import cron
 
 from domain.alerting.delivery import MAX_TRIES as WEBHOOK_TRIES
 from workers.jobs.ai import ai_credits_renewed
+from workers.jobs.ai_pipeline import MAX_TRIES as AI_STEP_TRIES
+from workers.jobs.ai_pipeline import ai_pipeline, ai_pipeline_step
 from workers.jobs.alerting import alerting_tick, deliver_webhook
 from workers.jobs.automation import automation_advance, automation_tick, workflow_trigger
 from workers.jobs.billing import billing_tick, razorpay_event
@@ -35,6 +37,8 @@ FUNCTIONS = [
     job(send_page, timeout=30, max_tries=8),
     job(send_page_digest, timeout=30, max_tries=8),
     job(ai_credits_renewed, timeout=30),
+    job(ai_pipeline, timeout=180, max_tries=AI_STEP_TRIES),  # on the AI queue (`atlas worker --queue ai`)
+    job(ai_pipeline_step, timeout=180, max_tries=AI_STEP_TRIES),
     job(index_knowledge, timeout=120),
     job(reembed_knowledge, timeout=600),
     job(index_resolved_incidents, timeout=300),

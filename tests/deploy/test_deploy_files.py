@@ -78,9 +78,10 @@ def test_the_compose_file_is_valid_and_only_the_migration_holds_the_owner_creden
     assert done.returncode == 0, done.stderr
     services = yaml.safe_load(done.stdout)["services"]
 
-    assert set(services) == {"postgres", "redis", "migrate", "web", "worker"}
+    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "ai-worker"}
     assert "DATABASE_URL_FILE" in services["migrate"]["environment"]
-    for name in ("web", "worker"):
+    assert services["ai-worker"]["command"] == ["worker", "--queue", "ai"]
+    for name in ("web", "worker", "ai-worker"):
         environment = services[name]["environment"]
         assert "DATABASE_URL_FILE" not in environment and "DATABASE_APP_URL_FILE" in environment
         assert services[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"

@@ -20,6 +20,7 @@ from sqlalchemy import func, select, text
 from strawberry.permission import PermissionExtension
 
 from domain.ai.models import AiPolicy
+from domain.ai.pipeline.models import AiPipelineStep
 from domain.alerting.models import AlertingSettings, NotificationTarget, WebhookDelivery
 from domain.apikeys.models import ApiKey
 from domain.apikeys.service import create_api_key
@@ -225,6 +226,10 @@ QUERIES: dict[str, Case] = {
     "platformAiModels": Case("{ platformAiModels { key } }", permission="platform.admin", cross_tenant=False),
     "aiModelChanges": Case("{ aiModelChanges { modelKey action actor } }", permission="platform.admin",
                            cross_tenant=False),
+    # the AI pipeline (issue 13)
+    "incidentAiPipeline": Case("query($id: ID!) { incidentAiPipeline(incidentId: $id) { id step status result "
+                               "hypotheses { ci ciId evidenceIds } } }",
+                               lambda w, s: {"id": w.side(s).incident_id}, permission="incident.read"),
     # ---- ITSM: changes
     "changes": Case("{ changes(first: 100) { edges { node { id title ciNames votes { voter } incidentLinks { id } } } } }",
                     permission="change.read"),
@@ -461,6 +466,14 @@ MUTATIONS: dict[str, Case] = {
         f"mutation($i: AiPolicyInput!) {{ setAiPolicy(input: $i) {{ {_PAYLOAD} }} }}",
         lambda w, s: {"i": {"forbidExternal": True, "routes": [{"task": "rca", "models": ["local:extractive"]}]}},
         permission="ai.admin"),
+    "rerunAiPipelineStep": Case(
+        f"mutation($id: ID!) {{ rerunAiPipelineStep(incidentId: $id, step: \"rca\") {{ {_PAYLOAD} "
+        "... on AiPipelineStepQueued { step { id status } } } }",
+        lambda w, s: {"id": w.side(s).incident_id}, permission="ai.use"),
+    "draftIncidentUpdate": Case(
+        f"mutation($id: ID!) {{ draftIncidentUpdate(incidentId: $id, audience: \"executives\") {{ {_PAYLOAD} "
+        "... on IncidentUpdateDraft { text cited } } }",
+        lambda w, s: {"id": w.side(s).incident_id}, permission="ai.use"),
     # ---- ITSM: changes
     "createChange": Case(
         f"mutation($i: ChangeInput!) {{ createChange(input: $i) {{ {_PAYLOAD} }} }}",
@@ -623,7 +636,18 @@ async def _side(db, make_tenant, add_member) -> Side:
                 marker_emails=[responder, auditor, viewer, f"invitee@{tenant.slug}.example.com"])
     side.change_id, side.sla_policy_id = await _itsm(db, tenant, ci_id, requester_id=responder_id)
     side.itsm = await _catalog_and_problems(db, tenant, incident_id=active.id)
+    await _ai_pipeline(db, tenant, incident_id=active.id, ci_id=ci_id)
     return side
+
+
+async def _ai_pipeline(db, tenant, *, incident_id, ci_id: str) -> None:
+    """An RCA result on the side's active incident naming its CI (what another tenant must never see)."""
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        tx.session.add(AiPipelineStep(tenant_id=tenant.tenant_id, incident_id=incident_id, step="rca", status="done",
+                                      run=1, result={"hypotheses": [{
+                                          "ci": f"ci-{tenant.slug}", "ci_id": ci_id, "cause": "matrix",
+                                          "confidence": 1.0, "evidence_ids": [f"metric:ci-{tenant.slug}:cpu"],
+                                          "reasons": []}]}))
 
 
 async def _itsm(db, tenant, ci_id: str, *, requester_id) -> tuple[str, str]:
@@ -868,6 +892,8 @@ async def _snapshot(db, side: Side) -> dict:
                 text("id FROM notification_rules"), text("user_id, token FROM oncall_user_feeds"))],
             "kb_articles": sorted(str(r) for r in await s.execute(select(KbArticle.id, KbArticle.version))),
             "ai_policy": [str(r) for r in await s.execute(select(AiPolicy.forbid_external, AiPolicy.routes))],
+            "ai_pipeline_steps": sorted(str(r) for r in await s.execute(select(
+                AiPipelineStep.id, AiPipelineStep.wanted, AiPipelineStep.status))),
             # ITSM
             "changes": sorted(str(r) for r in await s.execute(select(
                 ChangeRequest.id, ChangeRequest.state, ChangeRequest.version))),

@@ -1,0 +1,65 @@
+"""The later steps' drafts, built from the RCA's top hypothesis: a runbook draft (typed steps of the automation
+layer), a remediation plan (each action with risk, blast radius and the approval it needs) and verification."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ACTIONS = {  # cause keyword -> (automation action, what it does, risk)
+    "bad change": ("rollback_change", "Roll back the change", "medium"),
+    "cpu": ("scale_out", "Add instances of the service", "low"),
+    "memory": ("restart_service", "Restart the service's instances one at a time", "medium"),
+    "latency": ("failover", "Shift traffic to the healthy replica", "high"),
+    "error": ("rollback_release", "Roll back to the last good release", "medium"),
+}
+
+
+def _action_for(cause: str) -> tuple[str, str, str]:
+    lowered = cause.lower()
+    for key, action in _ACTIONS.items():
+        if key in lowered:
+            return action
+    return ("manual_investigation", "Investigate by hand", "low")
+
+
+def runbook_draft(*, incident_title: str, top: dict[str, Any], retrieved: list[dict[str, str]]) -> dict[str, Any]:
+    """A runbook draft for a person to edit and publish: ordered typed steps, checks, rollback, owner role."""
+    ci, cause = top["ci"], top["cause"]
+    action, what, _ = _action_for(cause)
+    steps = [
+        {"name": f"Confirm {cause} on {ci}", "kind": "manual",
+         "instructions": f"Check the evidence: {', '.join(top['evidence_ids'])}."},
+        {"name": "Approve the remediation", "kind": "approval", "approvers": ["incident_commander"]},
+        {"name": what, "kind": "mutation", "action": action, "target": ci},
+        {"name": "Wait for the signals to settle", "kind": "wait", "seconds": 300},
+        {"name": f"Check {ci} is healthy", "kind": "condition", "check": f"no anomaly on {ci} for 5 minutes"},
+    ]
+    return {"title": f"Runbook draft: {cause} on {ci}", "for_incident": incident_title, "steps": steps,
+            "checks": [f"{ci} metrics back under their baseline", "the incident's alerts resolved"],
+            "rollback": f"Undo '{what}' on {ci} if the checks fail.", "owner_role": "sre",
+            "status": "draft", "related_runbooks": retrieved, "evidence_ids": top["evidence_ids"]}
+
+
+def remediation_plan(*, top: dict[str, Any], impacted: list[str]) -> dict[str, Any]:
+    """Concrete actions mapped to automation actions, each with risk, blast radius and the approval it needs."""
+    action, what, risk = _action_for(top["cause"])
+    approval = "change_manager" if risk == "high" else "incident_commander"
+    return {"actions": [{"action": action, "description": f"{what} ({top['ci']})", "target": top["ci"],
+                         "risk": risk, "blast_radius": impacted, "approval": approval, "approved": False}],
+            "note": "Nothing runs until the named approval is given in automation.",
+            "evidence_ids": top["evidence_ids"]}
+
+
+def verification(*, open_alerts: int, still_anomalous: list[str], remediation_ran: bool) -> dict[str, Any]:
+    """Verified when the alerts resolved and no signal of the root cause is still anomalous."""
+    verified = open_alerts == 0 and not still_anomalous
+    learnt = []
+    if open_alerts:
+        learnt.append(f"{open_alerts} alert(s) still firing")
+    if still_anomalous:
+        learnt.append(f"still anomalous: {', '.join(still_anomalous)}")
+    if not verified:
+        learnt.append("a remediation ran and the signals did not recover" if remediation_ran
+                      else "no remediation has run yet")
+    return {"verified": verified, "open_alerts": open_alerts, "still_anomalous": still_anomalous,
+            "remediation_ran": remediation_ran, "learnt": learnt}
