@@ -32,7 +32,7 @@ from domain.incidents.models import (
 from domain.integrations.models import Heartbeat, Integration, IntegrationPayload
 from domain.knowledge.models import KbArticle, KbArticleVersion, KnowledgeChunk
 from domain.members.models import Invitation, Membership, User
-from domain.oncall.models import OnCallOverride, OnCallSchedule, OnCallUserFeed
+from domain.oncall.models import ImportRecord, OnCallOverride, OnCallSchedule, OnCallUserFeed
 from domain.outbox.models import OutboxJob
 from domain.paging.models import EscalationPolicy, IncidentEscalation, NotificationRule, Page, ServicePolicy
 from domain.policies.models import PolicyVersion, TenantPolicy
@@ -105,6 +105,7 @@ __all__ = [
     "OnCallOverride",
     "OnCallSchedule",
     "OnCallUserFeed",
+    "ImportRecord",
     "OutboxJob",
     "Page",
     "PolicyVersion",
