@@ -78,7 +78,8 @@ async def update_policy(tx: Transaction, *, policy_id: uuid.UUID, name: str, lev
     if not 0 <= repeat <= 9:
         raise ValidationFailed("A policy repeats 0 to 9 times.", field="repeat")
     if await tx.session.scalar(select(EscalationPolicy.id).where(
-            EscalationPolicy.tenant_id == tx.tenant_id, EscalationPolicy.name == name, EscalationPolicy.id != policy_id)):
+            EscalationPolicy.tenant_id == tx.tenant_id, EscalationPolicy.name == name,
+            EscalationPolicy.id != policy_id)):
         raise ValidationFailed(f"A policy named {name!r} exists already.", field="name")
     policy.name, policy.repeat, policy.levels = name, repeat, await _levels(tx, levels)
     await tx.session.flush()

@@ -12,7 +12,7 @@ occurrence's start (on ``by_day`` days for a weekly one); ``override`` shifts ar
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,8 +45,8 @@ def _local(value: Any, where: str) -> datetime:
 
 
 def _users(shift: dict[str, Any]) -> list[list[str]]:
-    if shift.get("type") == "rolling_users":
-        return [list(group) for group in shift.get("rolling_users") or ()]
+    if shift.get("rolling_users"):
+        return [list(group) for group in shift["rolling_users"]]
     return [list(shift.get("users") or ())]
 
 
@@ -107,7 +107,7 @@ def _override(plan: Plan, shift: dict[str, Any], zone: ZoneInfo, where: str) -> 
         return None
     if len(people) > 1:
         plan.skip(f"{where}.users", "several people override together in Grafana OnCall; here the first does")
-    start = _local(text(shift, "start", where), where).replace(tzinfo=zone)
+    start = _local(text(shift, "start", where), where).replace(tzinfo=zone).astimezone(UTC)
     return ExtOverride(text(shift, "id", where), people[0], start,
                        start + timedelta(seconds=int(shift.get("duration") or 0)))
 

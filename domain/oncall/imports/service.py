@@ -157,9 +157,9 @@ class _Importer:
                 self.report.matched_users.append(email)
             elif email in invited:
                 self.report.invited.append(email)
-            elif self.actor is None:
-                self.skip(f"users[{user.external_id}]", f"{email} is not a member and no one is importing who may "
-                          "invite them")
+            elif self.actor is None or not self.actor.can("member.manage"):
+                self.skip(f"users[{user.external_id}]", f"{email} is not a member, and inviting people needs the "
+                          "member.manage permission: not invited")
             else:
                 issued = await invite_member(self.tx, email=email, roles=INVITED_ROLES, actor=self.actor)
                 self.report.invited.append(email)
