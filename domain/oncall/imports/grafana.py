@@ -41,7 +41,7 @@ def _local(value: Any, where: str) -> datetime:
         return datetime.fromisoformat(str(value).replace("Z", "")).replace(tzinfo=None, microsecond=0)
     except ValueError:
         from domain.errors import ValidationFailed
-        raise ValidationFailed(f"{where}: {value!r} is not an ISO-8601 date-time.", field="file") from None
+        raise ValidationFailed(f"{where}: {value!r} is not an ISO-8601 date-time.", field="document") from None
 
 
 def _users(shift: dict[str, Any]) -> list[list[str]]:

@@ -113,7 +113,7 @@ def items(document: dict[str, Any], key: str, *envelopes: str) -> list[dict[str,
                 raw = raw[envelope]
                 break
     if not isinstance(raw, list) or not all(isinstance(row, dict) for row in raw):
-        raise ValidationFailed(f"{key!r} is not a list of objects (nor a response body holding one).", field="file")
+        raise ValidationFailed(f"{key!r} is not a list of objects (nor a response body holding one).", field="document")
     return raw
 
 
@@ -121,7 +121,7 @@ def text(row: dict[str, Any], key: str, where: str) -> str:
     """A required string field; a typed error naming it when missing."""
     value = row.get(key)
     if not isinstance(value, str) or not value:
-        raise ValidationFailed(f"{where}: {key!r} is missing or not a string.", field="file")
+        raise ValidationFailed(f"{where}: {key!r} is missing or not a string.", field="document")
     return value
 
 
@@ -130,9 +130,9 @@ def instant(value: Any, where: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        raise ValidationFailed(f"{where}: {value!r} is not an ISO-8601 date-time.", field="file") from None
+        raise ValidationFailed(f"{where}: {value!r} is not an ISO-8601 date-time.", field="document") from None
     if parsed.tzinfo is None:
-        raise ValidationFailed(f"{where}: {value!r} has no UTC offset.", field="file")
+        raise ValidationFailed(f"{where}: {value!r} has no UTC offset.", field="document")
     return parsed
 
 

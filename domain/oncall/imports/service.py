@@ -68,13 +68,13 @@ def read_plan(source: str, document: Any) -> Plan:
     if source not in SOURCES:
         raise ValidationFailed(f"Import from one of {', '.join(SOURCES)}.", field="source")
     if not isinstance(document, dict):
-        raise ValidationFailed("The export is one JSON object of API responses.", field="file")
+        raise ValidationFailed("The export is one JSON object of API responses.", field="document")
     try:
         return PARSERS[source](document, now=clock.now())
     except DomainError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as bad:
-        raise ValidationFailed(f"The {source} export is malformed: {bad!r}.", field="file") from None
+        raise ValidationFailed(f"The {source} export is malformed: {bad!r}.", field="document") from None
 
 
 async def import_setup(tx: Transaction, *, source: str, document: Any, dry_run: bool,
