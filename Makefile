@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	@for name in incidents_list subscriptions subscriber_memory ingest rules impact cmdb_import noise faults metrics_overhead paging rag retrieval ai_gateway jobs; do \
+	@for name in incidents_list subscriptions subscriber_memory ingest rules impact cmdb_import noise faults metrics_overhead paging rag retrieval ai_gateway jobs oncall_import; do \
 		echo "== bench/$$name.py"; $(BIN)/python bench/$$name.py || exit 1; done
 
 schema: $(STAMP)
