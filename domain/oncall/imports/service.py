@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 PARSERS = {"pagerduty": pagerduty.parse, "opsgenie": opsgenie.parse, "grafana-oncall": grafana.parse}
 INVITED_ROLES = ["responder"]
 LENGTHS = {timedelta(days=1): "daily", timedelta(days=7): "weekly"}
+RECORD_BATCH = 1000
 
 
 @dataclass
@@ -106,6 +107,7 @@ class _Importer:
         self.schedules: dict[str, uuid.UUID] = {}
         self.policies: dict[str, uuid.UUID] = {}
         self.records: dict[tuple[str, str], str] = {}
+        self.remembered: dict[tuple[str, str], str] = {}
 
     def skip(self, path: str, reason: str) -> None:
         self.report.unmapped.append(Unmapped(path, reason))
@@ -124,17 +126,26 @@ class _Importer:
             await self._policy(policy)
         for service in self.plan.services:
             await self._service(service.external_id, service.name, service.policy)
+        await self._write_records()
         await audit.record(self.tx, actor=self.actor.actor if self.actor else "atlas-cli", action="oncall.imported",
                            target_type="import", target_id=self.plan.source,
                            data={"created": {k: len(v) for k, v in self.report.created.items()},
                                  "updated": {k: len(v) for k, v in self.report.updated.items()}})
 
     async def _remember(self, kind: str, external_id: str, target: str) -> None:
-        now = clock.now()
-        await self.tx.session.execute(insert(ImportRecord).values(
-            id=uuid.uuid4(), tenant_id=self.tx.tenant_id, source=self.plan.source, kind=kind, external_id=external_id,
-            target=target, imported_at=now).on_conflict_do_update(
-            index_elements=["tenant_id", "source", "kind", "external_id"], set_={"target": target, "imported_at": now}))
+        self.remembered[(kind, external_id)] = target
+
+    async def _write_records(self) -> None:
+        """Every import record in one statement (a re-run updates their targets)."""
+        now, rows = clock.now(), list(self.remembered.items())
+        for start in range(0, len(rows), RECORD_BATCH):  # under PostgreSQL's 32,767 bound parameters
+            statement = insert(ImportRecord).values([
+                {"id": uuid.uuid4(), "tenant_id": self.tx.tenant_id, "source": self.plan.source, "kind": kind,
+                 "external_id": external_id, "target": target, "imported_at": now}
+                for (kind, external_id), target in rows[start:start + RECORD_BATCH]])
+            await self.tx.session.execute(statement.on_conflict_do_update(
+                index_elements=["tenant_id", "source", "kind", "external_id"],
+                set_={"target": statement.excluded.target, "imported_at": statement.excluded.imported_at}))
 
     async def _users(self) -> None:
         from domain.members.service import invite_member
