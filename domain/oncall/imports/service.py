@@ -167,7 +167,8 @@ class _Importer:
                 self.users[user.external_id] = members[email]
                 self.report.matched_users.append(email)
             elif email in invited:
-                self.report.invited.append(email)
+                if email not in self.report.invited:
+                    self.report.invited.append(email)
             elif self.actor is None or not self.actor.can("member.manage"):
                 self.skip(f"users[{user.external_id}]", f"{email} is not a member, and inviting people needs the "
                           "member.manage permission: not invited")
