@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from atlas.cli_admin import keys, tenant
+from atlas.cli_import import import_setup
 from atlas.clitools import (
     Step,
     console,
@@ -287,3 +288,4 @@ def config_reference(check: bool) -> None:
 
 main.add_command(tenant)
 main.add_command(keys)
+main.add_command(import_setup)

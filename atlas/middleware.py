@@ -71,6 +71,7 @@ BODY_LIMITS: tuple[BodyLimit, ...] = (  # the first matching prefix wins; README
     BodyLimit("/api/auth/", 16 * KIB),
     BodyLimit("/graphql", 8 * MIB, anonymous=64 * KIB),
     BodyLimit("/console/cmdb/transfer", 16 * MIB),
+    BodyLimit("/console/oncall/import", 16 * MIB),
     BodyLimit("/console/", 256 * KIB),
     BodyLimit("/", 64 * KIB),
 )

@@ -34,7 +34,7 @@ from domain.incidents.models import (
 from domain.integrations.models import Heartbeat, Integration, IntegrationPayload
 from domain.knowledge.models import KbArticle, KbArticleVersion, KnowledgeChunk
 from domain.members.models import Invitation, Membership, User
-from domain.oncall.models import OnCallOverride, OnCallSchedule, OnCallUserFeed
+from domain.oncall.models import ImportRecord, OnCallOverride, OnCallSchedule, OnCallUserFeed
 from domain.outbox.models import OutboxJob
 from domain.paging.models import EscalationPolicy, IncidentEscalation, NotificationRule, Page, ServicePolicy
 from domain.policies.models import PolicyVersion, TenantPolicy
@@ -90,6 +90,7 @@ __all__ = [
     "EventIncident",
     "EventKey",
     "Heartbeat",
+    "ImportRecord",
     "Incident",
     "IncidentEscalation",
     "IncidentLink",

@@ -443,6 +443,8 @@ class Mutation(AutomationMutation):
         resolver=incident_mutations.update_action_item, extensions=incident_write())
     create_on_call_schedule: oncall_mutations.SchedulePayload = strawberry.field(
         resolver=oncall_mutations.create_on_call_schedule, extensions=alert_manage())
+    import_on_call_setup: oncall_mutations.ImportOnCallPayload = strawberry.field(
+        resolver=oncall_mutations.import_on_call_setup, extensions=alert_manage())
     add_on_call_override: oncall_mutations.OverridePayload = strawberry.field(
         resolver=oncall_mutations.add_on_call_override, extensions=alert_manage())
     rotate_schedule_feed: oncall_mutations.SchedulePayload = strawberry.field(

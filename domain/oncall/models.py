@@ -54,3 +54,20 @@ class OnCallUserFeed(TenantScoped, Base):
     tenant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     token: Mapped[str] = mapped_column(String(64))
+
+
+class ImportRecord(TenantScoped, Timestamped, Base):
+    """What an imported object of another on-call tool (``source``, ``kind``, its id) became here."""
+
+    __tablename__ = "import_records"
+    __table_args__ = (
+        CheckConstraint("source IN ('pagerduty', 'opsgenie', 'grafana-oncall')", name="source"),
+        Index("uq_import_records_external", "tenant_id", "source", "kind", "external_id", unique=True),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    source: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(200))
+    target: Mapped[str] = mapped_column(String(200))  # our id (or, for a service, its name)
+    imported_at: Mapped[datetime]

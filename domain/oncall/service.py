@@ -98,6 +98,21 @@ async def create_schedule(tx: Transaction, *, name: str, time_zone: str,
     return schedule
 
 
+async def update_schedule(tx: Transaction, *, schedule_id: uuid.UUID, name: str, time_zone: str,
+                          layers: list[dict[str, Any]]) -> OnCallSchedule:
+    """Replace a schedule's name, time zone and layers (validated as on creation)."""
+    schedule = await get_schedule(tx, schedule_id)
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 200:
+        raise ValidationFailed("A schedule needs a name of 1 to 200 characters.", field="name")
+    if await tx.session.scalar(select(OnCallSchedule.id).where(
+            OnCallSchedule.tenant_id == tx.tenant_id, OnCallSchedule.name == name, OnCallSchedule.id != schedule_id)):
+        raise ValidationFailed(f"A schedule named {name!r} exists already.", field="name")
+    schedule.name, schedule.time_zone, schedule.layers = name, _zone(time_zone), await _layers(tx, layers)
+    await tx.session.flush()
+    return schedule
+
+
 async def get_schedule(tx: Transaction, schedule_id: uuid.UUID, *, field: str = "scheduleId") -> OnCallSchedule:
     """The schedule, or NotFound."""
     schedule = await tx.session.scalar(select(OnCallSchedule).where(

@@ -68,6 +68,24 @@ async def create_policy(tx: Transaction, *, name: str, levels: list[dict[str, An
     return policy
 
 
+async def update_policy(tx: Transaction, *, policy_id: uuid.UUID, name: str, levels: list[dict[str, Any]],
+                        repeat: int = 0) -> EscalationPolicy:
+    """Replace a policy's name, levels and repeats (validated as on creation)."""
+    policy = await get_policy(tx, policy_id)
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 200:
+        raise ValidationFailed("A policy needs a name of 1 to 200 characters.", field="name")
+    if not 0 <= repeat <= 9:
+        raise ValidationFailed("A policy repeats 0 to 9 times.", field="repeat")
+    if await tx.session.scalar(select(EscalationPolicy.id).where(
+            EscalationPolicy.tenant_id == tx.tenant_id, EscalationPolicy.name == name,
+            EscalationPolicy.id != policy_id)):
+        raise ValidationFailed(f"A policy named {name!r} exists already.", field="name")
+    policy.name, policy.repeat, policy.levels = name, repeat, await _levels(tx, levels)
+    await tx.session.flush()
+    return policy
+
+
 async def get_policy(tx: Transaction, policy_id: uuid.UUID, *, field: str = "policyId") -> EscalationPolicy:
     """The policy, or NotFound."""
     policy = await tx.session.scalar(select(EscalationPolicy).where(

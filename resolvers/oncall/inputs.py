@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import strawberry
@@ -73,3 +74,17 @@ class NotificationRuleInput:
         description="email, slack, teams, webhook (a webhook target's id) sms or voice (+E.164).")
     address: str
     delay_seconds: int = 0
+
+
+@strawberry.enum(description="The on-call tool an export comes from.")
+class ImportSource(enum.Enum):
+    PAGERDUTY = "pagerduty"
+    OPSGENIE = "opsgenie"
+    GRAFANA_ONCALL = "grafana-oncall"
+
+
+@strawberry.input(description="An on-call setup exported from another tool: its API responses as one JSON object.")
+class ImportOnCallInput:
+    source: ImportSource
+    document: str = strawberry.field(description="The export file's JSON text (see the README for its keys).")
+    dry_run: bool = strawberry.field(default=False, description="Report what would happen; change nothing.")

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import json
+
 import strawberry
 
+from domain.errors import ValidationFailed
 from domain.oncall import service as oncall
+from domain.oncall.imports.service import import_setup
 from domain.paging import policies
 from resolvers.errors import Deleted, mutate, payload_union
 from resolvers.ids import parse_id
-from resolvers.oncall.inputs import CreatePolicyInput, CreateScheduleInput, NotificationRuleInput, OverrideInput
+from resolvers.oncall.inputs import (
+    CreatePolicyInput,
+    CreateScheduleInput,
+    ImportOnCallInput,
+    NotificationRuleInput,
+    OverrideInput,
+)
 from resolvers.oncall.queries import my_user_id
-from resolvers.oncall.types import EscalationPolicy, NotificationRule, OnCallSchedule
+from resolvers.oncall.types import EscalationPolicy, NotificationRule, OnCallImported, OnCallSchedule
 
 
 @strawberry.type
@@ -51,6 +61,7 @@ ServicePolicyPayload = payload_union("ServicePolicyPayload", ServicePolicySet)
 NotificationRulePayload = payload_union("NotificationRulePayload", NotificationRuleSaved)
 RemoveRulePayload = payload_union("RemoveNotificationRulePayload", Deleted)
 MyFeedPayload = payload_union("MyOnCallFeedPayload", MyFeedRotated)
+ImportOnCallPayload = payload_union("ImportOnCallPayload", OnCallImported)
 
 
 def _schedule(schedule) -> ScheduleSaved:
@@ -124,3 +135,19 @@ async def rotate_my_on_call_feed(info: strawberry.Info) -> MyFeedPayload:
         return MyFeedRotated(feed_path=f"/calendar/{tx.tenant_id}/people/{me}/{token}.ics")
 
     return await mutate(info, change)
+
+
+def _export(document: str) -> object:
+    try:
+        return json.loads(document)
+    except json.JSONDecodeError as bad:
+        raise ValidationFailed(f"The export is not JSON: {bad}.", field="document") from None
+
+
+async def import_on_call_setup(info: strawberry.Info, input: ImportOnCallInput) -> ImportOnCallPayload:
+    """Import people, schedules, overrides, escalation policies and services from another on-call tool."""
+    async def run(tx):
+        return await import_setup(tx, source=input.source.value, document=_export(input.document),
+                                  dry_run=input.dry_run, actor=info.context.actor)
+
+    return await mutate(info, run, OnCallImported.of)

@@ -162,3 +162,42 @@ class Paged:
     severity: str
     level: int
     round: int
+
+
+@strawberry.type(description="Objects of one kind an import created or updated, by name.")
+class ImportedObjects:
+    kind: str
+    names: list[str]
+
+
+@strawberry.type(description="A field of the export with no counterpart here, and what that means.")
+class UnmappedField:
+    path: str
+    reason: str
+
+
+@strawberry.type(description="An invitation the import sent; its token is shown once.")
+class ImportInvitation:
+    email: str
+    token: str
+
+
+@strawberry.type(description="What an import did (or, in a dry run, would do).")
+class OnCallImported:
+    source: str
+    dry_run: bool
+    created: list[ImportedObjects]
+    updated: list[ImportedObjects]
+    matched_users: list[str]
+    invited: list[str]
+    invitations: list[ImportInvitation]
+    unmapped: list[UnmappedField]
+
+    @classmethod
+    def of(cls, report) -> OnCallImported:
+        return cls(source=report.source, dry_run=report.dry_run,
+                   created=[ImportedObjects(kind=k, names=v) for k, v in report.created.items()],
+                   updated=[ImportedObjects(kind=k, names=v) for k, v in report.updated.items()],
+                   matched_users=report.matched_users, invited=report.invited,
+                   invitations=[ImportInvitation(email=e, token=t) for e, t in report.invitation_tokens.items()],
+                   unmapped=[UnmappedField(path=u.path, reason=u.reason) for u in report.unmapped])

@@ -12,7 +12,7 @@ from domain.members.models import User
 from domain.members.passwords import verify_password
 
 COMMANDS = ["up", "serve", "worker", "migrate", "seed-demo", "export-schema", "tenant create", "tenant list",
-            "tenant suspend", "tenant resume", "keys rotate", "keys list", "ai drain"]
+            "tenant suspend", "tenant resume", "keys rotate", "keys list", "ai drain", "import"]
 
 
 def atlas(*args, env=None, timeout=120):
@@ -111,3 +111,32 @@ def test_tenant_suspend_of_an_unknown_slug_is_one_line(live_settings):
     result = atlas("tenant", "--data-dir", str(live_settings.data_dir), "suspend", "no-such-tenant")
 
     _assert_one_clear_line(result, "Error: No tenant with slug 'no-such-tenant'.")
+
+
+async def test_import_dry_runs_then_imports_an_export_and_refuses_a_bad_file(live_settings, make_tenant, add_member,
+                                                                            tmp_path):
+    import asyncio
+    import json
+
+    from tests.domain.oncall.import_payloads import opsgenie
+
+    tenant = await make_tenant()
+    emails = [await add_member(tenant, ["responder"]) for _ in range(5)]
+    export = tmp_path / "opsgenie.json"
+    export.write_text(json.dumps(opsgenie(emails)))
+    args = ["import", "opsgenie", "--file", str(export), "--tenant", tenant.slug, "--data-dir",
+            str(live_settings.data_dir)]
+
+    dry = await asyncio.to_thread(atlas, *args, "--dry-run", "--json")
+    real = await asyncio.to_thread(atlas, *args)
+    (tmp_path / "bad.json").write_text("{not json")
+    bad = await asyncio.to_thread(atlas, "import", "opsgenie", "--file", str(tmp_path / "bad.json"), "--tenant",
+                                  tenant.slug, "--data-dir", str(live_settings.data_dir))
+
+    assert dry.returncode == 0, dry.stderr
+    report = json.loads(dry.stdout)
+    assert report["dry_run"] is True and report["created"]["schedules"] == ["Platform on call"]
+    assert {"path": "teams", "reason": "no teams here: 1 teams not imported (their people are)"} in report["unmapped"]
+    assert real.returncode == 0, real.stderr
+    assert "created 1 schedules: Platform on call" in real.stdout and "fields not mapped:" in real.stdout
+    assert bad.returncode == 1 and "is not a JSON file" in bad.stderr and "Traceback" not in bad.stderr

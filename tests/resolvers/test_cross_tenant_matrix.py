@@ -11,6 +11,7 @@ It fails when a root field has no guard or no row here. Later features add their
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -421,6 +422,16 @@ MUTATIONS: dict[str, Case] = {
         f"mutation($i: CreateScheduleInput!) {{ createOnCallSchedule(input: $i) {{ {_PAYLOAD} }} }}",
         lambda w, s: {"i": {"name": f"s-{uuid.uuid4().hex[:6]}", "timeZone": "UTC", "layers": [
             {"rotation": "daily", "start": "2026-12-01T09:00", "participants": [w.side(s).responder_id]}]}},
+        permission="alert.manage"),
+    "importOnCallSetup": Case(
+        f"mutation($i: ImportOnCallInput!) {{ importOnCallSetup(input: $i) {{ {_PAYLOAD} "
+        "... on OnCallImported { created { kind names } unmapped { path } } } }",
+        lambda w, s: {"i": {"source": "OPSGENIE", "document": json.dumps({
+            "users": {"data": [{"id": "mx-user", "username": f"mx-{uuid.uuid4().hex[:6]}@example.com"}]},
+            "schedules": [{"data": {"id": "mx-sched", "name": f"import-{uuid.uuid4().hex[:6]}", "timezone": "UTC",
+                                    "rotations": [{"id": "r", "type": "daily", "length": 1,
+                                                   "startDate": "2026-12-01T09:00:00Z",
+                                                   "participants": [{"type": "user", "id": "mx-user"}]}]}}]})}},
         permission="alert.manage"),
     "addOnCallOverride": Case(
         f"mutation($i: OverrideInput!) {{ addOnCallOverride(input: $i) {{ {_PAYLOAD} }} }}",

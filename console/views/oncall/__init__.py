@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from console.guard import signed_in
 from console.screens import page, run_screen, screen_status
+from console.views.oncall import imports
 
 TEMPLATE = "oncall/oncall.html"
 CALENDAR = "oncall/calendar.html"
@@ -63,6 +64,7 @@ def calendar_days(shifts: list[dict], time_zone: str) -> list[dict]:
 
 
 routes = [
+    *imports.routes,
     Route("/oncall", signed_in(oncall_page), methods=["GET"], name="console_oncall"),
     Route("/oncall/schedules/{schedule_id}", signed_in(calendar_page), methods=["GET"], name="console_schedule"),
 ]
