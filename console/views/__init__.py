@@ -18,6 +18,7 @@ from console.views import (
     invite,
     knowledge,
     oncall,
+    personal,
     sla,
     telemetry,
 )
@@ -38,6 +39,7 @@ routes = [
     *sla.routes,  # ITSM
     *catalog.routes,  # ITSM
     *automation.routes,
+    *personal.routes,  # settings and the global search
 ]
 
 __all__ = ["routes"]
