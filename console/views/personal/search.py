@@ -34,8 +34,8 @@ def grouped(request: Request, hits: list[dict[str, Any]]) -> list[dict[str, Any]
 
 
 async def search_page(request: Request) -> Response:
-    """GET /console/search?q=...: what matches, grouped by kind; the only hit is opened at once with ``go``."""
-    query = request.query_params.get("q", "").strip()
+    """GET /console/search?query=...: what matches, grouped by kind; the only hit is opened at once with ``go``."""
+    query = request.query_params.get("query", "").strip()
     data, errors = ({}, [])
     if query:
         data, errors = await run_screen(request, "ConsoleGlobalSearch", {"query": query[:MAX_QUERY + 1]})

@@ -10,8 +10,8 @@ async def test_the_search_box_finds_an_incident_and_a_ci_and_links_to_them(owner
     incident = await api.create("Latency on ledger-db")
     ci = (await api.call(NEW_CI, {"i": {"classKey": "database", "name": "ledger-db"}}))["createConfigurationItem"]["ci"]
 
-    page = await owner.get("/console/search?q=ledger")
-    by_ref = await owner.get(f"/console/search?q={incident['reference']}", htmx=True)
+    page = await owner.get("/console/search?query=ledger")
+    by_ref = await owner.get(f"/console/search?query={incident['reference']}", htmx=True)
 
     links = {text(a): a["href"] for a in select(page.text, "#search-results a")}
     assert links == {f"{incident['reference']} Latency on ledger-db": f"/console/incidents/{incident['id']}",
@@ -22,7 +22,7 @@ async def test_the_search_box_finds_an_incident_and_a_ci_and_links_to_them(owner
 
 async def test_every_page_has_the_search_box_and_nothing_found_is_said(owner):
     home = await owner.get("/console/")
-    nothing = await owner.get("/console/search?q=no-such-thing-anywhere")
+    nothing = await owner.get("/console/search?query=no-such-thing-anywhere")
     empty = await owner.get("/console/search")
 
     assert select(home.text, "form[role=search] input#global-search")
@@ -31,7 +31,7 @@ async def test_every_page_has_the_search_box_and_nothing_found_is_said(owner):
 
 
 async def test_an_overlong_search_is_a_400_not_a_500(owner):
-    response = await owner.get("/console/search?q=" + "x" * 500)
+    response = await owner.get("/console/search?query=" + "x" * 500)
 
     assert response.status_code == 400
     assert "Search for at most 200 characters." in response.text
