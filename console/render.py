@@ -79,6 +79,25 @@ def when(context, value: str | None) -> Markup | str:
         moment.astimezone(UTC).isoformat(), format_moment(value, UTC_ZONE), format_moment(value, viewer_zone(context)))
 
 
+ERROR_TITLES = {
+    "VALIDATION": "Check what you entered", "NOT_FOUND": "Not found", "CONFLICT": "Changed or already done",
+    "ILLEGAL_TRANSITION": "Not possible from this state", "INCIDENT_CLOSED": "The incident is closed",
+    "FORBIDDEN": "You may not do this", "NOT_ENTITLED": "Not in your plan", "UNAUTHENTICATED": "Sign in again",
+    "UNEXPECTED": "Something went wrong on our side", "UNAVAILABLE": "Briefly unavailable, try again",
+    "CSRF": "The form expired", "IMPORT_REJECTED": "The import was refused", "QUERY_TOO_COSTLY": "Too much at once",
+    "SELF_APPROVAL": "You cannot approve your own change", "NOT_CAB_MEMBER": "Only the CAB may vote",
+    "ALREADY_VOTED": "You already voted", "CHANGE_COLLISION": "Another change overlaps",
+    "WINDOW_PASSED": "The planned window has passed", "ALREADY_LINKED": "Already linked",
+}
+
+
+def error_title(code: str | None) -> str:
+    """A person's words for a typed error code (the code itself stays visible for support)."""
+    if not code:
+        return "Refused"
+    return ERROR_TITLES.get(code, code.replace("_", " ").capitalize())
+
+
 def duration(seconds: int | None) -> str:
     """Seconds as ``2 d 3 h``, ``1 h 5 min``, ``4 min`` or ``12 s``; empty for none."""
     if seconds is None:
@@ -116,6 +135,7 @@ TEMPLATES.env.globals["viewer_theme"] = viewer_theme
 TEMPLATES.env.filters["when"] = when
 TEMPLATES.env.filters["when_text"] = when_text
 TEMPLATES.env.filters["duration"] = duration
+TEMPLATES.env.filters["error_title"] = error_title
 TEMPLATES.env.filters["age"] = age
 
 

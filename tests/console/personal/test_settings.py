@@ -47,3 +47,5 @@ async def test_settings_need_the_csrf_token(owner):
     refused = await owner.http.post("/console/settings", data={"time_zone": "Europe/Berlin", "theme": "dark"})
 
     assert refused.status_code == 403
+    assert text(one(refused.text, "#error h1")) == "The form expired"  # a title for people, not only "CSRF"
+    assert text(one(refused.text, "title")) == "The form expired · AtlasAI"
