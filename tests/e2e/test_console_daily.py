@@ -128,6 +128,6 @@ async def test_graphiql_works_with_the_network_blocked(page, live_server):
 
     await page.route("**/*", only_our_server)
     await page.goto(f"{live_server}/graphql")
-    await page.locator(".graphiql-container").wait_for(timeout=15000)
+    await page.get_by_test_id("graphiql-container").wait_for(timeout=15000)  # rendered by React: the scripts ran
 
     assert blocked == []
