@@ -81,7 +81,7 @@ def _observability(settings: Settings, tracing: Tracing) -> list[Middleware]:
 def create_app(settings: Settings) -> Starlette:
     """Build the web application for ``settings`` (servers must already be resolved)."""
     schema = build_schema(production=settings.is_production)
-    graphql = AtlasGraphQL(schema, production=settings.is_production)
+    graphql = AtlasGraphQL(schema, production=settings.is_production, ide_assets="/static/vendor/graphiql/")
     tracing = Tracing(settings, service="atlasai-web")
 
     agents = McpAuthentication(mcp_app())

@@ -209,8 +209,6 @@ def simulate(data_dir, url, api_key, tenant, rate, duration, seed) -> None:
         return
     except PermissionError as refused:
         raise click.ClickException(f"the ingest key was refused: {refused}") from None
-    if not console.is_terminal:
-        console.print()  # the last progress line has no line end when the output is a file or a pipe
     console.print(f"done: {totals.accepted} items accepted, {totals.rejected} rejected")
 
 

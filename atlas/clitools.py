@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
 import socket
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,6 +20,7 @@ from atlas.settings import Settings, SettingsError, load_settings
 from domain.errors import DomainError
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
+SUPERVISED_ENV = "ATLAS_SUPERVISED"  # set for the web and worker that `atlas up` runs: it says "stopped" once
 EXPECTED_ERRORS = (DataDirError, DatabaseSetupError, SettingsError, DomainError, StartupError, OSError)
 
 
@@ -51,6 +54,10 @@ def friendly_errors(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except click.ClickException:
             raise
+        except KeyboardInterrupt:  # Ctrl-C: the command has shut down cleanly; no traceback, no "Aborted!"
+            if not os.environ.get(SUPERVISED_ENV):
+                click.echo("stopped", err=True)
+            sys.exit(0)
         except EXPECTED_ERRORS as exc:
             message = getattr(exc, "message", None) or str(exc)
             raise click.ClickException(message) from None

@@ -126,9 +126,7 @@ def run_platform(settings: Settings, *, step, console: Console, with_worker: boo
             while True:
                 time.sleep(CHECK_EVERY)
                 supervisor.check()
-        except KeyboardInterrupt:
-            console.print("\nStopping AtlasAI ...")
-        finally:
+        finally:  # Ctrl-C (KeyboardInterrupt) goes on to the command, which says "stopped" once all is down
             _ignore_further_signals()
             step.done()
             _stop_children(children)

@@ -62,11 +62,37 @@ async def _send(http: httpx.AsyncClient, key: str, envelope: dict, totals: Total
             raise PermissionError(response.json().get("error", "refused"))
 
 
+PLAIN_PROGRESS_EVERY = 5.0  # seconds between progress lines when the output is a file or a pipe
+
+
+class _Progress:
+    """A live line on a terminal; elsewhere (a file, a pipe, a log) a plain line every few seconds."""
+
+    def __init__(self, console: Console) -> None:
+        self.console, self.live, self.printed_at = console, None, time.monotonic()
+
+    def __enter__(self) -> _Progress:
+        if self.console.is_terminal:
+            self.live = Live(console=self.console, refresh_per_second=4).__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.live is not None:
+            self.live.__exit__(*exc)
+
+    def update(self, line) -> None:
+        if self.live is not None:
+            self.live.update(line)
+        elif time.monotonic() - self.printed_at >= PLAIN_PROGRESS_EVERY:
+            self.printed_at = time.monotonic()
+            self.console.print(line)
+
+
 async def run(url: str, key: str, *, rate: int, duration: float, seed: int | None, console: Console) -> Totals:
     """Send one envelope per second until ``duration`` seconds pass (0: until interrupted)."""
     simulator, totals, started = Simulator(rate=rate, seed=seed), Totals(), time.monotonic()
     async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-        with Live(console=console, refresh_per_second=4) as live:
+        with _Progress(console) as live:
             while duration <= 0 or time.monotonic() - started < duration:
                 tick = time.monotonic()
                 envelope = simulator.second(utcnow(), tick - started)

@@ -55,7 +55,8 @@ class ChildProcess:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "atlas", *self.args], env=os.environ.copy())
+        self.process = subprocess.Popen([sys.executable, "-m", "atlas", *self.args],
+                                        env={**os.environ, "ATLAS_SUPERVISED": "1"})
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None

@@ -5,14 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import pass_context
 from jinja2_fragments import render_block
 from jinja2_fragments.starlette import Jinja2Blocks
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
 
+from domain.members.settings import DEFAULT_TIME_ZONE, THEMES, zone
+
 TEMPLATES = Jinja2Blocks(directory=str(Path(__file__).parent / "templates"))
+UTC_ZONE = ZoneInfo(DEFAULT_TIME_ZONE)
 TEMPLATES.env.trim_blocks = True
 TEMPLATES.env.lstrip_blocks = True
 
@@ -23,17 +28,74 @@ def path_for(context: dict, name: str, /, **params: Any) -> str:
     return str(context["request"].app.url_path_for(name, **params))
 
 
-def when(value: str | None) -> str:
-    """An ISO timestamp from the API as ``2025-01-31 14:05 UTC``; empty for none."""
+def viewer_zone(context) -> ZoneInfo:
+    """The signed-in person's time zone (their setting), UTC before sign-in."""
+    request = context.get("request")
+    principal = getattr(getattr(request, "state", None), "principal", None)
+    return zone(getattr(principal, "time_zone", None))
+
+
+@pass_context
+def viewer_theme(context) -> str:
+    """The signed-in person's colour theme: system (follow the device), light or dark."""
+    request = context.get("request")
+    principal = getattr(getattr(request, "state", None), "principal", None)
+    theme = getattr(principal, "theme", "system")
+    return theme if theme in THEMES else "system"
+
+
+def _moment(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def format_moment(value: str | None, tz: ZoneInfo) -> str:
+    """An ISO timestamp from the API as ``2025-01-31 14:05 UTC`` in ``tz``; empty for none."""
     if not value:
         return ""
-    try:
-        moment = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
+    moment = _moment(value)
+    if moment is None:
         return str(value)
     if moment.tzinfo is None:
         return moment.strftime("%Y-%m-%d %H:%M")
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+@pass_context
+def when_text(context, value: str | None) -> str:
+    """A timestamp as plain text in the viewer's time zone (for attributes such as ``title``)."""
+    return format_moment(value, viewer_zone(context))
+
+
+@pass_context
+def when(context, value: str | None) -> Markup | str:
+    """A timestamp in the viewer's time zone, as ``<time>`` with the UTC time on hover; empty for none."""
+    moment = _moment(value)
+    if moment is None or moment.tzinfo is None:
+        return format_moment(value, UTC_ZONE)
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        moment.astimezone(UTC).isoformat(), format_moment(value, UTC_ZONE), format_moment(value, viewer_zone(context)))
+
+
+ERROR_TITLES = {
+    "VALIDATION": "Check what you entered", "NOT_FOUND": "Not found", "CONFLICT": "Changed or already done",
+    "ILLEGAL_TRANSITION": "Not possible from this state", "INCIDENT_CLOSED": "The incident is closed",
+    "FORBIDDEN": "You may not do this", "NOT_ENTITLED": "Not in your plan", "UNAUTHENTICATED": "Sign in again",
+    "UNEXPECTED": "Something went wrong on our side", "UNAVAILABLE": "Briefly unavailable, try again",
+    "CSRF": "The form expired", "IMPORT_REJECTED": "The import was refused", "QUERY_TOO_COSTLY": "Too much at once",
+    "SELF_APPROVAL": "You cannot approve your own change", "NOT_CAB_MEMBER": "Only the CAB may vote",
+    "ALREADY_VOTED": "You already voted", "CHANGE_COLLISION": "Another change overlaps",
+    "WINDOW_PASSED": "The planned window has passed", "ALREADY_LINKED": "Already linked",
+}
+
+
+def error_title(code: str | None) -> str:
+    """A person's words for a typed error code (the code itself stays visible for support)."""
+    if not code:
+        return "Refused"
+    return ERROR_TITLES.get(code, code.replace("_", " ").capitalize())
 
 
 def duration(seconds: int | None) -> str:
@@ -69,8 +131,11 @@ def age(value: str | None, *, now: datetime | None = None) -> str:
 
 
 TEMPLATES.env.globals["path_for"] = path_for
+TEMPLATES.env.globals["viewer_theme"] = viewer_theme
 TEMPLATES.env.filters["when"] = when
+TEMPLATES.env.filters["when_text"] = when_text
 TEMPLATES.env.filters["duration"] = duration
+TEMPLATES.env.filters["error_title"] = error_title
 TEMPLATES.env.filters["age"] = age
 
 

@@ -42,6 +42,8 @@ class Principal:
     display_name: str | None = None
     is_platform_admin: bool = False
     expires_at: float | None = None
+    time_zone: str = "UTC"   # the user's own setting (IANA name); how the console shows times
+    theme: str = "system"    # the console's colours: system, light or dark
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "entitlements", _shared_entitlements(self.entitlements))

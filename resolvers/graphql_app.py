@@ -47,7 +47,9 @@ class AtlasGraphQL(GraphQL):
     websocket_adapter_class = LimitedWebSocketAdapter
     graphql_transport_ws_handler_class = LimitedTransportWSHandler
 
-    def __init__(self, schema: strawberry.Schema, *, production: bool) -> None:
+    def __init__(self, schema: strawberry.Schema, *, production: bool, ide_assets: str | None = None) -> None:
+        """``ide_assets``: the URL prefix where GraphiQL's files are served (vendored from npm, with the
+        paths unpkg.com uses), so the development IDE works offline; None keeps strawberry's CDN links."""
         super().__init__(
             schema,
             graphql_ide=None if production else "graphiql",
@@ -57,6 +59,14 @@ class AtlasGraphQL(GraphQL):
             max_subscriptions_per_connection=MAX_OPERATIONS,
         )
         self._shared_json = SharedEncoding()
+        self._ide_assets = ide_assets
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """Strawberry's GraphiQL page, loading its scripts and styles from our own static files
+        (unchanged bytes, so the page's subresource-integrity hashes still hold)."""
+        html = super().graphql_ide_html
+        return html.replace("https://unpkg.com/", self._ide_assets) if self._ide_assets else html
 
     def parse_json(self, data: str | bytes) -> object:
         """A request body or a GET parameter: strict JSON, or 400 saying what is wrong with it."""

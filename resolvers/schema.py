@@ -113,6 +113,7 @@ from resolvers.tenants import mutations as tenant_mutations
 from resolvers.tenants.queries import resolve_tenant, resolve_tenants
 from resolvers.tenants.types import Tenant
 from resolvers.viewer.queries import resolve_viewer
+from resolvers.viewer.root import PersonalMutation, PersonalQuery
 from resolvers.viewer.types import Viewer
 
 
@@ -184,7 +185,7 @@ def catalog_manage() -> list:
 
 
 @strawberry.type
-class Query(AutomationQuery):
+class Query(AutomationQuery, PersonalQuery):
     health: Health = strawberry.field(resolver=resolve_health, extensions=public(),
                                       description="Service health.")
     viewer: Viewer | None = strawberry.field(resolver=resolve_viewer, extensions=public(),
@@ -331,7 +332,7 @@ class Query(AutomationQuery):
 
 
 @strawberry.type
-class Mutation(AutomationMutation):
+class Mutation(AutomationMutation, PersonalMutation):
     create_tenant: tenant_mutations.CreateTenantPayload = strawberry.field(
         resolver=tenant_mutations.create_tenant, extensions=platform_guard())
     suspend_tenant: tenant_mutations.TenantChangePayload = strawberry.field(

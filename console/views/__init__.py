@@ -20,6 +20,7 @@ from console.views import (
     invite,
     knowledge,
     oncall,
+    personal,
     sla,
     telemetry,
 )
@@ -42,6 +43,7 @@ routes = [
     *sla.routes,  # ITSM
     *catalog.routes,  # ITSM
     *automation.routes,
+    *personal.routes,  # settings and the global search
 ]
 
 __all__ = ["routes"]

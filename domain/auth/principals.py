@@ -97,6 +97,7 @@ async def user_principal(
         permissions=await permissions_for_roles(tx, roles), entitlements=entitlements,
         user_id=user.id, email=user.email, display_name=user.display_name,
         is_platform_admin=user.is_platform_admin, expires_at=expires_at,
+        time_zone=user.time_zone, theme=user.theme,
     )
 
 

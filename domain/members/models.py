@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, LargeBinary, String, Text, func, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, func, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -16,7 +16,8 @@ class User(Timestamped, Base):
     """A person. Platform table: one user can belong to several tenants."""
 
     __tablename__ = "users"
-    __table_args__ = (Index("uq_users_email", text("lower(email)"), unique=True),)
+    __table_args__ = (Index("uq_users_email", text("lower(email)"), unique=True),
+                      CheckConstraint("theme IN ('system', 'light', 'dark')", name="theme"))
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     email: Mapped[str] = mapped_column(String(320))
@@ -25,6 +26,8 @@ class User(Timestamped, Base):
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     last_login_at: Mapped[datetime | None]
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    theme: Mapped[str] = mapped_column(String(8), default="system", server_default="system")
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 

@@ -21,4 +21,6 @@ def resolve_viewer(info: strawberry.Info) -> Viewer | None:
         permissions=sorted(principal.permissions),
         is_platform_admin=principal.is_platform_admin,
         features=sorted(principal.features),
+        time_zone=principal.time_zone,
+        theme=principal.theme,
     )

@@ -25,6 +25,9 @@ class Viewer:
     permissions: list[str]
     is_platform_admin: bool
     features: list[str] = strawberry.field(description="Features of the tenant's plan.")
+    time_zone: str = strawberry.field(default="UTC",
+                                      description="The user's time zone (IANA name) for times; UTC for API keys.")
+    theme: str = strawberry.field(default="system", description="The console's colours: `system`, `light` or `dark`.")
 
     @strawberry.field(description="The tenant the viewer is signed in to.")
     async def tenant(self, info: strawberry.Info) -> Tenant:

@@ -275,6 +275,9 @@ QUERIES: dict[str, Case] = {
     # integrations and heartbeats
     "integrations": Case("{ integrations { id name recentPayloads { body } } }", permission="alert.read"),
     "heartbeats": Case("{ heartbeats { id name integrationId } }", permission="alert.read"),
+    # the console as a daily tool (issue 20): one search box over every kind the caller may read
+    "globalSearch": Case("query($q: String!) { globalSearch(query: $q, perKind: 20) { kind id title detail } }",
+                         lambda w, s: {"q": w.side(s).tenant.slug}),
 }
 
 _PAYLOAD = "__typename ... on Error { code message field }"
@@ -589,6 +592,9 @@ MUTATIONS: dict[str, Case] = {
         f"mutation($i: CreateHeartbeatInput!) {{ createHeartbeat(input: $i) {{ {_PAYLOAD} }} }}",
         lambda w, s: {"i": {"name": _fresh_slug(), "intervalSeconds": 60}}, permission="alert.manage",
         cross_tenant=False),
+    # the caller's own settings (issue 20): never anyone else's, so B's members keep theirs
+    "updateMySettings": Case(f"mutation($i: MySettingsInput!) {{ updateMySettings(input: $i) {{ {_PAYLOAD} }} }}",
+                             lambda w, s: {"i": {"timeZone": "Asia/Kolkata", "theme": "dark"}}),
 }
 
 SUBSCRIPTIONS: dict[str, Case] = {
@@ -879,6 +885,9 @@ async def _snapshot(db, side: Side) -> dict:
                 select(Invitation.id, Invitation.revoked_at, Invitation.accepted_at))),
             "members": sorted((str(u), tuple(r)) for u, r in await s.execute(
                 select(Membership.user_id, Membership.roles).where(Membership.tenant_id == side.tenant.tenant_id))),
+            "user_settings": sorted(str(row) for row in await s.execute(
+                select(User.id, User.time_zone, User.theme).join(Membership, Membership.user_id == User.id)
+                .where(Membership.tenant_id == side.tenant.tenant_id))),
             "incidents": sorted(str(row) for row in await s.execute(select(
                 Incident.id, Incident.status, Incident.severity, Incident.assignee_id, Incident.version,
                 Incident.merged_into_id))),
