@@ -52,27 +52,26 @@ def _reference(text: str, prefix: str) -> int | None:
     return int(match.group(2)) if match and match.group(1).upper() == prefix else None
 
 
+async def _numbered(tx: Transaction, model, prefix: str, text: str, like: str, limit: int):
+    """Rows of a kind with references (INC-42, CHG-7, PRB-3): by number when ``text`` is one, else by title."""
+    number = _reference(text, prefix)
+    where = model.number == number if number is not None else model.title.ilike(like)
+    return await tx.session.scalars(select(model).where(model.tenant_id == tx.tenant_id, where)
+                                    .order_by(model.created_at.desc()).limit(limit))
+
+
 async def _incidents(tx: Transaction, text: str, like: str, limit: int) -> list[Hit]:
-    number = _reference(text, "INC")
-    where = Incident.number == number if number is not None else Incident.title.ilike(like)
-    rows = await tx.session.scalars(select(Incident).where(Incident.tenant_id == tx.tenant_id, where)
-                                    .order_by(Incident.created_at.desc()).limit(limit))
+    rows = await _numbered(tx, Incident, "INC", text, like, limit)
     return [Hit("incident", i.id, f"{i.reference} {i.title}", f"{i.severity} · {i.status}") for i in rows]
 
 
 async def _changes(tx: Transaction, text: str, like: str, limit: int) -> list[Hit]:
-    number = _reference(text, "CHG")
-    where = ChangeRequest.number == number if number is not None else ChangeRequest.title.ilike(like)
-    rows = await tx.session.scalars(select(ChangeRequest).where(ChangeRequest.tenant_id == tx.tenant_id, where)
-                                    .order_by(ChangeRequest.created_at.desc()).limit(limit))
+    rows = await _numbered(tx, ChangeRequest, "CHG", text, like, limit)
     return [Hit("change", c.id, f"{c.reference} {c.title}", f"{c.type} · {c.state}") for c in rows]
 
 
 async def _problems(tx: Transaction, text: str, like: str, limit: int) -> list[Hit]:
-    number = _reference(text, "PRB")
-    where = Problem.number == number if number is not None else Problem.title.ilike(like)
-    rows = await tx.session.scalars(select(Problem).where(Problem.tenant_id == tx.tenant_id, where)
-                                    .order_by(Problem.created_at.desc()).limit(limit))
+    rows = await _numbered(tx, Problem, "PRB", text, like, limit)
     return [Hit("problem", p.id, f"{p.reference} {p.title}", p.state) for p in rows]
 
 
