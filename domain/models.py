@@ -37,6 +37,7 @@ from domain.members.models import Invitation, Membership, User
 from domain.oncall.models import ImportRecord, OnCallOverride, OnCallSchedule, OnCallUserFeed
 from domain.outbox.models import OutboxJob
 from domain.paging.models import EscalationPolicy, IncidentEscalation, NotificationRule, Page, ServicePolicy
+from domain.planes.models import PlaneDelivery, TenantPlane
 from domain.policies.models import PolicyVersion, TenantPolicy
 from domain.problems.models import Problem, ProblemIncident
 from domain.roles.models import Role
@@ -113,6 +114,7 @@ __all__ = [
     "OnCallUserFeed",
     "OutboxJob",
     "Page",
+    "PlaneDelivery",
     "PolicyVersion",
     "Postmortem",
     "Problem",
@@ -133,6 +135,7 @@ __all__ = [
     "TelemetryResource",
     "Tenant",
     "TenantCiClass",
+    "TenantPlane",
     "TenantPolicy",
     "TimelineEntry",
     "User",

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, String, func
+from sqlalchemy import CheckConstraint, ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.base import Base, Timestamped, new_id
@@ -30,6 +30,9 @@ class Tenant(Timestamped, Base):
     plan: Mapped[str] = mapped_column(String(32), default="free", server_default="free")
     region: Mapped[str] = mapped_column(String(32), default="local", server_default="local")
     placement: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # The tenant plane that hosts the tenant's operational data (null: this deployment's own plane).
+    home_plane_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tenant_planes.id", ondelete="RESTRICT"),
+                                                             index=True)
     tokens_valid_after: Mapped[datetime | None]
     # Per-tenant additions to the plan ({"features": [...], "limits": {...}}), set by platform operators.
     plan_overrides: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")

@@ -83,7 +83,7 @@ async def provision_tenant(
             raise ValidationFailed("A password is required for a new admin user.", field="adminPassword")
         check_policy(admin_password, field="adminPassword")
         user = await create_user(tx, email=email, password=admin_password)
-    tenant = Tenant(name=name, slug=slug, plan=plan, region=region, placement={"model": "shared"})
+    tenant = Tenant(name=name, slug=slug, plan=plan, region=region, placement={"model": "pooled"})
     tx.session.add(tenant)
     await tx.session.flush()
     await tx.enter_tenant(tenant.id)
