@@ -80,7 +80,9 @@ def when(context, value: str | None) -> Markup | str:
 
 
 ERROR_TITLES = {
-    "VALIDATION": "Check what you entered", "NOT_FOUND": "Not found", "CONFLICT": "Changed or already done",
+    # every code the API's typed errors carry (tests/console/test_error_titles.py finds them in the code)
+    "VALIDATION": "Check what you entered", "INVALID": "Not accepted", "BAD_REQUEST": "Not accepted",
+    "NOT_FOUND": "Not found", "CONFLICT": "Changed or already done",
     "ILLEGAL_TRANSITION": "Not possible from this state", "INCIDENT_CLOSED": "The incident is closed",
     "FORBIDDEN": "You may not do this", "NOT_ENTITLED": "Not in your plan", "UNAUTHENTICATED": "Sign in again",
     "UNEXPECTED": "Something went wrong on our side", "UNAVAILABLE": "Briefly unavailable, try again",
@@ -88,11 +90,28 @@ ERROR_TITLES = {
     "SELF_APPROVAL": "You cannot approve your own change", "NOT_CAB_MEMBER": "Only the CAB may vote",
     "ALREADY_VOTED": "You already voted", "CHANGE_COLLISION": "Another change overlaps",
     "WINDOW_PASSED": "The planned window has passed", "ALREADY_LINKED": "Already linked",
+    "NOT_A_PERSON": "Only people may do this", "NOT_UNDER_REVIEW": "Not under review",
+    "NOT_AWAITING_APPROVAL": "Not awaiting approval",
+    # sign-in, sessions and links
+    "SESSIONS_REVOKED": "Signed out everywhere, sign in again",
+    "ENTITLEMENTS_STALE": "Your plan changed, sign in again",
+    "TENANT_SUSPENDED": "The tenant is suspended", "TENANT_MISMATCH": "Another tenant's token",
+    "TOO_MANY_ATTEMPTS": "Too many attempts, wait a moment", "LINK_INVALID": "The link is not valid",
+    "LINK_MISMATCH": "The link is for something else", "LINK_EXPIRED": "The link has expired",
+    "SECRET_UNREADABLE": "A stored secret must be entered again",
+    # limits, billing, ingest
+    "LIMIT_REACHED": "Your plan's limit is reached", "RATE_LIMITED": "Too many requests, slow down",
+    "BILLING_PROVIDER_UNAVAILABLE": "The payment provider is unavailable",
+    "INVALID_PAYLOAD": "The payload was not understood",
+    # AI
+    "NOT_ENOUGH_CREDITS": "Not enough AI credits", "MODEL_NOT_APPROVED": "The AI model is not approved",
+    "MODEL_FORBIDDEN": "Your policy forbids this AI model", "AI_UNAVAILABLE": "The AI models are unavailable",
+    "MODEL_REJECTED": "The AI model refused the request", "BUSY": "Busy, try again shortly",
 }
 
 
 def error_title(code: str | None) -> str:
-    """A person's words for a typed error code (the code itself stays visible for support)."""
+    """A person's words for a typed error code (the code itself stays on the element, shown on hover)."""
     if not code:
         return "Refused"
     return ERROR_TITLES.get(code, code.replace("_", " ").capitalize())
@@ -153,6 +172,12 @@ def render(
     return TEMPLATES.TemplateResponse(
         request, template, context, block_name=block_name, status_code=status_code
     )
+
+
+def error_line(code: str | None, message: str, *, tag: str = "p") -> Markup:
+    """An error as markup outside a template (e.g. a live stream's status): the ``error_line`` macro."""
+    macro = TEMPLATES.env.get_template("_macros.html").module.error_line
+    return Markup(macro({"code": code, "message": message}, tag=tag))
 
 
 def fragment(request: Request, template: str, block: str, context: dict[str, Any]) -> str:
