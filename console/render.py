@@ -28,11 +28,21 @@ def path_for(context: dict, name: str, /, **params: Any) -> str:
     return str(context["request"].app.url_path_for(name, **params))
 
 
-def viewer_zone(context) -> ZoneInfo:
-    """The signed-in person's time zone (their setting), UTC before sign-in."""
-    request = context.get("request")
+def zone_of(request: Request | None) -> ZoneInfo:
+    """The time zone of the person behind ``request`` (their setting), UTC before sign-in."""
     principal = getattr(getattr(request, "state", None), "principal", None)
     return zone(getattr(principal, "time_zone", None))
+
+
+def viewer_zone(context) -> ZoneInfo:
+    """The signed-in person's time zone (their setting), UTC before sign-in."""
+    return zone_of(context.get("request"))
+
+
+@pass_context
+def viewer_zone_name(context) -> str:
+    """The name of the signed-in person's time zone, e.g. ``Asia/Kolkata`` (for labels of time fields)."""
+    return viewer_zone(context).key
 
 
 @pass_context
@@ -51,32 +61,38 @@ def _moment(value: str | None) -> datetime | None:
         return None
 
 
-def format_moment(value: str | None, tz: ZoneInfo) -> str:
-    """An ISO timestamp from the API as ``2025-01-31 14:05 UTC`` in ``tz``; empty for none."""
+def format_moment(value: str | None, tz: ZoneInfo, *, precise: bool = False) -> str:
+    """An ISO timestamp from the API as ``2025-01-31 14:05 UTC`` in ``tz`` (``precise``: to the millisecond,
+    ``2025-01-31 14:05:03.120 UTC``); empty for none."""
     if not value:
         return ""
     moment = _moment(value)
     if moment is None:
         return str(value)
-    if moment.tzinfo is None:
-        return moment.strftime("%Y-%m-%d %H:%M")
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(tz)
+    text = moment.strftime("%Y-%m-%d %H:%M")
+    if precise:
+        text += moment.strftime(":%S.") + f"{moment.microsecond // 1000:03d}"
+    return text + moment.strftime(" %Z") if moment.tzinfo is not None else text
 
 
 @pass_context
-def when_text(context, value: str | None) -> str:
+def when_text(context, value: str | None, precise: bool = False) -> str:
     """A timestamp as plain text in the viewer's time zone (for attributes such as ``title``)."""
-    return format_moment(value, viewer_zone(context))
+    return format_moment(value, viewer_zone(context), precise=precise)
 
 
 @pass_context
-def when(context, value: str | None) -> Markup | str:
-    """A timestamp in the viewer's time zone, as ``<time>`` with the UTC time on hover; empty for none."""
+def when(context, value: str | None, precise: bool = False) -> Markup | str:
+    """A timestamp in the viewer's time zone, as ``<time>`` with the UTC time on hover; empty for none.
+    ``precise`` shows milliseconds (the telemetry explorer)."""
     moment = _moment(value)
     if moment is None or moment.tzinfo is None:
-        return format_moment(value, UTC_ZONE)
+        return format_moment(value, UTC_ZONE, precise=precise)
     return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        moment.astimezone(UTC).isoformat(), format_moment(value, UTC_ZONE), format_moment(value, viewer_zone(context)))
+        moment.astimezone(UTC).isoformat(), format_moment(value, UTC_ZONE, precise=precise),
+        format_moment(value, viewer_zone(context), precise=precise))
 
 
 ERROR_TITLES = {
@@ -151,6 +167,7 @@ def age(value: str | None, *, now: datetime | None = None) -> str:
 
 TEMPLATES.env.globals["path_for"] = path_for
 TEMPLATES.env.globals["viewer_theme"] = viewer_theme
+TEMPLATES.env.globals["viewer_zone_name"] = viewer_zone_name
 TEMPLATES.env.filters["when"] = when
 TEMPLATES.env.filters["when_text"] = when_text
 TEMPLATES.env.filters["duration"] = duration
