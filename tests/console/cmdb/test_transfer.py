@@ -101,3 +101,15 @@ async def test_a_viewer_may_export_but_sees_no_import_form(owner, db, add_member
     assert page.status_code == 200 and has(page.text, 'a[href="/console/cmdb/export/cis.csv"]')
     assert not has(page.text, "#import-form")
     assert download.status_code == 200 and "payments-db" in download.text
+
+
+async def test_the_import_hints_match_the_format_shown(owner):
+    fresh = await owner.get("/console/cmdb/transfer")
+    after_csv = await owner.post("/console/cmdb/transfer", {"format": "csv", "cis": "class,name\n", "relationships": ""})
+
+    box = one(fresh.text, "textarea#import-cis")
+    assert one(fresh.text, "#import-format option[selected]")["value"] == "json"
+    assert box["placeholder"] == box["data-hint-json"] and box["placeholder"].startswith('[{"class": "database"')
+    assert box["data-hint-csv"] == "class,name,environment,attr.port"  # what the page switches to when CSV is picked
+    assert one(after_csv.text, "#import-format option[selected]")["value"] == "csv"
+    assert one(after_csv.text, "textarea#import-relationships")["placeholder"].startswith("type,source_class")
