@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from console.render import ERROR_TITLES, TEMPLATES, error_line, error_title
+from console.render import ERROR_TITLES, TEMPLATES, error_line, error_title, fragment
 from tests.console.html import one, text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,3 +72,13 @@ def test_the_form_macros_show_the_title_then_the_message():
 def test_an_unknown_code_still_reads_as_words():
     assert error_title("SOMETHING_NEW") == "Something new"
     assert error_title(None) == "Refused"
+
+
+def test_a_copilot_answer_that_failed_reads_as_an_error_with_its_title():
+    failed = {"kind": "error", "text": "The answer is still being written; try again shortly.", "errorCode": "BUSY",
+              "grounded": None, "citations": [], "notes": []}
+
+    shown = one(fragment(None, "copilot/panel.html", "final", {"event": failed}), "p.error")
+
+    assert text(shown) == "Busy, try again shortly. The answer is still being written; try again shortly."
+    assert shown["data-code"] == "BUSY"
