@@ -16,7 +16,7 @@ what the change adds (``notice``, a one-time ``link``...). Templates read ``outc
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 
@@ -77,13 +77,15 @@ def parse_day(raw: str, label: str, field: str, errors: list[dict[str, Any]]) ->
         return None
 
 
-def parse_moment(raw: str, label: str, field: str, errors: list[dict[str, Any]]) -> datetime | None:
-    """A date and time from the form (naive means UTC); None, and an error, when it is not one."""
+def parse_moment(raw: str, label: str, field: str, errors: list[dict[str, Any]],
+                 zone: tzinfo = UTC) -> datetime | None:
+    """A date and time from the form, in UTC (naive means in ``zone``: the person's time zone where the field
+    says so); None, and an error, when it is not one."""
     if not raw:
         return None
     try:
         moment = datetime.fromisoformat(raw)
-        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        moment = (moment.replace(tzinfo=zone) if moment.tzinfo is None else moment).astimezone(UTC)
     except (ValueError, OverflowError):
         errors.append(validation(f"{label} must be a date and time (YYYY-MM-DDTHH:MM).", field))
         return None

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from html import escape
 from typing import Any
 
 from starlette.requests import Request
@@ -26,6 +25,7 @@ from starlette.responses import StreamingResponse
 from strawberry.types import ExecutionResult
 
 from console.guard import still_signed_in
+from console.render import error_line
 from resolvers.context import Context
 
 log = logging.getLogger("atlas.console.sse")
@@ -132,4 +132,4 @@ def _problem(result: ExecutionResult | None) -> str:
         return "stopped"
     error = result.errors[0]
     code = (error.extensions or {}).get("code") or "UNEXPECTED"
-    return f'<span class="error"><code>{escape(code)}</code> {escape(error.message)}</span>'
+    return str(error_line(code, error.message, tag="span"))

@@ -99,3 +99,13 @@ def beside(html: Markup, field_id: str) -> str:
 def errors_in(html: Markup, selector: str) -> list[str]:
     """The errors shown inside the element ``selector`` (banners and field errors), as text."""
     return texts(one(html, selector), '[role="alert"]')
+
+
+def alerts(html: Markup) -> list[str]:
+    """Every error the page shows (banners, field errors, error pages), as text: its title, then its message."""
+    return texts(html, '[role="alert"]')
+
+
+def shown_codes(html: Markup) -> list[str]:
+    """The typed error codes behind the errors shown (kept on each for support, not read as text)."""
+    return [element["data-code"] for element in select(html, "[data-code]")]

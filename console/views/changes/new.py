@@ -3,6 +3,7 @@ the reasons) and any collision warnings."""
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
 from typing import Any
 
 from starlette.datastructures import FormData
@@ -12,6 +13,7 @@ from starlette.routing import Route
 
 from console.forms import choices, may, parse_moment, path, refused, submit, text
 from console.guard import signed_in
+from console.render import zone_of
 from console.screens import nodes, page, run_screen, screen_status
 
 TEMPLATE = "changes/new.html"
@@ -40,10 +42,10 @@ def form_values(form: FormData) -> dict[str, Any]:
             "planned_start": text(form, "planned_start"), "planned_end": text(form, "planned_end")}
 
 
-def change_input(values: dict[str, Any], errors: list[dict[str, Any]]) -> dict[str, Any]:
-    """The API's ChangeInput from the form (dates as typed, naive means UTC)."""
-    start = parse_moment(values["planned_start"], "Planned start", "plannedStart", errors)
-    end = parse_moment(values["planned_end"], "Planned end", "plannedEnd", errors)
+def change_input(values: dict[str, Any], errors: list[dict[str, Any]], zone: tzinfo = UTC) -> dict[str, Any]:
+    """The API's ChangeInput from the form (dates as typed, in ``zone``: the viewer's time zone)."""
+    start = parse_moment(values["planned_start"], "Planned start", "plannedStart", errors, zone)
+    end = parse_moment(values["planned_end"], "Planned end", "plannedEnd", errors, zone)
     return {"title": values["title"], "type": (values["type"] or "normal").upper(),
             "description": values["description"], "backoutPlan": values["backout_plan"], "ciIds": values["ci_ids"],
             "plannedStart": start.isoformat() if start else None, "plannedEnd": end.isoformat() if end else None}
@@ -52,7 +54,7 @@ def change_input(values: dict[str, Any], errors: list[dict[str, Any]]) -> dict[s
 async def create_change(request: Request) -> Response:
     """POST /console/changes/new: raise the change and open it, or show the form again with the error."""
     values, problems = form_values(await request.form()), []
-    variables = {"input": change_input(values, problems)}
+    variables = {"input": change_input(values, problems, zone_of(request))}
     if values["type"] not in TYPES:
         problems.append({"code": "VALIDATION", "message": "Choose standard, normal or emergency.", "field": "type"})
     if problems:

@@ -2,7 +2,8 @@
 ``IncidentFilterInput``, and matched against live changes (the stream's subscription is unfiltered).
 
 URL parameters: ``status`` and ``severity`` (repeatable), ``service``, ``assignee`` (a member id or
-``none``), ``q`` (text in title or description), ``from`` and ``to`` (creation dates, inclusive), ``top``
+``none``), ``q`` (text in title or description), ``from`` and ``to`` (creation dates, inclusive, days on the
+viewer's clock: their time zone setting), ``top``
 (``1``, the default: top-level incidents only, their children folded under them; ``0``: every incident).
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from starlette.datastructures import QueryParams
@@ -33,11 +34,12 @@ class ListFilters:
     created_from: date | None = None
     created_to: date | None = None
     top_level: bool = True
+    zone: tzinfo = UTC  # whose days "from" and "to" are: the viewer's
 
     def variables(self) -> dict[str, Any] | None:
         """The ``IncidentFilterInput`` of these filters (None when there are none)."""
-        after = _midnight(self.created_from) if self.created_from else None
-        before = _midnight(self.created_to + timedelta(days=1)) if self.created_to else None
+        after = _midnight(self.created_from, self.zone) if self.created_from else None
+        before = _midnight(self.created_to + timedelta(days=1), self.zone) if self.created_to else None
         found = {"statuses": [s.upper() for s in self.statuses] or None, "severities": list(self.severities) or None,
                  "service": self.service or None, "text": self.text or None, "createdAfter": after,
                  "createdBefore": before, "unassigned": self.assignee == UNASSIGNED,
@@ -68,12 +70,13 @@ class ListFilters:
         return not wanted or any(wanted in (incident.get(name) or "").casefold() for name in ("title", "description"))
 
     def _created_matches(self, created_at: str) -> bool:
-        day = datetime.fromisoformat(created_at).astimezone(UTC).date()
+        day = datetime.fromisoformat(created_at).astimezone(self.zone).date()
         return (not self.created_from or day >= self.created_from) and (not self.created_to or day <= self.created_to)
 
 
-def _midnight(day: date) -> str:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC).isoformat()
+def _midnight(day: date, zone: tzinfo) -> str:
+    """The start of ``day`` on the clocks of ``zone``, in UTC."""
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC).isoformat()
 
 
 def _choices(raw: list[str], options: tuple[str, ...], name: str, errors: list) -> tuple[str, ...]:
@@ -103,15 +106,17 @@ def form_values(params: QueryParams) -> dict[str, Any]:
             "top": top[-1] != "0" if top else True}
 
 
-def parse_filters(params: QueryParams) -> tuple[ListFilters, dict[str, Any], list[dict[str, str]]]:
-    """(the valid filters, the form's values, an error for each value that cannot be used)."""
+def parse_filters(params: QueryParams, zone: tzinfo = UTC) -> tuple[ListFilters, dict[str, Any],
+                                                                   list[dict[str, str]]]:
+    """(the valid filters, the form's values, an error for each value that cannot be used); ``from`` and
+    ``to`` are days in ``zone`` (the viewer's time zone)."""
     values, errors = form_values(params), []
     filters = ListFilters(
         statuses=_choices(values["status"], STATUSES, "status", errors),
         severities=_choices(values["severity"], SEVERITIES, "severity", errors),
         service=values["service"], assignee=_assignee(values["assignee"], errors), text=values["q"],
         created_from=parse_day(values["from"], "Created from", "from", errors),
-        created_to=parse_day(values["to"], "Created to", "to", errors), top_level=values["top"])
+        created_to=parse_day(values["to"], "Created to", "to", errors), top_level=values["top"], zone=zone)
     if filters.created_from and filters.created_to and filters.created_from > filters.created_to:
         errors.append(validation("Created from must not be after created to.", "from"))
     return filters, values, errors

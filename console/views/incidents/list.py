@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from console.forms import may, url
 from console.guard import signed_in
-from console.render import fragment
+from console.render import fragment, zone_of
 from console.screens import page, run_screen, status_for
 from console.sse import Render, event_stream, message
 from console.views.incidents.filters import UNASSIGNED, ListFilters, parse_filters
@@ -39,7 +39,7 @@ def _links(request: Request, filters: ListFilters, connection: dict[str, Any] | 
 
 async def incidents_page(request: Request) -> Response:
     """GET /console/incidents[?status=&severity=&service=&assignee=&q=&from=&to=&after=]: newest first."""
-    filters, values, problems = parse_filters(request.query_params)
+    filters, values, problems = parse_filters(request.query_params, zone_of(request))
     principal = request.state.principal
     variables = {"filter": filters.variables(), "after": request.query_params.get("after") or None,
                  "withList": not problems, "withMembers": principal.can("member.read")}
@@ -76,7 +76,7 @@ def row_messages(request: Request, filters: ListFilters, *, top: bool) -> Render
 
 async def incidents_stream(request: Request) -> StreamingResponse:
     """GET /console/incidents/stream[?<the list's filters>]: its rows as they change (text/event-stream)."""
-    filters, _, _ = parse_filters(request.query_params)
+    filters, _, _ = parse_filters(request.query_params, zone_of(request))
     top = not request.query_params.get("after")
     return event_stream(request, "ConsoleIncidentChanges", None, row_messages(request, filters, top=top))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from markupsafe import Markup, escape
 
@@ -83,11 +83,13 @@ def value_ticks(low: float, high: float, step: float) -> list[float]:
     return [round(low + i * step, 12) for i in range(count + 1)]
 
 
-def time_ticks(since: datetime, until: datetime, count: int = 6) -> tuple[list[datetime], int]:
-    """Round times (UTC) between ``since`` and ``until``, at most ~``count``, and their step in seconds."""
+def time_ticks(since: datetime, until: datetime, count: int = 6, tz: tzinfo = UTC) -> tuple[list[datetime], int]:
+    """Times between ``since`` and ``until`` that are round on the clocks of ``tz`` (the viewer's zone: 10:00
+    in Kolkata, not 10:00 UTC), at most ~``count``, and their step in seconds."""
     extent = (until - since).total_seconds()
     step = next((s for s in TIME_STEPS if extent / s <= count), TIME_STEPS[-1])
-    start = math.ceil(since.timestamp() / step) * step
+    offset = (since.astimezone(tz).utcoffset() or timedelta()).total_seconds()
+    start = math.ceil((since.timestamp() + offset) / step) * step - offset
     ticks = []
     moment = start
     while moment <= until.timestamp():
@@ -96,9 +98,9 @@ def time_ticks(since: datetime, until: datetime, count: int = 6) -> tuple[list[d
     return ticks, step
 
 
-def time_label(moment: datetime, step: int, extent: timedelta) -> str:
-    """A tick's text: seconds for short steps, the date once the range spans days."""
-    moment = moment.astimezone(UTC)
+def time_label(moment: datetime, step: int, extent: timedelta, tz: tzinfo = UTC) -> str:
+    """A tick's text on the clocks of ``tz``: seconds for short steps, the date once the range spans days."""
+    moment = moment.astimezone(tz)
     if step >= 86400:
         return moment.strftime("%m-%d")
     if extent > timedelta(days=1):
@@ -131,7 +133,7 @@ def _num(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _axes(box: Box, since: datetime, until: datetime, domain: tuple[float, float, float]) -> list[str]:
+def _axes(box: Box, since: datetime, until: datetime, domain: tuple[float, float, float], tz: tzinfo) -> list[str]:
     """Grid lines and tick labels of both axes."""
     (x0, x1), (y0, y1) = box.x_range(), box.y_range()
     low, high, step = domain
@@ -141,13 +143,14 @@ def _axes(box: Box, since: datetime, until: datetime, domain: tuple[float, float
         y = _num(scale(tick, (low, high), (y0, y1)))
         parts.append(f'<line x1="{_num(x0)}" y1="{y}" x2="{_num(x1)}" y2="{y}"/>')
         labels.append(f'<text x="{_num(x0 - 6)}" y="{y}" text-anchor="end" dy="4">{format_value(tick)}</text>')
-    ticks, seconds = time_ticks(since, until)
+    ticks, seconds = time_ticks(since, until, tz=tz)
     labels.append('</g><g class="axis x-axis">')
     for tick in ticks:
         x = _num(scale(tick.timestamp(), (since.timestamp(), until.timestamp()), (x0, x1)))
         parts.append(f'<line x1="{x}" y1="{_num(y0)}" x2="{x}" y2="{_num(y0 + 4)}"/>')
-        text = time_label(tick, seconds, until - since)
-        labels.append(f'<text x="{x}" y="{_num(y0 + 18)}" text-anchor="middle">{text}</text>')
+        text = time_label(tick, seconds, until - since, tz)
+        utc = tick.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        labels.append(f'<text x="{x}" y="{_num(y0 + 18)}" text-anchor="middle">{text}<title>{utc}</title></text>')
     parts.append(f'<line class="baseline" x1="{_num(x0)}" y1="{_num(y0)}" x2="{_num(x1)}" y2="{_num(y0)}"/>')
     return [*parts, "</g>", *labels, "</g>"]
 
@@ -169,15 +172,16 @@ def _series(box: Box, index: int, series: Series, times: tuple[float, float],
 
 
 def line_chart(series: list[Series], *, since: datetime, until: datetime, box: Box = Box(),
-               title: str = "Metric chart") -> Markup:
-    """An SVG line chart of ``series`` over [since, until], with value and time axes."""
+               title: str = "Metric chart", tz: tzinfo = UTC) -> Markup:
+    """An SVG line chart of ``series`` over [since, until], with value and time axes (times on the clocks
+    of ``tz``, the viewer's time zone)."""
     if until <= since:
         until = since + timedelta(seconds=1)
     values = [v for s in series for run in runs(s.points) for _, v in run]
     low, high, step = value_domain(values)
     opening = (f'<svg class="chart" viewBox="0 0 {_num(box.width)} {_num(box.height)}" width="100%" '
                f'role="img" aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">')
-    parts = [opening, *_axes(box, since, until, (low, high, step))]
+    parts = [opening, *_axes(box, since, until, (low, high, step), tz)]
     times = (since.timestamp(), until.timestamp())
     parts += [_series(box, index, s, times, (low, high)) for index, s in enumerate(series)]
     if not values:

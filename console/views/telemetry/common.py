@@ -1,19 +1,21 @@
-"""What the telemetry explorer's screens share: the time range in the URL, trace links, precise times.
+"""What the telemetry explorer's screens share: the time range in the URL, trace links, durations.
 
 Every explorer URL carries its filters: ``range`` (a preset: 15m, 1h, 24h, 7d) or a custom ``since``
-and/or ``until`` (``YYYY-MM-DDTHH:MM[:SS]``, UTC unless an offset is given), which override the preset.
+and/or ``until`` (``YYYY-MM-DDTHH:MM[:SS]``, in the viewer's time zone unless an offset is given), which
+override the preset. Times are shown in the viewer's zone too (the ``when`` filter, UTC on hover).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
 from console.forms import kept, next_url, parse_moment, path, url, validation
+from console.render import zone_of
 from console.screens import run_screen
 
 PRESETS = {"15m": ("last 15 min", timedelta(minutes=15)), "1h": ("last hour", timedelta(hours=1)),
@@ -38,17 +40,24 @@ def window_values(params: QueryParams) -> dict[str, str]:
     return {name: params.get(name, "").strip() for name in ("range", "since", "until")}
 
 
-def parse_window(params: QueryParams, errors: list[dict[str, str]], *, now: datetime | None = None) -> Window:
-    """The time range of the URL: custom bounds first, else the preset (default: the last hour)."""
+def parse_window(params: QueryParams, errors: list[dict[str, str]], *, zone: tzinfo = UTC,
+                 now: datetime | None = None) -> Window:
+    """The time range of the URL: custom bounds first (a time without offset is in ``zone``, the viewer's),
+    else the preset (default: the last hour)."""
     values = window_values(params)
     preset = values["range"] or DEFAULT_PRESET
     if preset not in PRESETS:
         errors.append(validation(f"Unknown range {preset!r}: choose from {', '.join(PRESETS)}.", "range"))
         preset = DEFAULT_PRESET
-    since = parse_moment(values["since"], "Since", "since", errors)
-    until = parse_moment(values["until"], "Until", "until", errors)
+    since = parse_moment(values["since"], "Since", "since", errors, zone)
+    until = parse_moment(values["until"], "Until", "until", errors, zone)
     end = until or now or datetime.now(UTC)
     return Window(since=since or end - PRESETS[preset][1], until=end)
+
+
+def request_window(request: Request, errors: list[dict[str, str]]) -> Window:
+    """The time range of a request's URL, typed times read in the viewer's time zone."""
+    return parse_window(request.query_params, errors, zone=zone_of(request))
 
 
 async def page_of(request: Request, operation: str, field: str, variables: dict[str, Any],
@@ -72,14 +81,6 @@ def page_links(request: Request, route: str, values: dict[str, Any],
 def trace_url(request: Request, trace_id: str | None) -> str | None:
     """The waterfall of a trace, when there is one."""
     return path(request, "console_explore_trace", trace_id=trace_id) if trace_id else None
-
-
-def precise(value: str | None) -> str:
-    """An API timestamp to the millisecond, in UTC: ``2025-01-31 14:05:03.120``."""
-    if not value:
-        return ""
-    moment = datetime.fromisoformat(value).astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}"
 
 
 def milliseconds(value: float | None) -> str:

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from console.forms import path, validation
 from console.guard import signed_in
 from console.screens import nodes, page, screen_status
-from console.views.telemetry.common import PRESETS, page_links, page_of, parse_window, precise, window_values
+from console.views.telemetry.common import PRESETS, page_links, page_of, request_window, window_values
 
 SEVERITIES = ("critical", "error", "warning", "info", "debug", "ok")
 
@@ -36,13 +36,13 @@ def event(request: Request, node: dict[str, Any]) -> dict[str, Any]:
     """An event as the template shows it, each incident with its link."""
     incidents = [{**incident, "url": path(request, "console_incident", incident_id=incident["id"])}
                  for incident in node["incidents"]]
-    return {**node, "time": precise(node["occurredAt"]), "incident_links": incidents}
+    return {**node, "incident_links": incidents}
 
 
 async def events_page(request: Request) -> Response:
     """GET /console/explore/events[?range=&since=&until=&source=&severity=&service=&after=]."""
     values, errors = form_values(request.query_params), []
-    variables = {**event_filter(values, errors), **parse_window(request.query_params, errors).variables()}
+    variables = {**event_filter(values, errors), **request_window(request, errors).variables()}
     connection, errors = await page_of(request, "ConsoleExploreEvents", "events", variables, errors)
     found = nodes(connection)
     context = {"values": values, "errors": errors, "presets": PRESETS, "severities": SEVERITIES,

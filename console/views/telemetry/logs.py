@@ -18,7 +18,7 @@ from console.forms import kept, next_url, parse_moment, url, validation
 from console.guard import signed_in
 from console.render import fragment
 from console.screens import nodes, page, run_screen, screen_status
-from console.views.telemetry.common import PRESETS, parse_window, precise, trace_url, window_values
+from console.views.telemetry.common import PRESETS, request_window, trace_url, window_values
 
 TEMPLATE = "telemetry/logs.html"
 PAGE_SIZE, TAIL_SIZE = 100, 200
@@ -51,7 +51,7 @@ def log_filter(values: dict[str, str], errors: list[dict[str, str]]) -> dict[str
 
 def record(request: Request, node: dict[str, Any]) -> dict[str, Any]:
     """A log record as the template shows it."""
-    return {**node, "time": precise(node["ts"]), "level": level(node["severityNumber"]),
+    return {**node, "level": level(node["severityNumber"]),
             "severity": node["severityText"] or level(node["severityNumber"]).upper(),
             "trace_url": trace_url(request, node["traceId"])}
 
@@ -74,7 +74,7 @@ def toggles(request: Request, values: dict[str, str]) -> dict[str, str]:
 async def logs_page(request: Request) -> Response:
     """GET /console/explore/logs[?range=&since=&until=&severity=&service=&q=&trace=&tail=1&after=]."""
     values, errors = form_values(request.query_params), []
-    window = parse_window(request.query_params, errors)
+    window = request_window(request, errors)
     variables = {**log_filter(values, errors), **window.variables()}
     after = request.query_params.get("after") or None
     connection = None

@@ -4,7 +4,7 @@ series come back as a server-rendered SVG line chart (charts.py beside this modu
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from starlette.datastructures import QueryParams
@@ -14,9 +14,10 @@ from starlette.routing import Route
 
 from console.forms import url, validation
 from console.guard import signed_in
+from console.render import zone_of
 from console.screens import page, run_screen, screen_status
 from console.views.telemetry import charts
-from console.views.telemetry.common import PRESETS, Window, parse_window, window_values
+from console.views.telemetry.common import PRESETS, Window, request_window, window_values
 
 TEMPLATE = "telemetry/metrics.html"
 AGGREGATIONS = ("AVG", "MIN", "MAX", "SUM", "COUNT", "P95")
@@ -65,14 +66,14 @@ def describe(labels: dict[str, Any]) -> str:
     return ", ".join(f"{key}={value}" for key, value in sorted(labels.items())) or "all"
 
 
-def chart(found: list[dict[str, Any]], query: dict[str, Any]) -> dict[str, Any]:
-    """The SVG and the legend of the API's series."""
+def chart(found: list[dict[str, Any]], query: dict[str, Any], tz: tzinfo = UTC) -> dict[str, Any]:
+    """The SVG and the legend of the API's series, the time axis on the clocks of ``tz``."""
     series = [charts.Series(describe(s["labels"]), [(datetime.fromisoformat(p["ts"]), p["value"])
                                                     for p in s["points"]]) for s in found]
     step = STEPS.get(query["stepSeconds"], f"{query['stepSeconds']} s")
     title = f"{query['aggregation']} of {query['name']} per {step}"
     svg = charts.line_chart(series, since=datetime.fromisoformat(query["since"]),
-                            until=datetime.fromisoformat(query["until"]), title=title)
+                            until=datetime.fromisoformat(query["until"]), title=title, tz=tz)
     legend = []
     for index, line in enumerate(series):
         values = [v for run in charts.runs(line.points) for _, v in run]
@@ -98,14 +99,14 @@ async def _names(request: Request, values: dict[str, str], window: Window) -> tu
 async def metrics_page(request: Request) -> Response:
     """GET /console/explore/metrics[?name=&agg=&step=&range=&since=&until=&by=&fk=&fv=]."""
     values, errors = form_values(request.query_params), []
-    window = parse_window(request.query_params, errors)
+    window = request_window(request, errors)
     query = series_input(values, window, errors)
     picker, found = ({}, []) if errors else await _names(request, values, window)
     result = None
     if values["name"] and not errors:
         data, found_series = await run_screen(request, "ConsoleExploreMetricSeries", {"input": query})
         found += found_series
-        result = chart(data["metricSeries"], query) if data.get("metricSeries") is not None else None
+        result = chart(data["metricSeries"], query, zone_of(request)) if data.get("metricSeries") is not None else None
     errors = unique(errors + found)
     names = picker.get("metricNames") or []
     context = {"values": values, "errors": errors, "presets": PRESETS, "aggregations": AGGREGATIONS,

@@ -4,7 +4,7 @@ with a bar placed by its offset and sized by its duration, error spans marked, d
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from starlette.datastructures import QueryParams
@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from console.forms import url, validation
 from console.guard import signed_in
+from console.render import zone_of
 from console.screens import nodes, page, run_screen, screen_status
 from console.views.telemetry import charts
 from console.views.telemetry.common import (
@@ -21,8 +22,7 @@ from console.views.telemetry.common import (
     milliseconds,
     page_links,
     page_of,
-    parse_window,
-    precise,
+    request_window,
     trace_url,
     window_values,
 )
@@ -52,14 +52,14 @@ def trace_filter(values: dict[str, str], errors: list[dict[str, str]]) -> dict[s
 
 def summary(request: Request, node: dict[str, Any]) -> dict[str, Any]:
     """A trace of the list as the template shows it."""
-    return {**node, "url": trace_url(request, node["traceId"]), "started": precise(node["startTime"]),
+    return {**node, "url": trace_url(request, node["traceId"]),
             "duration": milliseconds(node["durationMs"])}
 
 
 async def traces_page(request: Request) -> Response:
     """GET /console/explore/traces[?range=&since=&until=&service=&min=&errors=1&after=]."""
     values, errors = form_values(request.query_params), []
-    variables = {**trace_filter(values, errors), **parse_window(request.query_params, errors).variables()}
+    variables = {**trace_filter(values, errors), **request_window(request, errors).variables()}
     connection, errors = await page_of(request, "ConsoleExploreTraces", "traces", variables, errors)
     found = nodes(connection)
     context = {"values": values, "errors": errors, "presets": PRESETS,
@@ -86,13 +86,12 @@ def span_row(span: dict[str, Any], total_ms: float) -> dict[str, Any]:
     x, width = charts.bar(span["offsetMs"], span["durationMs"], total_ms, width=BAR_WIDTH)
     return {**span, "x": x, "width": width, "indent": min(span["depth"], MAX_INDENT),
             "error": span["status"] == "error", "duration": milliseconds(span["durationMs"]),
-            "offset": milliseconds(span["offsetMs"]), "started": precise(span["startTime"]),
-            "ended": precise(span["endTime"]), "span_events": span_events(span["events"])}
+            "offset": milliseconds(span["offsetMs"]), "span_events": span_events(span["events"])}
 
 
-def _naive(moment: datetime) -> str:
-    """A time as the console's UTC date-and-time fields take it."""
-    return moment.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()
+def _naive(moment: datetime, zone: tzinfo) -> str:
+    """A time as the explorer's date-and-time fields take it: in the viewer's zone, without offset."""
+    return moment.astimezone(zone).replace(tzinfo=None, microsecond=0).isoformat()
 
 
 def waterfall(request: Request, trace: dict[str, Any]) -> dict[str, Any]:
@@ -100,11 +99,13 @@ def waterfall(request: Request, trace: dict[str, Any]) -> dict[str, Any]:
     total = trace["durationMs"]
     start = datetime.fromisoformat(trace["startTime"])
     end = start + timedelta(milliseconds=total)
-    logs = url(request, "console_explore_logs", [("trace", trace["traceId"]), ("since", _naive(start - LOG_MARGIN)),
-                                                 ("until", _naive(end + LOG_MARGIN))])
+    zone = zone_of(request)
+    logs = url(request, "console_explore_logs", [("trace", trace["traceId"]),
+                                                 ("since", _naive(start - LOG_MARGIN, zone)),
+                                                 ("until", _naive(end + LOG_MARGIN, zone))])
     rows = [span_row(span, total) for span in trace["spans"]]
     return {**trace, "rows": rows, "errors": sum(row["error"] for row in rows), "logs_url": logs,
-            "duration": milliseconds(total), "started": precise(trace["startTime"]),
+            "duration": milliseconds(total),
             "scale": [milliseconds(total * quarter / 4) for quarter in range(5)]}
 
 

@@ -6,7 +6,7 @@ import uuid
 
 from tests.conftest import TEST_PASSWORD
 from tests.console.conftest import form_csrf, submit_login
-from tests.console.html import beside, has, one, root, select, texts
+from tests.console.html import alerts, beside, has, one, root, select, texts
 
 ADMIN_LINKS = ("/console/admin/members", "/console/admin/roles", "/console/admin/api-keys", "/console/platform/tenants")
 
@@ -56,7 +56,7 @@ async def test_a_viewer_posting_an_admin_action_gets_forbidden_and_nothing_chang
     response = await _invite(viewer, "sneak@example.com", "owner")
 
     assert response.status_code == 403
-    assert "<code>FORBIDDEN</code> You need the &#39;member.manage&#39; permission." in response.text
+    assert "You may not do this. You need the 'member.manage' permission." in alerts(response.text)
     assert "sneak@example.com" not in (await admin.get("/console/admin/members")).text
 
 

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from domain.members.models import User
-from tests.console.html import beside, has, link, one, root, select, text
+from tests.console.html import alerts, beside, has, link, one, root, select, text
 
 
 def listed(html: str) -> list[str]:
@@ -32,7 +32,7 @@ async def test_the_tenants_screen_is_hidden_from_tenant_browsers(owner):
 
     assert not has(home.text, 'a[href="/console/platform/tenants"]')
     assert page.status_code == 403
-    assert "<code>FORBIDDEN</code> You need the &#39;platform.admin&#39; permission." in page.text
+    assert "You may not do this. You need the 'platform.admin' permission." in alerts(page.text)
     assert not has(page.text, "#create-tenant-form")
 
 

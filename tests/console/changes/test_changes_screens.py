@@ -107,3 +107,18 @@ async def test_the_sla_screen_adds_a_policy_and_refuses_a_bad_calendar_in_place(
     assert "Europe/Berlin 09:00-17:00, DE holidays" in text(one(added.text, "#sla-policies"))
     assert bad.status_code == 400 and "Invalid business calendar" in bad.text
     assert one(bad.text, "#sla-name")["value"] == "Mars"
+
+
+async def test_planned_times_are_typed_and_shown_in_the_requesters_time_zone(owner):
+    await owner.post("/console/settings", {"time_zone": "Asia/Kolkata", "theme": "system"})
+    form = {"title": "Rotate certificates", "type": "normal", "backout_plan": "restore the old ones",
+            "planned_start": "2030-03-04T10:00", "planned_end": "2030-03-04T11:30"}
+
+    page = await owner.get("/console/changes/new")
+    created = await owner.post("/console/changes/new", form)
+    opened = await owner.get(created.headers["location"])
+
+    assert text(one(page.text, 'label[for="change-start"]')) == "Planned start (Asia/Kolkata)"
+    planned = [time for time in select(opened.text, "time") if time["datetime"].startswith("2030-03-04")]
+    assert [time["datetime"] for time in planned] == ["2030-03-04T04:30:00+00:00", "2030-03-04T06:00:00+00:00"]
+    assert [text(time) for time in planned] == ["2030-03-04 10:00 IST", "2030-03-04 11:30 IST"]

@@ -7,7 +7,7 @@ import uuid
 
 from domain.cmdb.service import update_ci
 from tests.console.cmdb.helpers import CI_FORM, shop, stored
-from tests.console.html import beside, cells, href, one, root, select, text, texts
+from tests.console.html import alerts, beside, cells, href, one, root, select, text, texts
 
 
 async def cis_named(owner, name: str) -> list[str]:
@@ -179,4 +179,4 @@ async def test_deleting_a_ci_goes_back_to_the_list_without_it_and_its_page_keeps
 async def test_an_unknown_ci_is_not_found(owner):
     response = await owner.get(f"/console/cmdb/{uuid.uuid4()}")
 
-    assert response.status_code == 404 and "<code>NOT_FOUND</code>" in response.text
+    assert response.status_code == 404 and alerts(response.text)[0].startswith("Not found.")

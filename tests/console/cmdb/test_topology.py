@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from domain.cmdb.service import CiDraft, create_ci, create_relationship
 from tests.console.cmdb.helpers import shop
-from tests.console.html import has, one, root, select, text, texts
+from tests.console.html import alerts, has, one, root, select, text, texts
 
 TOPOLOGY = {"HX-Request": "true", "HX-Target": "ci-topology"}
 
@@ -62,8 +62,8 @@ async def test_a_depth_out_of_range_is_refused_and_the_default_drawn(owner, db):
 
     response = await owner.http.get(f"/console/cmdb/{ids['checkout']}?depth=9&direction=sideways", headers=TOPOLOGY)
 
-    assert "<code>VALIDATION</code> Depth must be one of 1, 2, 3, 4." in response.text
-    assert "<code>VALIDATION</code> Direction must be one of both, downstream, upstream." in response.text
+    assert "Check what you entered. Depth must be one of 1, 2, 3, 4." in alerts(response.text)
+    assert "Check what you entered. Direction must be one of both, downstream, upstream." in alerts(response.text)
     assert len(linked(response.text)) == 4
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.console.cmdb.helpers import shop
-from tests.console.html import cells, has, one, root, select, text, texts
+from tests.console.html import alerts, cells, has, one, root, select, text, texts
 
 BAD_CIS = "class,name,attr.port\ndatabase,orders-db,5432\nspaceship,x,\ndatabase,cache,not-a-port\n"
 GOOD_CIS = "class,name,environment,attr.port\ndatabase,orders-db,production,5432\napplication_service,orders,staging,\n"
@@ -28,7 +28,7 @@ async def test_an_import_with_bad_rows_lists_each_row_and_imports_nothing(owner)
 
     assert response.status_code == 400
     assert root(response.text)["id"] == "transfer-screen"
-    assert "<code>IMPORT_REJECTED</code> 2 row(s) are invalid; nothing was imported." in response.text
+    assert "The import was refused. 2 row(s) are invalid; nothing was imported." in alerts(response.text)
     rows = select(response.text, "#import-errors tbody tr")
     assert [cells(row) for row in rows] == [["cis", "2", "class", "Unknown CI class 'spaceship'."],
                                             ["cis", "3", "attr.port", "Attribute port must be integer, got 'not-a-port'."]]
@@ -101,3 +101,15 @@ async def test_a_viewer_may_export_but_sees_no_import_form(owner, db, add_member
     assert page.status_code == 200 and has(page.text, 'a[href="/console/cmdb/export/cis.csv"]')
     assert not has(page.text, "#import-form")
     assert download.status_code == 200 and "payments-db" in download.text
+
+
+async def test_the_import_hints_match_the_format_shown(owner):
+    fresh = await owner.get("/console/cmdb/transfer")
+    after_csv = await owner.post("/console/cmdb/transfer", {"format": "csv", "cis": "class,name\n", "relationships": ""})
+
+    box = one(fresh.text, "textarea#import-cis")
+    assert one(fresh.text, "#import-format option[selected]")["value"] == "json"
+    assert box["placeholder"] == box["data-hint-json"] and box["placeholder"].startswith('[{"class": "database"')
+    assert box["data-hint-csv"] == "class,name,environment,attr.port"  # what the page switches to when CSV is picked
+    assert one(after_csv.text, "#import-format option[selected]")["value"] == "csv"
+    assert one(after_csv.text, "textarea#import-relationships")["placeholder"].startswith("type,source_class")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bs4 import Tag
 
 from console.views.incidents.timeline import Names, describe
-from tests.console.html import has, href, one, root, select, text, texts
+from tests.console.html import alerts, has, href, one, root, select, text, texts
 
 
 def transitions(html: str) -> list[tuple[str, str]]:
@@ -96,8 +96,8 @@ async def test_a_transition_from_a_stale_page_shows_the_conflict_and_changes_not
 
     assert response.status_code == 409
     shown = one(response.text, "#transition-form").find_next_sibling()  # the error right below the buttons
-    assert (shown.name, shown["class"], texts(shown, "code")) == ("p", ["error"], ["CONFLICT"])
-    assert text(shown) == ("CONFLICT The incident changed since you loaded it (you had version 1, it is now 2); "
+    assert (shown.name, shown["class"], shown["data-code"]) == ("p", ["error"], "CONFLICT")
+    assert text(shown) == ("Changed or already done. The incident changed since you loaded it (you had version 1, it is now 2); "
                            "reload and try again.")
     assert (await api.read(incident["id"]))["status"] == "OPEN"
     assert one(response.text, '#transition-form input[name="version"]')["value"] == "2"  # the current state again
@@ -110,8 +110,8 @@ async def test_an_illegal_transition_shows_the_apis_message(owner, incident_api)
     response = await owner.post(f"/console/incidents/{incident['id']}/transition", {"to": "closed", "version": "1"})
 
     assert response.status_code == 409
-    assert ("<code>ILLEGAL_TRANSITION</code> Cannot move an incident from triggered to closed; allowed from "
-            "triggered: open, investigating, resolved.") in response.text
+    assert ("Not possible from this state. Cannot move an incident from triggered to closed; allowed from "
+            "triggered: open, investigating, resolved.") in alerts(response.text)
     assert (await api.read(incident["id"]))["status"] == "TRIGGERED"
 
 
@@ -194,7 +194,7 @@ async def test_links_show_their_relation_and_reason_and_can_be_removed(owner, in
     assert links[0] == ("parent", f"/console/incidents/{parent['id']}", parent["reference"], "Root cause: same deploy")
     assert links[1][:3] == ("related", f"/console/incidents/{other['id']}", other["reference"])
     assert twice.status_code == 409
-    assert texts(one(twice.text, "#link-form"), "p.error") == ["CONFLICT These incidents are already linked."]
+    assert texts(one(twice.text, "#link-form"), "p.error") == ["Changed or already done. These incidents are already linked."]
     assert links_of(parent_page.text)[0][:3] == ("child", f"/console/incidents/{child['id']}", child["reference"])
     [entry] = [what for what in select(linked.text, "#incident-timeline .what") if "Linked as" in text(what)]
     assert text(entry) == f"Linked as child of {parent['reference']}"
@@ -222,8 +222,8 @@ async def test_a_closed_incident_is_read_only_except_its_action_items(owner, inc
     assert links_of(page) and "/remove" not in str(one(page, "ul#links"))
     assert has(page, "form#action-item-form")
     assert commented.status_code == 409
-    assert f"<code>INCIDENT_CLOSED</code> {incident['reference']} is closed, and closed incidents are read-only" \
-        in commented.text
+    assert alerts(commented.text)[0].startswith(
+        f"The incident is closed. {incident['reference']} is closed, and closed incidents are read-only")
     assert [e["node"]["kind"] for e in (await api.read(incident["id"]))["timeline"]["edges"]][-1] == "status_changed"
 
 
@@ -257,7 +257,7 @@ async def test_a_viewer_sees_no_actions_and_a_direct_post_is_forbidden(owner, in
     assert page.status_code == 200 and "Look, don&#39;t touch" in page.text
     assert transitions(page.text) == [] and not has(one(page.text, "main#main"), "form")
     assert refused.status_code == 403 and commented.status_code == 403
-    assert "<code>FORBIDDEN</code> You need the &#39;incident.write&#39; permission." in refused.text
+    assert "You may not do this. You need the 'incident.write' permission." in alerts(refused.text)
     after = await api.read(incident["id"])
     assert after["status"] == "TRIGGERED" and [e["node"]["kind"] for e in after["timeline"]["edges"]] == ["created"]
 

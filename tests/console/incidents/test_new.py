@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.console.html import has, one, selected, text, texts
+from tests.console.html import alerts, has, one, selected, text, texts
 
 FORM = {"title": "Login page blank", "description": "Since 14:02", "severity": "SEV2", "priority": "P1",
         "services": "auth, web , auth", "assignee": ""}
@@ -66,7 +66,7 @@ async def test_a_viewer_gets_no_form_and_a_direct_post_is_forbidden(make_tenant,
 
     assert not has(page.text, "#new-incident-form") and "needs the incident.write permission" in page.text
     assert refused.status_code == 403
-    assert "<code>FORBIDDEN</code> You need the &#39;incident.write&#39; permission." in refused.text
+    assert "You may not do this. You need the 'incident.write' permission." in alerts(refused.text)
     listed = await (await incident_api(tenant)).call("{ incidents { edges { node { id } } } }", {})
     assert listed["incidents"]["edges"] == []
 

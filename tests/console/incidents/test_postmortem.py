@@ -19,7 +19,7 @@ async def test_before_resolution_the_page_says_when_and_a_post_shows_the_apis_re
     assert "The postmortem becomes available once the incident is resolved." in text(section)
     assert not has(section, "#postmortem-form")
     assert refused.status_code == 409
-    assert "CONFLICT Write the postmortem once the incident is resolved." in [
+    assert "Changed or already done. Write the postmortem once the incident is resolved." in [
         text(error) for error in select(refused.text, "section#postmortem p.error")]
     assert (await api.read(incident["id"]))["postmortem"] is None
 

@@ -9,7 +9,7 @@ import pytest
 from console import sse
 from console.operations import OperationError
 from tests.console.conftest import next_event
-from tests.console.html import has, one, root, select, text, texts
+from tests.console.html import alerts, has, one, root, select, text, texts
 from tests.waiting import listening, wait_for
 
 
@@ -183,7 +183,7 @@ async def test_a_member_without_incident_read_gets_the_apis_refusal_and_a_close(
     async with streaming(agent).stream("GET", "/console/incidents/stream") as response:
         body = await asyncio.wait_for(response.aread(), 5)
 
-    assert "<code>FORBIDDEN</code> You need the &#x27;incident.read&#x27; permission." in body.decode()
+    assert "You may not do this. You need the 'incident.read' permission." in alerts(body.decode())
     assert body.decode().endswith("event: close\ndata: close\n\n")
 
 

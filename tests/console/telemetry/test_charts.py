@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from console.views.telemetry.charts import (
     Box,
@@ -13,6 +14,7 @@ from console.views.telemetry.charts import (
     nice_step,
     runs,
     scale,
+    time_label,
     time_ticks,
     value_domain,
     value_ticks,
@@ -53,6 +55,17 @@ def test_time_ticks_fall_on_round_times_inside_the_range():
 
     assert step == 600
     assert [t.strftime("%H:%M") for t in ticks] == ["10:10", "10:20", "10:30", "10:40", "10:50", "11:00"]
+
+
+def test_time_ticks_are_round_on_the_viewers_clock():
+    kolkata = ZoneInfo("Asia/Kolkata")  # UTC+05:30
+
+    ticks, step = time_ticks(minutes(0), minutes(360), tz=kolkata)
+    labels = [time_label(tick, step, timedelta(hours=6), kolkata) for tick in ticks]
+
+    assert step == 3600
+    assert [t.strftime("%H:%M") for t in ticks] == ["10:30", "11:30", "12:30", "13:30", "14:30", "15:30"]
+    assert labels == ["16:00", "17:00", "18:00", "19:00", "20:00", "21:00"]
 
 
 def test_points_are_placed_by_time_and_value():

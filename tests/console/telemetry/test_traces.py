@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.console.html import cells, has, href, one, root, select, selected, text, texts
+from tests.console.html import alerts, cells, has, href, one, root, select, selected, text, texts
 from tests.console.telemetry.helpers import store, trace_id
 
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
@@ -91,9 +91,9 @@ async def test_unknown_and_malformed_trace_ids_get_clear_messages(owner):
     missing = await owner.get(f"/console/explore/traces/{trace_id()}")
     malformed = await owner.get("/console/explore/traces/not-a-trace")
 
-    assert missing.status_code == 404 and "<code>NOT_FOUND</code> No span of trace" in missing.text
+    assert missing.status_code == 404 and alerts(missing.text)[0].startswith("Not found. No span of trace")
     assert malformed.status_code == 400
-    assert "<code>VALIDATION</code> A trace id is 32 lower-case hex characters." in malformed.text
+    assert "Check what you entered. A trace id is 32 lower-case hex characters." in alerts(malformed.text)
     assert not has(malformed.text, "#waterfall")
 
 
