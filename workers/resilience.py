@@ -8,6 +8,9 @@
   job timeout + 10 s (five minutes by default); here it lives ``LEASE`` seconds and is renewed
   every ``LEASE_RENEWAL`` seconds while the job runs, so a dead worker's jobs run again within
   about ``LEASE`` seconds, however long a job may take.
+- A poll claims every due job its free slots take in one round trip (``workers.queue.CLAIM``, arq
+  spends four per job) and, while due jobs wait for a slot, the worker polls again as soon as a
+  running job ends instead of after ``poll_delay``.
 - Each job function is wrapped (``job``): an outage of PostgreSQL or Redis while it runs is a
   ``Retry`` with backoff, not a failure; when it returns, its outbox rows are deleted.
 """
