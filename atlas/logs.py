@@ -88,9 +88,26 @@ class TextFormatter(logging.Formatter):
         return f"{line} [{request_id}]" if request_id else line
 
 
+ARQ_JOB_LINES = ("%6.2fs → %s(%s)%s", "%6.2fs ← %s ● %s")  # arq's per-job "started" and "finished" lines
+
+
+class JobLinesAtDebug(logging.Filter):
+    """arq's two INFO lines for every job that starts and ends normally become DEBUG lines.
+
+    At thousands of jobs a second they were most of a worker's log (and of its time: formatting, redacting
+    and writing a line costs about as much as running a no-op job); durations and outcomes are in
+    ``atlas_job_duration_seconds`` and traces. Retries, failures, expiries and aborts stay as arq logs them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or record.msg not in ARQ_JOB_LINES:
+            return True
+        record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+
+
 def configure_logging(level: str, log_format: str = "text", stream=None) -> None:
     """Route every logger (ours, uvicorn's, arq's) through one redacting handler in the chosen format
-    (on stderr, or ``stream``)."""
+    (on stderr, or ``stream``); arq's per-job start and finish lines only at ``debug``."""
     handler = logging.StreamHandler(stream)
     handler.addFilter(RedactingFilter())
     handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
@@ -100,4 +117,5 @@ def configure_logging(level: str, log_format: str = "text", stream=None) -> None
     for name in ("uvicorn", "uvicorn.error", "arq", "arq.worker"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    logging.getLogger("arq.worker").filters[:] = [JobLinesAtDebug()]
     logging.getLogger("uvicorn.access").disabled = True  # atlas.requests logs each request with its context

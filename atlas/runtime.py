@@ -31,6 +31,7 @@ from domain.changes.links import register_change_provider
 from domain.incidents.feed import IncidentFeed
 from domain.outages import REDIS_DOWN
 from domain.uow import QUEUE_NAME
+from workers.queue import AtlasRedis
 
 KEY_RETENTION_MARGIN = 300
 log = logging.getLogger("atlas.runtime")
@@ -47,13 +48,14 @@ def redis_settings(url: str, tls: dict | None = None) -> RedisSettings:
 
 
 async def open_redis(url: str, tls: dict | None = None) -> ArqRedis:
-    """A Redis client for ``url``. Redis down at start-up is logged, not fatal: the client connects once it answers."""
+    """A Redis client for ``url`` (enqueueing a job is one round trip). Redis down at start-up is logged, not
+    fatal: the client connects once it answers."""
     try:
-        return await create_pool(redis_settings(url, tls), default_queue_name=QUEUE_NAME)
+        return AtlasRedis.adopt(await create_pool(redis_settings(url, tls), default_queue_name=QUEUE_NAME))
     except (*REDIS_DOWN, OSError) as exc:
         log.warning("Redis is unavailable (%s); starting anyway, /readyz reports it until it answers", exc)
         pool = ConnectionPool.from_url(url, socket_connect_timeout=1, **(tls or {}))
-        return ArqRedis(pool, default_queue_name=QUEUE_NAME)
+        return AtlasRedis(pool, default_queue_name=QUEUE_NAME)
 
 
 def token_policy(settings: Settings) -> TokenPolicy:

@@ -62,9 +62,10 @@ def create_worker(settings: Settings, **overrides: Any) -> AtlasWorker:
     """A worker for ``settings``; tests pass ``burst=True`` to drain the queue and return (no sweep then)."""
     options = {name: value for name, value in vars(WorkerSettings).items() if not name.startswith("_")}
     tracing = Tracing(settings, service="atlasai-worker")
+    functions, cron_jobs = overrides.pop("functions", FUNCTIONS), overrides.pop("cron_jobs", CRON_JOBS)
     options.update(redis_settings=redis_settings(settings.redis_url, redis_tls(settings)),
-                   functions=observe_jobs(FUNCTIONS, tracing.tracer),
-                   cron_jobs=observe_jobs(CRON_JOBS, tracing.tracer),
+                   functions=observe_jobs(functions, tracing.tracer),  # jobs given instead are observed too
+                   cron_jobs=observe_jobs(cron_jobs, tracing.tracer),
                    job_completion_wait=settings.worker_drain_seconds,
                    ctx={"settings": settings, "sweep": not overrides.get("burst", False), "tracing": tracing})
     options.update(overrides)

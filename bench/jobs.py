@@ -1,9 +1,10 @@
 """Job pickup latency and throughput of our arq worker against a raw Redis ``BLMOVE`` loop.
 
-Ours: the worker `atlas worker` runs (AtlasWorker, our ``job`` wrapper, outbox settlement on return,
-``poll_delay`` 10 ms) running a no-op job. Peer: the simplest reliable Redis queue a user could write
-instead, one consumer doing ``BLMOVE queue processing`` then ``LREM processing`` (ack) per item,
-``max_jobs`` of them concurrently. Both run in this process against the same Redis.
+Ours: the worker `atlas worker` runs (AtlasWorker, our ``job`` wrapper, observed like every job (duration
+metric, span, log context), outbox settlement on return, ``poll_delay`` 10 ms) running a no-op job, enqueued
+by the same kind of client (``AtlasRedis``) the outbox relay uses. Peer: the simplest reliable Redis queue a
+user could write instead, one consumer doing ``BLMOVE queue processing`` then ``LREM processing`` (ack) per
+item, ``max_jobs`` of them concurrently. Both run in this process against the same Redis.
 
 - throughput: enqueue ``BATCH`` no-op jobs while the consumer runs; jobs per second until the last ran.
 - pickup: enqueue one job at a time and time enqueue -> the job function starting (p50/p99, ms).

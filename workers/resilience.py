@@ -8,6 +8,9 @@
   job timeout + 10 s (five minutes by default); here it lives ``LEASE`` seconds and is renewed
   every ``LEASE_RENEWAL`` seconds while the job runs, so a dead worker's jobs run again within
   about ``LEASE`` seconds, however long a job may take.
+- A poll claims every due job its free slots take in one round trip (``workers.queue.CLAIM``, arq
+  spends four per job) and, while due jobs wait for a slot, the worker polls again as soon as a
+  running job ends instead of after ``poll_delay``.
 - Each job function is wrapped (``job``): an outage of PostgreSQL or Redis while it runs is a
   ``Retry`` with backoff, not a failure; when it returns, its outbox rows are deleted.
 """
@@ -15,6 +18,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import itertools
 import logging
@@ -25,9 +29,11 @@ from typing import Any
 from arq import Retry
 from arq.connections import ArqRedis, create_pool
 from arq.constants import in_progress_key_prefix
+from arq.utils import timestamp_ms
 from arq.worker import Function, Worker, func
 
 from domain.outages import DEPENDENCY_DOWN, REDIS_DOWN
+from workers.queue import CLAIM, AtlasRedis
 
 log = logging.getLogger("atlas.worker")
 LEASE = 20.0  # seconds a running job stays claimed without renewal
@@ -68,6 +74,8 @@ class AtlasWorker(Worker):
         super().__init__(*args, **kwargs)
         self.in_progress_timeout_s = LEASE
         self._last_renewal = 0.0
+        self._claim_script: Any = None
+        self._slot_freed = asyncio.Event()
 
     async def main(self) -> None:
         if self._pool is None:
@@ -78,9 +86,9 @@ class AtlasWorker(Worker):
         """Connect to Redis, waiting for it as long as it takes."""
         for attempt in itertools.count():
             try:
-                return await create_pool(self.redis_settings, default_queue_name=self.queue_name,
-                                         job_serializer=self.job_serializer, job_deserializer=self.job_deserializer,
-                                         expires_extra_ms=self.expires_extra_ms)
+                return AtlasRedis.adopt(await create_pool(
+                    self.redis_settings, default_queue_name=self.queue_name, job_serializer=self.job_serializer,
+                    job_deserializer=self.job_deserializer, expires_extra_ms=self.expires_extra_ms))
             except (*REDIS_DOWN, OSError) as exc:
                 if attempt == 0:
                     log.warning("waiting for Redis: %s", exc)
@@ -88,24 +96,52 @@ class AtlasWorker(Worker):
         raise AssertionError("itertools.count() does not end")
 
     async def _poll_iteration(self) -> None:
+        """One poll; while due jobs wait for a slot, poll again as soon as a running job ends."""
         try:
-            await super()._poll_iteration()
+            while await self._poll_once():
+                if self.job_counter >= self.max_jobs:
+                    self._slot_freed.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._slot_freed.wait(), self.poll_delay_s)
         except REDIS_DOWN as exc:
             await self._ride_out(exc)
 
-    async def start_jobs(self, job_ids: list[bytes]) -> None:
-        """arq's start_jobs, one id at a time, giving back the job slot a Redis error would leak."""
-        for job_id in job_ids:
-            if self.job_counter >= self.max_jobs:
-                return
-            before = self.tasks.get(job_id.decode())
-            try:
-                await super().start_jobs([job_id])
-            except REDIS_DOWN:
-                if self.tasks.get(job_id.decode()) is before:  # no task took the slot it counted
-                    self.job_counter -= 1
-                    self.sem.release()
-                raise
+    async def _poll_once(self) -> bool:
+        """arq's poll iteration, claiming due jobs in one round trip; whether due jobs wait for a slot."""
+        waiting = False
+        free = self.max_jobs - self.job_counter
+        if self.burst and self.max_burst_jobs >= 0:
+            free = min(free, self.max_burst_jobs - self._jobs_started())
+        if self.allow_pick_jobs and free > 0:
+            waiting = await self._claim(free)
+        if self.allow_abort_jobs:
+            await self._cancel_aborted_jobs()
+        for job_id, task in list(self.tasks.items()):
+            if task.done():
+                del self.tasks[job_id]
+                task.result()  # an error of run_job itself surfaces here, as in arq
+        await self.heart_beat()
+        return waiting
+
+    async def _claim(self, free: int) -> bool:
+        """Claim up to ``free`` due jobs (one script) and start them; whether more due jobs were left."""
+        if self._claim_script is None:
+            self._claim_script = self.pool.register_script(CLAIM)
+        waiting, claimed = await self._claim_script(
+            keys=[self.queue_name], client=self.pool,
+            args=[timestamp_ms(), int(self.in_progress_timeout_s * 1000), free, self.queue_read_limit,
+                  in_progress_key_prefix])
+        for job_id, score in zip(claimed[::2], claimed[1::2], strict=True):
+            await self.sem.acquire()  # never waits: job_counter < max_jobs keeps a permit free
+            self.job_counter += 1
+            task = self.loop.create_task(self.run_job(job_id.decode(), int(float(score))))
+            task.add_done_callback(self._job_done)
+            self.tasks[job_id.decode()] = task
+        return bool(waiting)
+
+    def _job_done(self, _task: asyncio.Task) -> None:
+        self._release_sem_dec_counter_on_complete()
+        self._slot_freed.set()
 
     async def heart_beat(self) -> None:
         await super().heart_beat()
