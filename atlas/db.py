@@ -50,8 +50,13 @@ class Database(UnitOfWork):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        return cls(app_database_url(settings), pool_size=settings.db_pool_size,
-                   connect_args=postgres_connect_args(settings))
+        """The app-role database, routing tenants placed in a database of their own (atlas/tenant_databases.py)."""
+        from atlas.tenant_databases import TenantDatabaseRouter
+
+        url = app_database_url(settings)
+        database = cls(url, pool_size=settings.db_pool_size, connect_args=postgres_connect_args(settings))
+        database.tenant_databases = TenantDatabaseRouter(settings, app_url=url, lookup=database.sessions)
+        return database
 
     async def ping(self) -> None:
         """Raise unless the database answers."""
@@ -59,6 +64,8 @@ class Database(UnitOfWork):
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        if self.tenant_databases is not None:
+            await self.tenant_databases.dispose()
         await self.engine.dispose()
 
 
