@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+import asyncpg
 from alembic.config import Config
 
 from alembic import command
@@ -84,7 +85,7 @@ async def _revision_of(settings: Settings, database: str) -> str | None:
     conn = await connect(with_database(settings.database_url, database), postgres_connect_args(settings))
     try:
         return await conn.fetchval("SELECT version_num FROM alembic_version")
-    except Exception:
+    except asyncpg.UndefinedTableError:  # an empty database: nothing migrated yet
         return None
     finally:
         await conn.close()
@@ -114,7 +115,8 @@ def migrate_tenant_databases(settings: Settings, *, progress=print) -> list[Tena
     steps = []
     for index, (database, slug) in enumerate(targets, start=1):
         step = _migrate_one(settings, database, slug, head)
-        progress(f"[{index}/{len(targets)}] {database} {slug}: {step.outcome}{f' ({step.detail})' if step.detail else ''}")
+        detail = f" ({step.detail})" if step.detail else ""
+        progress(f"[{index}/{len(targets)}] {database} {slug}: {step.outcome}{detail}")
         steps.append(step)
     return steps
 
@@ -124,7 +126,7 @@ def _migrate_one(settings: Settings, database: str, slug: str, head: str) -> Ten
         if asyncio.run(_revision_of(settings, database)) == head:
             return TenantDatabaseStep(database, slug, "up to date")
         migrate_database(settings, database)
-    except Exception as exc:  # reported, and the walk goes on with the next database
+    except Exception as exc:  # noqa: BLE001 (any failure is reported, and the walk goes on with the next database)
         return TenantDatabaseStep(database, slug, "failed", str(exc).splitlines()[0][:300] if str(exc) else
                                   type(exc).__name__)
     return TenantDatabaseStep(database, slug, "migrated")

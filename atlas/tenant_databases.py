@@ -205,7 +205,7 @@ async def create_from_template(settings: Settings, database: str) -> None:
     try:
         owner = f" OWNER {identifier(owner_role(settings))}" if owner_role(settings) else ""
         await conn.execute(f"CREATE DATABASE {identifier(database)} TEMPLATE "
-                           f"{identifier(template_name(settings))}{owner} STRATEGY FILE_COPY")
+                           f"{identifier(template_name(settings))}{owner}")
     finally:
         await conn.close()
 

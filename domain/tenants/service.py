@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -36,6 +36,8 @@ class ProvisionedTenant:
     slug: str
     admin_user_id: uuid.UUID
     admin_is_new: bool
+    placement: dict = field(default_factory=lambda: {"model": "pooled"})
+    home_plane_id: uuid.UUID | None = None
 
 
 def validate_slug(slug: str) -> str:
@@ -101,7 +103,8 @@ async def provision_tenant(
                                                        "plane": placed.plane.name if placed.plane else None})
     if placed.model == "database":
         await _create_database(tx, tenant)
-    return ProvisionedTenant(tenant.id, slug, user.id, admin_is_new=admin_is_new)
+    return ProvisionedTenant(tenant.id, slug, user.id, admin_is_new=admin_is_new, placement=tenant.placement,
+                             home_plane_id=tenant.home_plane_id)
 
 
 async def _create_database(tx: Transaction, tenant: Tenant) -> None:

@@ -3,6 +3,7 @@ same isolation, and pools to tenant databases that close when idle."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import asyncpg
@@ -123,3 +124,36 @@ async def test_pools_to_idle_tenant_databases_close(db, live_settings):
     assert before == 3
     assert set(names) <= set(closed)
     assert await count(live_settings, None, connected, names) == 0
+
+
+def _walk(live_settings, names):
+    from atlas.migrate import migrate_tenant_databases
+
+    lines = []
+    steps = migrate_tenant_databases(live_settings, progress=lines.append)
+    return {step.database: step.outcome for step in steps if step.database in names}, lines
+
+
+async def test_migrate_walks_every_tenant_database_reports_a_missing_one_and_resumes(db, live_settings):
+    from alembic import command
+    from atlas.migrate import alembic_config
+    from atlas.tenant_databases import create_from_template, drop_database, template_name
+
+    behind, lost = await provision(db), await provision(db)
+    behind_db = (await placement_of(live_settings, behind.tenant_id))["database"]
+    lost_db = (await placement_of(live_settings, lost.tenant_id))["database"]
+    names = {behind_db, lost_db, template_name(live_settings)}
+    await db.tenant_databases.drop(behind_db)  # nobody connected while alembic works on it
+    await create_from_template(live_settings, behind_db)
+    await asyncio.to_thread(command.downgrade, alembic_config(
+        with_database(live_settings.database_url, behind_db), app_role=live_settings.db_app_role), "-1")
+    await drop_database(live_settings, lost_db)
+
+    first, lines = await asyncio.to_thread(_walk, live_settings, names)
+    await create_from_template(live_settings, lost_db)
+    again, _ = await asyncio.to_thread(_walk, live_settings, names)
+
+    assert first == {template_name(live_settings): "up to date", behind_db: "migrated", lost_db: "failed"}
+    assert again == {template_name(live_settings): "up to date", behind_db: "up to date", lost_db: "up to date"}
+    assert lines[0].startswith("[1/") and "(template): up to date" in lines[0]
+    assert any(line.endswith(f"{lost.slug}: failed") or f"{lost.slug}: failed (" in line for line in lines)
