@@ -110,6 +110,36 @@ def _set_status(settings: Settings, slug: str, status: str, reason: str) -> None
     click.echo(f"tenant {slug} is now {status}")
 
 
+@tenant.command("move")
+@click.argument("slug")
+@click.option("--to", "to_plane", default=None, help="The tenant plane (registry name) to host it; default: its "
+              "current home plane.")
+@click.option("--placement", type=click.Choice(["database"]), default="database", show_default=True,
+              help="Where its data goes on that plane: a database of its own.")
+@click.option("--rollback", is_flag=True, help="End a move that has not switched yet: drop the copy, writable again.")
+@click.option("--settle-seconds", type=float, default=None, help="How long the read-only window and the switch wait "
+              "for every process to see them (default: the placement cache's lifetime).")
+@click.pass_obj
+@friendly_errors
+def tenant_move(settings_for, slug: str, to_plane: str | None, placement: str, rollback: bool,
+                settle_seconds: float | None) -> None:
+    """Move a pooled tenant into a database of its own (resumable; --rollback before the switch)."""
+    from atlas.services import provide_services
+    from atlas.tenant_databases import LOOKUP_TTL
+    from atlas.tenant_move import move_tenant, rollback_move
+
+    with provide_services(settings_for(), redis=False) as live:
+        if rollback:
+            done = asyncio.run(rollback_move(live, slug=slug))
+            click.echo("rolled back: the tenant is writable where it was" if done else "no move to roll back")
+            return
+        moved = asyncio.run(move_tenant(live, slug=slug, to_plane=to_plane, progress=click.echo,
+                                        settle_seconds=LOOKUP_TTL if settle_seconds is None else settle_seconds))
+    if moved is not None:
+        click.echo(json.dumps({"slug": moved.slug, "database": moved.database, "plane": moved.plane,
+                               "tables": len(moved.tables), "rows": moved.rows}))
+
+
 @tenant.command("suspend")
 @click.argument("slug")
 @click.option("--reason", default="", help="Recorded in the audit log.")

@@ -33,6 +33,12 @@ _EDGES = """
 SELECT k.conrelid::regclass::text AS child, k.confrelid::regclass::text AS parent
 FROM pg_constraint k WHERE k.contype = 'f' AND k.connamespace = 'public'::regnamespace
 """
+_SEQUENCES = """
+SELECT c.table_name, c.column_name FROM information_schema.columns c
+JOIN pg_class r ON r.relname = c.table_name AND r.relnamespace = 'public'::regnamespace
+WHERE c.table_schema = 'public' AND NOT r.relispartition
+  AND (c.is_identity = 'YES' OR c.column_default LIKE 'nextval(%')
+"""
 _COLUMNS = """
 SELECT column_name FROM information_schema.columns
 WHERE table_schema = 'public' AND table_name = $1 AND is_generated = 'NEVER' ORDER BY ordinal_position
@@ -94,7 +100,15 @@ async def seed_tenant(source: Fetch, target: asyncpg.Connection, *, tenant_id: u
         for table in await tenant_tables(target):
             copied[table] = await copy_table(source, target, table=table, where="tenant_id = $1",
                                              tenant_id=tenant_id)
+        await advance_sequences(target)
     return copied
+
+
+async def advance_sequences(conn: asyncpg.Connection) -> None:
+    """Move identity and serial sequences past the copied rows, so the next insert takes a fresh number."""
+    for table, column in await conn.fetch(_SEQUENCES):
+        await conn.execute(f'SELECT setval(pg_get_serial_sequence($1, $2), greatest(max("{column}"), 1)) '
+                           f"FROM {table}", table, column)
 
 
 async def fingerprint(fetch: Fetch, tables: list[str], *, tenant_id: uuid.UUID) -> dict[str, tuple[int, str]]:

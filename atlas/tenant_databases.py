@@ -33,7 +33,8 @@ from domain.uow import Transaction, fetch_sql
 
 log = logging.getLogger("atlas.tenant_databases")
 LOOKUP_TTL = 30.0  # seconds a tenant's placement is remembered (a move switches after at most this long)
-_LOOKUP = ("SELECT placement->>'database' FROM tenants WHERE id = $1 AND placement->>'model' = 'database'")
+_LOOKUP = ("SELECT CASE WHEN placement->>'model' = 'database' THEN placement->>'database' END, placement ? 'move' "
+           "FROM tenants WHERE id = $1")
 
 
 class TenantDatabaseError(DatabaseSetupError):
@@ -86,6 +87,7 @@ class TenantDatabaseRouter:
         self.max_pools = settings.tenant_db_pools
         self.idle_seconds = settings.tenant_db_idle_seconds
         self._placements: dict[uuid.UUID, tuple[str | None, float]] = {}
+        self._read_only: set[uuid.UUID] = set()  # tenants in the read-only window of a move
         self._pools: OrderedDict[str, _Pool] = OrderedDict()  # least recently used first
         self._sweeper: asyncio.Task | None = None
 
@@ -109,14 +111,22 @@ class TenantDatabaseRouter:
         async with self.lookup() as session:
             rows = await fetch_sql(session, _LOOKUP, tenant_id)
         database = rows[0][0] if rows else None
+        if rows and rows[0][1]:
+            self._read_only.add(tenant_id)
+        else:
+            self._read_only.discard(tenant_id)
         self.remember(tenant_id, database)
         return database
+
+    def read_only(self, tenant_id: uuid.UUID) -> bool:
+        return tenant_id in self._read_only
 
     def remember(self, tenant_id: uuid.UUID, database: str | None) -> None:
         self._placements[tenant_id] = (database, self.clock() + LOOKUP_TTL)
 
     def forget(self, tenant_id: uuid.UUID) -> None:
         self._placements.pop(tenant_id, None)
+        self._read_only.discard(tenant_id)
 
     def _open(self, database: str) -> _Pool:
         engine = create_async_engine(

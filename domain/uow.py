@@ -34,7 +34,8 @@ QUEUE_NAME = "atlas:queue"
 AI_QUEUE = "atlas:ai"  # the AI pipeline's jobs (RCA -> runbook -> remediation)
 # SQLSTATEs of a server that cannot serve right now: class 08 (connection exception), admin or
 # crash shutdown and "cannot connect now" (shutting down, starting up), too many connections.
-OUTAGE_SQLSTATES = ("57P01", "57P02", "57P03", "53300")
+# 25006: a read-only transaction was asked to write (a tenant in the short read-only window of a move).
+OUTAGE_SQLSTATES = ("57P01", "57P02", "57P03", "53300", "25006")
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -74,6 +75,10 @@ class TenantDatabases(Protocol):
 
     async def sessions_for(self, tenant_id: uuid.UUID) -> async_sessionmaker[AsyncSession] | None:
         """The session factory of the tenant's own database, or None when it lives in the shared one."""
+        ...
+
+    def read_only(self, tenant_id: uuid.UUID) -> bool:
+        """Whether the tenant is in the read-only window of a move (as last looked up)."""
         ...
 
     async def create(self, tx: Transaction, *, tenant_id: uuid.UUID, database: str) -> None:
@@ -161,6 +166,8 @@ class UnitOfWork:
                 async with session.begin():
                     if tenant_id is not None:
                         await bind_tenant(session, tenant_id)
+                        if self.tenant_databases is not None and self.tenant_databases.read_only(tenant_id):
+                            await (await session.connection()).exec_driver_sql("SET TRANSACTION READ ONLY")
                     yield tx
                     jobs = await _record_jobs(tx)
         except BaseException:
