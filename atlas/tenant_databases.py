@@ -21,6 +21,7 @@ import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -121,6 +122,13 @@ class TenantDatabaseRouter:
     def read_only(self, tenant_id: uuid.UUID) -> bool:
         return tenant_id in self._read_only
 
+    async def placed_tenants(self) -> list[uuid.UUID]:
+        """Every tenant with a database of its own (for maintenance that walks them)."""
+        async with self.lookup() as session:
+            rows = await fetch_sql(session, "SELECT id FROM tenants WHERE placement->>'model' = 'database' "
+                                            "ORDER BY id")
+        return [row[0] for row in rows]
+
     def remember(self, tenant_id: uuid.UUID, database: str | None) -> None:
         self._placements[tenant_id] = (database, self.clock() + LOOKUP_TTL)
 
@@ -216,6 +224,18 @@ async def create_from_template(settings: Settings, database: str) -> None:
         owner = f" OWNER {identifier(owner_role(settings))}" if owner_role(settings) else ""
         await conn.execute(f"CREATE DATABASE {identifier(database)} TEMPLATE "
                            f"{identifier(template_name(settings))}{owner}")
+    finally:
+        await conn.close()
+    await _ensure_partitions(settings, database)
+
+
+async def _ensure_partitions(settings: Settings, database: str) -> None:
+    """The template may be days old: give the copy the telemetry partitions of the coming days."""
+    today = datetime.now(UTC).date()
+    conn = await connect(with_database(admin_url(settings), database), postgres_connect_args(settings))
+    try:
+        await conn.execute("SELECT atlas_ensure_partitions($1, $2)", today - timedelta(days=1),
+                           today + timedelta(days=3))
     finally:
         await conn.close()
 

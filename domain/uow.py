@@ -81,6 +81,10 @@ class TenantDatabases(Protocol):
         """Whether the tenant is in the read-only window of a move (as last looked up)."""
         ...
 
+    async def placed_tenants(self) -> list[uuid.UUID]:
+        """Every tenant with a database of its own."""
+        ...
+
     async def create(self, tx: Transaction, *, tenant_id: uuid.UUID, database: str) -> None:
         """Create ``database`` for the tenant (from the migrated template) with its rows as ``tx`` sees them."""
         ...
@@ -151,6 +155,13 @@ class UnitOfWork:
             return self.sessions
         async with outage_as_unavailable():
             return await self.tenant_databases.sessions_for(tenant_id) or self.sessions
+
+    async def tenants_with_own_database(self) -> list[uuid.UUID]:
+        """Tenants whose data is in a database of their own (maintenance that runs per database walks them)."""
+        if self.tenant_databases is None:
+            return []
+        async with outage_as_unavailable():
+            return await self.tenant_databases.placed_tenants()
 
     @contextlib.asynccontextmanager
     async def transaction(self, *, tenant_id: uuid.UUID | None) -> AsyncIterator[Transaction]:

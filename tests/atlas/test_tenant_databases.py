@@ -157,3 +157,26 @@ async def test_migrate_walks_every_tenant_database_reports_a_missing_one_and_res
     assert again == {template_name(live_settings): "up to date", behind_db: "up to date", lost_db: "up to date"}
     assert lines[0].startswith("[1/") and "(template): up to date" in lines[0]
     assert any(line.endswith(f"{lost.slug}: failed") or f"{lost.slug}: failed (" in line for line in lines)
+
+
+async def test_partition_upkeep_reaches_tenant_databases(db, runtime, live_settings):
+    from datetime import UTC, datetime, timedelta
+
+    from workers.jobs.telemetry import maintain_partitions
+
+    own = await provision(db)
+    database = (await placement_of(live_settings, own.tenant_id))["database"]
+    ahead = f"spans_p{datetime.now(UTC).date() + timedelta(days=3):%Y%m%d}"
+    exists = "SELECT count(*) FROM pg_class WHERE relname = $1"
+    made_with_it = await count(live_settings, database, exists, ahead)
+    conn = await asyncpg.connect(plain_dsn(with_database(admin_url(live_settings), database)))
+    try:
+        await conn.execute(f"DROP TABLE {ahead}")
+    finally:
+        await conn.close()
+
+    outcome = await maintain_partitions({"runtime": runtime})
+
+    assert made_with_it == 1
+    assert outcome["created"] >= 1
+    assert await count(live_settings, database, exists, ahead) == 1
