@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 from atlas.dbadmin import plain_dsn, with_user
 from atlas.settings import Settings
@@ -45,8 +46,20 @@ class Database(UnitOfWork):
             echo=echo,
         )
         event.listen(self.engine.sync_engine, "handle_error", _broken_connection_is_lost)
-        super().__init__(async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False),
+        session_class = type("AtlasSession", (Session,), {})  # this database's sessions, for its own listeners
+        super().__init__(async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False,
+                                            sync_session_class=session_class),
                          quiet_failures=REDIS_DOWN)
+        event.listen(session_class, "after_flush", _note_changed_tenants)
+        event.listen(session_class, "after_commit", self._tenants_changed)
+        event.listen(session_class, "after_rollback", lambda session: session.info.pop("tenants_changed", None))
+
+    def _tenants_changed(self, session: Session) -> None:
+        """A committed change of a tenant record: look its placement up again (and refresh its database's copy)."""
+        changed = session.info.pop("tenants_changed", ())
+        if self.tenant_databases is not None:
+            for tenant_id in changed:
+                self.tenant_databases.forget(tenant_id)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -67,6 +80,14 @@ class Database(UnitOfWork):
         if self.tenant_databases is not None:
             await self.tenant_databases.dispose()
         await self.engine.dispose()
+
+
+def _note_changed_tenants(session: Session, _context) -> None:
+    from domain.tenants.models import Tenant
+
+    changed = [item.id for item in (*session.dirty, *session.new) if isinstance(item, Tenant)]
+    if changed:
+        session.info.setdefault("tenants_changed", set()).update(changed)
 
 
 def _broken_connection_is_lost(context: sqlalchemy.engine.ExceptionContext) -> None:

@@ -34,8 +34,19 @@ from domain.uow import Transaction, fetch_sql
 
 log = logging.getLogger("atlas.tenant_databases")
 LOOKUP_TTL = 30.0  # seconds a tenant's placement is remembered (a move switches after at most this long)
-_LOOKUP = ("SELECT CASE WHEN placement->>'model' = 'database' THEN placement->>'database' END, placement ? 'move' "
-           "FROM tenants WHERE id = $1")
+_LOOKUP = ("SELECT CASE WHEN placement->>'model' = 'database' THEN placement->>'database' END, placement ? 'move', "
+           "(to_jsonb(t) - 'placement' - 'home_plane_id')::text FROM tenants t WHERE id = $1")
+# The tenant's own database keeps a copy of its record (status, plan, entitlements, token revocation): the
+# control plane's record is copied over it whenever they differ, at each placement look-up.
+_SYNC_RECORD = """
+UPDATE tenants t SET name = r.name, status = r.status, plan = r.plan, region = r.region,
+  tokens_valid_after = r.tokens_valid_after, plan_overrides = r.plan_overrides,
+  entitlements_version = r.entitlements_version, updated_at = r.updated_at
+FROM jsonb_populate_record(NULL::tenants, $1::jsonb) r
+WHERE t.id = r.id AND (t.name, t.status, t.plan, t.region, t.tokens_valid_after, t.plan_overrides,
+  t.entitlements_version) IS DISTINCT FROM (r.name, r.status, r.plan, r.region, r.tokens_valid_after,
+  r.plan_overrides, r.entitlements_version)
+"""
 
 
 class TenantDatabaseError(DatabaseSetupError):
@@ -116,8 +127,17 @@ class TenantDatabaseRouter:
             self._read_only.add(tenant_id)
         else:
             self._read_only.discard(tenant_id)
+        if database is not None:
+            await self._sync_record(database, rows[0][2])
         self.remember(tenant_id, database)
         return database
+
+    async def _sync_record(self, database: str, record: str) -> None:
+        """Bring the tenant database's copy of the tenant record up to the control plane's."""
+        pool = self._pools.get(database) or self._open(database)
+        pool.last_used = self.clock()
+        async with pool.sessions() as session, session.begin():
+            await fetch_sql(session, _SYNC_RECORD, record)
 
     def read_only(self, tenant_id: uuid.UUID) -> bool:
         return tenant_id in self._read_only

@@ -180,3 +180,22 @@ async def test_partition_upkeep_reaches_tenant_databases(db, runtime, live_setti
     assert made_with_it == 1
     assert outcome["created"] >= 1
     assert await count(live_settings, database, exists, ahead) == 1
+
+
+async def test_a_suspension_reaches_the_copy_of_the_tenant_record_in_its_database(client, app, live_settings, sign_in):
+    from domain.tenants.service import set_tenant_status
+
+    app_db = app.state.runtime.db  # the serving process: its placement look-ups see the change at once
+    own = await provision(app_db)
+    headers = auth_headers(await sign_in(own))
+    listing = "query { incidents(first: 5) { edges { node { id } } } }"
+    served = await client.post("/graphql", json={"query": listing}, headers=headers)
+    async with app_db.transaction(tenant_id=None) as tx:
+        await set_tenant_status(tx, tenant_id=own.tenant_id, status="suspended", actor="test", confirm_slug=own.slug)
+
+    refused = await client.post("/graphql", json={"query": listing}, headers=headers)
+
+    assert served.status_code == 200 and "errors" not in served.json()
+    assert refused.status_code == 403 and refused.json()["code"] == "TENANT_SUSPENDED"
+    database = (await placement_of(live_settings, own.tenant_id))["database"]
+    assert await count(live_settings, database, "SELECT count(*) FROM tenants WHERE status = 'suspended'") == 1
