@@ -153,6 +153,8 @@ class UnitOfWork:
         """The session factory holding ``tenant_id``'s data: its own database's, or the shared one."""
         if tenant_id is None or self.tenant_databases is None:
             return self.sessions
+        if not isinstance(tenant_id, uuid.UUID):
+            raise TypeError(f"tenant_id must be a UUID, got {type(tenant_id).__name__}")
         async with outage_as_unavailable():
             return await self.tenant_databases.sessions_for(tenant_id) or self.sessions
 
