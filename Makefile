@@ -25,7 +25,7 @@ $(VENV)/.bench: $(STAMP)
 	@touch $(VENV)/.bench
 
 bench: $(STAMP) $(VENV)/.bench
-	@for name in incidents_list subscriptions subscriber_memory ingest rules impact cmdb_import noise faults metrics_overhead paging rag retrieval ai_gateway jobs rca oncall_import; do \
+	@for name in incidents_list subscriptions subscriber_memory ingest rules impact cmdb_import noise faults metrics_overhead paging rag retrieval ai_gateway jobs rca oncall_import provisioning; do \
 		echo "== bench/$$name.py"; $(BIN)/python bench/$$name.py || exit 1; done
 
 schema: $(STAMP)

@@ -151,8 +151,9 @@ def ai_drain(data_dir: str | None) -> None:
 @click.option("--revision", default="head", show_default=True, help="Target revision.")
 @friendly_errors
 def migrate(data_dir: str | None, revision: str) -> None:
-    """Apply database migrations (as the owner role)."""
-    from atlas.migrate import run_migrations
+    """Apply database migrations (as the owner role): the main database, then the tenant template and every
+    tenant's own database, one line each; failures are listed and a re-run resumes where it stopped."""
+    from atlas.migrate import migrate_tenant_databases, run_migrations
     from atlas.services import provide_services
 
     step = Step()
@@ -160,6 +161,12 @@ def migrate(data_dir: str | None, revision: str) -> None:
         step(f"Migrating the database to {revision}")
         run_migrations(live, revision=revision)
         step.done()
+        if revision != "head":
+            return
+        failed = [one for one in migrate_tenant_databases(live, progress=click.echo) if one.outcome == "failed"]
+    if failed:
+        raise click.ClickException(f"{len(failed)} tenant database(s) not migrated "
+                                   f"({', '.join(one.database for one in failed)}): fix and run `atlas migrate` again")
 
 
 @main.command("seed-demo")

@@ -48,25 +48,33 @@ def tenant(ctx: click.Context, data_dir: str | None) -> None:
 @click.option("--admin-password", default=None, help="Password for a new admin user.")
 @click.option("--plan", default="free", show_default=True, help="free, pro or enterprise.")
 @click.option("--region", default="local", show_default=True, help="Home region of the tenant.")
+@click.option("--placement", type=click.Choice(["pooled", "database"]), default="pooled", show_default=True,
+              help="pooled: the shared database (RLS); database: a database of its own (plans with "
+                   "dedicated_placement).")
+@click.option("--dedicated", is_flag=True, help="Place it on a dedicated tenant plane of its region.")
 @click.option("--platform-admin", is_flag=True, help="Also make the admin a platform operator.")
 @click.pass_obj
 @friendly_errors
-def tenant_create(settings_for, name, slug, admin_email, admin_password, plan, region, platform_admin) -> None:
-    """Create a tenant and its first admin; print one JSON object."""
+def tenant_create(settings_for, name, slug, admin_email, admin_password, plan, region, placement, dedicated,
+                  platform_admin) -> None:
+    """Create a tenant and its first admin, placed by region, plan and capacity; print one JSON object."""
     from domain.members.models import User
+    from domain.planes.placement import PlacementRequest
     from domain.tenants.service import provision_tenant
 
     async def work(db: Database):
         async with db.transaction(tenant_id=None) as tx:
             made = await provision_tenant(tx, name=name, slug=slug, admin_email=admin_email,
-                                          admin_password=admin_password, plan=plan, region=region, actor=ACTOR)
+                                          admin_password=admin_password, plan=plan, region=region, actor=ACTOR,
+                                          placement=PlacementRequest(placement, dedicated))
             if platform_admin:
                 (await tx.session.get(User, made.admin_user_id)).is_platform_admin = True
         return made
 
     made = _with_database(settings_for(), work)
     click.echo(json.dumps({"tenant_id": str(made.tenant_id), "slug": made.slug,
-                           "admin_user_id": str(made.admin_user_id), "admin_is_new": made.admin_is_new}))
+                           "admin_user_id": str(made.admin_user_id), "admin_is_new": made.admin_is_new,
+                           "placement": made.placement}))
 
 
 @tenant.command("list")
@@ -100,6 +108,36 @@ def _set_status(settings: Settings, slug: str, status: str, reason: str) -> None
 
     _with_database(settings, work)
     click.echo(f"tenant {slug} is now {status}")
+
+
+@tenant.command("move")
+@click.argument("slug")
+@click.option("--to", "to_plane", default=None, help="The tenant plane (registry name) to host it; default: its "
+              "current home plane.")
+@click.option("--placement", type=click.Choice(["database"]), default="database", show_default=True,
+              help="Where its data goes on that plane: a database of its own.")
+@click.option("--rollback", is_flag=True, help="End a move that has not switched yet: drop the copy, writable again.")
+@click.option("--settle-seconds", type=float, default=None, help="How long the read-only window and the switch wait "
+              "for every process to see them (default: the placement cache's lifetime).")
+@click.pass_obj
+@friendly_errors
+def tenant_move(settings_for, slug: str, to_plane: str | None, placement: str, rollback: bool,
+                settle_seconds: float | None) -> None:
+    """Move a pooled tenant into a database of its own (resumable; --rollback before the switch)."""
+    from atlas.services import provide_services
+    from atlas.tenant_databases import LOOKUP_TTL
+    from atlas.tenant_move import move_tenant, rollback_move
+
+    with provide_services(settings_for(), redis=False) as live:
+        if rollback:
+            done = asyncio.run(rollback_move(live, slug=slug))
+            click.echo("rolled back: the tenant is writable where it was" if done else "no move to roll back")
+            return
+        moved = asyncio.run(move_tenant(live, slug=slug, to_plane=to_plane, progress=click.echo,
+                                        settle_seconds=LOOKUP_TTL if settle_seconds is None else settle_seconds))
+    if moved is not None:
+        click.echo(json.dumps({"slug": moved.slug, "database": moved.database, "plane": moved.plane,
+                               "tables": len(moved.tables), "rows": moved.rows}))
 
 
 @tenant.command("suspend")

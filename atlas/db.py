@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlalchemy
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 
 from atlas.dbadmin import plain_dsn, with_user
 from atlas.settings import Settings
@@ -45,13 +46,30 @@ class Database(UnitOfWork):
             echo=echo,
         )
         event.listen(self.engine.sync_engine, "handle_error", _broken_connection_is_lost)
-        super().__init__(async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False),
+        session_class = type("AtlasSession", (Session,), {})  # this database's sessions, for its own listeners
+        super().__init__(async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False,
+                                            sync_session_class=session_class),
                          quiet_failures=REDIS_DOWN)
+        event.listen(session_class, "after_flush", _note_changed_tenants)
+        event.listen(session_class, "after_commit", self._tenants_changed)
+        event.listen(session_class, "after_rollback", lambda session: session.info.pop("tenants_changed", None))
+
+    def _tenants_changed(self, session: Session) -> None:
+        """A committed change of a tenant record: look its placement up again (and refresh its database's copy)."""
+        changed = session.info.pop("tenants_changed", ())
+        if self.tenant_databases is not None:
+            for tenant_id in changed:
+                self.tenant_databases.forget(tenant_id)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
-        return cls(app_database_url(settings), pool_size=settings.db_pool_size,
-                   connect_args=postgres_connect_args(settings))
+        """The app-role database, routing tenants placed in a database of their own (atlas/tenant_databases.py)."""
+        from atlas.tenant_databases import TenantDatabaseRouter
+
+        url = app_database_url(settings)
+        database = cls(url, pool_size=settings.db_pool_size, connect_args=postgres_connect_args(settings))
+        database.tenant_databases = TenantDatabaseRouter(settings, app_url=url, lookup=database.sessions)
+        return database
 
     async def ping(self) -> None:
         """Raise unless the database answers."""
@@ -59,7 +77,17 @@ class Database(UnitOfWork):
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        if self.tenant_databases is not None:
+            await self.tenant_databases.dispose()
         await self.engine.dispose()
+
+
+def _note_changed_tenants(session: Session, _context) -> None:
+    from domain.tenants.models import Tenant
+
+    changed = [item.id for item in (*session.dirty, *session.new) if isinstance(item, Tenant)]
+    if changed:
+        session.info.setdefault("tenants_changed", set()).update(changed)
 
 
 def _broken_connection_is_lost(context: sqlalchemy.engine.ExceptionContext) -> None:

@@ -59,6 +59,11 @@ class Settings:
     db_app_password: str | None = setting("ATLAS_DB_APP_PASSWORD", None,
                                           "the app role's password (set on migrate when given)", secret=True)
     db_pool_size: int = setting("ATLAS_DB_POOL_SIZE", 10, "database connections per process", low=1, high=500)
+    tenant_db_pools: int = setting("ATLAS_TENANT_DB_POOLS", 20, "pools open at once to tenants' own databases "
+                                   "(each keeps at most one idle connection; the least recently used closes first)",
+                                   low=1, high=10_000)
+    tenant_db_idle_seconds: int = setting("ATLAS_TENANT_DB_IDLE_SECONDS", 60, "a tenant database's pool unused "
+                                          "this long is closed", low=1, high=86_400)
     db_sslmode: str = setting("ATLAS_DB_SSLMODE", "", "TLS to PostgreSQL: `disable`, `require`, `verify-ca` or "
                               "`verify-full` (empty: as the URL says)",
                               choices=("", "disable", "require", "verify-ca", "verify-full"))

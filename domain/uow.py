@@ -34,7 +34,8 @@ QUEUE_NAME = "atlas:queue"
 AI_QUEUE = "atlas:ai"  # the AI pipeline's jobs (RCA -> runbook -> remediation)
 # SQLSTATEs of a server that cannot serve right now: class 08 (connection exception), admin or
 # crash shutdown and "cannot connect now" (shutting down, starting up), too many connections.
-OUTAGE_SQLSTATES = ("57P01", "57P02", "57P03", "53300")
+# 25006: a read-only transaction was asked to write (a tenant in the short read-only window of a move).
+OUTAGE_SQLSTATES = ("57P01", "57P02", "57P03", "53300", "25006")
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -68,6 +69,31 @@ class EventSink(Protocol):
     async def publish(self, events: list[tuple[str, dict]]) -> None: ...
 
 
+class TenantDatabases(Protocol):
+    """Tenants placed in a database of their own: where their transactions go, and how such a database is made
+    (the composition root's router, atlas/tenant_databases.py)."""
+
+    async def sessions_for(self, tenant_id: uuid.UUID) -> async_sessionmaker[AsyncSession] | None:
+        """The session factory of the tenant's own database, or None when it lives in the shared one."""
+        ...
+
+    def read_only(self, tenant_id: uuid.UUID) -> bool:
+        """Whether the tenant is in the read-only window of a move (as last looked up)."""
+        ...
+
+    async def placed_tenants(self) -> list[uuid.UUID]:
+        """Every tenant with a database of its own."""
+        ...
+
+    async def create(self, tx: Transaction, *, tenant_id: uuid.UUID, database: str) -> None:
+        """Create ``database`` for the tenant (from the migrated template) with its rows as ``tx`` sees them."""
+        ...
+
+    async def drop(self, database: str) -> None:
+        """Remove a tenant database whose provisioning rolled back."""
+        ...
+
+
 class JobSink(Protocol):
     """Where the outbox rows of committed transactions go at once (the relay to arq in a running process)."""
 
@@ -80,7 +106,9 @@ class Transaction:
 
     session: AsyncSession
     tenant_id: uuid.UUID | None
+    databases: TenantDatabases | None = None
     _after_commit: list[AfterCommit] = field(default_factory=list)
+    _on_rollback: list[AfterCommit] = field(default_factory=list)
     _events: list[tuple[str, dict]] = field(default_factory=list)
     _jobs: list[tuple[str, dict]] = field(default_factory=list)
 
@@ -105,6 +133,10 @@ class Transaction:
         """Run ``action`` after a successful commit (never on rollback)."""
         self._after_commit.append(action)
 
+    def on_rollback(self, action: AfterCommit) -> None:
+        """Run ``action`` if this transaction rolls back (undo work done outside it, e.g. a created database)."""
+        self._on_rollback.append(action)
+
 
 class UnitOfWork:
     """Opens transactions on a session factory and runs what follows their commits."""
@@ -115,17 +147,46 @@ class UnitOfWork:
         self.event_sink: EventSink | None = None
         self.job_sink: JobSink | None = None
         self.quiet_failures = quiet_failures  # after-commit failures logged as one warning (an outage)
+        self.tenant_databases: TenantDatabases | None = None  # set by the composition root when it may route
+
+    async def sessions_for(self, tenant_id: uuid.UUID | None) -> async_sessionmaker[AsyncSession]:
+        """The session factory holding ``tenant_id``'s data: its own database's, or the shared one."""
+        if tenant_id is None or self.tenant_databases is None:
+            return self.sessions
+        if not isinstance(tenant_id, uuid.UUID):
+            raise TypeError(f"tenant_id must be a UUID, got {type(tenant_id).__name__}")
+        async with outage_as_unavailable():
+            return await self.tenant_databases.sessions_for(tenant_id) or self.sessions
+
+    async def tenants_with_own_database(self) -> list[uuid.UUID]:
+        """Tenants whose data is in a database of their own (maintenance that runs per database walks them)."""
+        if self.tenant_databases is None:
+            return []
+        async with outage_as_unavailable():
+            return await self.tenant_databases.placed_tenants()
 
     @contextlib.asynccontextmanager
     async def transaction(self, *, tenant_id: uuid.UUID | None) -> AsyncIterator[Transaction]:
-        """Open a transaction, bound to ``tenant_id`` when given; commit on success, else roll back."""
-        async with outage_as_unavailable(), self.sessions() as session:
-            tx = Transaction(session=session, tenant_id=tenant_id)
-            async with session.begin():
-                if tenant_id is not None:
-                    await bind_tenant(session, tenant_id)
-                yield tx
-                jobs = await _record_jobs(tx)
+        """Open a transaction, bound to ``tenant_id`` when given; commit on success, else roll back.
+
+        A tenant placed in a database of its own gets its transaction there (same role, same RLS binding).
+        """
+        sessions = await self.sessions_for(tenant_id)
+        tx = None
+        try:
+            async with outage_as_unavailable(), sessions() as session:
+                tx = Transaction(session=session, tenant_id=tenant_id, databases=self.tenant_databases)
+                async with session.begin():
+                    if tenant_id is not None:
+                        await bind_tenant(session, tenant_id)
+                        if self.tenant_databases is not None and self.tenant_databases.read_only(tenant_id):
+                            await (await session.connection()).exec_driver_sql("SET TRANSACTION READ ONLY")
+                    yield tx
+                    jobs = await _record_jobs(tx)
+        except BaseException:
+            if tx is not None:
+                await _undo(tx)
+            raise
         if tx._events and self.event_sink is not None:
             tx.after_commit(lambda: self.event_sink.publish(tx._events))
         if jobs and self.job_sink is not None:
@@ -141,6 +202,14 @@ class UnitOfWork:
                     log.warning("after-commit action skipped, a dependency is unavailable: %s", exc)
                 else:
                     log.exception("after-commit action failed")
+
+
+async def _undo(tx: Transaction) -> None:
+    for action in tx._on_rollback:
+        try:
+            await action()
+        except Exception:
+            log.exception("undoing work of a rolled-back transaction failed")
 
 
 async def _record_jobs(tx: Transaction) -> list[outbox.PendingJob]:

@@ -47,7 +47,8 @@ async def one_statement(db: UnitOfWork, sql: str, *arguments) -> list:
     Only for the functions above, which bind the tenant themselves, transaction-locally, before they touch
     a row, so row-level security applies as in :meth:`UnitOfWork.transaction`.
     """
-    async with outage_as_unavailable(), db.sessions() as session:
+    sessions = await db.sessions_for(arguments[0])  # the tenant, first argument of each (its own database, if any)
+    async with outage_as_unavailable(), sessions() as session:
         connection = await session.connection()
         driver = (await connection.get_raw_connection()).driver_connection
         return await driver.fetch(sql, *arguments)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ from domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from domain.members.models import Membership
 from domain.members.passwords import check_policy
 from domain.members.users import create_user, normalize_email, user_by_email
+from domain.planes.placement import PlacementRequest, choose_placement
 from domain.policies.service import apply_latest
 from domain.tenants.models import TENANT_STATUSES, Tenant
 from domain.tenants.queries import tenant_by_slug
@@ -35,6 +36,8 @@ class ProvisionedTenant:
     slug: str
     admin_user_id: uuid.UUID
     admin_is_new: bool
+    placement: dict = field(default_factory=lambda: {"model": "pooled"})
+    home_plane_id: uuid.UUID | None = None
 
 
 def validate_slug(slug: str) -> str:
@@ -69,8 +72,10 @@ def _validate_name(name: str) -> str:
 async def provision_tenant(
     tx: Transaction, *, name: str, slug: str, admin_email: str, admin_password: str | None,
     plan: str = DEFAULT_PLAN, region: str = "local", actor: str = "system",
+    placement: PlacementRequest | None = None,
 ) -> ProvisionedTenant:
-    """Create a tenant and make ``admin_email`` its owner (creating the user if new)."""
+    """Create a tenant and make ``admin_email`` its owner (creating the user if new), placed on a plane by
+    region, plan and capacity; a ``database`` placement also gets its own database (see domain/planes/placement)."""
     name, slug, email = _validate_name(name), validate_slug(slug), normalize_email(admin_email, field="adminEmail")
     if plan not in PLANS:
         raise ValidationFailed(f"Unknown plan {plan!r}; choose one of {', '.join(PLANS)}.", field="plan")
@@ -83,15 +88,34 @@ async def provision_tenant(
             raise ValidationFailed("A password is required for a new admin user.", field="adminPassword")
         check_policy(admin_password, field="adminPassword")
         user = await create_user(tx, email=email, password=admin_password)
-    tenant = Tenant(name=name, slug=slug, plan=plan, region=region, placement={"model": "pooled"})
+    placed = await choose_placement(tx, region=region, plan=plan, request=placement)
+    tenant_id = uuid.uuid4()
+    tenant = Tenant(id=tenant_id, name=name, slug=slug, plan=plan, region=region,
+                    placement=placed.record(tenant_id), home_plane_id=placed.plane_id)
     tx.session.add(tenant)
     await tx.session.flush()
     await tx.enter_tenant(tenant.id)
     tx.session.add(Membership(tenant_id=tenant.id, user_id=user.id, roles=["owner"]))
     await apply_latest(tx)  # a new tenant starts on the platform's current policies
     await audit.record(tx, actor=actor, action="tenant.provisioned", target_type="tenant",
-                       target_id=str(tenant.id), data={"slug": slug, "plan": plan, "admin": email})
-    return ProvisionedTenant(tenant.id, slug, user.id, admin_is_new=admin_is_new)
+                       target_id=str(tenant.id), data={"slug": slug, "plan": plan, "admin": email,
+                                                       "placement": tenant.placement,
+                                                       "plane": placed.plane.name if placed.plane else None})
+    if placed.model == "database":
+        await _create_database(tx, tenant)
+    return ProvisionedTenant(tenant.id, slug, user.id, admin_is_new=admin_is_new, placement=tenant.placement,
+                             home_plane_id=tenant.home_plane_id)
+
+
+async def _create_database(tx: Transaction, tenant: Tenant) -> None:
+    """The tenant's own database, with its rows so far; dropped again if this transaction rolls back."""
+    if tx.databases is None:
+        raise ValidationFailed("This deployment cannot create tenant databases; choose the pooled placement.",
+                               field="placement")
+    database = tenant.placement["database"]
+    tx.on_rollback(lambda: tx.databases.drop(database))
+    await tx.session.flush()
+    await tx.databases.create(tx, tenant_id=tenant.id, database=database)
 
 
 async def _tenant_for_update(tx: Transaction, tenant_id: uuid.UUID) -> Tenant:

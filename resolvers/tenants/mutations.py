@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from domain.planes.placement import PlacementRequest
 from domain.tenants import service as tenants
 from domain.tenants.queries import tenant_by_id
 from resolvers.errors import mutate, payload_union
@@ -22,7 +23,8 @@ async def create_tenant(info: strawberry.Info, input: CreateTenantInput) -> Crea
 async def _provision(tx, info: strawberry.Info, input: CreateTenantInput) -> TenantProvisioned:
     made = await tenants.provision_tenant(
         tx, name=input.name, slug=input.slug, admin_email=input.admin_email, admin_password=input.admin_password,
-        plan=input.plan, region=input.region, actor=info.context.actor.actor)
+        plan=input.plan, region=input.region, actor=info.context.actor.actor,
+        placement=PlacementRequest(input.placement.model, input.placement.dedicated) if input.placement else None)
     return TenantProvisioned(tenant=Tenant.from_model(await tenant_by_id(tx, made.tenant_id)),
                              admin_is_new=made.admin_is_new, admin_user_id=strawberry.ID(str(made.admin_user_id)))
 

@@ -54,6 +54,15 @@ class TenantChanged:
     tenant: Tenant
 
 
+@strawberry.input(description="Where a new tenant's data goes (plans with `dedicated_placement` may ask for more "
+                              "than `pooled`).")
+class TenantPlacementInput:
+    model: str = strawberry.field(default="pooled", description="`pooled` (the plane's shared database, row-level "
+                                  "security) or `database` (a database of its own on the plane's server).")
+    dedicated: bool = strawberry.field(default=False, description="A dedicated tenant plane (one tenant) in the "
+                                       "tenant's region.")
+
+
 @strawberry.input(description="A new tenant and its first admin (platform operators only).")
 class CreateTenantInput:
     name: str
@@ -63,3 +72,5 @@ class CreateTenantInput:
         default=None, description="Required when the admin is a new user.")
     plan: str = "free"
     region: str = "local"
+    placement: TenantPlacementInput | None = strawberry.field(
+        default=None, description="Placement request; the home plane is chosen by region, plan and capacity.")

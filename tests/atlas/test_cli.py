@@ -12,7 +12,7 @@ from domain.members.models import User
 from domain.members.passwords import verify_password
 
 COMMANDS = ["up", "serve", "worker", "migrate", "seed-demo", "export-schema", "tenant create", "tenant list",
-            "tenant suspend", "tenant resume", "keys rotate", "keys list", "ai drain", "import"]
+            "tenant suspend", "tenant resume", "tenant move", "keys rotate", "keys list", "ai drain", "import"]
 
 
 def atlas(*args, env=None, timeout=120):

@@ -146,3 +146,34 @@ async def test_the_plan_catalog_is_public(client):
     assert list(plans) == ["free", "pro", "enterprise"]
     assert "custom_roles" not in plans["free"]["entitlements"]["features"]
     assert plans["enterprise"]["entitlements"]["limits"]["retention_days"] == 400
+
+
+async def test_a_platform_admin_provisions_a_tenant_into_a_database_of_its_own(client, db, make_tenant, sign_in):
+    import asyncpg
+
+    from atlas.dbadmin import plain_dsn
+    from atlas.tenant_databases import admin_url
+
+    headers = await _platform_admin(db, make_tenant, sign_in)
+    slug, pooled_slug = unique_slug("own"), unique_slug("pro")
+    base = {"name": "Own Co", "adminPassword": TEST_PASSWORD}
+
+    body = await gql(client, CREATE_TENANT, {"i": {**base, "slug": slug, "adminEmail": f"boss@{slug}.io",
+                                                   "plan": "enterprise", "placement": {"model": "database"}}}, headers)
+    refused = await gql(client, CREATE_TENANT, {"i": {**base, "slug": pooled_slug, "adminEmail": f"b@{pooled_slug}.io",
+                                                      "plan": "pro", "placement": {"model": "database"}}}, headers)
+
+    assert body["data"]["createTenant"]["__typename"] == "TenantProvisioned"
+    assert refused["data"]["createTenant"] == {
+        "__typename": "ForbiddenError", "code": "NOT_ENTITLED", "field": "placement",
+        "message": "Plan 'pro' does not include dedicated placement (a database or a tenant plane of its own); "
+                   "choose the enterprise plan."}
+    async with db.transaction(tenant_id=None) as tx:
+        tenant = await tx.session.scalar(select(Tenant).where(Tenant.slug == slug))
+        assert await tx.session.scalar(select(Tenant.id).where(Tenant.slug == pooled_slug)) is None
+    conn = await asyncpg.connect(plain_dsn(admin_url(db.tenant_databases.settings)))
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", tenant.placement["database"])
+    finally:
+        await conn.close()
+    assert tenant.placement == {"model": "database", "database": f"atlas_t_{tenant.id.hex}"} and exists == 1

@@ -1,0 +1,219 @@
+"""A `database`-placed tenant: its own database made from the migrated template, its rows only there, the
+same isolation, and pools to tenant databases that close when idle."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import asyncpg
+import pytest
+
+from atlas.dbadmin import plain_dsn, with_database
+from atlas.tenant_databases import admin_url
+from domain.errors import Forbidden
+from domain.planes.placement import PlacementRequest
+from domain.tenants.service import provision_tenant
+from tests.conftest import TEST_PASSWORD, auth_headers, gql, unique_slug
+from tests.resolvers.incidents.test_incidents_api import CREATE
+
+DATABASE = PlacementRequest(model="database")
+
+
+async def provision(db, *, placement=DATABASE, plan="enterprise"):
+    slug = unique_slug("own")
+    async with db.transaction(tenant_id=None) as tx:
+        return await provision_tenant(tx, name=f"Own {slug}", slug=slug, admin_email=f"owner@{slug}.example.com",
+                                      admin_password=TEST_PASSWORD, plan=plan, placement=placement)
+
+
+async def placement_of(live_settings, tenant_id):
+    conn = await asyncpg.connect(plain_dsn(admin_url(live_settings)))
+    try:
+        return json.loads(await conn.fetchval("SELECT placement FROM tenants WHERE id = $1", tenant_id))
+    finally:
+        await conn.close()
+
+
+async def count(live_settings, database, sql, *args):
+    """Count as the superuser (no RLS) in ``database`` (None: the shared one)."""
+    url = admin_url(live_settings)
+    conn = await asyncpg.connect(plain_dsn(with_database(url, database) if database else url))
+    try:
+        return await conn.fetchval(sql, *args)
+    finally:
+        await conn.close()
+
+
+async def test_a_database_tenant_gets_its_own_database_with_its_record_and_members(db, live_settings):
+    made = await provision(db)
+
+    placement = await placement_of(live_settings, made.tenant_id)
+    database = placement["database"]
+    assert placement == {"model": "database", "database": f"atlas_t_{made.tenant_id.hex}"}
+    assert await count(live_settings, database, "SELECT count(*) FROM tenants WHERE id = $1", made.tenant_id) == 1
+    assert await count(live_settings, database, "SELECT count(*) FROM tenants") == 1
+    assert await count(live_settings, database, "SELECT count(*) FROM memberships WHERE user_id = $1",
+                       made.admin_user_id) == 1
+    assert await count(live_settings, database, "SELECT count(*) FROM users") == 1
+
+
+async def test_its_incidents_and_events_live_only_in_its_database(client, db, live_settings, sign_in, make_tenant):
+    own, pooled = await provision(db), await make_tenant()
+    own_headers, pooled_headers = auth_headers(await sign_in(own)), auth_headers(await sign_in(pooled))
+    database = (await placement_of(live_settings, own.tenant_id))["database"]
+
+    created = await gql(client, CREATE, {"i": {"title": "Own db outage", "severity": "SEV2"}}, own_headers)
+    ingested = await client.post("/api/ingest/events", headers=own_headers, json={
+        "events": [{"source": "nagios", "title": "Disk full", "severity": "error", "id": "own-1"}]})
+    await gql(client, CREATE, {"i": {"title": "Pooled outage", "severity": "SEV3"}}, pooled_headers)
+
+    assert created["data"]["createIncident"]["__typename"] == "IncidentSaved"
+    assert ingested.status_code == 202, ingested.text
+    by_tenant = "SELECT count(*) FROM {} WHERE tenant_id = $1"
+    assert await count(live_settings, database, by_tenant.format("incidents"), own.tenant_id) == 1
+    assert await count(live_settings, None, by_tenant.format("incidents"), own.tenant_id) == 0
+    assert await count(live_settings, database, by_tenant.format("events"), own.tenant_id) == 1
+    assert await count(live_settings, None, by_tenant.format("events"), own.tenant_id) == 0
+    assert await count(live_settings, database, "SELECT count(*) FROM incidents") == 1  # nobody else's
+
+
+async def test_each_tenant_reads_only_its_own_rows(client, db, sign_in, make_tenant):
+    own, other_own, pooled = await provision(db), await provision(db), await make_tenant()
+    for tenant in (own, other_own, pooled):
+        await gql(client, CREATE, {"i": {"title": f"Outage of {tenant.slug}", "severity": "SEV3"}},
+                  auth_headers(await sign_in(tenant)))
+    listing = "query { incidents(first: 50) { edges { node { title } } } }"
+
+    for tenant in (own, other_own, pooled):
+        seen = await gql(client, listing, headers=auth_headers(await sign_in(tenant)))
+        assert [edge["node"]["title"] for edge in seen["data"]["incidents"]["edges"]] == [f"Outage of {tenant.slug}"]
+
+
+async def test_a_token_for_one_tenant_cannot_read_another_tenants_database(client, db, sign_in):
+    own, other = await provision(db), await provision(db)
+    own_grant = await sign_in(own)
+
+    response = await client.post("/graphql", json={"query": "query { incidents(first: 5) { edges { node { id } } } }"},
+                                 headers=auth_headers(own_grant.access_token, other.tenant_id))
+
+    assert response.status_code in (401, 403) or response.json().get("errors")
+
+
+async def test_a_plan_without_dedicated_placement_gets_no_database(db):
+    with pytest.raises(Forbidden) as refused:
+        await provision(db, plan="pro")
+
+    assert refused.value.code == "NOT_ENTITLED"
+    assert refused.value.field == "placement"
+
+
+async def test_pools_to_idle_tenant_databases_close(db, live_settings):
+    router = db.tenant_databases
+    tenants = [await provision(db) for _ in range(3)]
+    names = []
+    for tenant in tenants:
+        async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+            await tx.session.execute(__import__("sqlalchemy").text("SELECT 1"))
+        names.append(await router.database_of(tenant.tenant_id))
+    connected = "SELECT count(*) FROM pg_stat_activity WHERE datname = ANY($1::text[])"
+    before = await count(live_settings, None, connected, names)
+
+    closed = await router.close_idle(now=router.clock() + router.idle_seconds + 1)
+
+    assert before == 3
+    assert set(names) <= set(closed)
+    assert await count(live_settings, None, connected, names) == 0
+
+
+async def _back_to_pooled(db, live_settings, *tenants):
+    from atlas.tenant_databases import drop_database
+
+    for tenant in tenants:
+        database = (await placement_of(live_settings, tenant.tenant_id))["database"]
+        await db.tenant_databases.drop(database)
+        await drop_database(live_settings, database)
+        conn = await asyncpg.connect(plain_dsn(admin_url(live_settings)))
+        try:
+            await conn.execute("""UPDATE tenants SET placement = '{"model": "pooled"}' WHERE id = $1""",
+                               tenant.tenant_id)
+        finally:
+            await conn.close()
+        db.tenant_databases.forget(tenant.tenant_id)
+
+
+def _walk(live_settings, names):
+    from atlas.migrate import migrate_tenant_databases
+
+    lines = []
+    steps = migrate_tenant_databases(live_settings, progress=lines.append)
+    return {step.database: step.outcome for step in steps if step.database in names}, lines
+
+
+async def test_migrate_walks_every_tenant_database_reports_a_missing_one_and_resumes(db, live_settings):
+    from alembic import command
+    from atlas.migrate import alembic_config
+    from atlas.tenant_databases import create_from_template, drop_database, template_name
+
+    behind, lost = await provision(db), await provision(db)
+    behind_db = (await placement_of(live_settings, behind.tenant_id))["database"]
+    lost_db = (await placement_of(live_settings, lost.tenant_id))["database"]
+    names = {behind_db, lost_db, template_name(live_settings)}
+    await db.tenant_databases.drop(behind_db)  # nobody connected while alembic works on it
+    await create_from_template(live_settings, behind_db)
+    await asyncio.to_thread(command.downgrade, alembic_config(
+        with_database(live_settings.database_url, behind_db), app_role=live_settings.db_app_role), "-1")
+    await drop_database(live_settings, lost_db)
+
+    first, lines = await asyncio.to_thread(_walk, live_settings, names)
+    await create_from_template(live_settings, lost_db)
+    again, _ = await asyncio.to_thread(_walk, live_settings, names)
+
+    await _back_to_pooled(db, live_settings, behind, lost)  # their databases were remade empty: leave none so
+
+    assert first == {template_name(live_settings): "up to date", behind_db: "migrated", lost_db: "failed"}
+    assert again == {template_name(live_settings): "up to date", behind_db: "up to date", lost_db: "up to date"}
+    assert lines[0].startswith("[1/") and "(template): up to date" in lines[0]
+    assert any(line.endswith(f"{lost.slug}: failed") or f"{lost.slug}: failed (" in line for line in lines)
+
+
+async def test_partition_upkeep_reaches_tenant_databases(db, runtime, live_settings):
+    from datetime import UTC, datetime, timedelta
+
+    from workers.jobs.telemetry import maintain_partitions
+
+    own = await provision(db)
+    database = (await placement_of(live_settings, own.tenant_id))["database"]
+    ahead = f"spans_p{datetime.now(UTC).date() + timedelta(days=3):%Y%m%d}"
+    exists = "SELECT count(*) FROM pg_class WHERE relname = $1"
+    made_with_it = await count(live_settings, database, exists, ahead)
+    conn = await asyncpg.connect(plain_dsn(with_database(admin_url(live_settings), database)))
+    try:
+        await conn.execute(f"DROP TABLE {ahead}")
+    finally:
+        await conn.close()
+
+    outcome = await maintain_partitions({"runtime": runtime})
+
+    assert made_with_it == 1
+    assert outcome["created"] >= 1
+    assert await count(live_settings, database, exists, ahead) == 1
+
+
+async def test_a_suspension_reaches_the_copy_of_the_tenant_record_in_its_database(client, app, live_settings, sign_in):
+    from domain.tenants.service import set_tenant_status
+
+    app_db = app.state.runtime.db  # the serving process: its placement look-ups see the change at once
+    own = await provision(app_db)
+    headers = auth_headers(await sign_in(own))
+    listing = "query { incidents(first: 5) { edges { node { id } } } }"
+    served = await client.post("/graphql", json={"query": listing}, headers=headers)
+    async with app_db.transaction(tenant_id=None) as tx:
+        await set_tenant_status(tx, tenant_id=own.tenant_id, status="suspended", actor="test", confirm_slug=own.slug)
+
+    refused = await client.post("/graphql", json={"query": listing}, headers=headers)
+
+    assert served.status_code == 200 and "errors" not in served.json()
+    assert refused.status_code == 403 and refused.json()["code"] == "TENANT_SUSPENDED"
+    database = (await placement_of(live_settings, own.tenant_id))["database"]
+    assert await count(live_settings, database, "SELECT count(*) FROM tenants WHERE status = 'suspended'") == 1
