@@ -126,4 +126,4 @@ async def hosted_counts(tx: Transaction) -> dict[uuid.UUID, int]:
     rows = await tx.session.execute(
         select(Tenant.home_plane_id, func.count()).where(Tenant.home_plane_id.is_not(None))
         .group_by(Tenant.home_plane_id))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
