@@ -180,3 +180,25 @@ def checked_hypotheses(text: str, *, evidence_ids: set[str], cis: set[str]) -> t
         kept.append(Hypothesis(ci=item["ci"], cause=str(item.get("cause", ""))[:300], evidence_ids=list(cited),
                                confidence=float(confidence) if isinstance(confidence, int | float) else 0.0))
     return kept, dropped
+
+
+DEMOTION = 0.25  # what a hypothesis keeps of its confidence once a remediation of it ran and did not help
+
+
+def failed_remediation_id(failed: dict) -> str:
+    return f"remediation:{failed['run_id']}"
+
+
+def demote(hypotheses: list[Hypothesis], failed: list[dict]) -> list[Hypothesis]:
+    """Hypotheses whose remediation ran without bringing the signals back lose most of their confidence and
+    cite that failure; the rest keep their order ahead of them."""
+    for hypothesis in hypotheses:
+        tried = [f for f in failed if f.get("ci") == hypothesis.ci and f.get("cause") == hypothesis.cause]
+        if tried:
+            hypothesis.confidence *= DEMOTION ** len(tried)
+            hypothesis.score *= DEMOTION ** len(tried)
+            hypothesis.evidence_ids = [*hypothesis.evidence_ids, *(failed_remediation_id(f) for f in tried)]
+            hypothesis.reasons = [*hypothesis.reasons, *(
+                f"demoted: {f.get('action') or 'the remediation'} ran ({f['runbook']}) and the signals did not "
+                f"recover" for f in tried)]
+    return sorted(hypotheses, key=lambda h: -h.confidence)

@@ -50,16 +50,32 @@ def remediation_plan(*, top: dict[str, Any], impacted: list[str]) -> dict[str, A
             "evidence_ids": top["evidence_ids"]}
 
 
-def verification(*, open_alerts: int, still_anomalous: list[str], remediation_ran: bool) -> dict[str, Any]:
-    """Verified when the alerts resolved and no signal of the root cause is still anomalous."""
-    verified = open_alerts == 0 and not still_anomalous
-    learnt = []
-    if open_alerts:
-        learnt.append(f"{open_alerts} alert(s) still firing")
-    if still_anomalous:
-        learnt.append(f"still anomalous: {', '.join(still_anomalous)}")
-    if not verified:
-        learnt.append("a remediation ran and the signals did not recover" if remediation_ran
-                      else "no remediation has run yet")
-    return {"verified": verified, "open_alerts": open_alerts, "still_anomalous": still_anomalous,
-            "remediation_ran": remediation_ran, "learnt": learnt}
+WAITING = "Waiting for a remediation to run: verification starts once one has finished and settled."
+
+
+def waiting(*, failed: list[dict[str, Any]]) -> dict[str, Any]:
+    """Before any remediation ran there is nothing to verify yet."""
+    return {"state": "waiting", "verified": None, "checks": [], "remediation": None, "failed_remediations": failed,
+            "learnt": ["no remediation has run yet"], "summary": WAITING}
+
+
+def verification(*, checks: list[dict[str, Any]], remediation: dict[str, Any], top: dict[str, Any] | None,
+                 plan: dict[str, Any] | None, failed: list[dict[str, Any]]) -> dict[str, Any]:
+    """Verified when every signal that fired is back; otherwise the failed remediation is learnt (once per run)."""
+    if not checks:
+        return {"state": "no_signals", "verified": None, "checks": [], "remediation": remediation,
+                "failed_remediations": failed, "learnt": ["no signal of the incident to watch"],
+                "summary": f"Nothing to verify {remediation['runbook']} against: the incident has no signal to watch."}
+    verified = all(c["ok"] for c in checks)
+    learnt = [c["text"] for c in checks if not c["ok"]]
+    reopen = not verified and all(f["run_id"] != remediation["run_id"] for f in failed)
+    if reopen:
+        action = ((plan or {}).get("actions") or [{}])[0]
+        failed = [*failed, {**remediation, "ci": (top or {}).get("ci"), "cause": (top or {}).get("cause"),
+                            "action": action.get("action"), "not_recovered": [c["id"] for c in checks if not c["ok"]]}]
+    summary = (f"Verified: {remediation['runbook']} brought the signals back ({len(checks)} checked)." if verified
+               else f"Not verified: {remediation['runbook']} ran but " + "; ".join(learnt)
+               + (". RCA re-runs with this remediation demoted." if reopen else "."))
+    return {"state": "verified" if verified else "not_verified", "verified": verified, "checks": checks,
+            "remediation": remediation, "failed_remediations": failed, "learnt": learnt, "reopen": reopen,
+            "summary": summary}
