@@ -168,7 +168,8 @@ async def run_step(*, db: UnitOfWork, gateway: Gateway, tenant_id: uuid.UUID, in
         row.status, row.attempts, row.updated_at = "running", row.attempts + 1, clock.now()
     try:
         if FEATURES[step] not in features:
-            output = compute.Output(result={"skipped": True, "reason": f"The plan does not include {FEATURES[step]}."})
+            reason = f"The plan does not include {FEATURES[step]}."
+            output = compute.Output(result={"skipped": True, "reason": reason}, summary=f"Skipped: {reason}")
         else:
             output = await compute.STEPS[step](db=db, gateway=gateway, tenant_id=tenant_id, incident_id=incident_id,
                                                prior=prior)

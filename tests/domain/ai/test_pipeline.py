@@ -112,7 +112,8 @@ async def test_a_plan_without_runbooks_records_the_step_as_skipped(runtime, db, 
     await run_step(db=db, gateway=runtime.ai, tenant_id=tenant.tenant_id, incident_id=planted.incident_id,
                    step="runbook")
     runbook = (await _steps(db, tenant, planted.incident_id))["runbook"]
-    assert runbook.result == {"skipped": True, "reason": "The plan does not include ai.runbooks."}
+    assert runbook.result == {"skipped": True, "reason": "The plan does not include ai.runbooks.",
+                              "summary": "Skipped: The plan does not include ai.runbooks."}
 
 
 async def test_pipeline_output_holds_no_id_of_another_tenant(runtime, db, make_tenant):
