@@ -3,7 +3,10 @@ layer), a remediation plan (each action with risk, blast radius and the approval
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+import yaml
 
 _ACTIONS = {  # cause keyword -> (automation action, what it does, risk)
     "bad change": ("rollback_change", "Roll back the change", "medium"),
@@ -34,10 +37,32 @@ def runbook_draft(*, incident_title: str, top: dict[str, Any], retrieved: list[d
         {"name": "Wait for the signals to settle", "kind": "wait", "seconds": 300},
         {"name": f"Check {ci} is healthy", "kind": "condition", "check": f"no anomaly on {ci} for 5 minutes"},
     ]
-    return {"title": f"Runbook draft: {cause} on {ci}", "for_incident": incident_title, "steps": steps,
-            "checks": [f"{ci} metrics back under their baseline", "the incident's alerts resolved"],
-            "rollback": f"Undo '{what}' on {ci} if the checks fail.", "owner_role": "sre",
-            "status": "draft", "related_runbooks": retrieved, "evidence_ids": top["evidence_ids"]}
+    draft = {"title": f"Runbook draft: {cause} on {ci}", "for_incident": incident_title, "steps": steps,
+             "checks": [f"{ci} metrics back under their baseline", "the incident's alerts resolved"],
+             "rollback": f"Undo '{what}' on {ci} if the checks fail.", "owner_role": "sre",
+             "status": "draft", "related_runbooks": retrieved, "evidence_ids": top["evidence_ids"]}
+    return {**draft, "automation_yaml": automation_document(draft, ci=ci, action=action, what=what)}
+
+
+def _slug(text: str) -> str:
+    return (re.sub(r"[^a-z0-9_.-]+", "-", text.lower()).strip("-.") or "step")[:100]
+
+
+def automation_document(draft: dict[str, Any], *, ci: str, action: str, what: str) -> str:
+    """The draft as an automation Runbook document (YAML) a person imports, edits and publishes. The action
+    itself is a manual step: which command or endpoint performs it is theirs to fill in."""
+    spec = {"name": _slug(f"ai-{action}-{ci}"), "description": f"{draft['title']} (drafted by the AI pipeline for "
+                                                               f"“{draft['for_incident']}”)"[:5000],
+            "steps": [
+                {"name": "confirm", "kind": "manual", "instructions": draft["steps"][0]["instructions"]},
+                {"name": "approve", "kind": "approval", "summary": f"{what} on {ci}"},
+                {"name": _slug(action), "kind": "manual", "instructions": (
+                    f"{what} on {ci} (automation action {action}). Replace this step with the http or agent step "
+                    f"that does it. Rollback: {draft['rollback']}")},
+                {"name": "settle", "kind": "wait", "seconds": 300},
+                {"name": "check", "kind": "manual", "instructions": "Check: " + "; ".join(draft["checks"]) + "."}]}
+    return yaml.safe_dump({"apiVersion": "atlas/v1", "kind": "Runbook", "spec": spec}, sort_keys=False,
+                          allow_unicode=True)
 
 
 def remediation_plan(*, top: dict[str, Any], impacted: list[str]) -> dict[str, Any]:
