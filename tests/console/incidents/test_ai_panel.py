@@ -133,7 +133,7 @@ async def test_the_panel_is_a_live_fragment(owner, runtime):
     page = await owner.get(url)
     fragment = await owner.http.get(url, headers={"HX-Request": "true", "HX-Target": "incident-ai"})
 
-    assert has(page.text, f'#incident-live span[hx-target="#incident-ai"][hx-trigger="sse:changed"]')
+    assert has(page.text, '#incident-live span[hx-target="#incident-ai"][hx-trigger="sse:changed"]')
     assert fragment.status_code == 200
     assert fragment.text.lstrip().startswith('<section id="incident-ai"')
     assert text(one(fragment.text, "#ai-step-rca .ai-state")) == "done"
