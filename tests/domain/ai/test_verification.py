@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from domain import clock
+from domain.ai.pipeline.drafts import draft_update
 from domain.ai.pipeline.service import pipeline_steps, run_step, step_job_id
 from domain.automation.models import Run
 from domain.incidents.models import TimelineEntry
@@ -34,6 +35,11 @@ async def _entries(db, tenant, incident_id) -> list[tuple[str, dict]]:
 async def _step(runtime, tenant, planted, step):
     return await run_step(db=runtime.db, gateway=runtime.ai, tenant_id=tenant.tenant_id,
                           incident_id=planted.incident_id, step=step, settle_seconds=300, hold_minutes=5)
+
+
+async def _draft(runtime, tenant, planted, audience):
+    return await draft_update(db=runtime.db, gateway=runtime.ai, tenant_id=tenant.tenant_id,
+                              incident_id=planted.incident_id, audience=audience, actor="t")
 
 
 async def _pipeline_then_remediation(runtime, db, tenant):
@@ -98,6 +104,10 @@ async def test_a_remediation_that_brings_the_signals_back_is_verified_after_it_s
     assert data["summary"] == "Verified: rollback-payments brought the signals back (3 checked)."
     assert [c["id"] for c in data["checks"]] == [c["id"] for c in result["checks"]]
     assert (steps["rca"].run, steps["rca"].wanted) == (1, 1)
+    # and status-update drafts say so, citing the verification
+    draft = await _draft(runtime, tenant, planted, "executives")
+    assert "The fix has been verified: the signals are back to normal [finding:verification]." in draft.text
+    assert "finding:verification" in draft.cited and not draft.flagged
 
 
 async def test_a_remediation_that_does_not_help_reopens_rca_with_its_hypothesis_demoted(runtime, db, make_tenant,
@@ -144,6 +154,10 @@ async def test_a_remediation_that_does_not_help_reopens_rca_with_its_hypothesis_
     last_verification = (await _entries(db, tenant, planted.incident_id))[-2][1]
     assert last_verification["reopened"] is True
     assert last_verification["summary"].endswith("RCA re-runs with this remediation demoted.")
+    responders = await _draft(runtime, tenant, planted, "responders")
+    executives = await _draft(runtime, tenant, planted, "executives")
+    assert "Not verified: rollback-payments ran but" in responders.text
+    assert "A first fix did not resolve it; we are working on the next one [finding:verification]." in executives.text
 
 
 async def test_redelivered_verification_and_rca_jobs_add_nothing(runtime, db, make_tenant, forget_earlier_jobs):
