@@ -109,8 +109,12 @@ async def remediation_finished(tx: Transaction, *, subject: dict[str, Any]) -> N
         AiPipelineStep.step == "verification").with_for_update())
     if row is None or row.run == 0:
         return
+    if row.status == "running":  # it may be looking at an earlier remediation: one more run after it
+        row.wanted, row.requested_by = row.run + 2, "automation"
+        enqueue_step(tx, incident_id=incident_id, step="verification", run=row.wanted)
+        return
     if row.run < row.wanted and row.status != "failed":
-        return  # a run is already on its way; it verifies the latest remediation
+        return  # a run is already on its way (or settling); it verifies the latest remediation
     _want_another(tx, row, incident_id=incident_id, actor="automation")
 
 

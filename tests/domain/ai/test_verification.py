@@ -179,3 +179,25 @@ async def test_redelivered_verification_and_rca_jobs_add_nothing(runtime, db, ma
     assert await _entries(db, tenant, planted.incident_id) == entries
     assert len(steps["verification"].result["failed_remediations"]) == 1
     assert (steps["rca"].run, steps["rca"].wanted, steps["verification"].run) == (2, 2, 2)
+
+
+async def test_a_remediation_finishing_while_verification_runs_gets_a_run_of_its_own(runtime, db, make_tenant,
+                                                                                    forget_earlier_jobs):
+    from domain.ai.pipeline.service import locked_step
+
+    # given a verification run in progress (looking at the first remediation)
+    tenant = await make_tenant(plan="enterprise")
+    planted, _, _ = await _pipeline_then_remediation(runtime, db, tenant)
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        (await locked_step(tx, incident_id=planted.incident_id, step="verification")).status = "running"
+
+    # when a second remediation run on the incident succeeds
+    runbook = await published(db, tenant, {**ROLLBACK, "name": "restart-payments"})
+    second = await start(db, tenant, runbook, subject={"id": str(planted.incident_id)})
+    assert await advance(runtime, tenant, second) == "succeeded"
+
+    # then one more verification run is wanted after the one in progress, and queued
+    steps = await _steps(db, tenant, planted.incident_id)
+    assert (steps["verification"].run, steps["verification"].wanted) == (1, 3)
+    queued = [job.job_id for job in await runtime.redis.queued_jobs(queue_name=AI_QUEUE)]
+    assert step_job_id(planted.incident_id, "verification", 3) in queued
