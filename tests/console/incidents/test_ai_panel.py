@@ -137,3 +137,29 @@ async def test_the_panel_is_a_live_fragment(owner, runtime):
     assert fragment.status_code == 200
     assert fragment.text.lstrip().startswith('<section id="incident-ai"')
     assert text(one(fragment.text, "#ai-step-rca .ai-state")) == "done"
+
+
+async def test_a_failed_verification_shows_its_checks_and_what_was_learnt(owner, runtime):
+    from datetime import timedelta
+
+    from domain import clock
+    from tests.domain.ai.test_verification import _latency_after, _pipeline_then_remediation, _step
+
+    # given a remediation that did not bring latency back, verified, and the RCA it re-opened
+    planted, run_id, finished = await _pipeline_then_remediation(runtime, runtime.db, owner.tenant)
+    await _latency_after(runtime.db, owner.tenant, finished, recovered=False)
+    with clock.clock_at(finished + timedelta(minutes=6)):
+        await _step(runtime, owner.tenant, planted, "verification")
+        await _step(runtime, owner.tenant, planted, "rca")
+
+    page = await owner.get(f"/console/incidents/{planted.incident_id}")
+
+    assert text(one(page.text, "#ai-step-verification .ai-state")) == "not verified"
+    assert texts(page.text, "#ai-checks .tag") == ["not back"] * 3
+    assert text(one(page.text, "#ai-remediation-run")).startswith("Remediation checked: rollback-payments")
+    assert "Learnt: rollback_change (rollback-payments) did not help with bad change" in text(
+        one(page.text, "#ai-step-verification"))
+    last = select(page.text, "#ai-hypotheses tbody tr")[-1]
+    assert cells(last)[1] == "payments" and "demoted: rollback_change ran" in cells(last)[2]
+    assert f"#evidence-remediation-{run_id}" in [a["href"] for a in last.select("a.evidence-link")]
+    assert has(page.text, f"dl#ai-evidence dt#evidence-remediation-{run_id}")
