@@ -155,6 +155,11 @@ class Settings:
                                          low=1, high=86400)
     agent_lease_seconds: int = setting("ATLAS_AGENT_LEASE_SECONDS", 30, "how long an edge agent holds an automation "
                                        "step without a heartbeat before it is retried or failed", low=2, high=3600)
+    ai_verify_settle_seconds: int = setting("ATLAS_AI_VERIFY_SETTLE_SECONDS", 300, "how long after a remediation run "
+                                            "finishes the AI pipeline waits before verifying it", low=0, high=86400)
+    ai_verify_hold_minutes: int = setting("ATLAS_AI_VERIFY_HOLD_MINUTES", 5, "how long the signals that fired must "
+                                          "have stayed back to normal for a remediation to count as verified",
+                                          low=1, high=1440)
 
     @property
     def is_production(self) -> bool:

@@ -71,6 +71,8 @@ class AdapterSettings(Protocol):
     twilio_from: str | None
     twilio_api_base: str | None
     agent_lease_seconds: int
+    ai_verify_settle_seconds: int  # the AI pipeline's verification (domain/ai/pipeline/verify.py)
+    ai_verify_hold_minutes: int
 
 
 class SecretReader(Protocol):

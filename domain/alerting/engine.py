@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, text
 
 from domain import clock
+from domain.ai.pipeline.service import queue_pipeline
 from domain.alerting.correlation import correlate, recorrelate
 from domain.alerting.grouping import REOPEN_NOTE, Home, find_home, group_key_for
 from domain.alerting.models import Alert
@@ -29,7 +30,6 @@ from domain.alerting.templates import group_of, render_fingerprint
 from domain.incidents import links, timeline
 from domain.incidents.models import SEVERITIES, Incident
 from domain.incidents.service import NewIncident, create_incident, transition_incident
-from domain.uow import AI_QUEUE
 
 if TYPE_CHECKING:
     from domain.uow import Transaction
@@ -170,8 +170,7 @@ async def _open_incident(tx: Transaction, rule: CompiledRule, alert: Alert, titl
                                    reason=f"recurrence of {previous.reference}", source="recurrence",
                                    actor=f"rule:{rule.name}")
     await correlate(tx, incident)
-    tx.enqueue("ai_pipeline", queue=AI_QUEUE, job_id=f"ai-pipeline:{incident.id}",
-               tenant_id=str(tx.tenant_id), incident_id=str(incident.id))
+    queue_pipeline(tx, incident_id=incident.id)
     return incident
 
 

@@ -88,6 +88,10 @@ async def finish_run(tx: Transaction, run: Run, *, status: str, actor: str, erro
         Approval.tenant_id == tx.tenant_id, Approval.run_id == run.id, Approval.status == "pending")
         .values(status="rejected", decided_by=actor, reason=f"the run {status}", decided_at=clock.now()))
     record(tx, run, kind=status, actor=actor, **({"error": error} if error else {}))
+    if status == "succeeded" and isinstance(run.subject, dict) and run.subject.get("id"):
+        from domain.ai.pipeline.service import remediation_finished  # a run on an incident is its remediation
+
+        await remediation_finished(tx, subject=run.subject)
 
 
 async def cancel_run(tx: Transaction, *, run_id: uuid.UUID, actor: str, reason: str = "") -> Run:

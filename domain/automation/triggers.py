@@ -22,7 +22,7 @@ from domain.automation.models import Run, Workflow
 from domain.automation.runbooks import has_workflows, published_runbook
 from domain.automation.runs import record, start_run
 from domain.automation.spec import condition_root
-from domain.errors import ValidationFailed
+from domain.errors import NotFound, ValidationFailed
 from domain.incidents.models import Incident
 
 if TYPE_CHECKING:
@@ -42,8 +42,20 @@ async def _subject(tx: Transaction, event: str, subject_id: uuid.UUID) -> dict[s
     if not event.startswith("incident."):
         return {"id": str(subject_id)}
     incident = await tx.session.get(Incident, subject_id)
+    return {} if incident is None else incident_subject(incident)
+
+
+async def subject_for_incident(tx: Transaction, incident_id: uuid.UUID) -> dict[str, Any]:
+    """The subject of a run started by hand for an incident (the AI pipeline verifies it as a remediation)."""
+    incident = await tx.session.scalar(select(Incident).where(Incident.tenant_id == tx.tenant_id,
+                                                              Incident.id == incident_id))
     if incident is None:
-        return {}
+        raise NotFound("No such incident.", field="incidentId")
+    return incident_subject(incident)
+
+
+def incident_subject(incident: Incident) -> dict[str, Any]:
+    """What a run's ``subject`` holds of an incident."""
     return {"id": str(incident.id), "number": incident.number, "title": incident.title,
             "severity": incident.severity, "priority": incident.priority, "status": incident.status,
             "services": list(incident.services), "labels": dict(incident.labels), "source": incident.source}

@@ -7,6 +7,7 @@ import strawberry
 from domain.automation import agents, approvals, runbooks, runs, webhooks
 from domain.automation.models import Runbook as RunbookModel
 from domain.automation.queries import list_runs
+from domain.automation.triggers import subject_for_incident
 from domain.errors import ValidationFailed
 from resolvers.automation.queries import present_runs
 from resolvers.automation.types import Agent, Approval, AutomationRun, Runbook, Workflow
@@ -44,6 +45,9 @@ class AgentRegistered:
 class StartRunInput:
     runbook_id: strawberry.ID
     inputs: strawberry.scalars.JSON = strawberry.field(default_factory=dict)
+    incident_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Run it for this incident: the run's subject is the incident, and once it "
+                                  "succeeds the incident's AI pipeline verifies it as a remediation.")
 
 
 @strawberry.input
@@ -102,12 +106,14 @@ async def _run_saved(tx, run) -> RunSaved:
 
 
 async def start_run(info: strawberry.Info, input: StartRunInput) -> RunPayload:
-    """Run a runbook version by hand, with inputs checked against its JSON Schema."""
+    """Run a runbook version by hand (for an incident, optionally), with inputs checked against its JSON Schema."""
     async def change(tx):
         if not isinstance(input.inputs, dict):
             raise ValidationFailed("inputs must be a JSON object.", field="inputs")
         runbook = await runbooks.runbook_by_id(tx, parse_id(input.runbook_id, field="runbookId"))
-        run = await runs.start_run(tx, runbook=runbook, inputs=input.inputs, subject={}, actor=_actor(info))
+        subject = (await subject_for_incident(tx, parse_id(input.incident_id, field="incidentId"))
+                   if input.incident_id else {})
+        run = await runs.start_run(tx, runbook=runbook, inputs=input.inputs, subject=subject, actor=_actor(info))
         return await _run_saved(tx, run)
     return await mutate(info, change)
 

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import strawberry
 
+from domain.ai.pipeline.service import queue_pipeline
 from domain.incidents import links, postmortems, service
 from domain.incidents.lifecycle import IllegalTransition, IncidentClosed
 from domain.incidents.models import reference
@@ -108,8 +109,12 @@ async def _as_saved(tx: Transaction, changing: Awaitable) -> IncidentSaved:
 
 
 async def create_incident(info: strawberry.Info, input: CreateIncidentInput) -> IncidentPayload:
-    """Open an incident (status TRIGGERED)."""
-    return await _saved(info, lambda tx, actor: service.create_incident(tx, new=input.to_domain(), actor=actor))
+    """Open an incident (status TRIGGERED); its AI pipeline is queued as for one the alerting engine opens."""
+    async def opened(tx: Transaction, actor: str):
+        incident = await service.create_incident(tx, new=input.to_domain(), actor=actor)
+        queue_pipeline(tx, incident_id=incident.id)
+        return incident
+    return await _saved(info, opened)
 
 
 async def transition_incident(info: strawberry.Info, input: TransitionIncidentInput) -> IncidentPayload:

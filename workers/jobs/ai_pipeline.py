@@ -1,6 +1,7 @@
 """The AI pipeline's jobs on the AI queue (``atlas:ai``): the alerting engine queues ``ai_pipeline`` for each new
-incident; each step then queues the next through the outbox as ``ai_pipeline_step``. A failed step retries
-with backoff, then says why on the incident's timeline."""
+incident (and ``createIncident`` for one opened by hand); each step then queues the next through the outbox as
+``ai_pipeline_step``; a remediation run that succeeds queues verification again, deferred until it settled.
+A failed step retries with backoff, then says why on the incident's timeline."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ async def ai_pipeline_step(ctx: dict, *, tenant_id: str, incident_id: str, step:
     job_try = ctx.get("job_try", 1)
     try:
         done = await run_step(db=runtime.db, gateway=runtime.ai, tenant_id=uuid.UUID(tenant_id),
-                              incident_id=uuid.UUID(incident_id), step=step, final_attempt=job_try >= MAX_TRIES)
+                              incident_id=uuid.UUID(incident_id), step=step, final_attempt=job_try >= MAX_TRIES,
+                              settle_seconds=runtime.settings.ai_verify_settle_seconds,
+                              hold_minutes=runtime.settings.ai_verify_hold_minutes)
     except Exception as exc:
         if job_try < MAX_TRIES:
             raise Retry(defer=_backoff(job_try)) from exc

@@ -1,7 +1,8 @@
-"""One incident: header, transitions, people, links, alerts, postmortem and timeline, re-read live on each change.
+"""One incident: header, transitions, people, links, alerts, AI pipeline, postmortem and timeline, re-read live
+on each change.
 
 The page listens to the incident's own stream (``ConsoleIncidentWatch``); each ``changed`` event makes
-htmx re-read the summary and the timeline blocks from this same URL (chosen by ``HX-Target``).
+htmx re-read the summary, the AI pipeline and the timeline blocks from this same URL (chosen by ``HX-Target``).
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from console.guard import signed_in
 from console.screens import page, run_screen, screen_status
 from console.sse import event_stream, message
 from console.views.incidents.list import members_of
+from console.views.incidents.pipeline import pipeline_context
 from console.views.incidents.timeline import Names, describe
 from domain.incidents.models import PRIORITIES, RESPONDER_ROLES, SEVERITIES
 from domain.incidents.postmortems import ACTION_STATUSES
 from domain.incidents.queries import incident_number
 
 TEMPLATE = "incidents/detail.html"
-BLOCKS = {"incident-summary": "summary", "incident-timeline": "timeline", "incident-live": "live"}
+BLOCKS = {"incident-summary": "summary", "incident-timeline": "timeline", "incident-live": "live",
+          "incident-ai": "ai"}
 LINK_KINDS = {"parent": "its parent", "child": "a child of it", "related": "related to it"}  # as the form words it
 POSTMORTEM_READY = ("RESOLVED", "CLOSED")
 
@@ -87,6 +90,7 @@ def detail_context(request: Request, data: dict[str, Any]) -> dict[str, Any]:
                        detail_url=path(request, "console_incident", incident_id=incident["id"]),
                        stream_url=path(request, "console_incident_watch", incident_id=incident["id"]))
         context["editable"] = context["can_write"] and not context["closed"]
+        context["ai"] = pipeline_context(data)
     return context
 
 
@@ -98,13 +102,14 @@ async def detail_screen(
     principal = request.state.principal
     variables = {"id": request.path_params["incident_id"], "withMembers": principal.can("member.read"),
                  "withForms": block == "screen" and principal.can("incident.write"),
-                 "withImpact": block == "screen" and principal.can("cmdb.read") and "cmdb" in principal.features}
+                 "withImpact": block == "screen" and principal.can("cmdb.read") and "cmdb" in principal.features,
+                 "withAi": block in ("screen", "ai") and "ai.rca" in principal.features}
     data, errors = await run_screen(request, "ConsoleIncident", variables)
     loaded = bool(data.get("incident"))
     if not loaded and not errors:
         errors = [{"code": "NOT_FOUND", "message": "No such incident in this tenant."}]
     context = {"errors": errors, "outcome": outcome or {}, "values": values or {}, **detail_context(request, data),
-               "show_impact": variables["withImpact"]}
+               "show_impact": variables["withImpact"], "show_ai": variables["withAi"]}
     status = screen_status(outcome, errors, loaded=loaded)
     return await page(request, TEMPLATE, context, block=block, status_code=status)
 

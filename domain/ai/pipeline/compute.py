@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from domain import clock
-from domain.ai.pipeline import steps
-from domain.ai.pipeline.evidence import gather, still_anomalous
-from domain.ai.pipeline.rca import Hypothesis, checked_hypotheses, rank
+from domain.ai.pipeline import steps, verify
+from domain.ai.pipeline.evidence import gather
+from domain.ai.pipeline.rca import Hypothesis, checked_hypotheses, demote, failed_remediation_id, rank
 from domain.ai.types import ChatRequest, Evidence
 from domain.errors import DomainError
 from domain.incidents.queries import get_incident
-from domain.uow import fetch_sql
 
 if TYPE_CHECKING:
     from domain.ai.gateway import Gateway
@@ -50,24 +49,47 @@ async def rca(*, db: UnitOfWork, gateway: Gateway, tenant_id: uuid.UUID, inciden
     async with db.transaction(tenant_id=tenant_id) as tx:
         incident = await get_incident(tx, incident_id)
         gathered = await gather(tx, incident)
+        failed = await _failed_remediations(tx, incident_id)
     radius = sorted(gathered.topology.radius())
     local = rank(gathered.signals, gathered.topology, start=gathered.start)
+    learnt = [Evidence(id=failed_remediation_id(f), title=f"failed remediation on {f.get('ci')}",
+                       text=f"{f.get('action')} ({f['runbook']}) ran for {f.get('cause')} on {f.get('ci')}; the "
+                            f"signals did not recover") for f in failed]
     answer = await gateway.chat(tenant_id=tenant_id, actor=ACTOR, request=ChatRequest(
-        task="rca", question=RCA_QUESTION + ", ".join(radius), evidence=gathered.evidence()[:MAX_EVIDENCE],
-        max_tokens=800))
+        task="rca", question=RCA_QUESTION + ", ".join(radius),
+        evidence=(*learnt, *gathered.evidence())[:MAX_EVIDENCE], max_tokens=800))
     dropped, source = 0, "local heuristics"
     hypotheses: list[Hypothesis] = local
     if answer.provider != "local":
-        kept, dropped = checked_hypotheses(answer.text, evidence_ids=gathered.ids(), cis=set(radius))
+        kept, dropped = checked_hypotheses(answer.text, evidence_ids=gathered.ids() | {e.id for e in learnt},
+                                           cis=set(radius))
         hypotheses, source = (kept, "model") if kept else (local, "local heuristics (no grounded model answer)")
+    hypotheses = demote(hypotheses, failed)
     top = [{**h.as_dict(), "ci_id": str(gathered.ci_ids[h.ci]) if h.ci in gathered.ci_ids else None}
            for h in hypotheses[:5]]
-    evidence = [{"id": s.id, "kind": s.kind, "ci": s.ci, "text": s.text} for s in [*gathered.alerts, *gathered.signals]]
+    evidence = [{"id": e.id, "kind": "remediation", "ci": f.get("ci"), "text": e.text} for e, f in zip(
+        learnt, failed, strict=True)]
+    evidence += [{"id": s.id, "kind": s.kind, "ci": s.ci, "text": s.text}
+                 for s in [*gathered.alerts, *gathered.signals]]
     summary = (f"Likely root cause: {top[0]['cause']} on {top[0]['ci']} ({top[0]['confidence']:.0%})" if top
                else "No root cause found in the evidence.")
+    if failed:
+        summary += f"; demoted after {len(failed)} failed remediation(s)"
     return Output(result={"hypotheses": top, "evidence": evidence[:MAX_EVIDENCE], "blast_radius": radius,
                           "source": source, "call_id": answer.call_id, "start": gathered.start},
                   summary=summary, dropped=dropped, model_key=answer.model_key)
+
+
+async def _failed_remediations(tx: Transaction, incident_id: uuid.UUID) -> list[dict[str, Any]]:
+    """What verification learnt: remediations that ran for a hypothesis and did not bring the signals back."""
+    from sqlalchemy import select
+
+    from domain.ai.pipeline.models import AiPipelineStep
+
+    result = await tx.session.scalar(select(AiPipelineStep.result).where(
+        AiPipelineStep.tenant_id == tx.tenant_id, AiPipelineStep.incident_id == incident_id,
+        AiPipelineStep.step == "verification"))
+    return list((result or {}).get("failed_remediations") or [])
 
 
 def _top(prior: Any) -> dict[str, Any] | None:
@@ -122,21 +144,19 @@ async def remediation(*, db: UnitOfWork, gateway: Gateway, tenant_id: uuid.UUID,
 
 async def verification(*, db: UnitOfWork, gateway: Gateway, tenant_id: uuid.UUID, incident_id: uuid.UUID,
                        prior: Any) -> Output:
-    """Whether the signals that fired are back: the incident's alerts resolved, the root cause's metrics normal."""
-    top, start = _top(prior), ((prior or {}).get("rca") or {}).get("start")
-    async with db.transaction(tenant_id=tenant_id) as tx:
-        alerts = await fetch_sql(tx.session, (
-            "SELECT count(*) AS n FROM alerts WHERE tenant_id = $1 AND incident_id = $2 "
-            "AND status IN ('pending', 'firing')"), tx.tenant_id, incident_id)
-        anomalous = (await still_anomalous(tx, ci=top["ci"], start=start, now=clock.now().timestamp())
-                     if top and start else [])
-        runs = await fetch_sql(tx.session, (
-            "SELECT count(*) AS n FROM automation_runs WHERE tenant_id = $1 AND subject->>'id' = $2 "
-            "AND status = 'succeeded'"), tx.tenant_id, str(incident_id))
-    outcome = steps.verification(open_alerts=alerts[0]["n"], still_anomalous=anomalous,
-                                 remediation_ran=runs[0]["n"] > 0)
-    return Output(result=outcome, summary="Verified: the signals are back to normal." if outcome["verified"]
-                  else "Not verified yet: " + "; ".join(outcome["learnt"]))
+    """Whether the signals that fired came back after the latest remediation run (waiting until one ran)."""
+    remediation: verify.Remediation | None = prior.get("remediation")
+    failed = list((prior.get("verification") or {}).get("failed_remediations") or [])
+    if remediation is None:
+        outcome = steps.waiting(failed=failed)
+    else:
+        async with db.transaction(tenant_id=tenant_id) as tx:
+            checks = await verify.check_signals(tx, incident_id=incident_id, rca=prior.get("rca") or {},
+                                                remediation=remediation, now=clock.now(),
+                                                hold_minutes=prior["hold_minutes"])
+        outcome = steps.verification(checks=checks, remediation=remediation.as_dict(), top=_top(prior),
+                                     plan=prior.get("previous"), failed=failed)
+    return Output(result=outcome, summary=outcome["summary"])
 
 
 STEPS = {"rca": rca, "runbook": runbook, "remediation": remediation, "verification": verification}

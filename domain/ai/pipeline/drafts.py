@@ -51,13 +51,36 @@ async def draft_update(*, db: UnitOfWork, gateway: Gateway, tenant_id: uuid.UUID
     if top:
         evidence.append(Evidence(id="finding:rca", title="root cause",
                                  text=f"Likely cause: {top['cause']} on {top['ci']}."))
+    checked = _verification(steps.get("verification"))
+    if checked:
+        evidence.append(Evidence(id="finding:verification", title="verification", text=checked["summary"]))
     answer = await gateway.chat(tenant_id=tenant_id, actor=actor, request=ChatRequest(
         task="summary", question=f"Write a status update for {audience} about {incident.reference}.",
         evidence=tuple(evidence), max_tokens=400))
     if answer.provider != "local":
         return Draft(audience, answer.text, answer.cited, answer.flagged, answer.model_key)
-    text, cited = _local_text(incident, audience, top, evidence)
+    text, cited = _local_text(incident, audience, top, [e for e in evidence if e.id != "finding:verification"])
+    if checked:
+        text, cited = _with_verification(text, cited, audience, checked)
     return Draft(audience, text, cited, not cited, answer.model_key)
+
+
+def _verification(row: AiPipelineStep | None) -> dict | None:
+    """The verification of a remediation that ran (None before one ran)."""
+    result = (row.result or {}) if row is not None and row.run else {}
+    return result if result.get("state") in ("verified", "not_verified") else None
+
+
+def _with_verification(text: str, cited: list[str], audience: str, checked: dict) -> tuple[str, list[str]]:
+    if audience == "executives":
+        said = (" The fix has been verified: the signals are back to normal [finding:verification]."
+                if checked["verified"] else
+                " A first fix did not resolve it; we are working on the next one [finding:verification].")
+    else:
+        said = f" {checked['summary']} [finding:verification]"
+    marker = " Next update within 30 minutes."
+    text = text.replace(marker, said + marker) if marker in text else text + said
+    return text, [*cited, "finding:verification"]
 
 
 def _local_text(incident, audience: str, top: dict | None, evidence: list[Evidence]) -> tuple[str, list[str]]:

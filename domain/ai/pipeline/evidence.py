@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from domain.ai.pipeline.anomaly import THRESHOLD, detect, robust_z
+from domain.ai.pipeline.anomaly import detect
 from domain.ai.pipeline.rca import CHANGE_LOOKBACK, HOPS, Signal, Topology
 from domain.ai.types import Evidence
 from domain.cmdb.catalog import IMPACT_DOWN, IMPACT_UP
@@ -146,25 +146,3 @@ async def _alerts(tx: Transaction, incident: Incident) -> list[Signal]:
     return [Signal(id=f"alert:{row['id']}", ci=str((row["labels"] or {}).get("service", "")), kind="alert",
                    at=row["first_seen"].timestamp(), text=f"alert {row['name']} fired")
             for row in rows]
-
-
-async def still_anomalous(tx: Transaction, *, ci: str, start: float, now: float) -> list[str]:
-    """The metric series of ``ci`` whose last three points are still above the incident's baseline."""
-    since = datetime.fromtimestamp(start - LOOKBACK, UTC)
-    rows = await fetch_sql(tx.session, (
-        "SELECT name, ts, avg(value) AS value FROM metric_points WHERE tenant_id = $1 AND service = $2 "
-        "AND ts >= $3 AND ts <= $4 GROUP BY name, ts ORDER BY ts"), tx.tenant_id, ci, since,
-        datetime.fromtimestamp(now, UTC))
-    series: dict[str, list[tuple[float, float]]] = {}
-    for row in rows:
-        series.setdefault(row["name"], []).append((row["ts"].timestamp(), row["value"]))
-    out = []
-    for name, points in sorted(series.items()):
-        base = sorted(v for t, v in points if t <= start - BASELINE_GAP)
-        if len(base) < 5 or len(points) < 3:
-            continue
-        median = base[len(base) // 2]
-        mad = sorted(abs(v - median) for v in base)[len(base) // 2]
-        if all(robust_z(v, median, mad) > THRESHOLD for _, v in points[-3:]):
-            out.append(f"metric:{ci}:{name}")
-    return out

@@ -180,3 +180,28 @@ def checked_hypotheses(text: str, *, evidence_ids: set[str], cis: set[str]) -> t
         kept.append(Hypothesis(ci=item["ci"], cause=str(item.get("cause", ""))[:300], evidence_ids=list(cited),
                                confidence=float(confidence) if isinstance(confidence, int | float) else 0.0))
     return kept, dropped
+
+
+DEMOTION = 0.25  # what a hypothesis keeps of its confidence once a remediation of it ran and did not help
+
+
+def failed_remediation_id(failed: dict) -> str:
+    return f"remediation:{failed['run_id']}"
+
+
+def demote(hypotheses: list[Hypothesis], failed: list[dict]) -> list[Hypothesis]:
+    """Hypotheses whose remediation ran without bringing the signals back lose most of their confidence and
+    cite that failure; the rest keep their order ahead of them."""
+    tried_for = {id(h): [f for f in failed if f.get("ci") == h.ci and f.get("cause") == h.cause] for h in hypotheses}
+    untried = [h.confidence for h in hypotheses if not tried_for[id(h)]]
+    for hypothesis in hypotheses:
+        tried = tried_for[id(hypothesis)]
+        if tried:
+            hypothesis.confidence = min(hypothesis.confidence * DEMOTION ** len(tried),
+                                        0.9 * min(untried, default=1.0))
+            hypothesis.score *= DEMOTION ** len(tried)
+            hypothesis.evidence_ids = [*hypothesis.evidence_ids, *(failed_remediation_id(f) for f in tried)]
+            hypothesis.reasons = [*hypothesis.reasons, *(
+                f"demoted: {f.get('action') or 'the remediation'} ran ({f['runbook']}) and the signals did not "
+                f"recover" for f in tried)]
+    return sorted(hypotheses, key=lambda h: (bool(tried_for[id(h)]), -h.confidence))

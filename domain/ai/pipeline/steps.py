@@ -3,7 +3,10 @@ layer), a remediation plan (each action with risk, blast radius and the approval
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+import yaml
 
 _ACTIONS = {  # cause keyword -> (automation action, what it does, risk)
     "bad change": ("rollback_change", "Roll back the change", "medium"),
@@ -34,10 +37,32 @@ def runbook_draft(*, incident_title: str, top: dict[str, Any], retrieved: list[d
         {"name": "Wait for the signals to settle", "kind": "wait", "seconds": 300},
         {"name": f"Check {ci} is healthy", "kind": "condition", "check": f"no anomaly on {ci} for 5 minutes"},
     ]
-    return {"title": f"Runbook draft: {cause} on {ci}", "for_incident": incident_title, "steps": steps,
-            "checks": [f"{ci} metrics back under their baseline", "the incident's alerts resolved"],
-            "rollback": f"Undo '{what}' on {ci} if the checks fail.", "owner_role": "sre",
-            "status": "draft", "related_runbooks": retrieved, "evidence_ids": top["evidence_ids"]}
+    draft = {"title": f"Runbook draft: {cause} on {ci}", "for_incident": incident_title, "steps": steps,
+             "checks": [f"{ci} metrics back under their baseline", "the incident's alerts resolved"],
+             "rollback": f"Undo '{what}' on {ci} if the checks fail.", "owner_role": "sre",
+             "status": "draft", "related_runbooks": retrieved, "evidence_ids": top["evidence_ids"]}
+    return {**draft, "automation_yaml": automation_document(draft, ci=ci, action=action, what=what)}
+
+
+def _slug(text: str) -> str:
+    return (re.sub(r"[^a-z0-9_.-]+", "-", text.lower()).strip("-.") or "step")[:100]
+
+
+def automation_document(draft: dict[str, Any], *, ci: str, action: str, what: str) -> str:
+    """The draft as an automation Runbook document (YAML) a person imports, edits and publishes. The action
+    itself is a manual step: which command or endpoint performs it is theirs to fill in."""
+    spec = {"name": _slug(f"ai-{action}-{ci}"), "description": f"{draft['title']} (drafted by the AI pipeline for "
+                                                               f"“{draft['for_incident']}”)"[:5000],
+            "steps": [
+                {"name": "confirm", "kind": "manual", "instructions": draft["steps"][0]["instructions"]},
+                {"name": "approve", "kind": "approval", "summary": f"{what} on {ci}"},
+                {"name": _slug(action), "kind": "manual", "instructions": (
+                    f"{what} on {ci} (automation action {action}). Replace this step with the http or agent step "
+                    f"that does it. Rollback: {draft['rollback']}")},
+                {"name": "settle", "kind": "wait", "seconds": 300},
+                {"name": "check", "kind": "manual", "instructions": "Check: " + "; ".join(draft["checks"]) + "."}]}
+    return yaml.safe_dump({"apiVersion": "atlas/v1", "kind": "Runbook", "spec": spec}, sort_keys=False,
+                          allow_unicode=True)
 
 
 def remediation_plan(*, top: dict[str, Any], impacted: list[str]) -> dict[str, Any]:
@@ -50,16 +75,32 @@ def remediation_plan(*, top: dict[str, Any], impacted: list[str]) -> dict[str, A
             "evidence_ids": top["evidence_ids"]}
 
 
-def verification(*, open_alerts: int, still_anomalous: list[str], remediation_ran: bool) -> dict[str, Any]:
-    """Verified when the alerts resolved and no signal of the root cause is still anomalous."""
-    verified = open_alerts == 0 and not still_anomalous
-    learnt = []
-    if open_alerts:
-        learnt.append(f"{open_alerts} alert(s) still firing")
-    if still_anomalous:
-        learnt.append(f"still anomalous: {', '.join(still_anomalous)}")
-    if not verified:
-        learnt.append("a remediation ran and the signals did not recover" if remediation_ran
-                      else "no remediation has run yet")
-    return {"verified": verified, "open_alerts": open_alerts, "still_anomalous": still_anomalous,
-            "remediation_ran": remediation_ran, "learnt": learnt}
+WAITING = "Waiting for a remediation to run: verification starts once one has finished and settled."
+
+
+def waiting(*, failed: list[dict[str, Any]]) -> dict[str, Any]:
+    """Before any remediation ran there is nothing to verify yet."""
+    return {"state": "waiting", "verified": None, "checks": [], "remediation": None, "failed_remediations": failed,
+            "learnt": ["no remediation has run yet"], "summary": WAITING}
+
+
+def verification(*, checks: list[dict[str, Any]], remediation: dict[str, Any], top: dict[str, Any] | None,
+                 plan: dict[str, Any] | None, failed: list[dict[str, Any]]) -> dict[str, Any]:
+    """Verified when every signal that fired is back; otherwise the failed remediation is learnt (once per run)."""
+    if not checks:
+        return {"state": "no_signals", "verified": None, "checks": [], "remediation": remediation,
+                "failed_remediations": failed, "learnt": ["no signal of the incident to watch"],
+                "summary": f"Nothing to verify {remediation['runbook']} against: the incident has no signal to watch."}
+    verified = all(c["ok"] for c in checks)
+    learnt = [c["text"] for c in checks if not c["ok"]]
+    reopen = not verified and all(f["run_id"] != remediation["run_id"] for f in failed)
+    if reopen:
+        action = ((plan or {}).get("actions") or [{}])[0]
+        failed = [*failed, {**remediation, "ci": (top or {}).get("ci"), "cause": (top or {}).get("cause"),
+                            "action": action.get("action"), "not_recovered": [c["id"] for c in checks if not c["ok"]]}]
+    summary = (f"Verified: {remediation['runbook']} brought the signals back ({len(checks)} checked)." if verified
+               else f"Not verified: {remediation['runbook']} ran but " + "; ".join(learnt)
+               + (". RCA re-runs with this remediation demoted." if reopen else "."))
+    return {"state": "verified" if verified else "not_verified", "verified": verified, "checks": checks,
+            "remediation": remediation, "failed_remediations": failed, "learnt": learnt, "reopen": reopen,
+            "summary": summary}

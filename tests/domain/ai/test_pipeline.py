@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from domain.ai.pipeline.models import AiPipelineStep
 from domain.ai.pipeline.rca import Signal, Topology, checked_hypotheses, rank
 from domain.ai.pipeline.service import pipeline_steps, request_rerun, run_step
+from domain.automation.runbooks import read_yaml
 from domain.errors import ValidationFailed
 from domain.incidents.models import TimelineEntry
 from tests.domain.ai.pipeline_scenario import plant
@@ -64,10 +65,16 @@ async def test_the_whole_pipeline_runs_once_and_re_running_a_done_step_adds_noth
     steps = await _steps(db, tenant, planted.incident_id)
     assert steps["runbook"].result["steps"][1] == {"name": "Approve the remediation", "kind": "approval",
                                                    "approvers": ["incident_commander"]}
+    document = read_yaml(steps["runbook"].result["automation_yaml"])  # importable as an automation runbook
+    assert [(step.name, step.kind) for step in document.spec.steps] == [
+        ("confirm", "manual"), ("approve", "approval"), ("rollback_change", "manual"), ("settle", "wait"),
+        ("check", "manual")]
+    assert document.spec.name == "ai-rollback_change-payments"
     assert steps["remediation"].result["actions"][0]["action"] == "rollback_change"
     assert steps["remediation"].result["actions"][0]["blast_radius"] == ["checkout", "frontend"]
-    assert steps["verification"].result["verified"] is False  # payments' latency is still high
-    assert steps["verification"].result["still_anomalous"] == ["metric:payments:latency_ms"]
+    assert steps["verification"].result["state"] == "waiting"  # no remediation has run: nothing to verify yet
+    assert steps["verification"].result["verified"] is None
+    assert steps["verification"].result["summary"].startswith("Waiting for a remediation to run")
 
 
 async def test_a_rerun_on_demand_runs_that_step_once_more(runtime, db, make_tenant):
@@ -111,7 +118,8 @@ async def test_a_plan_without_runbooks_records_the_step_as_skipped(runtime, db, 
     await run_step(db=db, gateway=runtime.ai, tenant_id=tenant.tenant_id, incident_id=planted.incident_id,
                    step="runbook")
     runbook = (await _steps(db, tenant, planted.incident_id))["runbook"]
-    assert runbook.result == {"skipped": True, "reason": "The plan does not include ai.runbooks."}
+    assert runbook.result == {"skipped": True, "reason": "The plan does not include ai.runbooks.",
+                              "summary": "Skipped: The plan does not include ai.runbooks."}
 
 
 async def test_pipeline_output_holds_no_id_of_another_tenant(runtime, db, make_tenant):

@@ -67,3 +67,24 @@ async def test_a_plan_without_rca_is_not_entitled_to_the_pipeline(client, make_t
     body = await gql(client, PIPELINE, {"id": "00000000-0000-0000-0000-000000000000"}, owner)
 
     assert body["errors"][0]["extensions"]["code"] == "NOT_ENTITLED"
+
+
+async def test_an_incident_opened_by_hand_queues_the_pipeline_as_alerting_does(client, runtime, make_tenant, sign_in,
+                                                                               forget_earlier_jobs):
+    from tests.resolvers.incidents.test_incidents_api import CREATE
+
+    # given an owner
+    tenant = await make_tenant(plan="enterprise")
+    owner = auth_headers(await sign_in(tenant))
+
+    # when they open an incident with createIncident, and then try one with a bad title
+    made = (await gql(client, CREATE, {"i": {"title": "Checkout is failing", "severity": "SEV2"}}, owner))
+    refused = (await gql(client, CREATE, {"i": {"title": "  ", "severity": "SEV2"}}, owner))
+    incident_id = made["data"]["createIncident"]["incident"]["id"]
+
+    # then the same pipeline job the alerting engine queues is on the AI queue, once, and only for the first
+    queued = [(j.function, j.job_id, j.kwargs) for j in await runtime.redis.queued_jobs(queue_name=AI_QUEUE)
+              if j.kwargs.get("tenant_id") == str(tenant.tenant_id)]
+    assert refused["data"]["createIncident"]["__typename"] == "ValidationError"
+    assert queued == [("ai_pipeline", f"ai-pipeline:{incident_id}",
+                       {"tenant_id": str(tenant.tenant_id), "incident_id": incident_id})]

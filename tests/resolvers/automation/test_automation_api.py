@@ -139,3 +139,41 @@ async def test_an_agent_key_is_shown_once(client, make_tenant, sign_in):
     assert twice == {"__typename": "ConflictError", "code": "CONFLICT", "field": "name",
                      "message": "An agent called 'edge-1' exists."}
     assert listed == [{"name": "edge-1", "labels": ["db"], "lastHeartbeatAt": None}]
+
+
+async def test_a_run_started_for_an_incident_is_its_remediation_and_the_ai_pipeline_verifies_it(
+        client, runtime, make_tenant, sign_in, forget_earlier_jobs):
+    from domain.ai.pipeline.service import pipeline_steps, run_step, step_job_id
+    from domain.uow import AI_QUEUE
+    from tests.domain.ai.pipeline_scenario import plant
+
+    # given an incident whose AI pipeline ran (verification waits for a remediation), and a published runbook
+    tenant, owner = await _owner(make_tenant, sign_in)
+    other, _ = await _owner(make_tenant, sign_in)
+    planted, elsewhere = await plant(runtime.db, tenant), await plant(runtime.db, other)
+    for step in ("rca", "runbook", "remediation", "verification"):
+        await run_step(db=runtime.db, gateway=runtime.ai, tenant_id=tenant.tenant_id,
+                       incident_id=planted.incident_id, step=step)
+    doc = "apiVersion: atlas/v1\nkind: Runbook\nspec:\n  name: fix\n  steps:\n  - {name: go, kind: condition, when: 'true'}\n"
+    runbook = (await _import(client, owner, doc))["runbook"]
+    await gql(client, PUBLISH, {"id": runbook["id"]}, owner)
+
+    # when the owner runs it for the incident (and tries another tenant's incident), and the run finishes
+    start = f"""mutation($i: StartRunInput!) {{ startRun(input: $i) {{ __typename
+      ... on RunSaved {{ run {{ id subject }} }} {ERROR} }} }}"""
+    foreign = (await gql(client, start, {"i": {"runbookId": runbook["id"], "incidentId": str(elsewhere.incident_id)}},
+                         owner))["data"]["startRun"]
+    run = (await gql(client, start, {"i": {"runbookId": runbook["id"], "incidentId": str(planted.incident_id)}},
+                     owner))["data"]["startRun"]["run"]
+    status = await engine.advance(runtime, tenant_id=tenant.tenant_id, run_id=uuid.UUID(run["id"]), job_id="t")
+
+    # then the run's subject is the incident, the other tenant's incident is unknown, and verification is queued
+    assert foreign == {"__typename": "NotFoundError", "code": "NOT_FOUND", "field": "incidentId",
+                       "message": "No such incident."}
+    assert (run["subject"]["id"], run["subject"]["title"], status) == (
+        str(planted.incident_id), "frontend latency high", "succeeded")
+    async with runtime.db.transaction(tenant_id=tenant.tenant_id) as tx:
+        verification = {r.step: r for r in await pipeline_steps(tx, incident_id=planted.incident_id)}["verification"]
+    assert (verification.run, verification.wanted, verification.status) == (1, 2, "pending")
+    queued = [job.job_id for job in await runtime.redis.queued_jobs(queue_name=AI_QUEUE)]
+    assert step_job_id(planted.incident_id, "verification", 2) in queued
