@@ -29,7 +29,7 @@ from typing import Any
 from arq import Retry
 from arq.connections import ArqRedis, create_pool
 from arq.constants import in_progress_key_prefix
-from arq.utils import timestamp_ms
+from arq.utils import poll, timestamp_ms
 from arq.worker import Function, Worker, func
 
 from domain.outages import DEPENDENCY_DOWN, REDIS_DOWN
@@ -38,6 +38,7 @@ from workers.queue import CLAIM, AtlasRedis
 log = logging.getLogger("atlas.worker")
 LEASE = 20.0  # seconds a running job stays claimed without renewal
 LEASE_RENEWAL = 5.0
+BURST_HORIZON = 120.0  # seconds: a burst worker waits for jobs due this soon (retries), not for later ones
 RECONNECT_DELAYS = (0.1, 0.2, 0.5, 1.0)  # seconds, then 1 s between tries (a refused connection is cheap)
 Job = Callable[..., Awaitable[Any]]
 
@@ -78,9 +79,26 @@ class AtlasWorker(Worker):
         self._slot_freed = asyncio.Event()
 
     async def main(self) -> None:
+        """arq's main loop, except that a burst worker (``atlas ai drain``, tests) ends once no job is due within
+        BURST_HORIZON: it waits out retries' backoff, not a job deferred for minutes (a settling verification),
+        which stays queued for the regular workers."""
         if self._pool is None:
             self._pool = await self._connect()
-        await super().main()
+        log.info("Starting worker for %d functions: %s", len(self.functions), ", ".join(self.functions))
+        self.ctx["redis"] = self.pool
+        if self.on_startup:
+            await self.on_startup(self.ctx)
+        async for _ in poll(self.poll_delay_s):
+            await self._poll_iteration()
+            if self.burst and await self._burst_is_over():
+                await asyncio.gather(*self.tasks.values())
+                return
+
+    async def _burst_is_over(self) -> bool:
+        if 0 <= self.max_burst_jobs <= self._jobs_started():
+            return True
+        horizon = timestamp_ms() + int(BURST_HORIZON * 1000)
+        return await self.pool.zcount(self.queue_name, "-inf", horizon) == 0
 
     async def _connect(self) -> ArqRedis:
         """Connect to Redis, waiting for it as long as it takes."""

@@ -3,6 +3,7 @@ and a worker stopped mid-pipeline leaves the rest to the next one, with no step 
 
 import asyncio
 import contextlib
+import re
 
 import pytest
 from sqlalchemy import select
@@ -126,6 +127,8 @@ async def test_atlas_ai_drain_runs_what_piled_up_on_the_ai_queue(runtime, db, ma
 
     # then every step ran, and the command said so
     assert done.returncode == 0, done.stderr
-    assert "AI queue drained: 4 done, 0 failed" in done.stdout
+    # (at least this pipeline's four steps: jobs earlier tests' pipelines chained may be drained with them)
+    drained = re.search(r"AI queue drained: (\d+) done, 0 failed", done.stdout)
+    assert drained and int(drained.group(1)) >= 4, done.stdout
     rows = await _rows(db, tenant, planted.incident_id)
     assert {step: (r.status, r.run) for step, r in rows.items()} == ALL_DONE

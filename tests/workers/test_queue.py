@@ -72,3 +72,23 @@ async def test_a_deferred_job_waits_for_its_time(runtime, workers):
     assert RUNS == ["now"]
     (waiting,) = await runtime.redis.zrange(QUEUE_NAME, 0, -1)
     assert await Job(waiting.decode(), runtime.redis, _queue_name=QUEUE_NAME).status() == JobStatus.deferred
+
+
+async def test_a_burst_worker_waits_for_a_retry_soon_but_leaves_a_job_deferred_for_minutes(runtime, live_settings,
+                                                                                           forget_earlier_jobs):
+    # given a job due in a second (a retry's backoff) and one deferred for ten minutes (a settling verification)
+    RUNS.clear()
+    await runtime.redis.enqueue_job("count_run", tag="soon", _defer_by=1)
+    await runtime.redis.enqueue_job("count_run", tag="later", _defer_by=600, _job_id="deferred-later")
+
+    # when a burst worker drains the queue (as `atlas ai drain` does)
+    worker = create_worker(live_settings, functions=[job(count_run, timeout=5)], cron_jobs=[], burst=True,
+                           handle_signals=False, poll_delay=0.01)
+    try:
+        await asyncio.wait_for(worker.main(), timeout=30)
+    finally:
+        await worker.close()
+
+    # then it ran the one due soon and returned, leaving the later one queued for the regular workers
+    assert RUNS == ["soon"]
+    assert await Job("deferred-later", runtime.redis, _queue_name=QUEUE_NAME).status() == JobStatus.deferred
