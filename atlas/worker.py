@@ -16,7 +16,7 @@ from atlas.settings import Settings, load_settings
 from atlas.tls import redis_tls
 from atlas.tracing import Tracing
 from domain.uow import QUEUE_NAME
-from workers.registry import CRON_JOBS, FUNCTIONS
+from workers.registry import CRON_JOBS, FUNCTIONS, cron_jobs_for
 from workers.resilience import AtlasWorker
 
 
@@ -64,7 +64,7 @@ def create_worker(settings: Settings, **overrides: Any) -> AtlasWorker:
     tracing = Tracing(settings, service="atlasai-worker")
     options.update(redis_settings=redis_settings(settings.redis_url, redis_tls(settings)),
                    functions=observe_jobs(FUNCTIONS, tracing.tracer),
-                   cron_jobs=observe_jobs(CRON_JOBS, tracing.tracer),
+                   cron_jobs=observe_jobs(cron_jobs_for(settings.plane), tracing.tracer),
                    job_completion_wait=settings.worker_drain_seconds,
                    ctx={"settings": settings, "sweep": not overrides.get("burst", False), "tracing": tracing})
     options.update(overrides)

@@ -63,3 +63,22 @@ CRON_JOBS = [
     cron(billing_tick, minute={23}, unique=True, timeout=600),
     cron(prune_all_copilot_conversations, hour={3}, minute={41}, unique=True, timeout=600),
 ]
+
+# Which cron jobs run where when the planes are deployed apart (`atlas worker --plane cp|tp`): the control
+# plane bills and pushes to tenant planes; a tenant plane runs everything that works on operational data
+# and heartbeats to the control plane. `all` runs every one of them except the plane-to-plane ones.
+CONTROL_PLANE_CRONS = frozenset({"billing_tick"})
+TENANT_PLANE_ONLY_CRONS: frozenset[str] = frozenset()
+
+
+def _name(job) -> str:
+    return job.name.removeprefix("cron:")
+
+
+def cron_jobs_for(plane: str) -> list:
+    """The cron jobs of a worker serving ``plane`` (``all``: as in one deployment)."""
+    if plane == "all":
+        return [c for c in CRON_JOBS if _name(c) not in TENANT_PLANE_ONLY_CRONS]
+    if plane == "cp":
+        return [c for c in CRON_JOBS if _name(c) in CONTROL_PLANE_CRONS]
+    return [c for c in CRON_JOBS if _name(c) not in CONTROL_PLANE_CRONS]
