@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -71,6 +71,11 @@ class AdapterSettings(Protocol):
     twilio_from: str | None
     twilio_api_base: str | None
     agent_lease_seconds: int
+    plane: str  # planes apart (issue 25): all, cp or tp
+    plane_name: str | None
+    token_issuer: str
+    region_hint_header: str
+    signin_code_ttl: int
 
 
 class SecretReader(Protocol):
@@ -93,6 +98,8 @@ class Runtime(Protocol):
     ai: Gateway  # every model and embedder call goes through it
     secrets: SecretReader
     billing: BillingConfig
+    control_plane: Any  # a tenant plane's client of the control plane (atlas/control_plane.py), else None
+    http_transport: Any  # the network of plane-to-plane calls (None: the real one)
 
     @property
     def policy(self) -> TokenPolicy: ...

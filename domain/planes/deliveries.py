@@ -76,6 +76,13 @@ async def tenant_changed(tx: Transaction, tenant: Tenant, *, kind: str) -> Plane
     return row
 
 
+async def push_to_home_plane(tx: Transaction, tenant_id: uuid.UUID, *, kind: str = "tenant.provisioned") \
+        -> PlaneDelivery | None:
+    """After provisioning: queue the new tenant's record to its home plane (if it has one)."""
+    tenant = await tx.session.get(Tenant, tenant_id)
+    return await tenant_changed(tx, tenant, kind=kind) if tenant is not None else None
+
+
 async def policy_published(tx: Transaction, *, version: int, document: dict[str, Any], note: str,
                            published_by: str) -> list[PlaneDelivery]:
     """Queue a published policy version to every plane that is not offline."""

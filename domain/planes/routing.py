@@ -8,6 +8,7 @@ region). A tenant without a home plane is served by this deployment (default aud
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -30,6 +31,7 @@ class HomeRoute:
     plane: str
     url: str
     region: str
+    plane_id: uuid.UUID | None = None
 
 
 def check_endpoints(endpoints: Any) -> dict[str, str]:
@@ -69,4 +71,4 @@ async def home_route(tx: Transaction, tenant: Tenant, *, region_hint: str | None
     if plane is None:
         return None
     url, region = pick_url(plane, region_hint)
-    return HomeRoute(plane=plane.name, url=url, region=region)
+    return HomeRoute(plane=plane.name, url=url, region=region, plane_id=plane.id)

@@ -16,6 +16,7 @@ from domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from domain.members.models import Membership
 from domain.members.passwords import check_policy
 from domain.members.users import create_user, normalize_email, user_by_email
+from domain.planes import deliveries as plane_deliveries
 from domain.policies.service import apply_latest
 from domain.tenants.models import TENANT_STATUSES, Tenant
 from domain.tenants.queries import tenant_by_slug
@@ -129,6 +130,8 @@ async def set_tenant_status(
     tenant.status = status
     await tx.session.flush()
     await tx.enter_tenant(tenant.id)
+    kind = "tenant.suspended" if status == "suspended" else "tenant.resumed"
+    await plane_deliveries.tenant_changed(tx, tenant, kind=kind)
     await audit.record(tx, actor=actor, action=f"tenant.{'suspended' if status == 'suspended' else 'resumed'}",
                        target_type="tenant", target_id=str(tenant.id), data={"reason": reason[:500]})
     return tenant
@@ -139,6 +142,7 @@ async def revoke_tenant_tokens(tx: Transaction, *, actor: str) -> Tenant:
     tenant = await _tenant_for_update(tx, tx.tenant_id)
     tenant.tokens_valid_after = datetime.now(UTC)
     await tx.session.flush()
+    await plane_deliveries.tenant_changed(tx, tenant, kind="tenant.tokens_revoked")
     await audit.record(tx, actor=actor, action="tenant.tokens_revoked", target_type="tenant",
                        target_id=str(tenant.id))
     return tenant

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from domain.planes.deliveries import push_to_home_plane
 from domain.tenants import service as tenants
 from domain.tenants.queries import tenant_by_id
 from resolvers.errors import mutate, payload_union
@@ -23,6 +24,7 @@ async def _provision(tx, info: strawberry.Info, input: CreateTenantInput) -> Ten
     made = await tenants.provision_tenant(
         tx, name=input.name, slug=input.slug, admin_email=input.admin_email, admin_password=input.admin_password,
         plan=input.plan, region=input.region, actor=info.context.actor.actor)
+    await push_to_home_plane(tx, made.tenant_id)
     return TenantProvisioned(tenant=Tenant.from_model(await tenant_by_id(tx, made.tenant_id)),
                              admin_is_new=made.admin_is_new, admin_user_id=strawberry.ID(str(made.admin_user_id)))
 

@@ -1171,6 +1171,8 @@ ROUTES = {
     "/mcp": "bearer",
     # tenant planes (issue 25): a plane's own credential, never a tenant's (tests/rest/test_plane_heartbeat.py)
     "/api/planes/heartbeat": "plane credential",
+    "/api/auth/signin-code": "plane credential",
+    "/api/plane/deliveries": "signed by the control plane",
 }
 INGEST_ROUTES = sorted(path for path, kind in ROUTES.items() if kind == INGEST)
 
