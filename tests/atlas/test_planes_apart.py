@@ -21,11 +21,14 @@ from sqlalchemy import select, text
 
 from atlas.asgi import create_app
 from atlas.dbadmin import create_database, ensure_extensions, with_database, with_user
+from atlas.keys import SigningKey
 from atlas.migrate import run_migrations
 from domain.billing.entitlements import bump_entitlements, locked_tenant
 from domain.planes import deliveries, registry
 from domain.planes.models import PlaneDelivery
+from domain.planes.signing import sign_delivery
 from domain.tenants.models import Tenant
+from domain.tenants.service import set_tenant_status
 from tests.conftest import TEST_PASSWORD
 from workers.jobs.planes import send_plane_deliveries
 
@@ -255,3 +258,57 @@ async def test_with_the_control_plane_stopped_a_tenant_plane_keeps_serving_and_i
     assert served.status_code == 200 and served.json()["data"]["tenant"]["slug"] == tenant.slug
     assert ingested.status_code == 202, ingested.text
     assert ingested.json()["accepted"]["events"] == 1
+
+
+async def test_a_forged_or_misaddressed_delivery_is_refused_and_a_replay_changes_nothing(planes, db, make_tenant):
+    tenant = await _hosted_tenant(planes, db, make_tenant, "tp-eu")
+    cp = planes.runtime("cp")
+    async with db.transaction(tenant_id=None) as tx:
+        row = (await deliveries.list_deliveries(tx, tenant_id=tenant.tenant_id)).items[0]
+    suspended = {**row.payload["tenant"], "status": "suspended"}
+    forged_keys = SigningKey.generate()
+
+    class Forger:
+        signing_key = forged_keys
+
+    forged = sign_delivery(Forger(), issuer=cp.settings.token_issuer, plane=planes.names["tp-eu"], key="forged",
+                           kind="tenant.suspended", payload={"tenant": suspended})
+    misaddressed = sign_delivery(cp.keys, issuer=cp.settings.token_issuer, plane=planes.names["tp-us"],
+                                 key="elsewhere", kind="tenant.suspended", payload={"tenant": suspended})
+    replay = sign_delivery(cp.keys, issuer=cp.settings.token_issuer, plane=planes.names["tp-eu"], key=row.key,
+                           kind=row.kind, payload=row.payload)
+    async with planes.client("tp-eu") as tp:
+        answers = [await tp.post("/api/plane/deliveries", content=body) for body in (forged, misaddressed, "x.y.z")]
+        replayed = await tp.post("/api/plane/deliveries", content=replay)
+    served = await _tenant_query(planes, "tp-eu", await _token(planes, tenant))
+
+    assert [a.status_code for a in answers] == [401, 401, 401]
+    assert replayed.status_code == 200 and replayed.json()["key"] == row.key
+    assert served.status_code == 200  # still active: nothing forged was applied
+
+
+async def test_a_tenant_without_a_home_plane_queues_nothing(db, make_tenant):
+    tenant = await make_tenant()
+    async with db.transaction(tenant_id=tenant.tenant_id) as tx:
+        await bump_entitlements(tx, await locked_tenant(tx), actor="test", reason="upgrade")
+    async with db.transaction(tenant_id=None) as tx:
+        queued = (await deliveries.list_deliveries(tx, tenant_id=tenant.tenant_id)).items
+
+    assert queued == []
+
+
+async def test_suspension_and_resume_reach_the_home_plane(planes, db, make_tenant):
+    tenant = await _hosted_tenant(planes, db, make_tenant, "tp-us")
+    grant = await _token(planes, tenant)
+    async with db.transaction(tenant_id=None) as tx:
+        await set_tenant_status(tx, tenant_id=tenant.tenant_id, status="suspended", actor="test",
+                                confirm_slug=tenant.slug)
+    await _send(planes)
+    suspended = await _tenant_query(planes, "tp-us", grant)
+    async with db.transaction(tenant_id=None) as tx:
+        await set_tenant_status(tx, tenant_id=tenant.tenant_id, status="active", actor="test")
+    await _send(planes)
+    resumed = await _tenant_query(planes, "tp-us", grant)
+
+    assert suspended.status_code == 403 and suspended.json()["code"] == "TENANT_SUSPENDED"
+    assert resumed.status_code == 200
