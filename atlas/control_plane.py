@@ -63,6 +63,7 @@ class ControlPlane:
         self._fetched_at = 0.0
         self._tried_at = 0.0
         self._lock = asyncio.Lock()
+        self._refreshing: asyncio.Task | None = None
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.url, transport=self.transport, timeout=TIMEOUT)
@@ -83,12 +84,17 @@ class ControlPlane:
     # ---- keeping the copy fresh
 
     async def refresh_for(self, kid: str | None) -> None:
-        """Before verifying a token: fetch the JWKS if the copy is stale, or lacks ``kid`` (rate-limited)."""
+        """Before verifying a token: a stale copy is refreshed in the background (the request goes on with
+        the cached keys, so a CP outage costs no request time); an unknown ``kid`` waits for one fetch.
+        Both at most once every few seconds."""
         now = time.monotonic()
-        stale = now - self._fetched_at > self.cache_seconds
-        missing = kid is not None and kid not in self._keys and now - self._tried_at > MISS_REFETCH_INTERVAL
-        if stale or missing:
+        if now - self._tried_at <= MISS_REFETCH_INTERVAL:
+            return
+        if kid is not None and kid not in self._keys:
             await self.fetch_keys()
+        elif now - self._fetched_at > self.cache_seconds and (self._refreshing is None or self._refreshing.done()):
+            self._tried_at = now
+            self._refreshing = asyncio.create_task(self.fetch_keys(), name="atlas-jwks-refresh")
 
     async def fetch_keys(self) -> bool:
         """Fetch the JWKS; on failure keep the keys held (the control plane may be down) and say so."""

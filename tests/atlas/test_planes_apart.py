@@ -30,7 +30,7 @@ from domain.planes.signing import sign_delivery
 from domain.tenants.models import Tenant
 from domain.tenants.service import set_tenant_status
 from tests.conftest import TEST_PASSWORD
-from workers.jobs.planes import send_plane_deliveries
+from workers.jobs.planes import plane_heartbeat, send_plane_deliveries
 
 FORM_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 CP_URL = "http://cp.test"
@@ -312,3 +312,17 @@ async def test_suspension_and_resume_reach_the_home_plane(planes, db, make_tenan
 
     assert suspended.status_code == 403 and suspended.json()["code"] == "TENANT_SUSPENDED"
     assert resumed.status_code == 200
+
+
+async def test_a_tenant_plane_worker_heartbeats_to_the_control_plane(planes, db):
+    beat = await plane_heartbeat({"runtime": planes.runtime("tp-eu")})
+    planes.network.down.add("cp.test")
+    try:
+        missed = await plane_heartbeat({"runtime": planes.runtime("tp-eu")})
+    finally:
+        planes.network.down.discard("cp.test")
+    async with db.transaction(tenant_id=None) as tx:
+        plane = await registry.plane_by_name(tx, planes.names["tp-eu"])
+
+    assert beat is True and missed is False
+    assert plane.last_heartbeat_at is not None and plane.version
