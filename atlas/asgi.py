@@ -38,6 +38,8 @@ from rest.mcp_server import PATH as MCP_PATH
 from rest.mcp_server import McpAuthentication, mcp_app, serving
 from rest.otlp import routes as otlp_routes
 from rest.paging import routes as paging_routes
+from rest.planes import delivery_routes as plane_delivery_routes
+from rest.planes import registry_routes as plane_registry_routes
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "console" / "static"
 
@@ -78,6 +80,42 @@ def _observability(settings: Settings, tracing: Tracing) -> list[Middleware]:
     return [Middleware(ObservabilityMiddleware, tracer=tracing.tracer)]
 
 
+def plane_routes(settings: Settings, *, graphql: AtlasGraphQL, agents: McpAuthentication) -> list:
+    """The routes of the plane(s) this process serves (README: "Planes").
+
+    Both planes: health, metrics, GraphQL (one schema; guards say who may call what) and the console.
+    Control plane: tokens, JWKS, billing webhooks and entitlement refresh, plane heartbeats.
+    Tenant plane: ingest, OTLP, integrations, paging links, MCP, edge agents, automation hooks, and the
+    control plane's deliveries.
+    """
+    common = [
+        Route("/", root),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        *([Route("/metrics", metrics_endpoint)] if settings.metrics else []),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+    ]
+    control = [*auth_routes, *billing_routes, *plane_registry_routes]
+    tenant = [
+        *ingest_routes,
+        *integration_routes,
+        Route(MCP_PATH, agents, methods=["GET", "POST", "DELETE"]),
+        *otlp_routes,
+        *paging_routes,
+        *agent_routes,
+        *automation_hook_routes,
+        *plane_delivery_routes,
+    ]
+    return [
+        *common,
+        *(control if settings.serves_control_plane else []),
+        *(tenant if settings.serves_tenant_plane else []),
+        Mount("/console", routes=console_routes),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+
+
 def create_app(settings: Settings) -> Starlette:
     """Build the web application for ``settings`` (servers must already be resolved)."""
     schema = build_schema(production=settings.is_production)
@@ -97,25 +135,7 @@ def create_app(settings: Settings) -> Starlette:
             tracing.shutdown()
 
     app = Starlette(
-        routes=[
-            Route("/", root),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            *([Route("/metrics", metrics_endpoint)] if settings.metrics else []),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql),
-            *auth_routes,
-            *billing_routes,
-            *ingest_routes,
-            *integration_routes,
-            Route(MCP_PATH, agents, methods=["GET", "POST", "DELETE"]),
-            *otlp_routes,
-            *paging_routes,
-            *agent_routes,
-            *automation_hook_routes,
-            Mount("/console", routes=console_routes),
-            Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
-        ],
+        routes=plane_routes(settings, graphql=graphql, agents=agents),
         middleware=[*_observability(settings, tracing), Middleware(SecurityHeadersMiddleware),
                     Middleware(OutageMiddleware), Middleware(BearerAuthMiddleware), Middleware(BodyLimitMiddleware)],
         lifespan=lifespan,

@@ -20,6 +20,7 @@ from domain.auth.principals import TENANT_HEADER, authenticate
 from domain.errors import Forbidden, Unauthenticated
 from domain.outages import DATABASE_DOWN
 from rest.billing import SELF_AUTHENTICATED_PATHS
+from rest.planes import SELF_AUTHENTICATED_PREFIXES as PLANE_PATHS
 
 
 def bearer_token(connection: HTTPConnection) -> str | None:
@@ -41,7 +42,8 @@ def auth_error_response(exc: Unauthenticated | Forbidden) -> JSONResponse:
 
 # Paths that check their own bearer token: /metrics (ATLAS_METRICS_TOKEN), the entitlement refresh (a stale
 # token), integration keys, and /mcp (access tokens or client API keys, checked by rest/mcp_server.py).
-OWN_BEARER_PREFIXES = ("/metrics", "/api/integrations/", "/api/heartbeats/", "/mcp", *SELF_AUTHENTICATED_PATHS)
+OWN_BEARER_PREFIXES = ("/metrics", "/api/integrations/", "/api/heartbeats/", "/mcp", *SELF_AUTHENTICATED_PATHS,
+                       *PLANE_PATHS)
 
 
 class BearerAuthMiddleware:

@@ -19,6 +19,11 @@ from atlas.clitools import (
 )
 from atlas.logs import configure_logging
 
+plane_option = click.option(
+    "--plane", type=click.Choice(["all", "cp", "tp"]), default=None,
+    help="Which plane: all (default: both in one deployment), cp (control plane) or tp (a tenant plane) "
+         "[env ATLAS_PLANE].")
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="atlasai", prog_name="atlas")
@@ -71,8 +76,9 @@ def agent(url: str, key: str, allow: tuple[str, ...], max_timeout: float, wait: 
 @click.option("--port", type=int, default=None, help="HTTP port [env ATLAS_PORT].")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Web processes sharing the port (each with its own database pool).")
+@plane_option
 @friendly_errors
-def serve(data_dir: str | None, host: str | None, port: int | None, workers: int) -> None:
+def serve(data_dir: str | None, host: str | None, port: int | None, workers: int, plane: str | None) -> None:
     """Serve the web app (GraphQL, console, REST shims); attaches to `atlas up`'s servers."""
     import uvicorn
 
@@ -80,7 +86,7 @@ def serve(data_dir: str | None, host: str | None, port: int | None, workers: int
     from atlas.services import provide_services
     from resolvers.ws_limits import MAX_MESSAGE_BYTES
 
-    settings = settings_from(data_dir, host=host, port=port)
+    settings = settings_from(data_dir, host=host, port=port, plane=plane)
     ensure_port_free(settings.host, settings.port)
     configure_logging(settings.log_level, settings.log_format)
     with provide_services(settings, progress=console.print) as live:
@@ -93,7 +99,7 @@ def serve(data_dir: str | None, host: str | None, port: int | None, workers: int
             return
         # Each worker process builds its app from the environment: point it at the servers resolved here.
         os.environ.update(ATLAS_DATA_DIR=str(live.data_dir), DATABASE_URL=live.database_url,
-                          REDIS_URL=live.redis_url)
+                          REDIS_URL=live.redis_url, ATLAS_PLANE=live.plane)
         uvicorn.run("atlas.asgi:app_from_environment", factory=True, workers=workers, **options)
 
 
@@ -102,13 +108,14 @@ def serve(data_dir: str | None, host: str | None, port: int | None, workers: int
 @click.option("--burst", is_flag=True, help="Run queued jobs, then exit.")
 @click.option("--queue", type=click.Choice(["default", "ai"]), default="default", show_default=True,
               help="Which queue: the default one, or the AI pipeline's (atlas:ai).")
+@plane_option
 @friendly_errors
-def worker(data_dir: str | None, burst: bool, queue: str) -> None:
+def worker(data_dir: str | None, burst: bool, queue: str, plane: str | None) -> None:
     """Run a background worker (arq); attaches to `atlas up`'s servers."""
     from atlas.services import provide_services
     from atlas.worker import create_worker
 
-    settings = settings_from(data_dir)
+    settings = settings_from(data_dir, plane=plane)
     configure_logging(settings.log_level, settings.log_format)
     if settings.worker_metrics_port:
         from prometheus_client import start_http_server

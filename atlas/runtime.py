@@ -6,11 +6,13 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
+import httpx
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from redis.asyncio import ConnectionPool
 
 from atlas.ai import build_gateway
+from atlas.control_plane import ControlPlane
 from atlas.db import Database
 from atlas.health import Readiness, check_readiness
 from atlas.keys import KeyRing
@@ -60,7 +62,16 @@ async def open_redis(url: str, tls: dict | None = None) -> ArqRedis:
 
 def token_policy(settings: Settings) -> TokenPolicy:
     return TokenPolicy(issuer=settings.token_issuer, audience=settings.token_audience,
-                       access_ttl=settings.access_token_ttl, region=settings.region)
+                       access_ttl=settings.access_token_ttl, region=settings.region,
+                       plane=settings.plane_name if settings.hosts_only_own_tenants else None)
+
+
+def control_plane_of(settings: Settings) -> ControlPlane | None:
+    """A tenant plane deployed apart reaches the control plane (its JWKS, heartbeats, sign-in codes)."""
+    if settings.plane != "tp" or not settings.control_plane_url:
+        return None
+    return ControlPlane(settings.control_plane_url, cache_seconds=settings.jwks_cache_seconds,
+                        credential=settings.plane_credential)
 
 
 def open_key_ring(settings: Settings) -> KeyRing:
@@ -105,12 +116,16 @@ class Runtime:
     ai: Gateway
     secrets: SecretsProvider
     billing: BillingConfig
+    control_plane: ControlPlane | None = None
+    # The network plane-to-plane calls go through (None: the real one; tests reach in-process apps).
+    http_transport: httpx.AsyncBaseTransport | None = None
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
         """Connect to the database and Redis named by ``settings`` and load the signing keys."""
         db = Database.from_settings(settings)
         redis = await open_redis(settings.redis_url, redis_tls(settings))
+        control_plane = control_plane_of(settings)
         keys = await asyncio.to_thread(open_key_ring, settings)
         secrets = secrets_provider(settings)
         sealer = await asyncio.to_thread(Sealer.from_provider, secrets)
@@ -123,9 +138,19 @@ class Runtime:
         hub = PubSubHub(redis)
         register_change_provider()  # correlation notes and links recent changes on an incident's CIs
         billing = await asyncio.to_thread(billing_config, settings)
-        return cls(settings=settings, db=db, redis=redis, relay=relay, keys=keys,
-                   tokens=tokens, hub=hub, incident_feed=IncidentFeed(hub, db), sealer=sealer,
-                   ai=build_gateway(settings, db), secrets=secrets, billing=billing)
+        runtime = cls(settings=settings, db=db, redis=redis, relay=relay, keys=keys,
+                      tokens=tokens, hub=hub, incident_feed=IncidentFeed(hub, db), sealer=sealer,
+                      ai=build_gateway(settings, db), secrets=secrets, billing=billing, control_plane=control_plane)
+        if control_plane is not None:  # tokens and deliveries are the control plane's: verify with its keys
+            runtime.keys = control_plane
+            await control_plane.fetch_keys()
+        return runtime
+
+    def use_network(self, transport: httpx.AsyncBaseTransport | None) -> None:
+        """Send plane-to-plane calls through ``transport`` (tests: in-process apps)."""
+        self.http_transport = transport
+        if self.control_plane is not None:
+            self.control_plane.transport = transport
 
     @property
     def policy(self) -> TokenPolicy:

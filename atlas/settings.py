@@ -19,6 +19,7 @@ SECRETS_PROVIDERS = ("local", "aws")
 BILLING_PROVIDERS = ("local", "razorpay")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("text", "json")
+PLANES = ("all", "cp", "tp")
 
 
 class SettingsError(ValueError):
@@ -98,6 +99,27 @@ class Settings:
                                        "serves its Prometheus metrics (job durations); 0: off", low=0, high=65535)
     otlp_endpoint: str | None = setting("ATLAS_OTLP_ENDPOINT", None, "OTLP/HTTP endpoint for traces of our own "
                                         "requests and jobs (e.g. `http://collector:4318`)", shown_default="off")
+    plane: str = setting("ATLAS_PLANE", "all", "which plane this process serves: `all` (control and tenant plane in "
+                         "one deployment), `cp` (control plane) or `tp` (a tenant plane); `--plane` overrides it",
+                         choices=PLANES)
+    plane_name: str | None = setting("ATLAS_PLANE_NAME", None, "this tenant plane's name in the control plane's "
+                                     "registry: the audience of its tokens; it serves only the tenants it hosts",
+                                     shown_default="none (hosts every tenant)")
+    plane_credential: str | None = setting("ATLAS_PLANE_CREDENTIAL", None, "this tenant plane's own credential "
+                                           "(`atp_...`, shown once by `registerTenantPlane`): heartbeats",
+                                           secret=True)
+    control_plane_url: str | None = setting("ATLAS_CONTROL_PLANE_URL", None, "the control plane's base URL: a "
+                                            "tenant plane fetches its JWKS (tokens, deliveries) and heartbeats there",
+                                            shown_default="none (own keys)")
+    jwks_cache_seconds: int = setting("ATLAS_JWKS_CACHE_SECONDS", 300, "how long a tenant plane trusts the control "
+                                      "plane's JWKS before fetching it again (kept while the CP is down)",
+                                      low=5, high=86400)
+    region_hint_header: str = setting("ATLAS_REGION_HINT_HEADER", "x-atlas-region", "request header (set by the "
+                                      "load balancer) naming the caller's nearest region: picks among a region's "
+                                      "tenant planes at sign-in")
+    signin_code_ttl: int = setting("ATLAS_SIGNIN_CODE_TTL", 60, "how long the one-time code of a console sign-in "
+                                   "handed from the control plane to the home tenant plane is valid, seconds",
+                                   low=5, high=600)
     region: str = setting("ATLAS_REGION", "local", "this tenant plane's region (the `region` claim)")
     token_issuer: str = setting("ATLAS_TOKEN_ISSUER", "atlasai", "`iss` of access tokens",
                                 shown_default="`ATLAS_PUBLIC_URL`, else `atlasai`")
@@ -164,6 +186,19 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def serves_control_plane(self) -> bool:
+        return self.plane in ("all", "cp")
+
+    @property
+    def serves_tenant_plane(self) -> bool:
+        return self.plane in ("all", "tp")
+
+    @property
+    def hosts_only_own_tenants(self) -> bool:
+        """A named tenant plane apart from the control plane: it serves only the tenants it hosts."""
+        return self.plane == "tp" and bool(self.plane_name)
 
     @property
     def uses_embedded_database(self) -> bool:
@@ -242,6 +277,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     settings = Settings(**values)
     if settings.billing_provider == "razorpay" and not (settings.razorpay_key_id and settings.razorpay_key_secret):
         raise SettingsError("ATLAS_BILLING_PROVIDER=razorpay needs RAZORPAY_KEY_ID and RAZORPAY_KEY_SECRET")
+    if settings.plane == "tp" and settings.plane_name and not settings.control_plane_url:
+        raise SettingsError("ATLAS_PLANE=tp with ATLAS_PLANE_NAME needs ATLAS_CONTROL_PLANE_URL (its JWKS)")
     razorpay_plan_ids(settings)
     return settings
 

@@ -16,7 +16,7 @@ from atlas.settings import Settings, load_settings
 from atlas.tls import redis_tls
 from atlas.tracing import Tracing
 from domain.uow import QUEUE_NAME
-from workers.registry import CRON_JOBS, FUNCTIONS
+from workers.registry import CRON_JOBS, FUNCTIONS, cron_jobs_for
 from workers.resilience import AtlasWorker
 
 
@@ -62,7 +62,9 @@ def create_worker(settings: Settings, **overrides: Any) -> AtlasWorker:
     """A worker for ``settings``; tests pass ``burst=True`` to drain the queue and return (no sweep then)."""
     options = {name: value for name, value in vars(WorkerSettings).items() if not name.startswith("_")}
     tracing = Tracing(settings, service="atlasai-worker")
-    functions, cron_jobs = overrides.pop("functions", FUNCTIONS), overrides.pop("cron_jobs", CRON_JOBS)
+    functions = overrides.pop("functions", FUNCTIONS)
+    cron_jobs = overrides.pop("cron_jobs", None)
+    cron_jobs = cron_jobs_for(settings.plane) if cron_jobs is None else cron_jobs
     options.update(redis_settings=redis_settings(settings.redis_url, redis_tls(settings)),
                    functions=observe_jobs(functions, tracing.tracer),  # jobs given instead are observed too
                    cron_jobs=observe_jobs(cron_jobs, tracing.tracer),

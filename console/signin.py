@@ -9,13 +9,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from domain.auth.principals import active_tenant, user_principal
 from domain.auth.service import GrantError
 from domain.billing.entitlements import current_entitlements
 from domain.errors import TooManyAttempts, Unauthenticated
+from domain.planes.handoff import Handoff, issue_code
+from domain.planes.routing import home_route
 from domain.ports import Runtime
 from domain.principal import Principal
+from domain.tenants.models import Tenant
 from domain.tenants.queries import TenantMembership, tenant_by_ref, tenants_of_user
 from domain.text import UNSTORABLE_MESSAGE, all_storable
 
@@ -91,3 +95,17 @@ async def session_principal(
         if tenant.tokens_valid_after and signed_in_at < tenant.tokens_valid_after.timestamp():
             raise Unauthenticated("Every session of this tenant was revoked.", code="SESSIONS_REVOKED")
         return await user_principal(tx, user_id=user_id, entitlements=await current_entitlements(tx, tenant))
+
+
+async def home_plane_handoff(runtime: Runtime, signed: SignedIn, *, region_hint: str | None, ttl: int) -> str | None:
+    """At a control plane deployed apart: the home plane's URL to send the browser to with a one-time code,
+    or None when the tenant has no home plane (this deployment serves it)."""
+    if signed.tenant_id is None:
+        return None
+    async with runtime.db.transaction(tenant_id=None) as tx:
+        tenant = await tx.session.get(Tenant, signed.tenant_id)
+        route = await home_route(tx, tenant, region_hint=region_hint) if tenant is not None else None
+    if route is None:
+        return None
+    code = await issue_code(runtime.redis, Handoff(signed.user_id, signed.tenant_id, route.plane_id), ttl=ttl)
+    return f"{route.url}/console/signin/code?{urlencode({'code': code})}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -73,6 +73,11 @@ class AdapterSettings(Protocol):
     agent_lease_seconds: int
     ai_verify_settle_seconds: int  # the AI pipeline's verification (domain/ai/pipeline/verify.py)
     ai_verify_hold_minutes: int
+    plane: str  # which plane this process serves: all, cp or tp
+    plane_name: str | None
+    token_issuer: str
+    region_hint_header: str
+    signin_code_ttl: int
 
 
 class SecretReader(Protocol):
@@ -95,6 +100,8 @@ class Runtime(Protocol):
     ai: Gateway  # every model and embedder call goes through it
     secrets: SecretReader
     billing: BillingConfig
+    control_plane: Any  # a tenant plane's client of the control plane (atlas/control_plane.py), else None
+    http_transport: Any  # the network of plane-to-plane calls (None: the real one)
 
     @property
     def policy(self) -> TokenPolicy: ...

@@ -29,3 +29,17 @@ def loader(info: strawberry.Info, batch: Batch) -> DataLoader:
 
         found = context.loaders[key] = DataLoader(load_fn=load, cache=not context.long_lived)
     return found
+
+
+def platform_loader(info: strawberry.Info, batch: Batch) -> DataLoader:
+    """Like :func:`loader`, for platform tables read in a platform operator's field (no tenant bound)."""
+    context = info.context
+    key = f"platform:{batch.__module__}.{batch.__qualname__}"
+    found = context.loaders.get(key)
+    if found is None:
+        async def load(keys: Sequence[Any]) -> list[Any]:
+            async with context.platform_transaction() as tx:
+                return await batch(tx, list(keys))
+
+        found = context.loaders[key] = DataLoader(load_fn=load, cache=not context.long_lived)
+    return found

@@ -94,6 +94,9 @@ from resolvers.oncall.types import (
     Paged,
 )
 from resolvers.pagination import Connection
+from resolvers.planes import mutations as plane_mutations
+from resolvers.planes import queries as plane_queries
+from resolvers.planes.types import PlaneDelivery, TenantPlane
 from resolvers.policies import mutations as policy_mutations
 from resolvers.policies.queries import resolve_policies, resolve_policy_versions
 from resolvers.policies.types import PolicyVersion, TenantPolicies
@@ -324,6 +327,13 @@ class Query(AutomationQuery, PersonalQuery):
     policy_versions: list[PolicyVersion] = strawberry.field(resolver=resolve_policy_versions,
                                                             extensions=platform_guard(),
                                                             description="Published policy versions.")
+    # tenant planes (control plane registry; platform operators)
+    tenant_planes: list[TenantPlane] = strawberry.field(resolver=plane_queries.resolve_tenant_planes,
+                                                        extensions=platform_guard(),
+                                                        description="Every registered tenant plane.")
+    plane_deliveries: Connection[PlaneDelivery] = strawberry.field(
+        resolver=plane_queries.resolve_plane_deliveries, extensions=platform_guard(),
+        description="Control plane -> tenant plane pushes and their state.")
     # integrations and heartbeats
     integrations: list[Integration] = strawberry.field(resolver=integration_queries.resolve_integrations,
                                                        extensions=alert_read())
@@ -376,6 +386,12 @@ class Mutation(AutomationMutation, PersonalMutation):
         resolver=policy_mutations.rollback_policy, extensions=platform_guard())
     tighten_policies: policy_mutations.TightenPoliciesPayload = strawberry.field(
         resolver=policy_mutations.tighten_policies, extensions=guard("tenant.admin"))
+    register_tenant_plane: plane_mutations.RegisterTenantPlanePayload = strawberry.field(
+        resolver=plane_mutations.register_tenant_plane, extensions=platform_guard())
+    update_tenant_plane: plane_mutations.TenantPlaneChangePayload = strawberry.field(
+        resolver=plane_mutations.update_tenant_plane, extensions=platform_guard())
+    retry_plane_deliveries: plane_mutations.RetryPlaneDeliveriesPayload = strawberry.field(
+        resolver=plane_mutations.retry_plane_deliveries, extensions=platform_guard())
     create_integration: integration_mutations.CreateIntegrationPayload = strawberry.field(
         resolver=integration_mutations.create_integration, extensions=alert_manage())
     delete_integration: integration_mutations.DeleteIntegrationPayload = strawberry.field(

@@ -59,8 +59,9 @@ async def _grant(request: Request, params: dict[str, str]):
     grant_type = params.get("grant_type", "")
     if grant_type == "password":
         address = request.client.host if request.client else "unknown"
+        hint = request.headers.get(request.app.state.settings.region_hint_header)
         return await tokens.password_grant(username=params.get("username", ""), password=params.get("password", ""),
-                                           tenant=params.get("tenant", ""), address=address)
+                                           tenant=params.get("tenant", ""), address=address, region_hint=hint)
     if grant_type == "client_credentials":
         client_id, secret = _basic_credentials(request) or (params.get("client_id", ""),
                                                             params.get("client_secret", ""))

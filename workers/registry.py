@@ -22,6 +22,7 @@ from workers.jobs.housekeeping import prune_all_audit_events, prune_audit_events
 from workers.jobs.itsm import itsm_tick, itsm_tick_tenant
 from workers.jobs.knowledge import index_knowledge, index_resolved_incidents, reembed_knowledge
 from workers.jobs.paging import escalate, send_page, send_page_digest
+from workers.jobs.planes import plane_heartbeat, send_plane_deliveries
 from workers.jobs.policies import policy_published
 from workers.jobs.telemetry import maintain_partitions, telemetry_ingested
 from workers.resilience import job
@@ -51,6 +52,8 @@ FUNCTIONS = [
     job(billing_tick, timeout=600),
     job(policy_published, timeout=600),
     job(prune_copilot_conversations, timeout=300),
+    job(send_plane_deliveries, timeout=120),  # planes apart: CP -> TP pushes
+    job(plane_heartbeat, timeout=15),
 ]
 CRON_JOBS = [
     cron(alerting_tick, second={0}, unique=True, timeout=55),
@@ -62,4 +65,25 @@ CRON_JOBS = [
     cron(automation_tick, second=set(range(0, 60, 10)), unique=True, timeout=30),
     cron(billing_tick, minute={23}, unique=True, timeout=600),
     cron(prune_all_copilot_conversations, hour={3}, minute={41}, unique=True, timeout=600),
+    cron(send_plane_deliveries, second=set(range(5, 60, 10)), unique=True, timeout=120),
+    cron(plane_heartbeat, second={15}, unique=True, timeout=15),
 ]
+
+# Which cron jobs run where when the planes are deployed apart (`atlas worker --plane cp|tp`): the control
+# plane bills and pushes to tenant planes; a tenant plane runs everything that works on operational data
+# and heartbeats to the control plane. `all` runs every one of them except the plane-to-plane ones.
+CONTROL_PLANE_CRONS = frozenset({"billing_tick", "send_plane_deliveries"})
+TENANT_PLANE_ONLY_CRONS = frozenset({"plane_heartbeat"})
+
+
+def _name(job) -> str:
+    return job.name.removeprefix("cron:")
+
+
+def cron_jobs_for(plane: str) -> list:
+    """The cron jobs of a worker serving ``plane`` (``all``: as in one deployment)."""
+    if plane == "all":
+        return [c for c in CRON_JOBS if _name(c) not in TENANT_PLANE_ONLY_CRONS]
+    if plane == "cp":
+        return [c for c in CRON_JOBS if _name(c) in CONTROL_PLANE_CRONS]
+    return [c for c in CRON_JOBS if _name(c) not in CONTROL_PLANE_CRONS]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlencode
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -14,7 +15,7 @@ from console.forms import path, text
 from console.guard import ENDED_MESSAGES, csrf_refused, go_to, in_session, login_url, safe_next
 from console.render import render
 from console.sessions import COOKIE, SessionStore, clear_session_cookie, set_session_cookie
-from console.signin import SignedIn, SignInRefused, check_sign_in, member_tenants
+from console.signin import SignedIn, SignInRefused, check_sign_in, home_plane_handoff, member_tenants
 
 NOTICES = {
     "signed_out": "You have signed out.",
@@ -67,7 +68,31 @@ async def login(request: Request) -> Response:
     except SignInRefused as exc:
         return _login_form(request, error=exc.message, status_code=exc.status, email=email, tenant=tenant,
                            next_path=next_path, retry_after=exc.retry_after)
+    settings = request.app.state.settings
+    if settings.plane == "cp":  # the tenant's console lives on its home tenant plane
+        away = await home_plane_handoff(request.app.state.runtime, signed, ttl=settings.signin_code_ttl,
+                                        region_hint=request.headers.get(settings.region_hint_header))
+        if away is not None:
+            return RedirectResponse(away, status_code=303)
     return await _start_session(request, signed, safe_next(next_path) or _home(request))
+
+
+async def signin_with_code(request: Request) -> Response:
+    """GET /console/signin/code?code=...: at a tenant plane, redeem the control plane's one-time code and
+    start a session here (the code works once, for this plane only, for a short time)."""
+    runtime = request.app.state.runtime
+    if runtime.control_plane is None:
+        return _login_form(request, error="Sign in here with your password.", status_code=404)
+    try:
+        handoff = await runtime.control_plane.redeem_signin_code(request.query_params.get("code", ""))
+    except httpx.HTTPError:
+        return _login_form(request, error="The control plane cannot be reached; try again shortly.",
+                           status_code=503)
+    if handoff is None:
+        return _login_form(request, error="This sign-in link is unknown, used or expired; sign in again.",
+                           status_code=400)
+    signed = SignedIn(uuid.UUID(handoff["user_id"]), uuid.UUID(handoff["tenant_id"]))
+    return await _start_session(request, signed, _home(request))
 
 
 async def _start_session(request: Request, signed: SignedIn, target: str) -> Response:
@@ -121,6 +146,7 @@ async def switch_tenant(request: Request) -> Response:
 routes = [
     Route("/login", login_page, methods=["GET"], name="console_login"),
     Route("/login", login, methods=["POST"]),
+    Route("/signin/code", signin_with_code, methods=["GET"], name="console_signin_code"),
     Route("/logout", in_session(logout), methods=["POST"], name="console_logout"),
     Route("/choose-tenant", in_session(choose_tenant), methods=["GET"], name="console_choose_tenant"),
     Route("/switch-tenant", in_session(switch_tenant), methods=["POST"], name="console_switch_tenant"),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import select
 
 from domain.apikeys.models import ApiKey
-from domain.auth.tokens import verify_access_token
+from domain.auth.tokens import key_id, verify_access_token
 from domain.errors import Forbidden, Unauthenticated
 from domain.members.models import Membership, User
 from domain.principal import API_KEY, USER, Principal
@@ -53,14 +53,48 @@ def _check_entitlements_version(tenant: Tenant, claims: dict[str, Any]) -> None:
         raise Unauthenticated(STALE_MESSAGE, code="ENTITLEMENTS_STALE")
 
 
-async def principal_from_claims(db: UnitOfWork, claims: dict[str, Any], *, allow_stale: bool = False) -> Principal:
-    """Resolve verified token claims into a principal, checking revocation, membership and entitlements now."""
+NOT_HOSTED_MESSAGE = ("This tenant plane does not host the token's tenant; use the URL the control plane's "
+                      "/api/auth/token answered (home_url).")
+WRONG_AUDIENCE = "Token is not meant for this audience."
+
+
+async def _check_audience(tx: Transaction, claims: dict[str, Any], tenant_id: uuid.UUID,
+                          policy: TokenPolicy | None) -> Tenant:
+    """The token's tenant, if this deployment serves it and the token is meant for it.
+
+    A tenant plane deployed apart takes only tokens whose audience is its own name (else 403
+    TENANT_NOT_HOSTED, saying nothing of where the tenant lives); otherwise the audience must be the
+    tenant's home plane, or the default audience for a tenant without one.
+    """
+    audience = claims.get("aud")
+    if policy is not None and policy.plane:
+        tenant = await tx.session.get(Tenant, tenant_id) if audience == policy.plane else None
+        if tenant is None:
+            raise Forbidden(NOT_HOSTED_MESSAGE, code="TENANT_NOT_HOSTED")
+        return await active_tenant(tx, tenant_id)
+    tenant = await active_tenant(tx, tenant_id)
+    if policy is not None:
+        expected = policy.audience
+        if tenant.home_plane_id is not None:
+            from domain.planes.models import TenantPlane
+
+            plane = await tx.session.get(TenantPlane, tenant.home_plane_id)
+            expected = plane.name if plane is not None else expected
+        if audience != expected:
+            raise Unauthenticated(WRONG_AUDIENCE)
+    return tenant
+
+
+async def principal_from_claims(db: UnitOfWork, claims: dict[str, Any], *, allow_stale: bool = False,
+                                policy: TokenPolicy | None = None) -> Principal:
+    """Resolve verified token claims into a principal, checking audience, revocation, membership and
+    entitlements now."""
     try:
         tenant_id = uuid.UUID(claims["tid"])
     except (ValueError, TypeError):
         raise Unauthenticated("Token has an invalid tenant claim.") from None
     async with db.transaction(tenant_id=tenant_id) as tx:
-        tenant = await active_tenant(tx, tenant_id)
+        tenant = await _check_audience(tx, claims, tenant_id, policy)
         if tenant.tokens_valid_after and _issued_at(claims) < tenant.tokens_valid_after:
             raise Unauthenticated("Token was revoked; sign in again.")
         if not allow_stale:
@@ -142,8 +176,11 @@ async def authenticate(runtime: Verifying, token: str, tenant_header: str | None
     """Verify a bearer ``token`` and resolve its principal; the tenant header must match the token."""
     if not token:
         raise Unauthenticated("Authorization must be 'Bearer <access token>'.")
+    refresh = getattr(runtime.keys, "refresh_for", None)  # a tenant plane's cached copy of the CP's JWKS
+    if refresh is not None:
+        await refresh(key_id(token))
     claims = verify_access_token(runtime.keys, runtime.policy, token)
     if not tenant_header or tenant_header.strip().lower() != str(claims.get("tid", "")).lower():
         raise Forbidden(f"The {TENANT_HEADER} header is required and must equal the token's tenant.",
                         code="TENANT_MISMATCH")
-    return await principal_from_claims(runtime.db, claims, allow_stale=allow_stale)
+    return await principal_from_claims(runtime.db, claims, allow_stale=allow_stale, policy=runtime.policy)

@@ -21,6 +21,7 @@ from domain.errors import DomainError
 from domain.members.models import Membership, User
 from domain.members.passwords import verify_password
 from domain.members.users import user_by_email
+from domain.planes.routing import HomeRoute, home_route
 from domain.principal import Principal
 from domain.tenants.models import Tenant
 from domain.tenants.queries import tenant_by_ref
@@ -46,12 +47,15 @@ class TokenGrant:
     expires_in: int
     tenant_id: uuid.UUID
     refresh_token: str | None = None
+    home: HomeRoute | None = None  # the tenant's home plane: where its API and console are served
 
     def as_json(self) -> dict:
         body = {"access_token": self.access_token, "token_type": "Bearer", "expires_in": self.expires_in,
                 "tenant_id": str(self.tenant_id)}
         if self.refresh_token:
             body["refresh_token"] = self.refresh_token
+        if self.home is not None:
+            body.update(home_url=self.home.url, home_plane=self.home.plane, home_region=self.home.region)
         return body
 
 
@@ -69,14 +73,15 @@ class TokenService:
     throttle: LoginThrottle
     refresh_ttl: int
 
-    async def password_grant(self, *, username: str, password: str, tenant: str, address: str) -> TokenGrant:
-        """Sign a user in to a tenant with email and password."""
+    async def password_grant(self, *, username: str, password: str, tenant: str, address: str,
+                             region_hint: str | None = None) -> TokenGrant:
+        """Sign a user in to a tenant with email and password (``region_hint``: the caller's nearest region)."""
         if not username or not password or not tenant:
             raise GrantError("invalid_request", "username, password and tenant are required.")
         async with self.db.transaction(tenant_id=None) as tx:
             user = await self.check_password(tx, email=username, password=password, address=address)
             target = await self._tenant_for_user(tx, user, tenant)
-            return await self._user_grant(tx, user, target, family_id=uuid.uuid4())
+            return await self._user_grant(tx, user, target, family_id=uuid.uuid4(), region_hint=region_hint)
 
     async def check_password(self, tx: Transaction, *, email: str, password: str, address: str) -> User:
         """The active user with this email and password (throttled per email and address)."""
@@ -101,18 +106,21 @@ class TokenService:
         await tx.enter_tenant(target.id)
         return target
 
-    async def _user_grant(self, tx: Transaction, user: User, tenant: Tenant, *, family_id: uuid.UUID) -> TokenGrant:
+    async def _user_grant(self, tx: Transaction, user: User, tenant: Tenant, *, family_id: uuid.UUID,
+                          region_hint: str | None = None) -> TokenGrant:
         roles = await tx.session.scalar(
             select(Membership.roles).where(Membership.tenant_id == tenant.id, Membership.user_id == user.id)
         )
         if roles is None:
             raise GrantError("invalid_grant", f"You are not a member of tenant {tenant.slug!r}.")
+        home = await home_route(tx, tenant, region_hint=region_hint)
         access, expires_in = issue_access_token(
             self.keys, self.policy, subject=str(user.id), tenant_id=tenant.id, roles=list(roles),
             entitlements=await current_entitlements(tx, tenant), extra={"kind": "user", "email": user.email},
+            audience=home.plane if home else None,
         )
         refresh = await self._new_refresh_token(tx, user_id=user.id, family_id=family_id)
-        return TokenGrant(access, expires_in, tenant.id, str(refresh))
+        return TokenGrant(access, expires_in, tenant.id, str(refresh), home=home)
 
     async def _new_refresh_token(self, tx: Transaction, *, user_id: uuid.UUID, family_id: uuid.UUID):
         row_id = uuid.uuid4()
@@ -200,23 +208,26 @@ class TokenService:
             if tenant.status != "active":
                 raise GrantError("invalid_client", f"Tenant {tenant.slug!r} is suspended.", status=401)
             await touch_api_key(tx, key.id)
+            home = await home_route(tx, tenant)
             access, expires_in = issue_access_token(
                 self.keys, self.policy, subject=f"apikey:{key.id}", tenant_id=tenant.id,
                 roles=list(key.roles), entitlements=await current_entitlements(tx, tenant),
-                extra={"kind": "api_key"},
+                extra={"kind": "api_key"}, audience=home.plane if home else None,
             )
-        return TokenGrant(access, expires_in, tenant.id)
+        return TokenGrant(access, expires_in, tenant.id, home=home)
 
     async def refresh_entitlements(self, principal: Principal) -> TokenGrant:
         """A new access token for ``principal`` carrying the tenant's current entitlements (and roles)."""
         async with self.db.transaction(tenant_id=principal.tenant_id) as tx:
             tenant = await tx.session.get(Tenant, principal.tenant_id)
             extra = {"kind": principal.kind, **({"email": principal.email} if principal.email else {})}
+            home = await home_route(tx, tenant)
             access, expires_in = issue_access_token(
                 self.keys, self.policy, subject=principal.subject, tenant_id=tenant.id, roles=list(principal.roles),
                 entitlements=await current_entitlements(tx, tenant), extra=extra,
+                audience=home.plane if home else None,
             )
-        return TokenGrant(access, expires_in, tenant.id)
+        return TokenGrant(access, expires_in, tenant.id, home=home)
 
     @staticmethod
     def _check_client_key(key: ApiKey) -> None:

@@ -37,17 +37,21 @@ class TokenPolicy:
     audience: str
     access_ttl: int
     region: str
+    # Set on a tenant plane deployed apart (ATLAS_PLANE_NAME): it accepts only tokens whose audience is
+    # its own name, i.e. of the tenants it hosts.
+    plane: str | None = None
 
 
 def issue_access_token(
     keys: KeySource, policy: TokenPolicy, *, subject: str, tenant_id: uuid.UUID, roles: list[str],
-    entitlements: dict[str, Any], extra: dict[str, Any] | None = None,
+    entitlements: dict[str, Any], extra: dict[str, Any] | None = None, audience: str | None = None,
 ) -> tuple[str, int]:
-    """Sign an access token; return it and its lifetime in seconds."""
+    """Sign an access token (for ``audience``: the tenant's home plane, else the policy's); return it and its
+    lifetime in seconds."""
     issued = round(time.time(), 3)  # sub-second iat: revocation cut-offs are exact
     now = int(issued)
     claims = {
-        "iss": policy.issuer, "aud": policy.audience, "sub": subject, "tid": str(tenant_id),
+        "iss": policy.issuer, "aud": audience or policy.audience, "sub": subject, "tid": str(tenant_id),
         "roles": sorted(roles), "ent": entitlements, "region": policy.region,
         "iat": issued, "nbf": now, "exp": now + policy.access_ttl, "jti": uuid.uuid4().hex,
         **(extra or {}),
@@ -81,12 +85,16 @@ _FAILURES: list[tuple[type[Exception], str]] = [
 
 
 def verify_access_token(keys: KeySource, policy: TokenPolicy, token: str) -> dict[str, Any]:
-    """Return the claims of a valid token, or raise Unauthenticated saying what is wrong."""
+    """Return the claims of a valid token, or raise Unauthenticated saying what is wrong.
+
+    The audience is checked against the token's tenant afterwards (domain.auth.principals): it is the
+    tenant's home plane, or the policy's audience for a tenant this deployment hosts itself.
+    """
     key = _verification_key(keys, token)
     try:
-        return jwt.decode(
-            token, key.public_key, algorithms=ALGORITHMS, audience=policy.audience,
-            issuer=policy.issuer, leeway=LEEWAY_SECONDS, options={"require": REQUIRED_CLAIMS},
+        claims = jwt.decode(
+            token, key.public_key, algorithms=ALGORITHMS, issuer=policy.issuer, leeway=LEEWAY_SECONDS,
+            options={"require": REQUIRED_CLAIMS, "verify_aud": False},
         )
     except jwt.MissingRequiredClaimError as exc:
         raise Unauthenticated(f"Token lacks the required claim {exc.claim!r}.") from None
@@ -95,3 +103,15 @@ def verify_access_token(keys: KeySource, policy: TokenPolicy, token: str) -> dic
             if isinstance(exc, kind):
                 raise Unauthenticated(message) from None
         raise Unauthenticated("Malformed access token.") from None
+    if not isinstance(claims.get("aud"), str):
+        raise Unauthenticated("Token is not meant for this audience.")
+    return claims
+
+
+def key_id(token: str) -> str | None:
+    """The ``kid`` of a token's header (None when unreadable)."""
+    try:
+        kid = jwt.get_unverified_header(token).get("kid")
+    except jwt.DecodeError:
+        return None
+    return kid if isinstance(kid, str) else None

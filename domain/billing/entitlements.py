@@ -86,6 +86,9 @@ async def bump_entitlements(tx: Transaction, tenant: Tenant, *, actor: str, reas
                                                        "version": tenant.entitlements_version})
     tx.emit(entitlements_channel(tenant.id), {"tenantId": str(tenant.id), "version": tenant.entitlements_version,
                                              "plan": claim["plan"], "reason": reason})
+    from domain.planes import deliveries as plane_deliveries  # planes import billing lazily too
+
+    await plane_deliveries.tenant_changed(tx, tenant, kind="tenant.entitlements")  # a remote home plane
     return tenant.entitlements_version
 
 

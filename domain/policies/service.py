@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from domain.audit import service as audit
 from domain.errors import Conflict, NotFound
+from domain.planes import deliveries as plane_deliveries
 from domain.policies.models import PolicyVersion, TenantPolicy
 from domain.policies.rules import DEFAULTS, check_only_tightens, checked_document, effective
 
@@ -50,6 +51,8 @@ async def _publish(tx: Transaction, *, document: dict[str, Any], note: str, acto
     tx.session.add(version)
     await tx.session.flush()
     tx.enqueue(PUBLISHED_JOB, version=version.version, job_id=f"{PUBLISHED_JOB}:{version.version}")
+    await plane_deliveries.policy_published(tx, version=version.version, document=document, note=version.note,
+                                            published_by=actor)
     return version
 
 

@@ -16,6 +16,7 @@ from domain.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from domain.members.models import Membership
 from domain.members.passwords import check_policy
 from domain.members.users import create_user, normalize_email, user_by_email
+from domain.planes import deliveries as plane_deliveries
 from domain.planes.placement import PlacementRequest, choose_placement
 from domain.policies.service import apply_latest
 from domain.tenants.models import TENANT_STATUSES, Tenant
@@ -103,6 +104,8 @@ async def provision_tenant(
                                                        "plane": placed.plane.name if placed.plane else None})
     if placed.model == "database":
         await _create_database(tx, tenant)
+    await tx.session.flush()
+    await plane_deliveries.tenant_changed(tx, tenant, kind="tenant.provisioned")  # to a remote home plane
     return ProvisionedTenant(tenant.id, slug, user.id, admin_is_new=admin_is_new, placement=tenant.placement,
                              home_plane_id=tenant.home_plane_id)
 
@@ -153,6 +156,8 @@ async def set_tenant_status(
     tenant.status = status
     await tx.session.flush()
     await tx.enter_tenant(tenant.id)
+    kind = "tenant.suspended" if status == "suspended" else "tenant.resumed"
+    await plane_deliveries.tenant_changed(tx, tenant, kind=kind)
     await audit.record(tx, actor=actor, action=f"tenant.{'suspended' if status == 'suspended' else 'resumed'}",
                        target_type="tenant", target_id=str(tenant.id), data={"reason": reason[:500]})
     return tenant
@@ -163,6 +168,7 @@ async def revoke_tenant_tokens(tx: Transaction, *, actor: str) -> Tenant:
     tenant = await _tenant_for_update(tx, tx.tenant_id)
     tenant.tokens_valid_after = datetime.now(UTC)
     await tx.session.flush()
+    await plane_deliveries.tenant_changed(tx, tenant, kind="tenant.tokens_revoked")
     await audit.record(tx, actor=actor, action="tenant.tokens_revoked", target_type="tenant",
                        target_id=str(tenant.id))
     return tenant

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from domain.billing.plans import entitlements_for
+from domain.planes.deliveries import planes_by_ids
 from domain.tenants.models import Tenant as TenantModel
+from resolvers.guards import platform_guard
+from resolvers.loaders import platform_loader
+
+if TYPE_CHECKING:
+    from resolvers.planes.types import TenantPlane
 
 
 @strawberry.type(description="Features and limits of a plan, as carried in access tokens.")
@@ -29,6 +37,25 @@ class Tenant:
     created_at: datetime
     overrides: strawberry.Private[dict]
     entitlements_version: strawberry.Private[int]
+    home_plane_id: strawberry.Private[uuid.UUID | None] = None
+    placement_record: strawberry.Private[dict | None] = None
+
+    @strawberry.field(extensions=platform_guard(), description="Where the tenant's operational data lives: "
+                      "`{\"model\": \"pooled\"}` or `{\"model\": \"database\", \"database\": ...}` "
+                      "(platform operators).")
+    def placement(self) -> strawberry.scalars.JSON:
+        return self.placement_record or {"model": "pooled"}
+
+    @strawberry.field(extensions=platform_guard(), description="The tenant plane that hosts it (none: this "
+                      "deployment's own plane; platform operators).")
+    async def home_plane(self, info: strawberry.Info) -> Annotated[
+            TenantPlane, strawberry.lazy("resolvers.planes.types")] | None:
+        if self.home_plane_id is None:
+            return None
+        from resolvers.planes.types import TenantPlane as PlaneType
+
+        plane = await platform_loader(info, planes_by_ids).load(self.home_plane_id)
+        return PlaneType.from_model(plane) if plane is not None else None
 
     @strawberry.field(description="What the tenant's contract plan and overrides include (a subscription may "
                                   "grant more: see `billing`).")
@@ -39,7 +66,8 @@ class Tenant:
     def from_model(cls, tenant: TenantModel) -> Tenant:
         return cls(id=strawberry.ID(str(tenant.id)), slug=tenant.slug, name=tenant.name, status=tenant.status,
                    plan=tenant.plan, region=tenant.region, created_at=tenant.created_at,
-                   overrides=tenant.plan_overrides or {}, entitlements_version=tenant.entitlements_version or 1)
+                   overrides=tenant.plan_overrides or {}, entitlements_version=tenant.entitlements_version or 1,
+                   home_plane_id=tenant.home_plane_id, placement_record=tenant.placement)
 
 
 @strawberry.type(description="A tenant and its first admin, just provisioned.")

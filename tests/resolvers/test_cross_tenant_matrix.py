@@ -272,6 +272,10 @@ QUERIES: dict[str, Case] = {
     "auditExport": Case("{ auditExport(format: JSON) { count content } }", permission="audit.read"),
     "policies": Case("{ policies { platformVersion runningVersion tightening effective } }"),
     "policyVersions": Case("{ policyVersions { version note } }", permission="platform.admin", cross_tenant=False),
+    # tenant planes (issue 25): the control plane's registry and its deliveries
+    "tenantPlanes": Case("{ tenantPlanes { id name url hosted } }", permission="platform.admin", cross_tenant=False),
+    "planeDeliveries": Case("{ planeDeliveries(first: 10) { edges { node { id key status } } } }",
+                            permission="platform.admin", cross_tenant=False),
     # integrations and heartbeats
     "integrations": Case("{ integrations { id name recentPayloads { body } } }", permission="alert.read"),
     "heartbeats": Case("{ heartbeats { id name integrationId } }", permission="alert.read"),
@@ -573,6 +577,16 @@ MUTATIONS: dict[str, Case] = {
                           permission="platform.admin", cross_tenant=False),
     "rollbackPolicy": Case(f"mutation {{ rollbackPolicy(version: 999999) {{ {_PAYLOAD} }} }}",
                            permission="platform.admin", cross_tenant=False),
+    "registerTenantPlane": Case(
+        f"mutation($i: RegisterTenantPlaneInput!) {{ registerTenantPlane(input: $i) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"i": {"name": f"tp-{uuid.uuid4().hex[:8]}", "region": "eu-west",
+                            "url": "https://tp.matrix.example.com"}}, permission="platform.admin", cross_tenant=False),
+    "updateTenantPlane": Case(
+        f"mutation($id: ID!) {{ updateTenantPlane(id: $id, input: {{status: \"draining\"}}) {{ {_PAYLOAD} }} }}",
+        lambda w, s: {"id": str(uuid.uuid4())}, permission="platform.admin", cross_tenant=False),
+    "retryPlaneDeliveries": Case(f"mutation($id: ID!) {{ retryPlaneDeliveries(id: $id) {{ {_PAYLOAD} }} }}",
+                                 lambda w, s: {"id": str(uuid.uuid4())}, permission="platform.admin",
+                                 cross_tenant=False),
     "tightenPolicies": Case(f"mutation {{ tightenPolicies(tightening: {{session_max_hours: 2}}) {{ {_PAYLOAD} }} }}",
                             permission="tenant.admin"),
     # integrations and heartbeats
@@ -1155,6 +1169,10 @@ ROUTES = {
     # MCP for AI agents: a bearer token or client API key; tools run as GraphQL operations with the caller's
     # permissions, tenant isolation in tests/rest/test_mcp_server.py
     "/mcp": "bearer",
+    # tenant planes (issue 25): a plane's own credential, never a tenant's (tests/rest/test_plane_heartbeat.py)
+    "/api/planes/heartbeat": "plane credential",
+    "/api/auth/signin-code": "plane credential",
+    "/api/plane/deliveries": "signed by the control plane",
 }
 INGEST_ROUTES = sorted(path for path, kind in ROUTES.items() if kind == INGEST)
 
