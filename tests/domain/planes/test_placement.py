@@ -97,3 +97,17 @@ async def test_other_plans_get_pooled_only_and_bad_requests_change_nothing(db):
     assert (unknown.value.code, unknown.value.field) == ("VALIDATION", "placement")
     async with db.transaction(tenant_id=None) as tx:
         assert await tx.session.scalar(select(func.count()).where(Tenant.region == region)) == 0
+
+
+async def test_provisioning_on_a_remote_plane_queues_the_tenant_record_for_it(db):
+    from domain.planes.models import PlaneDelivery
+
+    region = _region()
+    plane = await _plane(db, region)
+    tenant = await _provision(db, region=region)
+
+    async with db.transaction(tenant_id=None) as tx:
+        queued = list(await tx.session.scalars(select(PlaneDelivery).where(
+            PlaneDelivery.about_tenant_id == tenant.id)))
+    assert [(row.plane_id, row.kind, row.status) for row in queued] == [(plane.id, "tenant.provisioned", "pending")]
+    assert {member["email"] for member in queued[0].payload["tenant"]["members"]} == {f"o@{tenant.slug}.example.com"}
