@@ -19,26 +19,23 @@ Batch = Callable[[Transaction, Sequence[Any]], Awaitable[list[Any]]]
 
 def loader(info: strawberry.Info, batch: Batch) -> DataLoader:
     """The DataLoader of this request for ``batch`` (created on first use)."""
-    context = info.context
-    key = f"{batch.__module__}.{batch.__qualname__}"
-    found = context.loaders.get(key)
-    if found is None:
-        async def load(keys: Sequence[Any]) -> list[Any]:
-            async with context.transaction() as tx:
-                return await batch(tx, list(keys))
-
-        found = context.loaders[key] = DataLoader(load_fn=load, cache=not context.long_lived)
-    return found
+    return _request_loader(info, batch, platform=False)
 
 
 def platform_loader(info: strawberry.Info, batch: Batch) -> DataLoader:
     """Like :func:`loader`, for platform tables read in a platform operator's field (no tenant bound)."""
+    return _request_loader(info, batch, platform=True)
+
+
+def _request_loader(info: strawberry.Info, batch: Batch, *, platform: bool) -> DataLoader:
     context = info.context
-    key = f"platform:{batch.__module__}.{batch.__qualname__}"
+    key = f"{'platform:' if platform else ''}{batch.__module__}.{batch.__qualname__}"
     found = context.loaders.get(key)
     if found is None:
+        transaction = context.platform_transaction if platform else context.transaction
+
         async def load(keys: Sequence[Any]) -> list[Any]:
-            async with context.platform_transaction() as tx:
+            async with transaction() as tx:
                 return await batch(tx, list(keys))
 
         found = context.loaders[key] = DataLoader(load_fn=load, cache=not context.long_lived)
