@@ -112,6 +112,7 @@ ERROR_TITLES = {
     "SESSIONS_REVOKED": "Signed out everywhere, sign in again",
     "ENTITLEMENTS_STALE": "Your plan changed, sign in again",
     "TENANT_SUSPENDED": "The tenant is suspended", "TENANT_MISMATCH": "Another tenant's token",
+    "TENANT_NOT_HOSTED": "This tenant is served elsewhere, sign in again",
     "TOO_MANY_ATTEMPTS": "Too many attempts, wait a moment", "LINK_INVALID": "The link is not valid",
     "LINK_MISMATCH": "The link is for something else", "LINK_EXPIRED": "The link has expired",
     "SECRET_UNREADABLE": "A stored secret must be entered again",

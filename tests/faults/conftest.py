@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,11 +23,17 @@ if load_settings().database_url or load_settings().redis_url:
 
 
 @pytest.fixture(scope="package")
-def lab(tmp_path_factory):
-    settings = replace(load_settings(), data_dir=tmp_path_factory.mktemp("fault-lab"), env="development")
-    with own_services(settings) as (live, servers):
-        run_migrations(live)
-        yield Lab(live, servers)
+def lab():
+    # Not under pytest's basetemp, as for the session's servers (tests/conftest.py live_settings): another
+    # pytest session starting makes /tmp/pytest-of-<user> 0700 and locks out pg_ctl, run as another user.
+    data_dir = Path(tempfile.mkdtemp(prefix="atlas-fault-lab-"))
+    settings = replace(load_settings(), data_dir=data_dir, env="development")
+    try:
+        with own_services(settings) as (live, servers):
+            run_migrations(live)
+            yield Lab(live, servers)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
