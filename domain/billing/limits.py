@@ -54,9 +54,10 @@ async def check_seat_available(tx: Transaction, *, field: str, with_invitations:
 
 
 async def api_keys_in_use(tx: Transaction) -> int:
-    """The tenant's API keys that are not revoked."""
-    return await tx.session.scalar(select(func.count()).select_from(ApiKey).where(
-        ApiKey.tenant_id == tx.tenant_id, ApiKey.revoked_at.is_(None)))
+    """The tenant's API keys that are not revoked (kept in the shared database, see Transaction.control_plane)."""
+    async with tx.control_plane() as cp:
+        return await cp.session.scalar(select(func.count()).select_from(ApiKey).where(
+            ApiKey.tenant_id == cp.tenant_id, ApiKey.revoked_at.is_(None)))
 
 
 async def check_api_key_available(tx: Transaction) -> None:

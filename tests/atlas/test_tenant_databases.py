@@ -217,3 +217,39 @@ async def test_a_suspension_reaches_the_copy_of_the_tenant_record_in_its_databas
     assert refused.status_code == 403 and refused.json()["code"] == "TENANT_SUSPENDED"
     database = (await placement_of(live_settings, own.tenant_id))["database"]
     assert await count(live_settings, database, "SELECT count(*) FROM tenants WHERE status = 'suspended'") == 1
+
+
+async def test_a_database_tenants_api_keys_work_for_ingest_and_client_credentials_and_revoke(
+        client, db, live_settings, sign_in):
+    from tests.resolvers.apikeys.test_apikeys_api import CREATE_KEY, ERROR
+
+    own = await provision(db)
+    owner = auth_headers(await sign_in(own))
+    ingest = (await gql(client, CREATE_KEY, {"i": {"name": "collector", "kind": "ingest", "roles": []}},
+                        owner))["data"]["createApiKey"]
+    partner = (await gql(client, CREATE_KEY, {"i": {"name": "partner", "roles": ["agent"]}},
+                         owner))["data"]["createApiKey"]
+
+    sent = await client.post("/api/ingest/events", headers={"X-Api-Key": ingest["key"]}, json={
+        "events": [{"source": "nagios", "title": "Disk full", "severity": "error", "id": "key-1"}]})
+    token = await client.post("/api/auth/token", data={"grant_type": "client_credentials",
+                                                        "client_id": partner["apiKey"]["clientId"],
+                                                        "client_secret": partner["clientSecret"]})
+    as_key = auth_headers(token.json()["access_token"], own.tenant_id)
+    viewer = await client.post("/graphql", json={"query": "{ viewer { subject } }"}, headers=as_key)
+    listed = await client.post("/graphql", json={"query": "{ apiKeys { edges { node { id } } } }"}, headers=owner)
+    revoked = await gql(client, f"mutation($id: ID!) {{ revokeApiKey(id: $id) {{ __typename {ERROR} }} }}",
+                        {"id": ingest["apiKey"]["id"]}, owner)
+    after = await client.post("/api/ingest/events", headers={"X-Api-Key": ingest["key"]}, json={
+        "events": [{"source": "nagios", "title": "Disk full", "severity": "error", "id": "key-2"}]})
+
+    assert sent.status_code == 202, sent.text
+    database = (await placement_of(live_settings, own.tenant_id))["database"]
+    assert await count(live_settings, database, "SELECT count(*) FROM events WHERE tenant_id = $1",
+                       own.tenant_id) == 1
+    assert token.status_code == 200, token.text
+    assert viewer.status_code == 200 and viewer.json()["data"]["viewer"]["subject"].startswith("apikey:")
+    assert {edge["node"]["id"] for edge in listed.json()["data"]["apiKeys"]["edges"]} == {
+        ingest["apiKey"]["id"], partner["apiKey"]["id"]}
+    assert revoked["data"]["revokeApiKey"]["__typename"] == "ApiKeyRevoked"
+    assert after.status_code == 401 and "revoked" in after.text
