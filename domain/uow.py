@@ -142,6 +142,21 @@ class Transaction:
             await bind_tenant(session, self.tenant_id)
             yield Transaction(session=session, tenant_id=self.tenant_id, databases=self.databases)
 
+    @contextlib.asynccontextmanager
+    async def own_database(self) -> AsyncIterator[Transaction | None]:
+        """For a transaction in the shared database bound to a tenant placed in a database of its own: a short
+        transaction in that database bound to the tenant, committed when the block ends; else None."""
+        sessions = None
+        if self.shared is None and self.databases is not None and self.tenant_id is not None:
+            async with outage_as_unavailable():
+                sessions = await self.databases.sessions_for(self.tenant_id)
+        if sessions is None:
+            yield None
+            return
+        async with outage_as_unavailable(), sessions() as session, session.begin():
+            await bind_tenant(session, self.tenant_id)
+            yield Transaction(session=session, tenant_id=self.tenant_id, databases=self.databases)
+
     def after_commit(self, action: AfterCommit) -> None:
         """Run ``action`` after a successful commit (never on rollback)."""
         self._after_commit.append(action)

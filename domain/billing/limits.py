@@ -32,14 +32,16 @@ async def _limit(tx: Transaction, name: str) -> int:
 
 
 async def seats_in_use(tx: Transaction, *, with_invitations: bool) -> int:
-    """Members of the tenant, plus its open invitations when ``with_invitations``."""
-    members = await tx.session.scalar(select(func.count()).select_from(Membership).where(
-        Membership.tenant_id == tx.tenant_id))
-    if not with_invitations:
-        return members
-    invited = await tx.session.scalar(select(func.count()).select_from(Invitation).where(
-        Invitation.tenant_id == tx.tenant_id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
-        Invitation.expires_at > datetime.now(UTC)))
+    """Members of the tenant, plus its open invitations when ``with_invitations`` (as the control plane, which
+    keeps both whatever the tenant's placement, counts them)."""
+    async with tx.control_plane() as cp:
+        members = await cp.session.scalar(select(func.count()).select_from(Membership).where(
+            Membership.tenant_id == cp.tenant_id))
+        if not with_invitations:
+            return members
+        invited = await cp.session.scalar(select(func.count()).select_from(Invitation).where(
+            Invitation.tenant_id == cp.tenant_id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+            Invitation.expires_at > datetime.now(UTC)))
     return members + invited
 
 

@@ -253,3 +253,39 @@ async def test_a_database_tenants_api_keys_work_for_ingest_and_client_credential
         ingest["apiKey"]["id"], partner["apiKey"]["id"]}
     assert revoked["data"]["revokeApiKey"]["__typename"] == "ApiKeyRevoked"
     assert after.status_code == 401 and "revoked" in after.text
+
+
+async def test_a_member_invited_later_signs_in_sees_the_tenants_data_and_role_changes_reach_sign_in(
+        client, db, live_settings, sign_in):
+    from domain.auth.service import GrantError
+    from tests.resolvers.members.test_members_api import ACCEPT, INVITE, UPDATE_ROLES
+
+    own = await provision(db)
+    owner = auth_headers(await sign_in(own))
+    email = f"later@{own.slug}.example.com"
+    await gql(client, CREATE, {"i": {"title": "Own db outage", "severity": "SEV2"}}, owner)
+    invited = (await gql(client, INVITE, {"i": {"email": email, "roles": ["responder"]}}, owner))["data"][
+        "inviteMember"]
+    listed = await gql(client, "{ invitations { edges { node { email } } } }", headers=owner)
+    accepted = (await gql(client, ACCEPT, {"i": {"token": invited["token"], "password": TEST_PASSWORD}}))["data"]
+    joined = await sign_in(own, email)
+    seen = await gql(client, "{ viewer { subject roles } incidents { edges { node { title } } } }",
+                     headers=auth_headers(joined))
+    assert seen.get("data"), seen
+    user_id = seen["data"]["viewer"]["subject"]
+    changed = await gql(client, UPDATE_ROLES, {"u": user_id, "r": ["viewer"]}, owner)
+    again = await sign_in(own, email)
+    at_control_plane = await count(live_settings, None, "SELECT roles FROM memberships WHERE user_id = $1::uuid",
+                                   user_id)
+    removed = await gql(client, "mutation($u: ID!) { removeMember(userId: $u) { __typename } }", {"u": user_id},
+                        owner)
+
+    assert listed["data"]["invitations"]["edges"] == [{"node": {"email": email}}]
+    assert accepted["acceptInvitation"]["__typename"] == "InvitationAccepted"
+    assert seen["data"]["viewer"]["roles"] == ["responder"]
+    assert [e["node"]["title"] for e in seen["data"]["incidents"]["edges"]] == ["Own db outage"]
+    assert changed["data"]["updateMemberRoles"]["member"]["roles"] == ["viewer"]
+    assert again.access_token and at_control_plane == ["viewer"]
+    assert removed["data"]["removeMember"]["__typename"] == "MemberRemoved"
+    with pytest.raises(GrantError):
+        await sign_in(own, email)
