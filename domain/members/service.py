@@ -83,7 +83,7 @@ async def update_member_roles(
     await tx.session.flush()
     await audit.record(tx, actor=actor.actor, action="member.roles_changed", target_type="user",
                        target_id=str(user_id), data={"before": before, "after": roles})
-    await _to_control_plane(tx, _SET_ROLES, user_id, roles)
+    await _to_control_plane(tx, _SET_ROLES, user_id, roles, undo=(_SET_ROLES, before))
     user = await tx.session.get(User, user_id)
     return Member(user, tuple(roles), membership.created_at)
 
@@ -96,7 +96,7 @@ async def remove_member(tx: Transaction, *, user_id: uuid.UUID, actor: Principal
     await tx.session.delete(membership)
     await audit.record(tx, actor=actor.actor, action="member.removed", target_type="user",
                        target_id=str(user_id), data={"roles": list(membership.roles)})
-    await _to_control_plane(tx, _REMOVE, user_id)
+    await _to_control_plane(tx, _REMOVE, user_id, undo=(_RESTORE, list(membership.roles)))
 
 
 # A tenant placed in a database of its own has its memberships in two places: the control plane's record in
@@ -105,6 +105,8 @@ async def remove_member(tx: Transaction, *, user_id: uuid.UUID, actor: Principal
 # the same use case; a member who joins at the control plane is copied into the tenant's database.
 _SET_ROLES = "UPDATE memberships SET roles = $3::text[] WHERE tenant_id = $1 AND user_id = $2"
 _REMOVE = "DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2"
+_RESTORE = ("INSERT INTO memberships (tenant_id, user_id, roles) VALUES ($1, $2, $3::text[]) "
+            "ON CONFLICT (user_id, tenant_id) DO NOTHING")
 _MEMBER_ROWS = ("SELECT (SELECT to_jsonb(u)::text FROM users u WHERE id = $2), "
                 "(SELECT to_jsonb(m)::text FROM memberships m WHERE tenant_id = $1 AND user_id = $2)")
 _COPY_USER = ("INSERT INTO users SELECT * FROM jsonb_populate_record(NULL::users, $1::jsonb) ON CONFLICT (id) DO "
@@ -114,10 +116,20 @@ _COPY_MEMBERSHIP = ("INSERT INTO memberships SELECT * FROM jsonb_populate_record
                     "ON CONFLICT (user_id, tenant_id) DO UPDATE SET roles = EXCLUDED.roles")
 
 
-async def _to_control_plane(tx: Transaction, sql: str, user_id: uuid.UUID, *arguments) -> None:
+async def _to_control_plane(tx: Transaction, sql: str, user_id: uuid.UUID, *arguments,
+                            undo: tuple[str, list[str]]) -> None:
+    """Apply a membership change made in the tenant's own database to the control plane's record (committed
+    apart, so undone if the tenant's transaction then rolls back)."""
     async with tx.control_plane() as cp:
-        if cp is not tx:
-            await fetch_sql(cp.session, sql, tx.tenant_id, user_id, *arguments)
+        if cp is tx:
+            return
+        await fetch_sql(cp.session, sql, tx.tenant_id, user_id, *arguments)
+    tx.on_rollback(functools.partial(_undo_on_control_plane, tx, undo[0], user_id, undo[1]))
+
+
+async def _undo_on_control_plane(tx: Transaction, sql: str, user_id: uuid.UUID, roles: list[str]) -> None:
+    async with tx.control_plane() as cp:
+        await fetch_sql(cp.session, sql, tx.tenant_id, user_id, roles)
 
 
 async def _to_own_database(tx: Transaction, user_id: uuid.UUID) -> None:
@@ -129,6 +141,13 @@ async def _to_own_database(tx: Transaction, user_id: uuid.UUID) -> None:
         user, membership = (await fetch_sql(tx.session, _MEMBER_ROWS, tx.tenant_id, user_id))[0]
         await fetch_sql(own.session, _COPY_USER, user)
         await fetch_sql(own.session, _COPY_MEMBERSHIP, membership)
+    tx.on_rollback(functools.partial(_uncopy, tx, user_id))  # the control plane's record was not made after all
+
+
+async def _uncopy(tx: Transaction, user_id: uuid.UUID) -> None:
+    async with tx.own_database() as own:
+        if own is not None:
+            await fetch_sql(own.session, _REMOVE, tx.tenant_id, user_id)
 
 
 @dataclass(frozen=True)
