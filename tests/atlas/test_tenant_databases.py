@@ -289,3 +289,24 @@ async def test_a_member_invited_later_signs_in_sees_the_tenants_data_and_role_ch
     assert removed["data"]["removeMember"]["__typename"] == "MemberRemoved"
     with pytest.raises(GrantError):
         await sign_in(own, email)
+
+
+async def test_a_database_tenants_edge_agent_registered_later_gets_its_step(runtime, db, client, live_settings):
+    from tests.domain.automation.helpers import advance
+    from tests.rest.test_agent_jobs import _agent, _waiting_run
+
+    own = await provision(db)
+    run_id = await _waiting_run(runtime, db, own)
+    key = await _agent(db, own)
+
+    got = await client.get("/api/agent/jobs", headers={"X-Agent-Key": key})
+    assert got.status_code == 200, got.text
+    job = got.json()["job"]
+    done = await client.post(f"/api/agent/jobs/{job['id']}/result", headers={"X-Agent-Key": key},
+                             json={"attempt": 1, "exit_code": 0, "stdout": "restarting db-1\n"})
+
+    assert done.json() == {"step": "succeeded"}
+    assert await advance(runtime, tenant=own, run_id=run_id) == "succeeded"
+    database = (await placement_of(live_settings, own.tenant_id))["database"]
+    assert await count(live_settings, database, "SELECT count(*) FROM automation_agents WHERE tenant_id = $1 "
+                       "AND last_heartbeat_at IS NOT NULL", own.tenant_id) == 1
