@@ -107,6 +107,7 @@ class Transaction:
     session: AsyncSession
     tenant_id: uuid.UUID | None
     databases: TenantDatabases | None = None
+    shared: async_sessionmaker[AsyncSession] | None = None  # the shared database, when this tx is elsewhere
     _after_commit: list[AfterCommit] = field(default_factory=list)
     _on_rollback: list[AfterCommit] = field(default_factory=list)
     _events: list[tuple[str, dict]] = field(default_factory=list)
@@ -128,6 +129,33 @@ class Transaction:
         """Bind the rest of this transaction to ``tenant_id`` (e.g. right after creating it)."""
         await bind_tenant(self.session, tenant_id)
         self.tenant_id = tenant_id
+
+    @contextlib.asynccontextmanager
+    async def control_plane(self) -> AsyncIterator[Transaction]:
+        """The tenant's records that live in the shared database whatever its placement (credentials, whose
+        lookup runs before the tenant is known): this transaction itself when it runs there, else a short
+        transaction on the shared database bound to the same tenant, committed when the block ends."""
+        if self.shared is None:
+            yield self
+            return
+        async with outage_as_unavailable(), self.shared() as session, session.begin():
+            await bind_tenant(session, self.tenant_id)
+            yield Transaction(session=session, tenant_id=self.tenant_id, databases=self.databases)
+
+    @contextlib.asynccontextmanager
+    async def own_database(self) -> AsyncIterator[Transaction | None]:
+        """For a transaction in the shared database bound to a tenant placed in a database of its own: a short
+        transaction in that database bound to the tenant, committed when the block ends; else None."""
+        sessions = None
+        if self.shared is None and self.databases is not None and self.tenant_id is not None:
+            async with outage_as_unavailable():
+                sessions = await self.databases.sessions_for(self.tenant_id)
+        if sessions is None:
+            yield None
+            return
+        async with outage_as_unavailable(), sessions() as session, session.begin():
+            await bind_tenant(session, self.tenant_id)
+            yield Transaction(session=session, tenant_id=self.tenant_id, databases=self.databases)
 
     def after_commit(self, action: AfterCommit) -> None:
         """Run ``action`` after a successful commit (never on rollback)."""
@@ -175,7 +203,8 @@ class UnitOfWork:
         tx = None
         try:
             async with outage_as_unavailable(), sessions() as session:
-                tx = Transaction(session=session, tenant_id=tenant_id, databases=self.tenant_databases)
+                tx = Transaction(session=session, tenant_id=tenant_id, databases=self.tenant_databases,
+                                 shared=None if sessions is self.sessions else self.sessions)
                 async with session.begin():
                     if tenant_id is not None:
                         await bind_tenant(session, tenant_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -70,8 +71,11 @@ async def create_api_key(
         id=row_id, tenant_id=tx.tenant_id, name=name, kind=kind, roles=roles,
         secret_hash=credentials.hash_secret(credential.secret), created_by=actor.actor, expires_at=expires_at,
     )
-    tx.session.add(key)
-    await tx.session.flush()
+    async with tx.control_plane() as cp:  # where the lookup finds it, whatever the tenant's placement
+        cp.session.add(key)
+        await cp.session.flush()
+    if cp is not tx:  # committed apart: withdraw it if the rest of the use case rolls back (its secret was not shown)
+        tx.on_rollback(functools.partial(_delete_key, tx, row_id))
     await audit.record(tx, actor=actor.actor, action="apikey.created", target_type="api_key",
                        target_id=str(row_id), data={"name": name, "kind": kind, "roles": roles})
     return IssuedApiKey(key, credential)
@@ -84,21 +88,23 @@ async def list_api_keys(
     query = select(ApiKey).where(ApiKey.tenant_id == tx.tenant_id)
     if not include_revoked:
         query = query.where(ApiKey.revoked_at.is_(None))
-    return await paginate(tx.session, query, order=[ApiKey.created_at, ApiKey.id], first=first, after=after,
-                          descending=True)
+    async with tx.control_plane() as cp:
+        return await paginate(cp.session, query, order=[ApiKey.created_at, ApiKey.id], first=first, after=after,
+                              descending=True)
 
 
 async def revoke_api_key(tx: Transaction, *, key_id: uuid.UUID, actor: str) -> ApiKey:
     """Revoke a key at once: its tokens and headers stop working on the next request."""
-    key = await tx.session.scalar(
-        select(ApiKey).where(ApiKey.tenant_id == tx.tenant_id, ApiKey.id == key_id).with_for_update()
-    )
-    if key is None:
-        raise NotFound("No such API key.", field="id")
-    if key.revoked_at is not None:
-        raise Conflict("This API key is already revoked.", field="id")
-    key.revoked_at = datetime.now(UTC)
-    await tx.session.flush()
+    async with tx.control_plane() as cp:  # committed at once: a revocation is never undone by a later failure
+        key = await cp.session.scalar(
+            select(ApiKey).where(ApiKey.tenant_id == tx.tenant_id, ApiKey.id == key_id).with_for_update()
+        )
+        if key is None:
+            raise NotFound("No such API key.", field="id")
+        if key.revoked_at is not None:
+            raise Conflict("This API key is already revoked.", field="id")
+        key.revoked_at = datetime.now(UTC)
+        await cp.session.flush()
     await audit.record(tx, actor=actor, action="apikey.revoked", target_type="api_key", target_id=str(key.id))
     return key
 
@@ -109,3 +115,8 @@ async def touch_api_key(tx: Transaction, key_id: uuid.UUID) -> None:
         "UPDATE api_keys SET last_used_at = now() WHERE id = :id "
         "AND (last_used_at IS NULL OR last_used_at < now() - interval '60 seconds')"
     ), {"id": key_id})
+
+
+async def _delete_key(tx: Transaction, key_id: uuid.UUID) -> None:
+    async with tx.control_plane() as cp:
+        await cp.session.execute(text("DELETE FROM api_keys WHERE id = :id"), {"id": key_id})

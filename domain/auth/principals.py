@@ -140,7 +140,8 @@ async def _api_key_principal(tx: Transaction, claims: dict[str, Any]) -> Princip
         key_id = uuid.UUID(claims["sub"].removeprefix("apikey:"))
     except (ValueError, TypeError, AttributeError):
         raise Unauthenticated("Token has an invalid subject.") from None
-    key = await tx.session.get(ApiKey, key_id)
+    async with tx.control_plane() as cp:  # keys live in the shared database whatever the placement
+        key = await cp.session.get(ApiKey, key_id)
     return await api_key_principal(tx, key, entitlements=claims["ent"], expires_at=claims["exp"])
 
 

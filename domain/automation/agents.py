@@ -9,6 +9,7 @@ the queue for another try, or fails it when its retries are spent (``expire_leas
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,6 +32,11 @@ AGENT_KEY = "aga"
 MAX_OUTPUT = 64 * 1024
 _AGENT_SQL = "SELECT id, tenant_id, name, labels, secret_hash, revoked_at FROM automation_agents WHERE id = $1"
 _TENANT_SQL = "SELECT slug, status, plan FROM tenants WHERE id = $1"
+_HEARTBEAT = "UPDATE automation_agents SET last_heartbeat_at = now() WHERE id = $1"
+# An agent of a tenant placed in a database of its own is registered there (its steps refer to it) and copied to
+# the shared database, where its key is looked up before the tenant is known.
+_COPY_AGENT = ("INSERT INTO automation_agents (id, tenant_id, name, labels, secret_hash, created_by, created_at) "
+               "VALUES ($1, $2, $3, $4::text[], $5, $6, $7)")
 _CLAIM_SQL = """
 UPDATE automation_steps s SET status = 'leased', agent_id = :agent, attempt = s.attempt + 1,
        lease_expires_at = now() + make_interval(secs => :lease), started_at = now()
@@ -69,7 +75,18 @@ async def register_agent(tx: Transaction, *, name: str, labels: list[str], actor
                   secret_hash=credentials.hash_secret(key.secret), created_by=actor, created_at=clock.now())
     tx.session.add(agent)
     await tx.session.flush()
+    async with tx.control_plane() as cp:  # a tenant in a database of its own: a copy where its key is looked up
+        if cp is not tx:
+            await fetch_sql(cp.session, _COPY_AGENT, agent_id, tx.tenant_id, agent.name, agent.labels,
+                            agent.secret_hash, actor, agent.created_at)
+    if cp is not tx:  # committed apart: withdraw it if the rest rolls back (its key was never shown)
+        tx.on_rollback(functools.partial(_withdraw_copy, tx, agent_id))
     return agent, str(key)
+
+
+async def _withdraw_copy(tx: Transaction, agent_id: uuid.UUID) -> None:
+    async with tx.control_plane() as cp:
+        await fetch_sql(cp.session, "DELETE FROM automation_agents WHERE id = $1", agent_id)
 
 
 async def authenticate_agent(db: UnitOfWork, raw: str) -> AgentIdentity:
@@ -90,7 +107,10 @@ async def authenticate_agent(db: UnitOfWork, raw: str) -> AgentIdentity:
             raise Unauthenticated(f"Tenant {slug!r} is suspended.")
         if "automation" not in entitlements_for(plan)["features"]:
             raise Forbidden("The tenant's plan does not include automation.")
-        await fetch_sql(tx.session, "UPDATE automation_agents SET last_heartbeat_at = now() WHERE id = $1", row["id"])
+        await fetch_sql(tx.session, _HEARTBEAT, row["id"])
+        async with tx.own_database() as own:  # the record its tenant's requests read
+            if own is not None:
+                await fetch_sql(own.session, _HEARTBEAT, row["id"])
     return AgentIdentity(row["id"], row["tenant_id"], row["name"], tuple(row["labels"]))
 
 

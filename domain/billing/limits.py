@@ -32,14 +32,16 @@ async def _limit(tx: Transaction, name: str) -> int:
 
 
 async def seats_in_use(tx: Transaction, *, with_invitations: bool) -> int:
-    """Members of the tenant, plus its open invitations when ``with_invitations``."""
-    members = await tx.session.scalar(select(func.count()).select_from(Membership).where(
-        Membership.tenant_id == tx.tenant_id))
-    if not with_invitations:
-        return members
-    invited = await tx.session.scalar(select(func.count()).select_from(Invitation).where(
-        Invitation.tenant_id == tx.tenant_id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
-        Invitation.expires_at > datetime.now(UTC)))
+    """Members of the tenant, plus its open invitations when ``with_invitations`` (as the control plane, which
+    keeps both whatever the tenant's placement, counts them)."""
+    async with tx.control_plane() as cp:
+        members = await cp.session.scalar(select(func.count()).select_from(Membership).where(
+            Membership.tenant_id == cp.tenant_id))
+        if not with_invitations:
+            return members
+        invited = await cp.session.scalar(select(func.count()).select_from(Invitation).where(
+            Invitation.tenant_id == cp.tenant_id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+            Invitation.expires_at > datetime.now(UTC)))
     return members + invited
 
 
@@ -54,9 +56,10 @@ async def check_seat_available(tx: Transaction, *, field: str, with_invitations:
 
 
 async def api_keys_in_use(tx: Transaction) -> int:
-    """The tenant's API keys that are not revoked."""
-    return await tx.session.scalar(select(func.count()).select_from(ApiKey).where(
-        ApiKey.tenant_id == tx.tenant_id, ApiKey.revoked_at.is_(None)))
+    """The tenant's API keys that are not revoked (kept in the shared database, see Transaction.control_plane)."""
+    async with tx.control_plane() as cp:
+        return await cp.session.scalar(select(func.count()).select_from(ApiKey).where(
+            ApiKey.tenant_id == cp.tenant_id, ApiKey.revoked_at.is_(None)))
 
 
 async def check_api_key_available(tx: Transaction) -> None:

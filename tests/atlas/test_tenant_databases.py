@@ -217,3 +217,96 @@ async def test_a_suspension_reaches_the_copy_of_the_tenant_record_in_its_databas
     assert refused.status_code == 403 and refused.json()["code"] == "TENANT_SUSPENDED"
     database = (await placement_of(live_settings, own.tenant_id))["database"]
     assert await count(live_settings, database, "SELECT count(*) FROM tenants WHERE status = 'suspended'") == 1
+
+
+async def test_a_database_tenants_api_keys_work_for_ingest_and_client_credentials_and_revoke(
+        client, db, live_settings, sign_in):
+    from tests.resolvers.apikeys.test_apikeys_api import CREATE_KEY, ERROR
+
+    own = await provision(db)
+    owner = auth_headers(await sign_in(own))
+    ingest = (await gql(client, CREATE_KEY, {"i": {"name": "collector", "kind": "ingest", "roles": []}},
+                        owner))["data"]["createApiKey"]
+    partner = (await gql(client, CREATE_KEY, {"i": {"name": "partner", "roles": ["agent"]}},
+                         owner))["data"]["createApiKey"]
+
+    sent = await client.post("/api/ingest/events", headers={"X-Api-Key": ingest["key"]}, json={
+        "events": [{"source": "nagios", "title": "Disk full", "severity": "error", "id": "key-1"}]})
+    token = await client.post("/api/auth/token", data={"grant_type": "client_credentials",
+                                                        "client_id": partner["apiKey"]["clientId"],
+                                                        "client_secret": partner["clientSecret"]})
+    as_key = auth_headers(token.json()["access_token"], own.tenant_id)
+    viewer = await client.post("/graphql", json={"query": "{ viewer { subject } }"}, headers=as_key)
+    listed = await client.post("/graphql", json={"query": "{ apiKeys { edges { node { id } } } }"}, headers=owner)
+    revoked = await gql(client, f"mutation($id: ID!) {{ revokeApiKey(id: $id) {{ __typename {ERROR} }} }}",
+                        {"id": ingest["apiKey"]["id"]}, owner)
+    after = await client.post("/api/ingest/events", headers={"X-Api-Key": ingest["key"]}, json={
+        "events": [{"source": "nagios", "title": "Disk full", "severity": "error", "id": "key-2"}]})
+
+    assert sent.status_code == 202, sent.text
+    database = (await placement_of(live_settings, own.tenant_id))["database"]
+    assert await count(live_settings, database, "SELECT count(*) FROM events WHERE tenant_id = $1",
+                       own.tenant_id) == 1
+    assert token.status_code == 200, token.text
+    assert viewer.status_code == 200 and viewer.json()["data"]["viewer"]["subject"].startswith("apikey:")
+    assert {edge["node"]["id"] for edge in listed.json()["data"]["apiKeys"]["edges"]} == {
+        ingest["apiKey"]["id"], partner["apiKey"]["id"]}
+    assert revoked["data"]["revokeApiKey"]["__typename"] == "ApiKeyRevoked"
+    assert after.status_code == 401 and "revoked" in after.text
+
+
+async def test_a_member_invited_later_signs_in_sees_the_tenants_data_and_role_changes_reach_sign_in(
+        client, db, live_settings, sign_in):
+    from domain.auth.service import GrantError
+    from tests.resolvers.members.test_members_api import ACCEPT, INVITE, UPDATE_ROLES
+
+    own = await provision(db)
+    owner = auth_headers(await sign_in(own))
+    email = f"later@{own.slug}.example.com"
+    await gql(client, CREATE, {"i": {"title": "Own db outage", "severity": "SEV2"}}, owner)
+    invited = (await gql(client, INVITE, {"i": {"email": email, "roles": ["responder"]}}, owner))["data"][
+        "inviteMember"]
+    listed = await gql(client, "{ invitations { edges { node { email } } } }", headers=owner)
+    accepted = (await gql(client, ACCEPT, {"i": {"token": invited["token"], "password": TEST_PASSWORD}}))["data"]
+    joined = await sign_in(own, email)
+    seen = await gql(client, "{ viewer { subject roles } incidents { edges { node { title } } } }",
+                     headers=auth_headers(joined))
+    assert seen.get("data"), seen
+    user_id = seen["data"]["viewer"]["subject"]
+    changed = await gql(client, UPDATE_ROLES, {"u": user_id, "r": ["viewer"]}, owner)
+    again = await sign_in(own, email)
+    at_control_plane = await count(live_settings, None, "SELECT roles FROM memberships WHERE user_id = $1::uuid",
+                                   user_id)
+    removed = await gql(client, "mutation($u: ID!) { removeMember(userId: $u) { __typename } }", {"u": user_id},
+                        owner)
+
+    assert listed["data"]["invitations"]["edges"] == [{"node": {"email": email}}]
+    assert accepted["acceptInvitation"]["__typename"] == "InvitationAccepted"
+    assert seen["data"]["viewer"]["roles"] == ["responder"]
+    assert [e["node"]["title"] for e in seen["data"]["incidents"]["edges"]] == ["Own db outage"]
+    assert changed["data"]["updateMemberRoles"]["member"]["roles"] == ["viewer"]
+    assert again.access_token and at_control_plane == ["viewer"]
+    assert removed["data"]["removeMember"]["__typename"] == "MemberRemoved"
+    with pytest.raises(GrantError):
+        await sign_in(own, email)
+
+
+async def test_a_database_tenants_edge_agent_registered_later_gets_its_step(runtime, db, client, live_settings):
+    from tests.domain.automation.helpers import advance
+    from tests.rest.test_agent_jobs import _agent, _waiting_run
+
+    own = await provision(db)
+    run_id = await _waiting_run(runtime, db, own)
+    key = await _agent(db, own)
+
+    got = await client.get("/api/agent/jobs", headers={"X-Agent-Key": key})
+    assert got.status_code == 200, got.text
+    job = got.json()["job"]
+    done = await client.post(f"/api/agent/jobs/{job['id']}/result", headers={"X-Agent-Key": key},
+                             json={"attempt": 1, "exit_code": 0, "stdout": "restarting db-1\n"})
+
+    assert done.json() == {"step": "succeeded"}
+    assert await advance(runtime, tenant=own, run_id=run_id) == "succeeded"
+    database = (await placement_of(live_settings, own.tenant_id))["database"]
+    assert await count(live_settings, database, "SELECT count(*) FROM automation_agents WHERE tenant_id = $1 "
+                       "AND last_heartbeat_at IS NOT NULL", own.tenant_id) == 1
