@@ -41,7 +41,13 @@ async def test_events_ingested_while_valkey_is_down_are_evaluated_after_it_retur
     await wait_for(lambda: _delivered(lab_runtime, tenant), timeout=30, what="the incident's delivery")
     assert worker.process.poll() is None, "the worker rode out the outage"
     assert "Redis is back" in worker.text()
-    incidents = await incidents_by_service(lab_runtime, tenant.tenant_id)
+    # (the worker evaluates the three events' jobs concurrently: the incident may be delivered before its last
+    # alert joins it, so the three alerts are awaited, then checked to stay on one incident)
+    async def all_three_alerts() -> dict | None:
+        incidents = await incidents_by_service(lab_runtime, tenant.tenant_id)
+        return incidents if incidents.get("checkout", (0, 0))[1] >= 3 else None
+
+    incidents = await wait_for(all_three_alerts, timeout=30, what="the three alerts on the incident")
     assert incidents == {"checkout": (1, 3)}
     assert len(receiver.requests) == 1
     assert Webhook(tenant.target_secret).verify(receiver.requests[0]["body"], receiver.requests[0]["headers"])
